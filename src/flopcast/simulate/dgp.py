@@ -76,7 +76,8 @@ def bartlett_factor(rng: np.random.Generator, batch: int, n: int, p: int) -> np.
     """Lower-triangular ``L`` (batch, p, p) with ``L L' ~ Wishart_p(n, I)``; needs ``n >= p``."""
     factor = np.zeros((batch, p, p))
     rows, cols = np.tril_indices(p, -1)
-    factor[:, rows, cols] = rng.standard_normal((batch, len(rows)))
+    # One flat index per entry (numpy's fast scatter); same row-major order as the (rows, cols) pairs.
+    factor.reshape(batch, p * p)[:, rows * p + cols] = rng.standard_normal((batch, len(rows)))
     idx = np.arange(p)
     factor[:, idx, idx] = np.sqrt(rng.chisquare(n - idx, size=(batch, p)))
     return factor

@@ -5,7 +5,10 @@ piecewise linear in ``λ``; the LARS-lasso homotopy (Efron et al. 2004, Ann. Sta
 walks the path knot by knot: with active set ``A`` and signs ``s``, ``dβ_A/d(-λ) = (Q_AA)⁻¹ s`` where
 ``Q = X'X/n``; a knot is where an inactive correlation reaches ``λ`` (a variable joins) or an active
 coefficient reaches 0 (it leaves). Every data set of a batch (all simulations × all folds plus the
-full-data fit) takes its own knots, in lockstep; only ``O(p·|A|)`` work per knot, on the Gram.
+full-data fit) takes its own knots, in lockstep; only ``O(p·|A|)`` work per knot, on the Gram: one
+product ``Q_{:,A} w`` per knot; the direction ``w`` follows from the bordering of the inverse and the
+correlations move linearly along each segment (as in LARS, Efron et al. §2), both recomputed exactly
+every ``_REFRESH`` knots; the inverse's rank-1 terms are applied ``_PENDING`` at a time.
 
 Cross-validation as in scikit-learn's ``LassoCV`` / glmnet's ``cv.glmnet``: a grid of ``L``
 penalties log-spaced from the full data's ``λ_max = max|X'y|/n`` down to ``eps·λ_max``; each
@@ -24,7 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 _TINY = 1e-12
-_REFRESH = 32  # steps between exact re-inversions of Q_AA (bounds rounding drift)
+_REFRESH = 64  # steps between exact re-inversions of Q_AA (bounds rounding drift)
+_PENDING = 8  # rank-1 updates of the inverse held back and applied together (one matrix product)
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,17 @@ class LassoCVResult:
 def step_flop(m: np.ndarray, p: int, validated: np.ndarray) -> np.ndarray:
     """FLOP of one homotopy step with ``m`` active variables among ``p``.
 
-    Direction ``w = (Q_AA)⁻¹ s`` from the maintained inverse (``2m²``), its bordering update when a
-    variable joins or leaves (``4m²``), the direction of the correlations ``Q_{:,A} w`` and the exact
-    correlations ``q - Q_{:,A} β_A`` (``2pm`` each), step lengths to the next join (``6p``) and drop
-    (``2m``), the coefficient update (``2m``); a fold with a validation set adds ``G_v β_A``,
-    ``G_v w`` and the quadratic error terms (``4m² + 6m``). The periodic re-inversion of ``Q_AA``
-    (every ``_REFRESH`` steps, ``2m³``) is counted where it happens.
+    The bordering update of the maintained inverse ``(Q_AA)⁻¹`` when a variable joins or leaves
+    (``v = H u`` and the rank-1 term: ``4m²``), the direction of the correlations ``a = Q_{:,A} w``
+    (``2pm``), the correlations moved along the segment ``r -= t a`` (``2p``), step lengths to the next
+    join (``6p``) and drop (``2m``), the coefficient update (``2m``) and the direction's own update
+    from the bordering (``4m``); a fold with a validation set adds ``G_v β_A``, ``G_v w`` and the
+    quadratic error terms (``4m² + 6m``). The periodic exact refresh (every ``_REFRESH`` steps:
+    re-inverting ``Q_AA``, ``2m³``; the direction, ``2m²``; the correlations, ``2pm``) is counted
+    where it happens.
     """
     m = m.astype(float)
-    base = 6.0 * m**2 + 4.0 * p * m + 6.0 * p + 4.0 * m
+    base = 4.0 * m**2 + 2.0 * p * m + 8.0 * p + 8.0 * m
     return base + np.where(validated, 4.0 * m**2 + 6.0 * m, 0.0)
 
 
@@ -86,32 +92,65 @@ class _Batch:
         self._alloc(e, self.M)
         self.m = np.zeros(e, dtype=np.int64)
         self.active = np.zeros((e, p), dtype=bool)
-        self.r = q_xty.copy()
         self.just_dropped = np.full(e, -1)
         self.frozen = np.zeros(e, dtype=bool)
+        self.r = q_xty.copy()  # correlations q - Q_{:,A} β_A, moved along each segment (exact at refreshes)
 
     def _alloc(self, e, size):
         self.idx = np.zeros((e, size), dtype=np.int64)
         self.bs = np.zeros((e, size))
         self.sg = np.zeros((e, size))
-        self.QA = np.broadcast_to(np.eye(size), (e, size, size)).copy()
         self.GA = np.zeros((e, size, size))
         self.HA = np.broadcast_to(np.eye(size), (e, size, size)).copy()
         self.QR = np.zeros((e, size, self.p))
         self.cA = np.zeros((e, size))
+        self.w = np.zeros((e, size))  # the direction (Q_AA)⁻¹ s, kept current by every join and drop
+        # Pending rank-1 terms: the inverse is HA + Σ_k VD[:, k] VT[:, k] VT[:, k]' (k < npend).
+        self.VT = np.zeros((e, _PENDING, size))
+        self.VD = np.zeros((e, _PENDING))
+        self.npend = 0
+
+    def gram_block(self, mm):
+        """``Q_AA`` (E, mm, mm) read off the stored rows ``Q_{A,:}``, identity on padded slots."""
+        live = np.arange(mm)[None, :] < self.m[:, None]
+        block = np.take_along_axis(self.QR[:, :mm], self.idx[:, None, :mm], axis=2)  # padded rows are 0
+        block *= live[:, None, :]
+        block[:, np.arange(mm), np.arange(mm)] += ~live
+        return block
+
+    def hmul(self, x):
+        """``H x`` for x (E, mm): the stored inverse plus the pending rank-1 terms."""
+        mm = x.shape[1]
+        out = np.matmul(self.HA[:, :mm, :mm], x[:, :, None])[:, :, 0]
+        if self.npend:
+            vt = self.VT[:, :self.npend, :mm]
+            c = np.matmul(vt, x[:, :, None])[:, :, 0]
+            c *= self.VD[:, :self.npend]
+            out += np.matmul(c[:, None, :], vt)[:, 0]
+        return out
+
+    def flush(self):
+        """Apply the pending rank-1 terms to the stored inverse (one batched matrix product)."""
+        if self.npend:
+            mm = int(self.m.max())  # pending vectors are 0 beyond every entry's active slots
+            vt = self.VT[:, :self.npend, :mm]
+            self.HA[:, :mm, :mm] += np.matmul(np.swapaxes(vt, 1, 2) * self.VD[:, None, :self.npend], vt)
+            self.npend = 0
 
     def grow(self):
+        self.flush()
         old, size = self.M, min(2 * self.M, int(self.cap.max()) + 1)
-        keep = {k: getattr(self, k) for k in ("idx", "bs", "sg", "QA", "GA", "HA", "QR", "cA")}
+        keep = {k: getattr(self, k) for k in ("idx", "bs", "sg", "GA", "HA", "QR", "cA", "w")}
         self._alloc(len(self.ids), size)
         self.M = size
         self.idx[:, :old], self.bs[:, :old], self.sg[:, :old] = keep["idx"], keep["bs"], keep["sg"]
-        self.QA[:, :old, :old], self.GA[:, :old, :old] = keep["QA"], keep["GA"]
+        self.GA[:, :old, :old] = keep["GA"]
         self.HA[:, :old, :old], self.QR[:, :old], self.cA[:, :old] = keep["HA"], keep["QR"], keep["cA"]
+        self.w[:, :old] = keep["w"]
 
     def take(self, keep):
-        for k in ("sim", "fold", "ntrain", "q", "cv", "nval", "cap", "ids", "idx", "bs", "sg", "QA", "GA", "HA",
-                  "QR", "cA", "m", "active", "r", "just_dropped", "frozen"):
+        for k in ("sim", "fold", "ntrain", "q", "cv", "nval", "cap", "ids", "idx", "bs", "sg", "GA", "HA",
+                  "QR", "cA", "w", "r", "VT", "VD", "m", "active", "just_dropped", "frozen"):
             setattr(self, k, getattr(self, k)[keep])
 
     def add(self, ev, j):
@@ -123,7 +162,6 @@ class _Batch:
         slot = self.m[ev]
         self.idx[ev, slot] = j
         self.bs[ev, slot] = 0.0
-        self.sg[ev, slot] = np.sign(self.r[ev, j])
         mm = int(slot.max()) + 1
         cols = self.idx[ev, :mm]
         b1, f1 = self.sim[ev], self.fold[ev]
@@ -133,31 +171,41 @@ class _Batch:
         live = np.arange(mm)[None, :] <= slot[:, None]
         rowq = np.where(live, np.take_along_axis(qrow_j, cols, axis=1), 0.0)
         rowg = np.where(live, np.take_along_axis(grow_j, cols, axis=1), 0.0)
-        self.QA[ev, slot, :mm] = rowq
-        self.QA[ev, :mm, slot] = rowq
+        sj = np.sign(self.r[ev, j])  # the joining variable's sign is that of its correlation (|r_j| = λ)
+        self.sg[ev, slot] = sj
         self.GA[ev, slot, :mm] = rowg
         self.GA[ev, :mm, slot] = rowg
         # One flat index (numpy's fast scatter); QR is always C-contiguous (_alloc, take), so this is a view.
         self.QR.reshape(-1, self.p)[ev * self.M + slot] = qrow_j
         self.cA[ev, slot] = self.cv[ev, j]
-        # Bordering: inverse of [[Q_AA, u], [u', d]] from H = Q_AA⁻¹ (identity on padded slots).
+        # Bordering: inverse of [[Q_AA, u], [u', d]] from H = Q_AA⁻¹ (identity on padded slots): the old
+        # block gains v v'/σ (v = H u, σ = d - u'v), held back as a pending term; the new row and column
+        # are -v/σ and 1/σ. On the whole batch: rows not joining get u = 0, so v = 0 (a zero term).
         rows = np.arange(len(ev))
+        e_all = len(self.ids)
         d = rowq[rows, slot]
-        u = rowq.copy()
-        u[rows, slot] = 0.0
-        every = len(ev) == len(self.ids)  # then ev is 0..E-1: update in place through a view
-        h = self.HA[:, :mm, :mm] if every else self.HA[ev, :mm, :mm]
-        v = np.einsum("eij,ej->ei", h, u)
-        schur = d - np.einsum("ei,ei->e", u, v)
-        outer = np.multiply(v[:, :, None], v[:, None, :])  # in place from here: one temporary, not three
-        outer /= schur[:, None, None]
-        h += outer
-        border = -v / schur[:, None]
-        h[rows, :, slot] = border
-        h[rows, slot, :] = border
-        h[rows, slot, slot] = 1.0 / schur
-        if not every:
-            self.HA[ev, :mm, :mm] = h
+        u = np.zeros((e_all, mm))
+        u[ev] = rowq
+        u[ev, slot] = 0.0
+        v = self.hmul(u)  # v[slot] = 0: padded slots are identity rows and u[slot] = 0
+        schur = np.ones(e_all)
+        schur[ev] = d - np.einsum("ei,ei->e", u[ev], v[ev])
+        k = self.npend
+        self.VT[:, k, :mm] = v
+        self.VT[:, k, mm:] = 0.0
+        self.VD[:, k] = 1.0 / schur
+        self.npend += 1
+        # The direction follows without a product: w_A += c v, w_j = -c, with c = (v's - s_j)/σ.
+        c = (np.einsum("ei,ei->e", v[ev], self.sg[ev, :mm]) - sj) / schur[ev]
+        self.w[ev, :mm] += c[:, None] * v[ev]
+        self.w[ev, slot] = -c
+        border = -v[ev] / schur[ev, None]
+        h = self.HA
+        h[ev, :mm, slot] = border
+        h[ev, slot, :mm] = border
+        h[ev, slot, slot] = 1.0 / schur[ev]
+        if self.npend == _PENDING:
+            self.flush()
         self.m[ev] += 1
         self.active[ev, j] = True
 
@@ -168,25 +216,31 @@ class _Batch:
         rows = np.arange(len(ev))
         last = self.m[ev] - 1
         j = self.idx[ev, slot]
+        if self.npend:  # these entries' pending terms go into their stored inverse first
+            vt = self.VT[ev, :self.npend]
+            self.HA[ev] += np.matmul(np.swapaxes(vt, 1, 2) * self.VD[ev, None, :self.npend], vt)
+            self.VT[ev, :self.npend] = 0.0
+            self.VD[ev, :self.npend] = 0.0
         # Remove the leaving variable from the inverse first: H_rest - h h' / h_ii.
         h = self.HA[ev, :, slot]
         hii = h[rows, slot]
         h[rows, slot] = 0.0
+        # The direction without the leaving variable: w_rest = w - h w_slot / h_ii (same inverse identity).
+        self.w[ev] -= h * (self.w[ev, slot] / hii)[:, None]
         self.HA[ev] -= h[:, :, None] * h[:, None, :] / hii[:, None, None]
-        for name in ("idx", "bs", "sg", "cA"):
+        for name in ("idx", "bs", "sg", "cA", "w"):
             arr = getattr(self, name)
             arr[ev, slot] = arr[ev, last]
         self.QR[ev, slot] = self.QR[ev, last]
-        for arr in (self.QA, self.GA, self.HA):
+        for arr in (self.GA, self.HA):
             arr[ev, slot, :] = arr[ev, last, :]
             arr[ev, :, slot] = arr[ev, :, last]
             arr[ev, slot, slot] = arr[ev, last, last]
             arr[ev, last, :] = 0.0
             arr[ev, :, last] = 0.0
-        self.QA[ev, last, last] = 1.0
         self.HA[ev, last, last] = 1.0
         self.QR[ev, last] = 0.0
-        for name in ("bs", "sg", "cA"):
+        for name in ("bs", "sg", "cA", "w"):
             getattr(self, name)[ev, last] = 0.0
         self.m[ev] -= 1
         self.active[ev, j] = False
@@ -265,16 +319,21 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
         ids = st.ids
         mm = int(st.m.max())
         if step % _REFRESH == _REFRESH - 1:  # exact re-inversion now and then: no drift over long paths
-            st.HA[:, :mm, :mm] = np.linalg.inv(st.QA[:, :mm, :mm])
-            flop[st.ids] += np.where(st.frozen, 0.0, 2.0 * st.m.astype(float) ** 3)
-        w = np.einsum("eij,ej->ei", st.HA[:, :mm, :mm], st.sg[:, :mm])
-        a = np.einsum("em,emp->ep", w, st.QR[:, :mm])
+            st.HA[:, :mm, :mm] = np.linalg.inv(st.gram_block(mm))
+            st.npend = 0
+            st.w[:, :mm] = np.matmul(st.HA[:, :mm, :mm], st.sg[:, :mm, None])[:, :, 0]
+            st.r = st.q - np.matmul(st.bs[:, None, :mm], st.QR[:, :mm])[:, 0]
+            mf = st.m.astype(float)
+            flop[st.ids] += np.where(st.frozen, 0.0, 2.0 * mf**3 + 2.0 * mf**2 + 2.0 * p * mf)
+        w = st.w[:, :mm]  # a view: read before this step's drop and join update it
+        a = np.matmul(w[:, None, :], st.QR[:, :mm])[:, 0]  # direction of the correlations, Q_{:,A} w
+        r = st.r
         lam_e = lam[ids]
         lim = _TINY * lam_e[:, None]
         with np.errstate(divide="ignore", invalid="ignore"):  # in place: (λ ∓ r_j) / (1 ∓ a_j)
-            t1 = lam_e[:, None] - st.r
+            t1 = lam_e[:, None] - r
             t1 /= 1.0 - a
-            t2 = lam_e[:, None] + st.r
+            t2 = lam_e[:, None] + r
             t2 /= 1.0 + a
             np.putmask(t1, ~(t1 > lim), np.inf)  # also NaN -> inf
             np.putmask(t2, ~(t2 > lim), np.inf)
@@ -328,6 +387,7 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
         flop[ids] += np.where(moving, step_flop(st.m, p, validated_all[ids]), 0.0)
         knots[ids] += moving
         st.bs[:, :mm] += t[:, None] * w
+        st.r -= t[:, None] * a  # r is linear along the segment: exact up to rounding
         lam[ids] = lam_e - t
         st.just_dropped[:] = -1
         stop = (t >= t_stop) & moving
@@ -335,9 +395,6 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
         joining = moving & ~stop & ~dropping
         ev = np.nonzero(dropping)[0]
         st.drop(ev, i_drop[ev])
-        # Exact correlations after the move, before a join reads the sign of r_j.
-        mm = int(st.m.max())
-        st.r = st.q - np.einsum("em,emp->ep", st.bs[:, :mm], st.QR[:, :mm])
         ev = np.nonzero(joining)[0]
         st.add(ev, j_join[ev])
         done_e = stop.copy()
