@@ -67,11 +67,6 @@ def fold_sizes(n: int, folds: int) -> list[int]:
     return [base + (1 if f < extra else 0) for f in range(folds)]
 
 
-def _transposed(a: np.ndarray) -> np.ndarray:
-    """Batch transpose as a contiguous copy (numpy's batched matmul only calls BLAS on those)."""
-    return np.ascontiguousarray(np.swapaxes(a, 1, 2))
-
-
 def bartlett_factor(rng: np.random.Generator, batch: int, n: int, p: int) -> np.ndarray:
     """Lower-triangular ``L`` (batch, p, p) with ``L L' ~ Wishart_p(n, I)``; needs ``n >= p``."""
     factor = np.zeros((batch, p, p))
@@ -103,7 +98,7 @@ def sample_fold(rng: np.random.Generator, batch: int, n: int, beta: np.ndarray, 
         lower = bartlett_factor(rng, batch, n, p)
         z = rng.standard_normal((batch, p))
         rest = rng.chisquare(n - p, size=batch) if n > p else np.zeros(batch)
-        gram = lower @ _transposed(lower)
+        gram = np.matmul(lower, np.swapaxes(lower, 1, 2))  # BLAS reads the transposed view
         noise = sigma * np.einsum("bij,bj->bi", lower, z)  # X'ε = σ L z
         xty = gram @ beta + noise
         yty = (np.einsum("i,bij,j->b", beta, gram, beta) + 2.0 * noise @ beta
@@ -111,7 +106,7 @@ def sample_fold(rng: np.random.Generator, batch: int, n: int, beta: np.ndarray, 
         return FoldStats(gram, xty, yty, n)
     x = rng.standard_normal((batch, n, p))
     y = x @ beta + sigma * rng.standard_normal((batch, n))
-    gram = _transposed(x) @ x
+    gram = np.matmul(np.swapaxes(x, 1, 2), x)
     xty = np.einsum("bnp,bn->bp", x, y)
     yty = np.einsum("bn,bn->b", y, y)
     return FoldStats(gram, xty, yty, n, (x, y))

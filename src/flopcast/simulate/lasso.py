@@ -159,15 +159,17 @@ class _Batch:
             return
         if int(self.m[ev].max()) + 1 > self.M:
             self.grow()
+        e_all = len(self.ids)
+        sel = slice(None) if len(ev) == e_all else ev  # rows alone: a view when every entry joins
         slot = self.m[ev]
         self.idx[ev, slot] = j
         self.bs[ev, slot] = 0.0
         mm = int(slot.max()) + 1
-        cols = self.idx[ev, :mm]
-        b1, f1 = self.sim[ev], self.fold[ev]
+        cols = self.idx[sel, :mm]
+        b1, f1 = self.sim[sel], self.fold[sel]
         # Row j of the fold's Gram and of Q, gathered once; the active block's row is read off them.
         grow_j = self.folds[f1, b1, j, :]
-        qrow_j = (self.full[b1, j, :] - grow_j) / self.ntrain[ev][:, None]
+        qrow_j = (self.full[b1, j, :] - grow_j) / self.ntrain[sel][:, None]
         live = np.arange(mm)[None, :] <= slot[:, None]
         rowq = np.where(live, np.take_along_axis(qrow_j, cols, axis=1), 0.0)
         rowg = np.where(live, np.take_along_axis(grow_j, cols, axis=1), 0.0)
@@ -182,31 +184,35 @@ class _Batch:
         # block gains v v'/σ (v = H u, σ = d - u'v), held back as a pending term; the new row and column
         # are -v/σ and 1/σ. On the whole batch: rows not joining get u = 0, so v = 0 (a zero term).
         rows = np.arange(len(ev))
-        e_all = len(self.ids)
         d = rowq[rows, slot]
-        u = np.zeros((e_all, mm))
-        u[ev] = rowq
-        u[ev, slot] = 0.0
+        rowq[rows, slot] = 0.0
+        if sel is ev:
+            u = np.zeros((e_all, mm))
+            u[ev] = rowq
+        else:
+            u = rowq
         v = self.hmul(u)  # v[slot] = 0: padded slots are identity rows and u[slot] = 0
+        vj = v[sel]
         schur = np.ones(e_all)
-        schur[ev] = d - np.einsum("ei,ei->e", u[ev], v[ev])
+        schur[sel] = d - np.einsum("ei,ei->e", rowq, vj)
+        sj_schur = schur[sel]
         k = self.npend
         self.VT[:, k, :mm] = v
         self.VT[:, k, mm:] = 0.0
         self.VD[:, k] = 1.0 / schur
         self.npend += 1
         # The direction follows without a product: w_A += c v, w_j = -c, with c = (v's - s_j)/σ.
-        c = (np.einsum("ei,ei->e", v[ev], self.sg[ev, :mm]) - sj) / schur[ev]
-        self.w[ev, :mm] += c[:, None] * v[ev]
+        c = (np.einsum("ei,ei->e", vj, self.sg[sel, :mm]) - sj) / sj_schur
+        self.w[sel, :mm] += c[:, None] * vj
         self.w[ev, slot] = -c
-        border = -v[ev] / schur[ev, None]
+        border = vj / -sj_schur[:, None]
         h = self.HA
         h[ev, :mm, slot] = border
         h[ev, slot, :mm] = border
-        h[ev, slot, slot] = 1.0 / schur[ev]
+        h[ev, slot, slot] = 1.0 / sj_schur
         if self.npend == _PENDING:
             self.flush()
-        self.m[ev] += 1
+        self.m[sel] += 1
         self.active[ev, j] = True
 
     def drop(self, ev, slot):
