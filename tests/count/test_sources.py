@@ -126,6 +126,38 @@ def test_malformed_config_json_is_one_line_error(tmp_path, text, pattern, error)
     assert isinstance(err.value, InputError) and "\n" not in str(err.value)
 
 
+def test_sequence_longer_than_the_position_table_is_a_one_line_error(tmp_path):
+    path = _write(GPT2_TINY, tmp_path)
+    assert load_model(path, seq_len=64).inputs["input_ids"].shape[-1] == 64  # exactly n_positions: fine
+    with pytest.raises(ModelError, match=r"sequence length 65 exceeds the 64 positions.*--seq-len 64") as err:
+        load_model(path, seq_len=65)
+    assert "\n" not in str(err.value)
+
+
+def test_position_table_limit_reads_offsets_and_padding():
+    from torch import nn
+
+    from flopcast.count.hf import position_table_limit
+
+    class Opt(nn.Embedding):  # OPT-style: two reserved rows
+        offset = 2
+
+    model = nn.Module()
+    model.embed_positions = Opt(2050, 8)
+    assert position_table_limit(model) == 2048
+    roberta = nn.Module()
+    roberta.position_embeddings = nn.Embedding(514, 8, padding_idx=1)  # positions start at padding_idx + 1
+    assert position_table_limit(roberta) == 512
+    rotary = nn.Module()
+    rotary.embed_tokens = nn.Embedding(100, 8)  # token table only: no positional limit
+    assert position_table_limit(rotary) is None
+
+
+def test_rotary_models_may_run_past_their_pretraining_context():
+    lm = load_model("llama-2-7b", seq_len=8192)  # no position table: counted, not refused
+    assert lm.inputs["input_ids"].shape[-1] == 8192
+
+
 def test_missing_config_file():
     with pytest.raises(DataFormatError, match="cannot read"):
         load_model("/nonexistent/config.json")

@@ -204,6 +204,27 @@ def _image_size(config: Any) -> tuple[int, int]:
     return int(size), int(size)
 
 
+def position_table_limit(model: Any) -> int | None:
+    """Longest sequence the model's position-embedding tables cover, or None if it has none.
+
+    Learned (GPT-2 ``wpe``, BERT ``position_embeddings``, OPT/BART ``embed_positions``) and table-based
+    sinusoidal embeddings index a table, so a longer input would fail on real tensors (on meta it
+    would be counted silently). Rotary, ALiBi and relative schemes have no table and no limit here.
+    OPT-style tables reserve ``offset`` rows; RoBERTa-style ones start after ``padding_idx``.
+    """
+    from torch import nn
+
+    limits = []
+    for name, module in model.named_modules():
+        leaf = name.rsplit(".", 1)[-1].lower()
+        if isinstance(module, nn.Embedding) and ("position" in leaf or leaf == "wpe"):
+            reserved = int(getattr(module, "offset", 0) or 0)
+            if module.padding_idx is not None:
+                reserved = max(reserved, int(module.padding_idx) + 1)
+            limits.append(int(module.num_embeddings) - reserved)
+    return min(limits) if limits else None
+
+
 def synthesize_inputs(model: Any, config: Any, *, batch: int, seq_len: int | None,
                       input_shape: tuple[int, ...] | None, dtype: str, device: str,
                       where: str) -> tuple[dict[str, Any], str]:
@@ -220,6 +241,10 @@ def synthesize_inputs(model: Any, config: Any, *, batch: int, seq_len: int | Non
         shape = tuple(input_shape) if input_shape else (batch, seq_len or 128)
         if len(shape) != 2:
             raise ModelError(f"{where}: token inputs need --input-shape BATCH,SEQ_LEN (got {_dims(shape)})")
+        limit = position_table_limit(model)
+        if limit is not None and shape[1] > limit:
+            raise ModelError(f"{where}: sequence length {shape[1]} exceeds the {limit} positions its position "
+                             f"embeddings cover; use --seq-len {limit} or less")
         inputs = {"input_ids": _token_ids(shape, vocab, device)}
         desc = f"input_ids {_dims(shape)}"
         if getattr(config, "is_encoder_decoder", False):
