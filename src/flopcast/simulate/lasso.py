@@ -129,13 +129,24 @@ class _Batch:
             out += np.matmul(c[:, None, :], vt)[:, 0]
         return out
 
+    def _pending_sum(self, rows, mm):
+        """``Σ_k VD_k VT_k VT_k'`` (len(rows), mm, mm) of the pending terms of ``rows`` (one batched product)."""
+        vt = self.VT[rows, :self.npend, :mm]
+        return np.matmul(np.swapaxes(vt, 1, 2) * self.VD[rows, None, :self.npend], vt)
+
     def flush(self):
-        """Apply the pending rank-1 terms to the stored inverse (one batched matrix product)."""
+        """Apply the pending rank-1 terms to the stored inverse."""
         if self.npend:
             mm = int(self.m.max())  # pending vectors are 0 beyond every entry's active slots
-            vt = self.VT[:, :self.npend, :mm]
-            self.HA[:, :mm, :mm] += np.matmul(np.swapaxes(vt, 1, 2) * self.VD[:, None, :self.npend], vt)
+            self.HA[:, :mm, :mm] += self._pending_sum(slice(None), mm)
             self.npend = 0
+
+    def refresh(self, mm):
+        """Recompute ``(Q_AA)⁻¹``, the direction ``w`` and the correlations ``r`` exactly (no drift)."""
+        self.HA[:, :mm, :mm] = np.linalg.inv(self.gram_block(mm))
+        self.npend = 0
+        self.w[:, :mm] = self.hmul(self.sg[:, :mm])
+        self.r = self.q - np.matmul(self.bs[:, None, :mm], self.QR[:, :mm])[:, 0]
 
     def grow(self):
         self.flush()
@@ -195,21 +206,21 @@ class _Batch:
         vj = v[sel]
         schur = np.ones(e_all)
         schur[sel] = d - np.einsum("ei,ei->e", rowq, vj)
-        sj_schur = schur[sel]
+        schur_j = schur[sel]
         k = self.npend
         self.VT[:, k, :mm] = v
         self.VT[:, k, mm:] = 0.0
         self.VD[:, k] = 1.0 / schur
         self.npend += 1
         # The direction follows without a product: w_A += c v, w_j = -c, with c = (v's - s_j)/σ.
-        c = (np.einsum("ei,ei->e", vj, self.sg[sel, :mm]) - sj) / sj_schur
+        c = (np.einsum("ei,ei->e", vj, self.sg[sel, :mm]) - sj) / schur_j
         self.w[sel, :mm] += c[:, None] * vj
         self.w[ev, slot] = -c
-        border = vj / -sj_schur[:, None]
+        border = vj / -schur_j[:, None]
         h = self.HA
         h[ev, :mm, slot] = border
         h[ev, slot, :mm] = border
-        h[ev, slot, slot] = 1.0 / sj_schur
+        h[ev, slot, slot] = 1.0 / schur_j
         if self.npend == _PENDING:
             self.flush()
         self.m[sel] += 1
@@ -223,8 +234,7 @@ class _Batch:
         last = self.m[ev] - 1
         j = self.idx[ev, slot]
         if self.npend:  # these entries' pending terms go into their stored inverse first
-            vt = self.VT[ev, :self.npend]
-            self.HA[ev] += np.matmul(np.swapaxes(vt, 1, 2) * self.VD[ev, None, :self.npend], vt)
+            self.HA[ev] += self._pending_sum(ev, self.M)
             self.VT[ev, :self.npend] = 0.0
             self.VD[ev, :self.npend] = 0.0
         # Remove the leaving variable from the inverse first: H_rest - h h' / h_ii.
@@ -325,10 +335,7 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
         ids = st.ids
         mm = int(st.m.max())
         if step % _REFRESH == _REFRESH - 1:  # exact re-inversion now and then: no drift over long paths
-            st.HA[:, :mm, :mm] = np.linalg.inv(st.gram_block(mm))
-            st.npend = 0
-            st.w[:, :mm] = np.matmul(st.HA[:, :mm, :mm], st.sg[:, :mm, None])[:, :, 0]
-            st.r = st.q - np.matmul(st.bs[:, None, :mm], st.QR[:, :mm])[:, 0]
+            st.refresh(mm)
             mf = st.m.astype(float)
             flop[st.ids] += np.where(st.frozen, 0.0, 2.0 * mf**3 + 2.0 * mf**2 + 2.0 * p * mf)
         w = st.w[:, :mm]  # a view: read before this step's drop and join update it
