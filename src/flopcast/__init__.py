@@ -10,8 +10,7 @@ Heavy pieces (torch) are imported lazily: ``import flopcast`` stays cheap.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from flopcast._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -22,11 +21,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        return getattr(import_module(module), attr)
-    raise AttributeError(f"module 'flopcast' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["__version__", "count", "track"]

@@ -13,6 +13,8 @@ import types
 from importlib import import_module
 from typing import Any
 
+from flopcast._lazy import lazy_getattr
+
 _LAZY = {
     "count": ("flopcast.count.api", "count"),
     "CountResult": ("flopcast.count.result", "CountResult"),
@@ -20,11 +22,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        return getattr(import_module(module), attr)
-    raise AttributeError(f"module 'flopcast.count' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["CountResult", "OpRecord", "count"]
