@@ -84,3 +84,25 @@ def test_every_command_has_help_with_example():
 
     for path, cmd in walk(root, []):
         assert (cmd.help or "").strip(), f"flopcast {' '.join(path)} has no help text"
+
+
+@pytest.mark.parametrize("argv", [[], ["hardware"], ["runs"], ["scaling"], ["regions"]])
+def test_group_without_subcommand_prints_help_and_no_empty_error(argv, capsys):
+    """Issue 11: a bare group printed its help, then `flopcast: error:  (try …)` with an empty message."""
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert "Usage:" in out and out.count("Usage:") == 1
+    assert "error" not in err
+
+
+def test_usage_error_message_is_never_empty():
+    from flopcast.cli import _usage_message
+
+    class Empty(Exception):
+        ctx = None
+
+        def format_message(self) -> str:
+            return ""
+
+    line = _usage_message(Empty())
+    assert "error: incomplete command" in line and "  " not in line.split("error:")[1][:2]

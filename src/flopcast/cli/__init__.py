@@ -4,7 +4,8 @@ Commands parse, call one library function and render; they hold no logic of thei
 command lives in its own module here with a ``register(app)`` function. :func:`main` is the one
 error boundary: a :class:`~flopcast.errors.FlopcastError` becomes a one-line message and its
 exit code (2 for bad input); anything else is an internal error (exit 1). Tracebacks appear
-only with ``--debug`` (or ``FLOPCAST_DEBUG=1``).
+only with ``--debug`` (or ``FLOPCAST_DEBUG=1``). A group given no subcommand (``flopcast``,
+``flopcast scaling``) prints its help on stdout and exits 0: nothing was asked but the help.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def _click_exception_classes(name: str) -> tuple[type[BaseException], ...]:
     return tuple(dict.fromkeys(found))
 
 
+_NO_ARGS_HELP = _click_exception_classes("NoArgsIsHelpError")
 _USAGE = _click_exception_classes("UsageError")
 _CLICK = _click_exception_classes("ClickException")
 _ABORT = (*_click_exception_classes("Abort"), typer.Abort, KeyboardInterrupt)
@@ -77,6 +79,22 @@ _ABORT = (*_click_exception_classes("Abort"), typer.Abort, KeyboardInterrupt)
 
 def _debug_requested(argv: Sequence[str]) -> bool:
     return "--debug" in argv or os.environ.get("FLOPCAST_DEBUG", "") not in ("", "0")
+
+
+def _show_group_help(exc: BaseException) -> int:
+    """A group run without a subcommand: its help on stdout (rich help is printed already), exit 0."""
+    text = exc.format_message().strip()  # type: ignore[attr-defined]
+    if text:
+        print(text)
+    return 0
+
+
+def _usage_message(exc: BaseException) -> str:
+    """The one-line usage error; never an empty message."""
+    message = exc.format_message().strip() or "incomplete command"  # type: ignore[attr-defined]
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else "flopcast"
+    return f"flopcast: error: {message} (try '{where} --help')"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -90,12 +108,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"flopcast: error: {exc}", file=sys.stderr)
         code = exc.exit_code
+    except _NO_ARGS_HELP as exc:
+        code = _show_group_help(exc)
     except _USAGE as exc:
         if debug:
             raise
-        ctx = getattr(exc, "ctx", None)
-        where = ctx.command_path if ctx is not None else "flopcast"
-        print(f"flopcast: error: {exc.format_message()} (try '{where} --help')", file=sys.stderr)
+        print(_usage_message(exc), file=sys.stderr)
         code = 2
     except _CLICK as exc:
         if debug:
