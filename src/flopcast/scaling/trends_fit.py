@@ -9,6 +9,11 @@ Fits are ordinary least squares (statsmodels) with 95% confidence intervals, R²
 robustness is checked by leave-one-out refits and a fixed-seed pairs bootstrap. Inverting a fit for
 a target error uses Fieller's method, so the interval on the computation is exact for the OLS model
 (and unbounded when the slope is not distinguishable from zero at the chosen level).
+
+Cost: every step is O(n) in memory. Leave-one-out is closed form from the hat-matrix diagonal
+(O(n) time); the pairs bootstrap draws its resamples in chunks of at most ``BOOTSTRAP_CHUNK_ELEMENTS``
+indices (O(B·n) time, O(chunk) memory) up to ``BOOTSTRAP_EXACT_MAX_N`` rows, and above that is a
+bag of little bootstraps (O(B·n^0.7) time and memory), so 1,000,000 rows fit in seconds.
 """
 
 from __future__ import annotations
@@ -26,6 +31,14 @@ CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 20200710  # Thompson et al. arXiv v1 date; fixed so results are deterministic
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_MIN_N = 6  # below this, resamples repeat the same few points and the percentiles mean little
+BOOTSTRAP_CHUNK_ELEMENTS = 1 << 20  # resampled indices held at once (8 MiB); bounds the bootstrap's memory
+BOOTSTRAP_EXACT_MAX_N = 20_000  # above this the B·n pairs bootstrap costs minutes: bag of little bootstraps
+# Bag of little bootstraps (Kleiner, Talwalkar, Sarkar & Jordan 2014, JRSS-B 76(4), arXiv:1112.5016):
+# subsets of b = n^gamma rows, gamma in [0.6, 0.9] with 0.7 their example; s subsets x r reweighted
+# resamples, chosen here so that s·r = BOOTSTRAP_RESAMPLES.
+BLB_GAMMA = 0.7
+BLB_SUBSETS = 20
+BLB_RESAMPLES = BOOTSTRAP_RESAMPLES // BLB_SUBSETS
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,7 @@ class Fit:
     loo_slope_range: tuple[float, float]        # min/max slope over leave-one-out refits
     bootstrap_slope_ci: tuple[float, float]     # 2.5/97.5 percentiles, pairs bootstrap (fixed seed); NaN if n < 6
     confidence: float = CONFIDENCE
+    bootstrap_method: str = "pairs"             # "pairs" (n <= 20,000) or "bag of little bootstraps (b=...)"
 
     @property
     def exponent(self) -> float | None:
@@ -99,7 +113,8 @@ class Fit:
              "slope_se": self.slope_se, "r2": self.r2, "residual_sd": self.residual_sd,
              "flop_range": [10.0 ** self.log10_flop_min, 10.0 ** self.log10_flop_max],
              "loo_slope_range": list(self.loo_slope_range),
-             "bootstrap_slope_ci": list(self.bootstrap_slope_ci), "confidence": self.confidence,
+             "bootstrap_slope_ci": list(self.bootstrap_slope_ci), "bootstrap_method": self.bootstrap_method,
+             "confidence": self.confidence,
              "y": "log10(error %)" if self.form == "polynomial" else "error %", "x": "log10(FLOP)"}
         if self.form == "polynomial":
             d["exponent"] = self.exponent
@@ -125,9 +140,103 @@ def _slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         return (xm * ym).sum(axis=-1) / sxx
 
 
+def loo_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Slope of each leave-one-out refit, closed form: O(n) time and memory, no n×n matrix.
+
+    With the design ``[1, u]``, ``u = x − x̄`` (same hat matrix as ``[1, x]``, better conditioned),
+    ``h_ii = 1/n + u_i²/Sxx`` is the row-wise ``x_iᵀ(XᵀX)⁻¹x_i`` and dropping row i moves the
+    coefficients by ``(XᵀX)⁻¹ x_i e_i / (1 − h_ii)`` (Belsley, Kuh & Welsch 1980, DFBETA), so
+    ``b_(i) = b − u_i e_i / (Sxx (1 − h_ii))``. A refit whose other rows share one x (h_ii = 1)
+    has no slope: NaN, as the brute-force refit gives.
+    """
+    u = x - x.mean()
+    v = y - y.mean()
+    sxx = float(u @ u)
+    b = float(u @ v) / sxx
+    e = v - b * u
+    h = 1.0 / len(x) + u * u / sxx
+    keep = 1.0 - h
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = b - u * e / (sxx * keep)
+    out[keep <= 1e-12] = np.nan
+    return out
+
+
+def _pairs_bootstrap(x: np.ndarray, y: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    """Slopes of ``resamples`` pairs-bootstrap refits, drawn in chunks: O(B·n) time, O(chunk) memory.
+
+    Chunks hold an even number of rows, so the generator yields the same indices as one
+    ``integers(0, n, size=(B, n))`` call (its 32-bit draws come in pairs) and the result is the same.
+    """
+    n = len(x)
+    rng = np.random.default_rng(seed)
+    rows = max(2, (BOOTSTRAP_CHUNK_ELEMENTS // n) // 2 * 2)
+    out = []
+    for start in range(0, resamples, rows):
+        idx = rng.integers(0, n, size=(min(rows, resamples - start), n))
+        out.append(_slopes(x[idx], y[idx]))
+    return np.concatenate(out)
+
+
+def _weighted_slopes(w: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Slopes of weighted least squares, one per row of integer weights ``w`` (r × b): O(r·b)."""
+    total = w.sum(axis=1)
+    su, sv = w @ u, w @ v
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (w @ (u * v) - su * sv / total) / (w @ (u * u) - su * su / total)
+
+
+def _little_bootstraps(x: np.ndarray, y: np.ndarray, tail: float, seed: int) -> tuple[tuple[float, float], str]:
+    """Bag of little bootstraps percentile CI of the slope: O(s·r·n^γ) time and memory.
+
+    Each of s subsets of b = n^γ rows (without replacement) is reweighted r times with
+    Multinomial(n, 1/b) counts, which mimics a size-n pairs resample; each subset gives a
+    percentile interval and the endpoints are averaged over subsets (Kleiner et al. 2014).
+    """
+    n = len(x)
+    b = int(math.ceil(n ** BLB_GAMMA))
+    rng = np.random.default_rng(seed)
+    lows, highs = [], []
+    for _ in range(BLB_SUBSETS):
+        sub = rng.choice(n, size=b, replace=False)
+        u, v = x[sub] - x[sub].mean(), y[sub] - y[sub].mean()
+        w = rng.multinomial(n, np.full(b, 1.0 / b), size=BLB_RESAMPLES).astype(float)
+        slopes = _weighted_slopes(w, u, v)
+        slopes = slopes[np.isfinite(slopes)]
+        if slopes.size:
+            lows.append(np.percentile(slopes, tail))
+            highs.append(np.percentile(slopes, 100 - tail))
+    method = f"bag of little bootstraps (b={b}, s={BLB_SUBSETS}, r={BLB_RESAMPLES})"
+    if not lows:
+        return (math.nan, math.nan), method
+    return (float(np.mean(lows)), float(np.mean(highs))), method
+
+
+def bootstrap_slope_ci(x: np.ndarray, y: np.ndarray, confidence: float = CONFIDENCE,
+                       seed: int = BOOTSTRAP_SEED) -> tuple[tuple[float, float], str]:
+    """Percentile interval of the slope and the method used; NaN below ``BOOTSTRAP_MIN_N`` rows.
+
+    Up to ``BOOTSTRAP_EXACT_MAX_N`` rows: the pairs bootstrap with ``BOOTSTRAP_RESAMPLES`` resamples;
+    above, the bag of little bootstraps with as many resamples. Memory is O(chunk) or O(n^0.7).
+    """
+    n = len(x)
+    tail = (1 - confidence) / 2 * 100
+    if n < BOOTSTRAP_MIN_N:
+        return (math.nan, math.nan), "pairs"
+    if n > BOOTSTRAP_EXACT_MAX_N:
+        return _little_bootstraps(x, y, tail, seed)
+    boot = _pairs_bootstrap(x, y, BOOTSTRAP_RESAMPLES, seed)
+    boot = boot[np.isfinite(boot)]
+    return (float(np.percentile(boot, tail)), float(np.percentile(boot, 100 - tail))), "pairs"
+
+
 def fit_xy(x: Sequence[float], y: Sequence[float], *, benchmark: str = "", measure: str = "", form: str = "",
            frontier: bool = False, confidence: float = CONFIDENCE) -> Fit:
-    """OLS of ``y`` on ``x`` with intervals and robustness checks (needs ≥ 3 points and 2 distinct x)."""
+    """OLS of ``y`` on ``x`` with intervals and robustness checks (needs ≥ 3 points and 2 distinct x).
+
+    O(n) memory throughout (statsmodels' OLS of an n×2 design, closed-form leave-one-out, chunked
+    or little bootstraps); time O(n) plus the bootstrap's (see :func:`bootstrap_slope_ci`).
+    """
     from statsmodels.regression.linear_model import OLS  # not statsmodels.api: that import takes seconds
 
     xa = np.asarray(x, dtype=float)
@@ -145,24 +254,14 @@ def fit_xy(x: Sequence[float], y: Sequence[float], *, benchmark: str = "", measu
     xm = float(xa.mean())
     sxx = float(((xa - xm) ** 2).sum())
     sd = float(math.sqrt(res.scale)) if n > 2 else float("nan")
-    loo_idx = ~np.eye(n, dtype=bool)
-    loo = _slopes(np.broadcast_to(xa, (n, n))[loo_idx].reshape(n, n - 1),
-                  np.broadcast_to(ya, (n, n))[loo_idx].reshape(n, n - 1))
-    tail = (1 - confidence) / 2 * 100
-    boot_ci = (math.nan, math.nan)
-    if n >= BOOTSTRAP_MIN_N:
-        rng = np.random.default_rng(BOOTSTRAP_SEED)
-        idx = rng.integers(0, n, size=(BOOTSTRAP_RESAMPLES, n))
-        boot = _slopes(xa[idx], ya[idx])
-        boot = boot[np.isfinite(boot)]
-        boot_ci = (float(np.percentile(boot, tail)), float(np.percentile(boot, 100 - tail)))
+    loo = loo_slopes(xa, ya)
+    boot_ci, method = bootstrap_slope_ci(xa, ya, confidence)
     return Fit(
         benchmark=benchmark, measure=measure, form=form, frontier=frontier, n=n, intercept=a, slope=b,
         slope_ci=(float(ci[1][0]), float(ci[1][1])), slope_se=float(res.bse[1]), r2=float(res.rsquared),
         residual_sd=sd, x_mean=xm, sxx=sxx, log10_flop_min=float(xa.min()), log10_flop_max=float(xa.max()),
         loo_slope_range=(float(np.nanmin(loo)), float(np.nanmax(loo))),
-        bootstrap_slope_ci=boot_ci,
-        confidence=confidence)
+        bootstrap_slope_ci=boot_ci, confidence=confidence, bootstrap_method=method)
 
 
 def fit_trend(flop: Sequence[float], error_pct: Sequence[float], form: str, **labels) -> Fit:
@@ -214,5 +313,5 @@ def invert(fit: Fit, target_error_pct: float, *, interval: str = "prediction") -
     return Inversion(x_star, fit.x_mean + min(u1, u2), fit.x_mean + max(u1, u2), interval)
 
 
-__all__ = ["BOOTSTRAP_MIN_N", "BOOTSTRAP_RESAMPLES", "BOOTSTRAP_SEED", "CONFIDENCE", "FORMS", "Fit", "Inversion",
-           "fit_trend", "fit_xy", "invert", "response"]
+__all__ = ["BOOTSTRAP_EXACT_MAX_N", "BOOTSTRAP_MIN_N", "BOOTSTRAP_RESAMPLES", "BOOTSTRAP_SEED", "CONFIDENCE", "FORMS",
+           "Fit", "Inversion", "bootstrap_slope_ci", "fit_trend", "fit_xy", "invert", "loo_slopes", "response"]
