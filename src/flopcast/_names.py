@@ -12,11 +12,18 @@ from flopcast.errors import AmbiguousNameError, UnknownNameError
 T = TypeVar("T")
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_O_AFTER_DIGIT = re.compile(r"(?<=\d)o+")  # "h1oo": a letter O typed for a zero after a digit
+
+
+def digit_zeros(token: str) -> str:
+    """Letter O typed for the digit 0 after a digit: ``"h1oo" -> "h100"``, ``"a1o0" -> "a100"``."""
+    return _O_AFTER_DIGIT.sub(lambda m: "0" * len(m.group()), token)
 
 
 def normalize(name: str) -> str:
-    """Lower-case and drop everything but letters and digits: ``"H100-SXM 80GB" -> "h100sxm80gb"``."""
-    return _NON_ALNUM.sub("", name.lower())
+    """Lower-case, drop everything but letters and digits, read an O after a digit as 0:
+    ``"H100-SXM 80GB" -> "h100sxm80gb"``, ``"H1OO" -> "h100"``."""
+    return digit_zeros(_NON_ALNUM.sub("", name.lower()))
 
 
 def nearest(name: str, candidates: Iterable[str], n: int = 5) -> list[str]:

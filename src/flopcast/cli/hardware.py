@@ -15,7 +15,8 @@ def _accelerator_rows(accs):
         half = p.get("bf16", p.get("fp16"))
         yield (a.name, a.year or "", _tflops(p.get("fp32")), _tflops(p.get("tf32")), _tflops(half),
                _tflops(p.get("fp8")), "" if a.memory_bytes is None else f"{a.memory_bytes / 1e9:g}",
-               "" if a.tdp_watts is None else f"{a.tdp_watts:g}")
+               "" if a.tdp_watts is None else f"{a.tdp_watts:g}",
+               "" if a.measured_mean_watts is None else f"{a.measured_mean_watts:g}")
 
 
 def _register_hardware(app: typer.Typer) -> None:
@@ -32,7 +33,7 @@ def _register_hardware(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         from flopcast._names import normalize
-        from flopcast.hardware import benchmark_accelerators, is_datasheet, list_accelerators
+        from flopcast.hardware import benchmark_accelerators, get_vendor, is_datasheet, list_accelerators
         from flopcast.report.console import stdout, table
         from flopcast.report.jsonout import dumps
 
@@ -43,13 +44,15 @@ def _register_hardware(app: typer.Typer) -> None:
         if search:
             key = normalize(search)
             accs = [a for a in accs if any(key in normalize(n) for n in (a.name, *a.aliases))]
-        if vendor:
-            accs = [a for a in accs if normalize(vendor) in normalize(a.vendor)]
+        if vendor is not None:
+            maker = get_vendor(vendor)
+            accs = [a for a in accs if a.vendor == maker]
         if as_json:
             typer.echo(dumps(accs))
             return
         stdout.print(table("Accelerators: DENSE peak TFLOPS",
-                           ["name", "year", "fp32", "tf32", "bf16/fp16", "fp8", "GB", "TDP W"],
+                           ["name", "year", "fp32", "tf32", "bf16/fp16", "fp8", "GB", "TDP W",
+                            "measured mean W"],
                            _accelerator_rows(accs), right_align_from=1,
                            caption=f"{len(accs)} rows; `flopcast hardware show NAME` for sources; --all: every chip"))
 
@@ -74,6 +77,9 @@ def _register_hardware(app: typer.Typer) -> None:
                  ("bandwidth", "n/a" if acc.memory_bandwidth_bytes_per_s is None
                   else f"{acc.memory_bandwidth_bytes_per_s / 1e9:,.0f} GB/s"),
                  ("TDP", "n/a" if acc.tdp_watts is None else f"{acc.tdp_watts:g} W"),
+                 ("measured power (mean / max)", "n/a" if acc.measured_mean_watts is None
+                  else f"{acc.measured_mean_watts:g} / {acc.measured_max_watts or float('nan'):g} W (measured in use, "
+                  "not a TDP)"),
                  ("vendor / year", f"{acc.vendor} / {acc.year or 'n/a'}"), ("source", acc.source)]
         if acc.aliases:
             rows.append(("also known as", ", ".join(acc.aliases)))

@@ -41,6 +41,8 @@ SAME_PART = {
     "NVIDIA H200 SXM": "H200 SXM 141GB",
     "NVIDIA B200": "B200 HGX 180GB",
     "NVIDIA L4": "L4 PCIe 24GB",
+    "NVIDIA A10 PCIe": "A10 PCIe 24GB",  # 24 GB, 150 W: the datasheet row's part
+    "NVIDIA RTX A6000": "RTX A6000 48GB",  # 48 GB, 768 GB/s, 300 W
     "NVIDIA L40S": "L40S PCIe 48GB",
     "NVIDIA Tesla T4": "T4 PCIe 16GB",
     "NVIDIA GeForce RTX 4090": "GeForce RTX 4090 24GB",
@@ -79,6 +81,16 @@ DROPPED = {
     ("AMD MI300X (GPU only)", "fp16_vector"):
         "2.4e15 matches neither AMD's dense FP16 (1.307e15) nor its sparse figure (2.615e15) on the MI300X "
         "datasheet; dropped rather than risk a sparse peak standing in for dense",
+}
+
+
+# Epoch "TDP (W)" figures that are Google's MEASURED mean power, not a TDP: (mean W, max W, source).
+# Applying a power fraction to a measured mean would count the fraction twice, so these rows get no TDP.
+MEASURED_POWER = {
+    "Google TPU v3": (220.0, 262.0, "Google Cloud TPU v3 docs (cloud.google.com/tpu/docs/v3): measured "
+                      "min/mean/max power 123/220/262 W"),
+    "Google TPU v4": (170.0, 192.0, "Google Cloud TPU v4 docs (cloud.google.com/tpu/docs/v4): measured "
+                      "min/mean/max power 90/170/192 W"),
 }
 
 
@@ -129,6 +141,11 @@ def load() -> list[Accelerator]:
         bw = row.number("Memory bandwidth (byte/s)") if "Memory bandwidth (byte/s)" in row.values else None
         tdp = row.number("TDP (W)") if "TDP (W)" in row.values else None
         notes = "; ".join(r for (n, _), r in DROPPED.items() if n == name)
+        mean = peak_w = None
+        if name in MEASURED_POWER:
+            mean, peak_w, basis = MEASURED_POWER[name]
+            tdp = None
+            notes = (notes + "; " if notes else "") + f"Epoch's TDP {mean:g} W is the measured mean power ({basis})"
         if not mem and (m := _MEM_IN_NAME.search(name)):
             mem = float(m.group(1)) * 1e9  # the part's name states its board memory ("V100 SXM2 16 GB")
             notes = (notes + "; " if notes else "") + "memory taken from the chip's name"
@@ -136,6 +153,6 @@ def load() -> list[Accelerator]:
             name=name, vendor=vendor, year=year, peak_flop_per_s=MappingProxyType(peaks),
             memory_bytes=mem or None, memory_bandwidth_bytes_per_s=bw or None, tdp_watts=tdp or None,
             source=f"{EPOCH_SOURCE} row {name!r} (line {row.line})", tensor_precisions=frozenset(tensor),
-            notes=notes,
+            notes=notes, measured_mean_watts=mean, measured_max_watts=peak_w,
         ))
     return out

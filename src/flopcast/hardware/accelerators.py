@@ -14,7 +14,6 @@ dense figures always win. Lookup is forgiving (see :func:`get_accelerator`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -24,7 +23,7 @@ from typing import Any
 from flopcast._names import nearest, normalize
 from flopcast.data import bundled
 from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
-from flopcast.hardware import _epoch
+from flopcast.hardware import _epoch, _lookup
 
 PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 EPOCH_SOURCE = "Epoch AI chip table (CC BY 4.0), data/epoch/chips.csv"
@@ -48,7 +47,9 @@ class Accelerator:
         (``fp64, fp32, tf32, bf16, fp16, fp8, int8``).
     memory_bytes : on-board memory in bytes (decimal GB x 1e9), or ``None``.
     memory_bandwidth_bytes_per_s : memory bandwidth in bytes/s, or ``None``.
-    tdp_watts : thermal design power (board power) in W, or ``None``.
+    tdp_watts : thermal design power (board power limit) in W, or ``None`` where none is published.
+    measured_mean_watts, measured_max_watts : MEASURED board power in use (Google publishes these for
+        TPUs instead of a TDP), or ``None``. Already a mean during work: no power fraction applies to it.
     source : where the figures come from.
     tensor_precisions : precisions whose peak is a tensor/matrix-unit rate.
     aliases : other names that resolve to this accelerator.
@@ -66,6 +67,8 @@ class Accelerator:
     tensor_precisions: frozenset[str] = field(default_factory=frozenset)
     aliases: tuple[str, ...] = ()
     notes: str = ""
+    measured_mean_watts: float | None = None
+    measured_max_watts: float | None = None
 
     def peak(self, precision: str) -> float:
         """Dense peak rate in FLOP/s for ``precision``; :class:`PrecisionUnavailableError` if unknown."""
@@ -88,6 +91,8 @@ class Accelerator:
             "memory_bytes": self.memory_bytes,
             "memory_bandwidth_bytes_per_s": self.memory_bandwidth_bytes_per_s,
             "tdp_watts": self.tdp_watts,
+            "measured_mean_watts": self.measured_mean_watts,
+            "measured_max_watts": self.measured_max_watts,
             "default_training_precision": default_training_precision(self),
             "source": self.source,
             "aliases": list(self.aliases),
@@ -134,7 +139,7 @@ def default_training_precision(acc: Accelerator) -> str:
 _TF = 1e12
 _CURATED_COLUMNS = ("accelerator", "variant", "vendor", "release_year", "fp32_tflops", "tf32_tensor_tflops_dense",
                     "fp16_bf16_tensor_tflops_dense", "fp8_tensor_tflops_dense", "int8_tops_dense", "memory_gb",
-                    "memory_bw_gb_s", "tdp_w", "source")
+                    "memory_bw_gb_s", "tdp_w", "measured_mean_w", "measured_max_w", "source")
 # Display names where "<accelerator> <variant>" reads badly.
 _DISPLAY = {("TPU v4", "chip"): "TPU v4", ("TPU v5e", "chip"): "TPU v5e", ("TPU v5p", "chip"): "TPU v5p",
             ("B200", "HGX B200 per GPU"): "B200 HGX 180GB", ("RTX 4090", "GeForce 24GB"): "GeForce RTX 4090 24GB",
@@ -181,6 +186,8 @@ def _curated() -> list[Accelerator]:
             memory_bytes=mem * 1e9 if mem else None, memory_bandwidth_bytes_per_s=bw * 1e9 if bw else None,
             tdp_watts=row.number("tdp_w", positive=True), source=row.get("source") + " (data/hardware/"
             "accelerator_specs.csv)", tensor_precisions=frozenset(tensor), notes=notes,
+            measured_mean_watts=row.number("measured_mean_w", positive=True),
+            measured_max_watts=row.number("measured_max_w", positive=True),
         ))
     return out
 
@@ -197,16 +204,65 @@ def _merge(curated: Accelerator, epoch: Accelerator) -> Accelerator:
     if tdp is None and epoch.tdp_watts is not None:
         tdp = epoch.tdp_watts
         filled.append("TDP")
-    source = curated.source + (f"; {', '.join(filled)} from {EPOCH_SOURCE} row {epoch.name!r}" if filled else "")
+    mean, peak = curated.measured_mean_watts, curated.measured_max_watts
+    if mean is None and epoch.measured_mean_watts is not None:
+        mean, peak = epoch.measured_mean_watts, epoch.measured_max_watts
+        filled.append("measured power")
+    source = curated.source + (f"; {', '.join(filled)} from {EPOCH_SOURCE} row {epoch.name!r}" if filled
+                               else f"; same part as {EPOCH_SOURCE} row {epoch.name!r}")
     return replace(curated, peak_flop_per_s=MappingProxyType(peaks), tdp_watts=tdp, source=source,
-                   aliases=(*curated.aliases, epoch.name, *epoch.aliases))
+                   aliases=(*curated.aliases, epoch.name, *epoch.aliases), measured_mean_watts=mean,
+                   measured_max_watts=peak)
+
+
+def _agree(a: float | None, b: float | None, rel: float = 0.02) -> bool:
+    return a is None or b is None or abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+def _same_part(a: Accelerator, b: Accelerator) -> bool:
+    """Two Epoch rows for one part: the same words once brand words are dropped ("NVIDIA GeForce
+    GTX TITAN BLACK" / "NVIDIA GTX Titan Black"), and figures that agree within 2% where both state one."""
+    if _lookup.key(a.name) != _lookup.key(b.name) or a.year != b.year:
+        return False
+    shared = set(a.peak_flop_per_s) & set(b.peak_flop_per_s)
+    return all(_agree(a.peak_flop_per_s[p], b.peak_flop_per_s[p]) for p in shared) and _agree(
+        a.tdp_watts, b.tdp_watts) and _agree(a.memory_bytes, b.memory_bytes)
+
+
+def _fold(first: Accelerator, dup: Accelerator) -> Accelerator:
+    """One row from two rows for the same part: the first row's figures, gaps filled from the other."""
+    peaks = {**dup.peak_flop_per_s, **first.peak_flop_per_s}
+    return replace(first, peak_flop_per_s=MappingProxyType(peaks),
+                   tensor_precisions=first.tensor_precisions | (dup.tensor_precisions - set(first.peak_flop_per_s)),
+                   memory_bytes=first.memory_bytes or dup.memory_bytes,
+                   memory_bandwidth_bytes_per_s=first.memory_bandwidth_bytes_per_s or dup.memory_bandwidth_bytes_per_s,
+                   tdp_watts=first.tdp_watts or dup.tdp_watts,
+                   measured_mean_watts=first.measured_mean_watts or dup.measured_mean_watts,
+                   measured_max_watts=first.measured_max_watts or dup.measured_max_watts,
+                   aliases=(*first.aliases, dup.name, *dup.aliases),
+                   source=f"{first.source}; duplicate {dup.source} merged")
+
+
+def _merge_duplicates(rows: list[Accelerator]) -> list[Accelerator]:
+    """Fold rows of Epoch's table that describe the same part (see :func:`_same_part`) into one."""
+    out: list[Accelerator] = []
+    by_key: dict[str, list[int]] = {}
+    for acc in rows:
+        slots = by_key.setdefault(_lookup.key(acc.name), [])
+        hit = next((i for i in slots if _same_part(out[i], acc)), None)
+        if hit is None:
+            slots.append(len(out))
+            out.append(acc)
+        else:
+            out[hit] = _fold(out[hit], acc)
+    return out
 
 
 @cache
 def _catalog() -> tuple[Accelerator, ...]:
     curated = {a.name: a for a in _curated()}
     extra: list[Accelerator] = []
-    for acc in _epoch.load():
+    for acc in _merge_duplicates(_epoch.load()):
         target = _epoch.SAME_PART.get(acc.name)
         if target is not None and target in curated:
             curated[target] = _merge(curated[target], acc)
@@ -246,20 +302,6 @@ def benchmark_accelerators() -> tuple[Accelerator, ...]:
 
 # ---------------------------------------------------------------- forgiving lookup
 
-_BRAND = re.compile(r"\b(nvidia|tesla|geforce|google|cloud|amd|radeon|instinct|intel)\b", re.IGNORECASE)
-_TOKEN = re.compile(r"[a-z0-9]+")
-_MEM = re.compile(r"\b(\d+)\s+(gb|tb)\b")
-_FORM = re.compile(r"\bsxm\d?\b")
-
-
-def _tokens(name: str) -> list[str]:
-    text = _MEM.sub(r"\1\2", _BRAND.sub(" ", name.lower()))
-    return _TOKEN.findall(text)
-
-
-def _stripped(name: str) -> str:
-    return "".join(_tokens(name))
-
 
 @cache
 def _index() -> tuple[dict[str, Accelerator], dict[str, Accelerator]]:
@@ -269,57 +311,68 @@ def _index() -> tuple[dict[str, Accelerator], dict[str, Accelerator]]:
     for acc in _catalog():
         by_name[acc.name] = acc
         for n in (acc.name, *acc.aliases):
-            for key in (normalize(n), _stripped(n)):
-                if key:
-                    exact.setdefault(key, acc)
+            for k in (normalize(n), _lookup.key(n)):
+                if k:
+                    exact.setdefault(k, acc)
     for alias, target in _epoch.ALIASES.items():
         acc = exact.get(normalize(target))
         if acc is not None:
-            for key in (normalize(alias), _stripped(alias)):
-                exact.setdefault(key, acc)
+            for k in (normalize(alias), _lookup.key(alias)):
+                exact.setdefault(k, acc)
     return exact, by_name
 
 
 def get_accelerator(name: str | Accelerator) -> Accelerator:
     """Find an accelerator by a forgiving name.
 
-    Tried in order: the exact name or an alias (case, spaces, punctuation and brand words such as
-    "NVIDIA", "Tesla", "GeForce", "Google" ignored); then every query word as the start of a word
-    of the name (``"h100 sxm"``, ``"a100 80gb"``), preferring datasheet rows over Epoch rows and,
-    among datasheet rows, the SXM (training) form factor. Raises :class:`UnknownNameError` with the
-    nearest names, or :class:`AmbiguousNameError` listing the matches. A cell naming several chips
-    (``"NVIDIA M40,NVIDIA GeForce GTX TITAN X"``) is rejected: use :func:`split_hardware`.
+    Tried in order: the exact name or an alias (case, spaces, punctuation, brand words such as
+    "NVIDIA", "Tesla", "GeForce", "Google", and a letter O typed for 0 ignored); then every query
+    word EQUAL to a word of the name (an exact model token wins: "A10" is the A10, not the A100);
+    then every query word as the START of a word of the name (``"h100 sxm"``). A memory size
+    (``"40GB"``) narrows the matches; a size no row lists is taken as the board's memory. Ties go
+    to datasheet rows, then the SXM (training) form factor, then the row with fewest unnamed words.
+    Raises :class:`UnknownNameError` with the nearest names, or :class:`AmbiguousNameError` listing
+    the matches. A cell naming several chips is rejected: use :func:`split_hardware`.
     """
     if isinstance(name, Accelerator):
         return name
     if not isinstance(name, str) or not name.strip():
         raise InputError("empty accelerator name; see `flopcast hardware list`")
     exact, by_name = _index()
-    for key in (normalize(name), _stripped(name)):
-        if key and key in exact:
-            return exact[key]
+    for k in (normalize(name), _lookup.key(name)):
+        if k and k in exact:
+            return exact[k]
     if "," in name:
         raise InputError(f"{name!r} names several accelerators; give one (flopcast.hardware.split_hardware "
                          "splits such a cell)")
-    query = _tokens(name)
-    if not query:
+    if not _lookup.words(name):
         raise UnknownNameError("accelerator", name, [], hint=_HINT)
-    hits = []
-    for acc in _catalog():
-        words = _tokens(acc.name)
-        if all(any(w.startswith(q) for w in words) for q in query):
-            hits.append(acc)
-    curated = [a for a in hits if is_datasheet(a)]
-    hits = curated or hits
-    if len(hits) > 1 and curated:
-        sxm = [a for a in hits if _FORM.search(a.name.lower())]
-        if len(sxm) == 1:
-            hits = sxm
+    hits, memory = _lookup.candidates(name, _catalog(), is_datasheet)
+    if len(hits) == 1 and memory is not None and is_datasheet(hits[0]):
+        # a datasheet part comes in memory variants with their own TDP and bandwidth: never guess one
+        raise UnknownNameError("accelerator", name, [a.name for a in hits], hint=_HINT)
     if len(hits) == 1:
-        return hits[0]
+        return _lookup.stating_memory(hits[0], memory)
     if hits:
         raise AmbiguousNameError("accelerator", name, [a.name for a in hits][:8], hint=_HINT)
     raise UnknownNameError("accelerator", name, nearest(name, by_name, n=6), hint=_HINT)
+
+
+def get_vendor(name: str) -> str:
+    """The catalogue's spelling of a manufacturer (``"nvidia"`` -> ``"NVIDIA"``); :class:`InputError`
+    naming the known vendors for an unknown one (``"nvidiaa"``)."""
+    vendors = sorted({a.vendor for a in _catalog() if a.vendor})
+    key = normalize(name or "")
+    exact = [v for v in vendors if normalize(v) == key]
+    partial = [v for v in vendors if key and key in normalize(v)]
+    found = exact or partial
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise InputError(f"ambiguous vendor {name!r}: matches {', '.join(found)}; give one of them")
+    near = nearest(name or "", vendors, n=3)
+    raise InputError(f"unknown vendor {name!r}" + (f"; nearest: {', '.join(near)}" if near else "")
+                     + f"; known vendors: {', '.join(vendors)}")
 
 
 def split_hardware(cell: str) -> list[Accelerator]:
