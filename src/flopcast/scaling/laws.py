@@ -6,7 +6,10 @@ minimises (Hoffmann et al. 2022, approach 3: fit ``log L`` through a log-sum-exp
 stays positive). The registry :data:`LAWS` maps a law's name to its :class:`Law` description.
 
 Internal coordinates: coefficients that must be positive (``E``, ``A``, ``B``, ``N_c``, ``D_c``) are
-fitted as their natural logarithm; exponents are fitted as they are.
+fitted as their natural logarithm; exponents are fitted as they are. Every internal coordinate lives in a
+finite box (:meth:`Law.box`, set from the runs), so no fit or refit can leave the finite domain: exponents
+in ``[0, EXPONENT_MAX]``, log-coefficients within a few hundred nats of the data. A parameter that ends on
+the edge of its box is one the runs do not pin down (see :mod:`flopcast.scaling.laws_fit`).
 
 >>> round(float(chinchilla_loss(70e9, 1.4e12, **HOFFMANN2022)), 3)
 1.937
@@ -27,6 +30,16 @@ HOFFMANN2022 = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
 BESIROGLU2024 = {"E": 1.82, "A": 482.01, "B": 2085.43, "alpha": 0.3478, "beta": 0.3658}
 #: Kaplan et al. (2020), "Scaling Laws for Neural Language Models", eq. (1.5) / Table 2 (non-embedding N).
 KAPLAN2020 = {"N_c": 6.4e13, "D_c": 1.8e13, "alpha_N": 0.076, "alpha_D": 0.103}
+
+#: Largest exponent a fit may take. A design choice, not a measured figure: 1.5x the largest exponent of
+#: Hoffmann et al. 2022's own start grid (0-2, appendix D.2). An exponent fitted at this edge says the runs
+#: do not span enough scale to measure it.
+EXPONENT_MAX = 3.0
+#: Largest |log| of a coefficient: exp(700) is finite in float64 (the largest is ~exp(709.78)).
+LOG_COEF_MAX = 700.0
+#: Width of the coefficient boxes beyond the data, in nats: ln(1e6). A coefficient whose term is a
+#: millionth of the smallest loss contributes nothing the runs can see.
+_MARGIN = float(np.log(1e6))
 
 #: Training FLOP per parameter per token of a dense transformer, C = 6 N D (Kaplan et al. 2020, sec. 2.1).
 FLOP_PER_PARAM_TOKEN = 6.0
@@ -132,6 +145,10 @@ class Law:
     log_form: Callable[..., tuple[np.ndarray, np.ndarray]]
     start_grid: tuple[tuple[float, ...], ...]
     irreducible: str | None = None
+    #: per parameter, the run input whose span pins it down ("params", "tokens" or "flop")
+    pinned_by: tuple[str, ...] = ()
+    #: per parameter, its kind: "floor" (E), "coef" (A, B, N_c...), "exp" (alpha...) or "exp+" (alpha_D > 0)
+    kinds: tuple[str, ...] = ()
 
     @property
     def n_params(self) -> int:
@@ -147,6 +164,27 @@ class Law:
         return np.array([np.log(params[n]) if lg else params[n] for n, lg in zip(self.param_names,
                                                                                  self.log_scaled, strict=True)])
 
+    def box(self, logx, log_loss) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper bounds of every internal coordinate for runs with log-inputs ``logx``.
+
+        ``floor`` (log E): from a ten-thousandth of the smallest loss to the largest loss; ``coef``
+        (log A...): wide enough for any term between 1e-6 x the smallest and 1e6 x the largest loss at
+        any exponent in the box, capped at +-700 so exp() stays finite; ``exp``: [0, EXPONENT_MAX]
+        (``[-EXPONENT_MAX, EXPONENT_MAX]`` for the pure power law, ``[1e-3, EXPONENT_MAX]`` where an
+        exponent divides).
+        """
+        lo_l, hi_l = float(np.min(log_loss)), float(np.max(log_loss))
+        reach = EXPONENT_MAX * max(float(np.max(np.abs(x))) for x in logx)
+        by_kind = {
+            "floor": (lo_l - np.log(1e4), hi_l),
+            "coef": (max(-LOG_COEF_MAX, lo_l - _MARGIN - reach), min(LOG_COEF_MAX, hi_l + _MARGIN + reach)),
+            "exp": (0.0, EXPONENT_MAX),
+            "exp+": (1e-3, EXPONENT_MAX),
+            "exp+-": (-EXPONENT_MAX, EXPONENT_MAX),
+        }
+        lo, hi = zip(*(by_kind[k] for k in self.kinds), strict=True)
+        return np.array(lo, float), np.array(hi, float)
+
     def predict(self, values: Mapping[str, float], /, **inputs) -> np.ndarray:
         """The law's value at ``inputs`` (keyword per name in :attr:`inputs`) with public ``params``."""
         return self.function(*(inputs[k] for k in self.inputs), **values)
@@ -161,17 +199,20 @@ LAWS: dict[str, Law] = {
             chinchilla_loss, _chinchilla_log,
             # Hoffmann et al. 2022 appendix D.2 grid, as used by Besiroglu et al. 2024
             ((-1.0, -0.5, 0.0, 0.5, 1.0), (0.0, 5.0, 10.0, 15.0, 20.0, 25.0), (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
-             _GRID_EXP, _GRID_EXP), irreducible="E"),
+             _GRID_EXP, _GRID_EXP), irreducible="E",
+            pinned_by=("flop", "params", "tokens", "params", "tokens"), kinds=("floor", "coef", "coef", "exp", "exp")),
         Law("compute", "L(C) = E + A*C^-alpha", "Hoffmann et al. 2022, sec. 3.3; Henighan et al. 2020, eq. 1.1",
             ("flop",), ("E", "A", "alpha"), (True, True, False), compute_loss, _compute_log,
             ((-1.0, -0.5, 0.0, 0.5, 1.0, 1.5), tuple(np.arange(0.0, 40.1, 2.5)), (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)),
-            irreducible="E"),
+            irreducible="E", pinned_by=("flop", "flop", "flop"), kinds=("floor", "coef", "exp")),
         Law("power", "L(C) = A*C^-alpha", "Kaplan et al. 2020, eq. 1.3", ("flop",), ("A", "alpha"),
-            (True, False), power_law, _power_log, (tuple(np.arange(-5.0, 40.1, 5.0)), (0.0, 0.05, 0.2, 0.5, 1.0))),
+            (True, False), power_law, _power_log, (tuple(np.arange(-5.0, 40.1, 5.0)), (0.0, 0.05, 0.2, 0.5, 1.0)),
+            pinned_by=("flop", "flop"), kinds=("coef", "exp+-")),
         Law("kaplan", "L(N, D) = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D", "Kaplan et al. 2020, eq. 1.5",
             ("params", "tokens"), ("N_c", "D_c", "alpha_N", "alpha_D"), (True, True, False, False),
             kaplan_loss, _kaplan_log,
-            ((10.0, 20.0, 30.0, 40.0), (10.0, 20.0, 30.0, 40.0), (0.05, 0.1, 0.3, 0.6), (0.05, 0.1, 0.3, 0.6))),
+            ((10.0, 20.0, 30.0, 40.0), (10.0, 20.0, 30.0, 40.0), (0.05, 0.1, 0.3, 0.6), (0.05, 0.1, 0.3, 0.6)),
+            pinned_by=("params", "tokens", "params", "tokens"), kinds=("coef", "coef", "exp+", "exp+")),
     )
 }
 

@@ -7,6 +7,14 @@ optimum as running it from all 4,500 Chinchilla starts at a small fraction of th
 nonparametric bootstrap over runs (resample runs with replacement, refit from the point estimate);
 intervals are percentiles of the refits. They are *confidence* intervals of the fitted law, not
 prediction intervals for one new noisy run.
+
+Well-posed by construction: every fit and refit is L-BFGS-B inside the law's finite box
+(:meth:`flopcast.scaling.laws.Law.box`), so no parameter can run off to infinity along a flat valley.
+A parameter the runs do not pin down is *detected* and reported, never printed as an estimate
+(:func:`identify`): it is unidentified when the point estimate sits on the edge of its box, when more
+than the interval's tail share of bootstrap refits end on an edge (the interval would be bounded by the
+box, not by the data), or when the objective is flat along it (its Gauss-Newton Wald interval is wider
+than half its box, or the Gauss-Newton matrix is singular along it).
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from flopcast.errors import InputError
-from flopcast.scaling.laws import Law, get_law
+from flopcast.scaling.laws import FLOP_PER_PARAM_TOKEN, Law, get_law
 
 HUBER_DELTA = 1e-3  # Hoffmann et al. 2022, appendix D.2
 
@@ -61,6 +69,13 @@ class LawFit:
     seed: int
     delta: float
     bootstrap_samples: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
+    unidentified: tuple[str, ...] = ()  # parameters the runs do not pin down (never printed as estimates)
+    warnings: tuple[str, ...] = ()  # one line per unidentified parameter: why, and which runs would pin it
+
+    @property
+    def identified(self) -> bool:
+        """True when the runs pin down every parameter."""
+        return not self.unidentified
 
     @property
     def law_spec(self) -> Law:
@@ -90,7 +105,9 @@ class LawFit:
     def to_dict(self) -> dict[str, Any]:
         return {
             "law": self.law, "formula": self.formula, "source": self.source, "n": self.n,
-            "params": dict(self.params), "ci": {k: list(v) for k, v in self.ci.items()},
+            "params": dict(self.params),
+            "ci": {k: [None, None] if k in self.unidentified else list(v) for k, v in self.ci.items()},
+            "identified": self.identified, "unidentified": list(self.unidentified), "warnings": list(self.warnings),
             "confidence": self.confidence, "residual": dict(self.residual),
             "fitted_range": {k: list(v) for k, v in self.fitted_range.items()},
             "method": f"Huber (delta={self.delta:g}) on log loss, L-BFGS from a grid of starts; "
@@ -110,14 +127,28 @@ class LawFit:
             samples = tuple(tuple(float(x) for x in row) for row in d.get("bootstrap_samples") or ())
             if any(len(r) != law.n_params for r in samples):
                 raise ValueError("bootstrap_samples rows do not match the law's parameters")
+            unidentified, warnings = _stored_identification(d, law.param_names, params, samples)
             return cls(law=law.name, formula=law.formula, source=law.source, n=int(d["n"]), params=params, ci=ci,
                        confidence=float(d.get("confidence", 0.95)), residual=dict(d.get("residual") or {}),
                        fitted_range={k: (float(v[0]), float(v[1])) for k, v in (d.get("fitted_range") or {}).items()},
                        bootstrap=len(samples), seed=int(d.get("seed", 0)), delta=float(d.get("delta", HUBER_DELTA)),
-                       bootstrap_samples=samples)
+                       bootstrap_samples=samples, unidentified=unidentified, warnings=warnings)
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise InputError(f"{label}: not a 'flopcast scaling fit --json' result ({type(exc).__name__}: {exc}); "
                              "write one with 'flopcast scaling fit RUNS.csv --json > fit.json'") from None
+
+
+def _stored_identification(d: Mapping[str, Any], names, params, samples) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """What a fit file says is unidentified; files written before the check get it from their numbers."""
+    listed = [str(x) for x in d.get("unidentified") or ()]
+    warnings = [str(x) for x in d.get("warnings") or ()]
+    rows = np.array(samples, float).reshape(-1, len(names))
+    for j, name in enumerate(names):
+        if name not in listed and (not np.isfinite(params[name]) or not np.all(np.isfinite(rows[:, j]))):
+            listed.append(name)
+            warnings.append(f"{name} is not finite in the fit file (a fit from before flopcast bounded its "
+                            "parameters); refit the runs with 'flopcast scaling fit'")
+    return tuple(listed), tuple(warnings)
 
 
 def _num(v: Any) -> float:
@@ -138,10 +169,13 @@ def _objective(theta: np.ndarray, law: Law, logx: Sequence[np.ndarray], log_loss
     return float(h.sum()), (jac * dh).sum(axis=-1)
 
 
-def _grid_values(law: Law, logx: Sequence[np.ndarray], log_loss: np.ndarray, delta: float) -> tuple[np.ndarray,
-                                                                                                       np.ndarray]:
-    """Every start of the law's grid and its objective, evaluated in one vectorised pass."""
-    starts = np.array(list(itertools.product(*law.start_grid)), float)
+Box = tuple[np.ndarray, np.ndarray]
+
+
+def _grid_values(law: Law, logx: Sequence[np.ndarray], log_loss: np.ndarray, delta: float,
+                 box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """Every start of the law's grid (moved into ``box``) and its objective, in one vectorised pass."""
+    starts = np.unique(np.clip(np.array(list(itertools.product(*law.start_grid)), float), *box), axis=0)
     values = np.empty(len(starts))
     for lo in range(0, len(starts), 1024):  # chunks keep memory at ~1024 x n
         chunk = starts[lo:lo + 1024].T[..., None]
@@ -164,22 +198,29 @@ def _one_blas_thread() -> Iterator[None]:
         yield
 
 
-def _lbfgs(theta0: np.ndarray, law: Law, logx, log_loss, delta) -> tuple[np.ndarray, float]:
+def _lbfgs(theta0: np.ndarray, law: Law, logx, log_loss, delta, box: Box) -> tuple[np.ndarray, float]:
+    """L-BFGS-B inside ``box``: the result is always a finite point of the box."""
+    start = np.clip(np.asarray(theta0, float), *box)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        res = minimize(_objective, theta0, args=(law, logx, log_loss, delta), jac=True, method="L-BFGS-B",
-                       options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-7})
-    return res.x, float(res.fun)
+        res = minimize(_objective, start, args=(law, logx, log_loss, delta), jac=True, method="L-BFGS-B",
+                       bounds=list(zip(*box, strict=True)), options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-7})
+    x = np.clip(res.x, *box) if np.all(np.isfinite(res.x)) else start
+    return x, float(res.fun)
 
 
 def fit_theta(law: Law, logx: Sequence[np.ndarray], log_loss: np.ndarray, *, delta: float = HUBER_DELTA,
-              refine: int = 8, start: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """Best internal parameters: L-BFGS from ``start`` alone, or from the ``refine`` best grid starts."""
+              refine: int = 8, start: np.ndarray | None = None, box: Box | None = None) -> tuple[np.ndarray, float]:
+    """Best internal parameters in ``box`` (default: the law's box for these runs).
+
+    L-BFGS-B from ``start`` alone, or from the ``refine`` best grid starts.
+    """
+    box = box if box is not None else law.box(logx, log_loss)
     if start is not None:
-        return _lbfgs(np.asarray(start, float), law, logx, log_loss, delta)
-    starts, values = _grid_values(law, logx, log_loss, delta)
-    best_theta, best_val = starts[0], np.inf
+        return _lbfgs(start, law, logx, log_loss, delta, box)
+    starts, values = _grid_values(law, logx, log_loss, delta, box)
+    best_theta, best_val = np.clip(starts[0], *box), np.inf
     for i in np.argsort(values)[:refine]:
-        theta, val = _lbfgs(starts[i], law, logx, log_loss, delta)
+        theta, val = _lbfgs(starts[i], law, logx, log_loss, delta, box)
         if val < best_val:
             best_theta, best_val = theta, val
     return best_theta, best_val
@@ -199,32 +240,109 @@ def _check_inputs(law: Law, inputs: Mapping[str, np.ndarray], loss: np.ndarray) 
                               f"give at least {law.n_params + 1} runs (more, spread over scale, for a useful fit)")
 
 
-def _refit(spec: Law, logx, log_loss, theta, idx, delta) -> np.ndarray:
-    return fit_theta(spec, [x[idx] for x in logx], log_loss[idx], delta=delta, start=theta)[0]
+def _refit(spec: Law, logx, log_loss, theta, idx, delta, box: Box) -> np.ndarray:
+    return fit_theta(spec, [x[idx] for x in logx], log_loss[idx], delta=delta, start=theta, box=box)[0]
 
 
 def _bootstrap(spec: Law, logx, log_loss, theta, *, bootstrap: int, seed: int, delta: float,
-               n_jobs: int) -> list[np.ndarray]:
-    """Refit on ``bootstrap`` resamples of the runs (with replacement), each from the point estimate."""
+               n_jobs: int, box: Box) -> list[np.ndarray]:
+    """Refit on ``bootstrap`` resamples of the runs (with replacement), each from the point estimate, in ``box``."""
     rng = np.random.default_rng(seed)
     draws = [rng.integers(0, len(log_loss), len(log_loss)) for _ in range(bootstrap)]
     if n_jobs == 1 or bootstrap < 2:
-        return [_refit(spec, logx, log_loss, theta, idx, delta) for idx in draws]
+        return [_refit(spec, logx, log_loss, theta, idx, delta, box) for idx in draws]
     from joblib import Parallel, delayed
 
-    return list(Parallel(n_jobs=n_jobs)(delayed(_refit_worker)(spec, logx, log_loss, theta, idx, delta)
+    return list(Parallel(n_jobs=n_jobs)(delayed(_refit_worker)(spec, logx, log_loss, theta, idx, delta, box)
                                         for idx in draws))
 
 
-def _refit_worker(spec: Law, logx, log_loss, theta, idx, delta) -> np.ndarray:
+def _refit_worker(spec: Law, logx, log_loss, theta, idx, delta, box: Box) -> np.ndarray:
     """:func:`_refit` in a joblib worker process, which does not inherit the one-BLAS-thread limit."""
     with _one_blas_thread():
-        return _refit(spec, logx, log_loss, theta, idx, delta)
+        return _refit(spec, logx, log_loss, theta, idx, delta, box)
+
+
+# --- identification: which parameters do the runs pin down? -------------------------------------------
+
+#: Share of a box's width within which a coordinate counts as on its edge.
+EDGE_TOLERANCE = 0.01
+
+
+def _on_edge(theta: np.ndarray, box: Box) -> np.ndarray:
+    """Boolean per coordinate (broadcast over leading rows): within ``EDGE_TOLERANCE`` of a box edge."""
+    lo, hi = box
+    tol = EDGE_TOLERANCE * (hi - lo)
+    return (theta <= lo + tol) | (theta >= hi - tol)
+
+
+def _flat(spec: Law, logx, log_loss, theta, box: Box, z: float) -> np.ndarray:
+    """Per coordinate: the objective is flat along it (Gauss-Newton Wald interval wider than half its box).
+
+    The Gauss-Newton matrix JᵀJ of the log-space residuals stands in for the Hessian; the residual
+    variance is s² = Σr²/(n - p). A direction JᵀJ cannot see (eigenvalue < 1e-12 of the largest) makes
+    every coordinate that loads on it flat.
+    """
+    pred, jac = spec.log_form(theta, *logx)
+    r = pred - log_loss
+    n, p = len(r), len(theta)
+    s2 = float(r @ r) / max(n - p, 1)
+    w, v = np.linalg.eigh(jac @ jac.T)
+    singular = w <= 1e-12 * max(float(w.max()), 1e-300)
+    flat = np.any(singular[None, :] & (np.abs(v) > 0.1), axis=1)
+    inv_w = np.where(singular, 0.0, 1.0 / np.where(singular, 1.0, w))
+    se = np.sqrt(s2 * (v * v) @ inv_w)
+    return flat | (z * se > 0.5 * (box[1] - box[0]))
+
+
+def identify(spec: Law, logx, log_loss, theta, samples: Sequence[np.ndarray], box: Box,
+             confidence: float) -> dict[str, str]:
+    """``{parameter: reason}`` for every parameter the runs do not pin down (empty: all identified)."""
+    from scipy.stats import norm
+
+    z = float(norm.ppf(0.5 + confidence / 2))
+    reasons: dict[str, list[str]] = {}
+    checks = [("at the edge of its range", _on_edge(theta, box)), ("the fit is flat along it",
+                                                                   _flat(spec, logx, log_loss, theta, box, z))]
+    if len(samples):
+        rows = np.array(samples, float)
+        share = (~np.isfinite(rows) | _on_edge(np.nan_to_num(rows), box)).mean(axis=0)
+        checks.append(([f"{s:.0%} of bootstrap refits run to the edge of its range" for s in share],
+                       share > (1 - confidence) / 2))
+    for why, mask in checks:
+        for j in np.flatnonzero(mask):
+            reasons.setdefault(spec.param_names[j], []).append(why if isinstance(why, str) else why[j])
+    for name in list(reasons):  # a coefficient means nothing without its exponent, and the other way round
+        for partner in _partners(spec, name):
+            reasons.setdefault(partner, [f"its partner {name} is not pinned down"])
+    return {name: "; ".join(why) for name, why in reasons.items()}
+
+
+def _partners(spec: Law, name: str) -> list[str]:
+    """The other coefficient/exponent parameters of the same term (same pinning input, not the floor)."""
+    i = spec.param_names.index(name)
+    if spec.kinds[i] == "floor":
+        return []
+    return [n for n, k, by in zip(spec.param_names, spec.kinds, spec.pinned_by, strict=True)
+            if n != name and k != "floor" and by == spec.pinned_by[i]]
+
+
+_INPUT_LABEL = {"params": ("model size", "N"), "tokens": ("training tokens", "D"), "flop": ("training compute", "C")}
+
+
+def identification_warning(name: str, reason: str, pinned_by: str, span: tuple[float, float]) -> str:
+    """One line: which parameter, why, how much scale the runs span, and which runs would pin it down."""
+    label, sym = _INPUT_LABEL[pinned_by]
+    lo, hi = span
+    decades = float(np.log10(hi / lo))
+    more = f"{sym} >= {10 * hi:.3g}" if pinned_by == "flop" else f"{sym} >= {10 * hi:.3g} or <= {lo / 10:.3g}"
+    return (f"{name} is not identified by the runs ({reason}): they span only {decades:.2g} decades of {label} "
+            f"{sym} ({lo:.3g}-{hi:.3g}); add runs at {more} to pin down {name}")
 
 
 def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootstrap: int = 0, seed: int = 0,
             confidence: float = 0.95, delta: float = HUBER_DELTA, refine: int = 8, n_jobs: int = 1) -> LawFit:
-    """Fit ``law`` to runs; optionally bootstrap over runs for intervals.
+    """Fit ``law`` to runs; optionally bootstrap over runs for intervals; say which parameters are not identified.
 
     Parameters
     ----------
@@ -260,11 +378,16 @@ def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootst
         raise InputError(f"confidence must be between 0 and 1, got {confidence}")
     logx = [np.log(inputs[k]) for k in spec.inputs]
     log_loss = np.log(loss)
+    box = spec.box(logx, log_loss)
     with _one_blas_thread():
-        theta, value = fit_theta(spec, logx, log_loss, delta=delta, refine=refine)
-        samples = _bootstrap(spec, logx, log_loss, theta, bootstrap=bootstrap, seed=seed, delta=delta, n_jobs=n_jobs)
-
-    public = spec.to_public(theta)
+        theta, value = fit_theta(spec, logx, log_loss, delta=delta, refine=refine, box=box)
+        samples = _bootstrap(spec, logx, log_loss, theta, bootstrap=bootstrap, seed=seed, delta=delta,
+                             n_jobs=n_jobs, box=box)
+    fitted_range = _fitted_range(inputs, loss)
+    reasons = identify(spec, logx, log_loss, theta, samples, box, confidence)
+    unidentified = tuple(n for n in spec.param_names if n in reasons)
+    warnings = tuple(identification_warning(n, reasons[n], by, _span(fitted_range, by, inputs))
+                     for n, by in zip(spec.param_names, spec.pinned_by, strict=True) if n in reasons)
     rows = np.array([[*spec.to_public(s).values()] for s in samples]) if samples else np.empty((0, spec.n_params))
     ci = {}
     for j, name in enumerate(spec.param_names):
@@ -274,9 +397,22 @@ def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootst
     r = pred - log_loss
     residual = {"huber": value, "rmse_log": float(np.sqrt(np.mean(r * r))), "max_abs_log": float(np.abs(r).max()),
                 "mean_abs_pct_error": float(100 * np.mean(np.abs(np.expm1(r))))}
-    fitted_range = {k: (float(inputs[k].min()), float(inputs[k].max())) for k in ("params", "tokens", "flop")
-                    if inputs[k] is not None}
-    fitted_range["loss"] = (float(loss.min()), float(loss.max()))
-    return LawFit(law=spec.name, formula=spec.formula, source=spec.source, n=len(loss), params=public, ci=ci,
-                  confidence=confidence, residual=residual, fitted_range=fitted_range, bootstrap=int(bootstrap),
-                  seed=seed, delta=delta, bootstrap_samples=tuple(tuple(float(x) for x in row) for row in rows))
+    return LawFit(law=spec.name, formula=spec.formula, source=spec.source, n=len(loss), params=spec.to_public(theta),
+                  ci=ci, confidence=confidence, residual=residual, fitted_range=fitted_range, bootstrap=int(bootstrap),
+                  seed=seed, delta=delta, bootstrap_samples=tuple(tuple(float(x) for x in row) for row in rows),
+                  unidentified=unidentified, warnings=warnings)
+
+
+def _fitted_range(inputs: Mapping[str, np.ndarray | None], loss: np.ndarray) -> dict[str, tuple[float, float]]:
+    out = {k: (float(inputs[k].min()), float(inputs[k].max())) for k in ("params", "tokens", "flop")
+           if inputs[k] is not None}
+    out["loss"] = (float(loss.min()), float(loss.max()))
+    return out
+
+
+def _span(fitted_range, by: str, inputs) -> tuple[float, float]:
+    """Range of input ``by`` over the runs; compute from 6ND when only N and D were given."""
+    if by in fitted_range:
+        return fitted_range[by]
+    c = FLOP_PER_PARAM_TOKEN * inputs["params"] * inputs["tokens"]
+    return float(c.min()), float(c.max())
