@@ -48,7 +48,8 @@ def _render_record(rec: dict[str, Any]) -> None:
     src = rec.get("energy_source", {})
     comps = rec.get("components", {})
     rows = [
-        ("run", rec["run_id"], f"{rec['status']}, exit {rec['exit_code']}"),
+        ("run", rec["run_id"], f"{rec['status']}, exit {rec['exit_code']}" + (
+            "" if rec.get("ledger") or not rec.get("save_error") else "; NOT in the ledger (see below)")),
         ("wall time", human_seconds(rec["wall_seconds"]), "measured (monotonic clock)"),
         ("CPU time", human_seconds(rec["cpu_seconds"]), f"measured: {rec['cpu_seconds_source']}"),
         ("peak memory (RSS)", human_bytes(rec.get("peak_rss_bytes")), "measured (psutil)"),
@@ -92,6 +93,8 @@ def _render_record(rec: dict[str, Any]) -> None:
         stdout.print(f"[yellow]tracker: {e}[/yellow]")
     if rec.get("ledger"):
         stdout.print(f"[dim]ledger: {rec['ledger']} (flopcast runs show {rec['run_id']})[/dim]")
+    if rec.get("fallback_file"):
+        stdout.print(f"[yellow]saved instead of the ledger: {rec['fallback_file']}[/yellow]")
 
 
 class _Bar:
@@ -167,6 +170,10 @@ def track_cmd(
         typer.echo(dumps(rec))
     else:
         _render_record(rec.to_dict())
+    if rec.save_error:
+        from flopcast.errors import LedgerError
+
+        raise LedgerError(f"{rec.save_error} (the command itself exited {rec.exit_code})")
     return int(rec.exit_code or 0)
 
 

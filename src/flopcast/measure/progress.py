@@ -7,6 +7,7 @@ The parent names the file in ``FLOPCAST_PROGRESS_FILE``; the child's sampling th
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -26,8 +27,12 @@ def read_progress(path: Path) -> dict[str, Any] | None:
     """The latest progress, or ``None`` if the program has not written any (or wrote garbage)."""
     try:
         data = json.loads(path.read_text())
-        return {"steps": int(data.get("steps", 0)),
-                "total_steps": int(data["total_steps"]) if data.get("total_steps") else None,
-                "flop_per_step": float(data["flop_per_step"]) if data.get("flop_per_step") else None}
-    except (OSError, ValueError, TypeError, AttributeError):
+        steps = int(data.get("steps", 0))
+        total = int(data["total_steps"]) if data.get("total_steps") else None
+        flop = float(data["flop_per_step"]) if data.get("flop_per_step") else None
+    except (OSError, ValueError, TypeError, AttributeError, OverflowError):
         return None
+    if steps < 0:
+        return None
+    return {"steps": steps, "total_steps": total if total is not None and total >= 1 else None,
+            "flop_per_step": flop if flop is not None and math.isfinite(flop) and flop > 0 else None}

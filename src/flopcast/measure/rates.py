@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flopcast.errors import InputError
+from flopcast.measure.checks import RUN_NUMBERS, check_number
 from flopcast.provenance import Assumption, Basis
 
 # Ember, Global Electricity Review 2024: world electricity carbon intensity in 2023 = 480 gCO2e/kWh.
@@ -76,8 +77,8 @@ def resolve_rates(*, hardware: str | None = None, chips: int | None = None, prec
     pue : float, optional
         Power usage effectiveness; default from the catalogue, labelled assumed.
     """
-    if chips is not None and chips < 1:
-        raise InputError(f"chips must be at least 1 (got {chips})")
+    if chips is not None:
+        chips = int(check_number("chips", chips, RUN_NUMBERS["chips"]))
     if pue is not None and not (1.0 <= pue <= 3.0):
         raise InputError(f"pue must be between 1.0 and 3.0 (got {pue})")
     hw = _hardware_module()

@@ -64,7 +64,9 @@ class RunRecord:
     errors: tuple[str, ...]
     assumptions: tuple[Assumption, ...]
     distributed: Mapping[str, Any]
-    ledger: str | None
+    ledger: str | None                # the ledger holding this record (read back after the final write)
+    fallback_file: str | None = None  # where the record (or samples the ledger refused) was saved instead
+    save_error: str | None = None     # one line: the final record is not in the ledger, and where it is
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flopcast.measure.checks import RUN_NUMBERS, check_number
 from flopcast.provenance import Basis
 
 RAPL_ROOT = Path("/sys/class/powercap")
@@ -314,7 +315,7 @@ class CpuTdpSampler(Sampler):
     def __init__(self, process: ProcessTreeSampler, tdp_watts: float, tdp_source: str,
                  logical_cpus: int | None = None, reason: str = ""):
         self.process = process
-        self.tdp_watts = tdp_watts
+        self.tdp_watts = float(check_number("cpu_tdp_watts", tdp_watts, RUN_NUMBERS["cpu_tdp_watts"]))
         self.tdp_source = tdp_source
         self.logical_cpus = logical_cpus or os.cpu_count() or 1
         self.reason = reason

@@ -19,7 +19,6 @@ import contextlib
 import dataclasses
 import functools
 import json
-import math
 import os
 import signal
 import threading
@@ -30,8 +29,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from flopcast.errors import InputError
+from flopcast.errors import InputError, LedgerError, one_line
 from flopcast.measure import distributed as dist
+from flopcast.measure.checks import check_run_numbers, total_steps_of
+from flopcast.measure.fallback import save_unsaved
 from flopcast.measure.forecast import forecast_run
 from flopcast.measure.ledger import Ledger
 from flopcast.measure.nvml import gpu_sampler
@@ -104,16 +105,14 @@ class Run:
                  install_signal_handlers: bool = True, epochs: float | None = None,
                  steps_per_epoch: int | None = None):
         self._kwargs = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
-        if total_steps is None and epochs is not None and steps_per_epoch is not None:
-            if not (epochs > 0 and steps_per_epoch >= 1):
-                raise InputError(f"epochs and steps_per_epoch must be positive (got {epochs}, {steps_per_epoch})")
-            total_steps = math.ceil(epochs * steps_per_epoch)
-        if interval is None or not interval > 0:
-            raise InputError(f"interval must be a positive number of seconds (got {interval})")
-        if total_steps is not None and total_steps < 1:
-            raise InputError(f"total_steps must be at least 1 (got {total_steps})")
-        if flop_per_step is not None and not flop_per_step > 0:
-            raise InputError(f"flop_per_step must be positive (got {flop_per_step})")
+        if interval is None:
+            raise InputError("interval (--interval) must be a number of seconds (got None); e.g. --interval 1")
+        nums = check_run_numbers({"flop_per_step": flop_per_step, "total_steps": total_steps, "epochs": epochs,
+                                  "steps_per_epoch": steps_per_epoch, "chips": chips, "interval": interval,
+                                  "cpu_tdp_watts": cpu_tdp_watts})
+        flop_per_step, chips, interval, cpu_tdp_watts = (nums[k] for k in ("flop_per_step", "chips", "interval",
+                                                                           "cpu_tdp_watts"))
+        total_steps = total_steps_of(nums["total_steps"], nums["epochs"], nums["steps_per_epoch"])
         self.flop_per_step = flop_per_step
         self.total_steps = total_steps
         self.interval = float(interval)
@@ -151,6 +150,7 @@ class Run:
         self._reporter_path: Path | None = None
         self._cpu_override: float | None = None
         self._tracker_cpu = 0.0
+        self._unsaved: list[dict[str, Any]] = []
 
     # -- the hot path -----------------------------------------------------------------------------
 
@@ -281,15 +281,36 @@ class Run:
             self._errors.append(f"final sample: {type(exc).__name__}: {exc}")
         rec = self.record(status=status, exit_code=exit_code, ended_at=now_iso())
         if self._ledger is not None:
-            try:
-                self._ledger.finish_run(self.run_id, self._summary(rec))
-                for e in self._errors:
-                    self._ledger.add_event(self.run_id, None, "error", e)
-            except Exception as exc:
-                rec = dataclasses.replace(rec, errors=(*rec.errors, f"ledger: {type(exc).__name__}: {exc}"))
+            rec = self._persist(rec)
         self._close_backends()
         self._final = rec
         self._state = "stopped"
+        return rec
+
+    def _persist(self, rec: RunRecord) -> RunRecord:
+        """Write the final record to the ledger and read it back; whatever the ledger refuses (the record,
+        samples) goes to a JSON file instead, and the record says where. Nothing is lost silently."""
+        assert self._ledger is not None
+        led = self._ledger.path
+        if self._unsaved:
+            path, why = save_unsaved(self.run_id, led, reason="samples the ledger refused", record=None,
+                                     samples=self._unsaved)
+            where = f"saved to {path}" if path else f"not saved ({why})"
+            rec = dataclasses.replace(rec, fallback_file=str(path) if path else None, errors=(
+                *rec.errors, f"{len(self._unsaved)} samples could not be written to the ledger; {where}"))
+        try:
+            self._ledger.finish_run(self.run_id, self._summary(rec))
+        except Exception as exc:
+            problem = str(exc) if isinstance(exc, LedgerError) else f"ledger {led}: {one_line(exc)}"
+            rec = dataclasses.replace(rec, ledger=None, errors=(*rec.errors, problem))
+            path, why = save_unsaved(self.run_id, led, reason=problem, record=rec.to_dict(), samples=self._unsaved)
+            where = (f"the record was saved to {path} instead" if path
+                     else f"no fallback file could be written either ({why}); the record is only in this output")
+            return dataclasses.replace(rec, fallback_file=str(path) if path else None, save_error=(
+                f"run {self.run_id}'s final record could not be confirmed in the ledger: {problem}; {where}"))
+        with contextlib.suppress(Exception):  # copies of rec.errors, which the durable record already holds
+            for e in self._errors:
+                self._ledger.add_event(self.run_id, None, "error", e)
         return rec
 
     def _close_backends(self) -> None:
@@ -366,8 +387,14 @@ class Run:
             return
         sample = sample_row(t, steps, readings)
         rec = self.record(status="running" if not final else "stopping", at=(t, steps))
-        self._ledger.add_sample(self.run_id, self._seq, sample, self._summary(rec))
-        self._seq += 1
+        try:
+            self._ledger.add_sample(self.run_id, self._seq, sample, self._summary(rec))
+        except Exception:
+            if len(self._unsaved) < MAX_POINTS:  # kept for the fallback file (see _persist)
+                self._unsaved.append({"seq": self._seq, **sample})
+            raise
+        finally:
+            self._seq += 1
 
     def _read_steps(self) -> int:
         if self._progress_in is None:
