@@ -164,7 +164,60 @@ def _cudnn_rnn_bwd(args, kwargs, out):
     return 2 * _cudnn_rnn_flop(args[0], args[1])
 
 
-# --- torch's own table for the rest (mm, addmm, bmm, baddbmm, convolutions, raw flash kernels) ---
+# --- convolutions: flopcast's own, forward and backward, groups included -------------------------
+
+
+def conv_forward_flop(x_shape, w_shape, out_shape, transposed: bool) -> int:
+    """2·N·Σ positions·numel(W): every output position of a convolution (every input position of a
+    transposed one) takes one multiply-add per weight element of its group.
+
+    ``w_shape`` is ``(C_out, C_in/groups, *k)`` (transposed: ``(C_in, C_out/groups, *k)``), so groups
+    are already in ``numel(W)``: ``2·N·C_out·Π out·(C_in/groups)·Π k``.
+    """
+    positions = prod((x_shape if transposed else out_shape)[2:])
+    return 2 * x_shape[0] * positions * prod(w_shape)
+
+
+def conv_backward_flop(grad_out_shape, x_shape, w_shape, transposed: bool, output_mask) -> int:
+    """Input gradient and weight gradient each repeat every forward multiply-add once, so each costs
+    the forward's FLOP (groups included, unlike ``torch.utils.flop_counter.conv_backward_flop``,
+    whose weight-gradient term omits ``groups``); a gradient nobody needs (``output_mask``) is not run.
+    """
+    forward = conv_forward_flop(x_shape, w_shape, grad_out_shape, transposed)
+    return forward * (int(bool(output_mask[0])) + int(bool(output_mask[1])))
+
+
+@matmul_formula(*ops("convolution", "_convolution", "convolution_overrideable"))
+def _conv(args, kwargs, out):
+    # (input, weight, bias, stride, padding, dilation, transposed, ...)
+    transposed = args[6] if len(args) > 6 else kwargs.get("transposed", False)
+    return conv_forward_flop(args[0].shape, args[1].shape, out.shape, bool(transposed))
+
+
+@matmul_formula(*ops("cudnn_convolution", "_slow_conv2d_forward", "mkldnn_convolution", "miopen_convolution",
+                     "_conv_depthwise2d", "slow_conv3d_forward", "slow_conv_dilated2d", "slow_conv_dilated3d"))
+def _conv_direct(args, kwargs, out):
+    # backend kernels called directly: (input, weight, ...), never transposed
+    first = out[0] if isinstance(out, (tuple, list)) else out
+    return conv_forward_flop(args[0].shape, args[1].shape, first.shape, False)
+
+
+@matmul_formula(*ops("cudnn_convolution_transpose", "miopen_convolution_transpose", "slow_conv_transpose2d",
+                     "slow_conv_transpose3d"))
+def _conv_transpose_direct(args, kwargs, out):
+    return conv_forward_flop(args[0].shape, args[1].shape, out.shape, True)
+
+
+@matmul_formula(aten.convolution_backward)
+def _conv_bwd(args, kwargs, out):
+    # (grad_output, input, weight, bias_sizes, stride, padding, dilation, transposed, output_padding, groups, mask)
+    grad_out, x, w = args[0], args[1], args[2]
+    transposed = args[7] if len(args) > 7 else kwargs["transposed"]
+    mask = args[10] if len(args) > 10 else kwargs["output_mask"]
+    return conv_backward_flop(grad_out.shape, x.shape, w.shape, bool(transposed), mask)
+
+
+# --- torch's own table for the rest (mm, addmm, bmm, baddbmm, _scaled_mm, raw flash kernels) ---
 
 
 def _wrap_torch(f) -> Formula:
