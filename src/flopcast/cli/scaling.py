@@ -46,11 +46,44 @@ def _fit_from_csv(runs_csv: Path, *, params_col, tokens_col, flop_col, loss_col,
 
 
 def _check_plot(plot: Path | None) -> None:
+    """Check ``--plot`` before any work: a known format, in an existing folder flopcast can write to."""
     from flopcast.errors import InputError
+    from flopcast.report.paths import check_output_file
 
-    if plot is not None and plot.suffix.lower() not in _PLOT_SUFFIXES:
+    if plot is None:
+        return
+    if plot.suffix.lower() not in _PLOT_SUFFIXES:
         raise InputError(f"--plot {plot}: unsupported format {plot.suffix or '(none)'}; use one of "
                          + ", ".join(_PLOT_SUFFIXES))
+    check_output_file(plot, option="--plot")
+
+
+def _read_fit(fit_file: Path):
+    """The fit in a 'flopcast scaling fit --json' file, or a one-line error naming what is wrong with it."""
+    from flopcast.errors import InputError
+    from flopcast.scaling.laws_fit import LawFit
+
+    fix = "write one with 'flopcast scaling fit RUNS.csv --json > fit.json' and pass that file"
+    if fit_file.is_dir():
+        raise InputError(f"--fit {fit_file}: is a directory, not a fit file; give the JSON file that "
+                         "'flopcast scaling fit RUNS.csv --json > fit.json' writes")
+    if not fit_file.is_file():
+        raise InputError(f"--fit {fit_file}: no such file; {fix}")
+    try:
+        data: Any = json.loads(fit_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"--fit {fit_file}: not JSON ({exc}); write it with 'flopcast scaling fit "
+                         "RUNS.csv --json > fit.json'") from None
+    except OSError as exc:
+        raise InputError(f"--fit {fit_file}: cannot read it ({exc.strerror or exc}); {fix}") from None
+    return LawFit.from_dict(data if isinstance(data, dict) else {}, label=str(fit_file))
+
+
+def _warn_unidentified(result) -> None:
+    from flopcast.report.console import stderr
+
+    for line in result.warnings:
+        stderr.print(f"warning: {line}", style="yellow", markup=False, highlight=False)
 
 
 def _g(v: float | None, digits: int = 4) -> str:
@@ -97,11 +130,14 @@ def fit(
     if json_out:
         from flopcast.report.jsonout import dumps
 
+        _warn_unidentified(result)
         typer.echo(dumps(result))
         return
     from flopcast.report.console import stdout, table
 
-    rows = [(name, _g(value), _ci(result.ci.get(name)) if result.bootstrap else "")
+    _warn_unidentified(result)
+    rows = [(name, "not identified", "runs do not pin it down (see warning)") if name in result.unidentified
+            else (name, _g(value), _ci(result.ci.get(name)) if result.bootstrap else "")
             for name, value in result.params.items()]
     stdout.print(table(f"{result.law}: {result.formula}  ({result.source})", ["parameter", "value",
                        f"{result.confidence:.0%} CI (bootstrap, {result.bootstrap} refits)"], rows), highlight=False)
@@ -143,7 +179,7 @@ def plan(
     Example: flopcast scaling plan --fit fit.json --flop 5.76e23 --hardware 'H100 SXM' --chips 1024 --region USA
     """
     from flopcast.errors import InputError
-    from flopcast.scaling.laws_fit import LawFit
+    from flopcast.scaling.laws_plan import check_plan_options
     from flopcast.scaling.laws_plan import plan as make_plan
 
     if (fit_file is None) == (runs is None):
@@ -151,16 +187,11 @@ def plan(
     if plot is not None and runs is None:
         raise InputError("--plot needs --runs (the fit file does not carry the runs)")
     _check_plot(plot)
+    check_plan_options(target_loss=target_loss, flop=flop, hardware=hardware, chips=chips, utilization=utilization,
+                       region=region)
     runs_ = None
     if fit_file is not None:
-        if not fit_file.is_file():
-            raise InputError(f"--fit {fit_file}: no such file")
-        try:
-            data: Any = json.loads(fit_file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"--fit {fit_file}: not JSON ({exc}); write it with 'flopcast scaling fit "
-                             "RUNS.csv --json > fit.json'") from None
-        result = LawFit.from_dict(data if isinstance(data, dict) else {}, label=str(fit_file))
+        result = _read_fit(fit_file)
     else:
         runs_, result = _fit_from_csv(runs, params_col=params_col, tokens_col=tokens_col, flop_col=flop_col,
                                       loss_col=loss_col, law=law, bootstrap=bootstrap, seed=seed, confidence=0.95,

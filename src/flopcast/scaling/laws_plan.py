@@ -48,7 +48,7 @@ def chinchilla_flop_for_loss(loss, *, E, A, B, alpha, beta):
     k = A * g**-alpha + B * g**beta
     gamma = alpha * beta / (alpha + beta)
     excess = np.asarray(loss, float) - E
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # inf: more FLOP than a float holds
         return np.where(excess > 0, FLOP_PER_PARAM_TOKEN * (excess / k) ** (-1.0 / gamma), np.inf)
 
 
@@ -91,10 +91,12 @@ def flop_for_loss(law: str, params: Mapping[str, float], target: float) -> float
         return float("inf")
     if law == "chinchilla":
         return float(chinchilla_flop_for_loss(target, **params))
-    if law == "compute":
-        return float((params["A"] / (target - params["E"])) ** (1.0 / params["alpha"]))
-    if law == "power":
-        return float((params["A"] / target) ** (1.0 / params["alpha"])) if params["alpha"] > 0 else float("inf")
+    with np.errstate(over="ignore", divide="ignore"):  # inf: more FLOP than a float holds
+        if law == "compute":
+            return float(np.float64(params["A"] / (target - params["E"])) ** (1.0 / params["alpha"]))
+        if law == "power":
+            return float(np.float64(params["A"] / target) ** (1.0 / params["alpha"])) if params["alpha"] > 0 \
+                else float("inf")
     f = lambda ln_c: loss_at_flop(law, params, float(np.exp(ln_c))) - target  # noqa: E731
     lo, hi = np.log(1e3), np.log(1e45)
     if f(lo) < 0 or f(hi) > 0:
@@ -141,11 +143,53 @@ class ScalingPlan:
 
 
 def _point(law: str, params: Mapping[str, float], *, target_loss: float | None, flop: float | None) -> dict:
+    """One plan under ``params``; quantities that do not exist (no finite compute, a zero-size model) are NaN."""
     c = flop_for_loss(law, params, target_loss) if target_loss is not None else float(flop)
-    alloc = optimal_allocation(law, params, c) if np.isfinite(c) else None
-    loss = float(target_loss) if target_loss is not None else loss_at_flop(law, params, c)
-    return {"flop": c, "params": alloc[0] if alloc else None, "tokens": alloc[1] if alloc else None, "loss": loss,
-            "tokens_per_param": alloc[1] / alloc[0] if alloc else None}
+    with np.errstate(all="ignore"):
+        alloc = optimal_allocation(law, params, c) if np.isfinite(c) and c > 0 else None
+        loss = float(target_loss) if target_loss is not None else loss_at_flop(law, params, c)
+        n, d = alloc if alloc else (None, None)
+        ratio = float(np.float64(d) / np.float64(n)) if alloc else None
+    return {"flop": c, "params": n, "tokens": d, "loss": loss, "tokens_per_param": ratio}
+
+
+def _check_point(point: dict, fit: LawFit, given: str) -> None:
+    """Refuse a plan whose answer would be meaningless: infinite compute, or a model under one parameter."""
+    what = (f"target loss {point['loss']:g}" if given == "target_loss" else f"a budget of {point['flop']:g} FLOP")
+    lo, hi = fit.fitted_range.get("loss", (float("nan"), float("nan")))
+    if not np.isfinite(point["flop"]):
+        raise UnreachableLossError(f"{what} needs more compute than a float can hold under the fitted {fit.law} "
+                                   f"law (it is too close to the irreducible loss); choose a higher target loss "
+                                   f"(the runs reached {lo:.4g}-{hi:.4g})")
+    sizes = [point["flop"]] + [point[k] for k in ("params", "tokens") if point[k] is not None]
+    if not all(np.isfinite(v) and v >= 1 for v in sizes):
+        raise InputError(f"{what} gives a model under one parameter or token under the fitted {fit.law} law, "
+                         f"far outside the runs (loss {lo:.4g}-{hi:.4g}); choose a target loss or budget near "
+                         "the fitted range")
+
+
+def check_plan_options(*, target_loss: float | None, flop: float | None, hardware: str | None = None,
+                       chips: float | None = None, utilization: float | None = None, region: str | None = None) -> None:
+    """Refuse what cannot be planned, before any fit: neither or both targets, non-finite or non-positive
+    values, hardware options given without ``hardware`` (they would be silently ignored)."""
+    if (target_loss is None) == (flop is None):
+        raise InputError("give exactly one of --target-loss or --flop")
+    for option, value in (("--target-loss", target_loss), ("--flop", flop)):
+        if value is not None and not (np.isfinite(value) and value > 0):
+            raise InputError(f"{option} must be > 0 and finite, got {value}")
+    if hardware is None:
+        ignored = [f"--{k}" for k, v in (("chips", chips), ("utilization", utilization), ("region", region))
+                   if v is not None]
+        if ignored:
+            raise InputError(f"{', '.join(ignored)} only act(s) with --hardware; give --hardware (e.g. 'H100 SXM') "
+                             "to turn the plan into time and cost, or leave them out")
+
+
+def _check_identified(fit: LawFit) -> None:
+    """Refuse a plan from a fit whose parameters the runs do not pin down (every plan depends on all of them)."""
+    if not fit.identified:
+        raise InputError(f"the fit does not pin down {', '.join(fit.unidentified)}, so any plan from it would be "
+                         f"meaningless: {fit.warnings[0] if fit.warnings else 'refit with runs over more scale'}")
 
 
 def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = None, hardware: str | None = None,
@@ -155,30 +199,33 @@ def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = 
 
     With ``hardware`` the plan's FLOP goes through :func:`flopcast.estimate.estimate` for time, chip-hours,
     dollars and CO2e. Raises :class:`UnreachableLossError` when ``target_loss`` is at or below the
-    fitted irreducible loss, :class:`InputError` for a non-positive target or budget.
+    fitted irreducible loss (or so close that no float holds the compute); :class:`InputError` for a
+    non-positive or non-finite target or budget, hardware options without ``hardware``, a fit that does
+    not pin down its parameters (:attr:`LawFit.unidentified`: every plan depends on all of them), and an
+    answer under one parameter or token.
     """
-    if (target_loss is None) == (flop is None):
-        raise InputError("give exactly one of --target-loss or --flop")
-    if target_loss is not None and not target_loss > 0:
-        raise InputError(f"--target-loss must be > 0, got {target_loss}")
-    if flop is not None and not flop > 0:
-        raise InputError(f"--flop must be > 0, got {flop}")
+    check_plan_options(target_loss=target_loss, flop=flop, hardware=hardware, chips=chips, utilization=utilization,
+                       region=region)
+    _check_identified(fit)
     spec = fit.law_spec
     if target_loss is not None and spec.irreducible and target_loss <= fit.params[spec.irreducible]:
         raise UnreachableLossError(
             f"target loss {target_loss:g} is at or below the fitted irreducible loss {spec.irreducible}="
             f"{fit.params[spec.irreducible]:.4g}; no amount of compute reaches it — choose a target above it")
     point = _point(fit.law, fit.params, target_loss=target_loss, flop=flop)
+    given = "target_loss" if target_loss is not None else "flop"
+    _check_point(point, fit, given)
     conf = confidence or fit.confidence
     ci: dict[str, tuple[float | None, float | None]] = {}
     unreachable = 0.0
     if fit.bootstrap_samples:
         draws = [_point(fit.law, p, target_loss=target_loss, flop=flop) for p in fit.samples()]
-        unreachable = float(np.mean([not np.isfinite(d["flop"]) for d in draws]))
+        unreachable = float(np.mean([not (np.isfinite(d["flop"]) and d["flop"] > 0) for d in draws]))
         for key in ("flop", "params", "tokens", "loss", "tokens_per_param"):
             if key == ("loss" if target_loss is not None else "flop"):
                 continue  # given, not forecast
             vals = np.array([np.nan if d[key] is None else d[key] for d in draws], float)
+            vals[~np.isfinite(vals) | (vals <= 0)] = np.nan  # a refit that never gets there: unbounded end
             if np.all(np.isnan(vals)):
                 continue
             lo, hi = np.percentile(np.where(np.isnan(vals), np.inf, vals), [50 * (1 - conf), 50 * (1 + conf)])
@@ -193,16 +240,35 @@ def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = 
     )
     est = None
     if hardware is not None and np.isfinite(point["flop"]):
-        est = _estimate(point["flop"], hardware=hardware, chips=chips, utilization=utilization, region=region)
-    return ScalingPlan(law=fit.law, given="target_loss" if target_loss is not None else "flop", flop=point["flop"],
+        est = _estimate(point["flop"], _flop_provenance(fit, target_loss), hardware=hardware, chips=chips,
+                        utilization=utilization, region=region)
+    return ScalingPlan(law=fit.law, given=given, flop=point["flop"],
                        params=point["params"], tokens=point["tokens"], loss=point["loss"],
                        tokens_per_param=point["tokens_per_param"], ci=ci, confidence=conf,
                        extrapolation=float(point["flop"] / max_flop) if np.isfinite(max_flop) else float("nan"),
                        unreachable_fraction=unreachable, assumptions=assumptions, estimate=est)
 
 
-def _estimate(flop: float, **hw: Any) -> Any:
-    """The plan's FLOP turned into time, chip-hours, dollars and CO2e by :mod:`flopcast.estimate`."""
+def _flop_provenance(fit: LawFit, target_loss: float | None) -> Assumption | None:
+    """Where the plan's training FLOP came from, when not from the user: the target loss through the fit."""
+    if target_loss is None:
+        return None
+    return Assumption("training_flop", None, "FLOP", f"derived from the target loss {target_loss:g} through the "
+                      f"fitted {fit.law} law ({fit.formula}; flopcast scaling plan)", Basis.ESTIMATED)
+
+
+def _estimate(flop: float, provenance: Assumption | None, **hw: Any) -> Any:
+    """The plan's FLOP turned into time, chip-hours, dollars and CO2e by :mod:`flopcast.estimate`.
+
+    :func:`~flopcast.estimate.estimate` records a FLOP it is handed as "given by the user"; when the plan
+    derived it from a target loss, that assumption is replaced by the true provenance.
+    """
+    from dataclasses import replace
+
     from flopcast.estimate import estimate
 
-    return estimate(flop=flop, **{k: v for k, v in hw.items() if v is not None})
+    est = estimate(flop=flop, **{k: v for k, v in hw.items() if v is not None})
+    if provenance is None:
+        return est
+    fixed = tuple(replace(provenance, value=a.value) if a.name == "training_flop" else a for a in est.assumptions)
+    return replace(est, assumptions=fixed)
