@@ -106,3 +106,25 @@ def test_usage_error_message_is_never_empty():
 
     line = _usage_message(Empty())
     assert "error: incomplete command" in line and "  " not in line.split("error:")[1][:2]
+
+
+def test_a_path_the_system_refuses_is_a_one_line_input_error(capsys):
+    """Issue 11 (fuzz finding): a 300-character --ledger name ended in `internal error: OSError` (exit 1)."""
+    assert main(["runs", "list", "--ledger", "a" * 300]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flopcast: error: cannot use 'aaaa") and "file name too long" in err
+    assert err.count("\n") == 1 and "…" in err
+
+
+def test_an_oserror_without_a_path_is_still_an_internal_error(capsys):
+    def _oops() -> None:
+        raise OSError("no path here")
+
+    sub = typer.Typer()
+    sub.command("oserr")(_oops)
+    app.add_typer(sub, name="_os")
+    try:
+        assert main(["_os", "oserr"]) == 1
+    finally:
+        app.registered_groups.pop()
+    assert "internal error: OSError" in capsys.readouterr().err

@@ -97,6 +97,14 @@ def _usage_message(exc: BaseException) -> str:
     return f"flopcast: error: {message} (try '{where} --help')"
 
 
+def _path_refused(exc: OSError) -> str:
+    """The system refused a path the user gave (too long, not a folder, no permission, no space): one line, exit 2."""
+    name = str(exc.filename)
+    shown = name if len(name) <= 80 else name[:40] + "…" + name[-20:]
+    reason = exc.strerror or type(exc).__name__
+    return f"flopcast: error: cannot use '{shown}': {reason.lower()}; check the path and its permissions"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return (and, as a console script, exit with) its exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -128,11 +136,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the boundary: never a traceback unless asked for
         if debug:
             raise
+        if isinstance(exc, OSError) and exc.filename is not None:
+            print(_path_refused(exc), file=sys.stderr)
+            return _finish(argv, 2)
         print(f"flopcast: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback "
               "and please report it)", file=sys.stderr)
         code = 1
     else:
         code = result if isinstance(result, int) else 0
+    return _finish(argv, code)
+
+
+def _finish(argv: Sequence[str] | None, code: int) -> int:
     if argv is None:
         sys.exit(code)
     return code
