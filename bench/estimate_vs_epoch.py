@@ -20,6 +20,7 @@ import math
 import statistics
 
 from flopcast.data import path
+from flopcast.errors import InputError
 from flopcast.estimate import estimate
 
 # model (Epoch "Model" column) -> (operation-counting inputs, their source, LLM?)
@@ -32,6 +33,9 @@ MODELS = {
     "BLOOM-176B": ({"params": 176.247e9, "tokens": 366e9}, "Le Scao et al. 2022: 176B params, 366B tokens", True),
     "OPT-175B": ({"params": 175e9, "tokens": 180e9}, "Zhang et al. 2022: 175B params, 180B tokens", True),
     "Llama 2-70B": ({"params": 70e9, "tokens": 2e12}, "Touvron et al. 2023b: 70B params, 2T tokens", True),
+    "T5-11B": ({"params": 11e9, "tokens": 2**11 * 512 * 1e6, "architecture": "encoder-decoder"},
+               "Raffel et al. 2020: 11B params, 1M steps x 2^11 sequences x 512 tokens (encoder-decoder: 6 (N/2) D)",
+               True),
     "BERT-Large": ({"params": 340e6, "tokens": 1e6 * 256 * 512},
                    "Devlin et al. 2019: 340M params, 1M steps x 256 sequences x 512 tokens", True),
     "AlexNet": ({"forward_flop": 2 * 0.714e9, "examples": 1.2e6, "epochs": 90},
@@ -52,8 +56,30 @@ def _burden(row: dict[str, str], llm: bool) -> float | None:
     hw, chips, hours = row["Training hardware"], row["Hardware quantity"], row["Training time (hours)"]
     if not (hw and chips and hours) or "," in hw:
         return None
-    return estimate(hardware=hw, chips=float(chips), hours=float(hours), utilization=0.3 if llm else 0.4
+    return estimate(hardware=hw, chips=float(chips), hours=float(hours), family="language" if llm else "other"
                     ).training_flop
+
+
+def hardware_method_rows() -> dict[str, list[float]]:
+    """flopcast / Epoch over every single-chip-type row of Epoch's table estimated by the hardware method:
+    utilization 0.4 for every row (flopcast's default before --family) vs the family convention
+    (--family language for the Language domain, other otherwise)."""
+    out: dict[str, list[float]] = {"flat 0.4": [], "family convention": []}
+    with path("epoch/ml_systems.csv").open(encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            hw, q, h, c = (r["Training hardware"], r["Hardware quantity"], r["Training time (hours)"],
+                           r["Training compute (FLOP)"])
+            if not (hw and q and h and c) or "," in hw or "Hardware" not in r["Training compute estimation method"]:
+                continue
+            family = "language" if r["Domain"].startswith("Language") else "other"
+            try:
+                flat = estimate(hardware=hw, chips=float(q), hours=float(h), utilization=0.4).training_flop
+                fam = estimate(hardware=hw, chips=float(q), hours=float(h), family=family).training_flop
+            except InputError:
+                continue  # hardware the catalogue cannot resolve, or a fractional chip count
+            out["flat 0.4"].append(flat / float(c))
+            out["family convention"].append(fam / float(c))
+    return out
 
 
 def run() -> list[dict]:
@@ -89,10 +115,14 @@ def main() -> None:
               f"{r['counted_ratio']:.2f} | {b} | {br} | {r['hardware']} |")
     counted = [r["counted_ratio"] for r in res]
     burden = [r["burden_ratio"] for r in res if r["burden_ratio"] is not None]
-    for label, ratios in (("operation counting", counted), ("hardware burden (0.3/0.4 utilization)", burden)):
+    burden_label = "hardware burden (--family convention: language 0.3, other 0.4)"
+    for label, ratios in (("operation counting", counted), (burden_label, burden)):
         m = _median_abs_log10(ratios)
         print(f"\n{label}: n={len(ratios)}, median |log10(flopcast/Epoch)| = {m:.3f} "
               f"(a factor of {10 ** m:.3f}, i.e. {100 * (10 ** m - 1):.1f}%)")
+    for label, ratios in hardware_method_rows().items():
+        print(f"\nEpoch hardware-method rows, {label}: n={len(ratios)}, median flopcast/Epoch = "
+              f"{statistics.median(ratios):.3f}")
     print("\nInputs for operation counting:")
     for r in res:
         print(f"- {r['model']}: {r['source']}")

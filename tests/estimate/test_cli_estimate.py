@@ -101,3 +101,59 @@ def test_model_path_uses_counted_forward_flop(capsys, monkeypatch):
     assert d["chips"] == d["memory"]["min_chips"] == 1
     assert main(["estimate", "--model", "resnet50", "--batch", "4"]) == 2
     assert "--model needs --examples" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "match"), [
+    (["--flop", "1e21", "--hardware", "V100", "--chips", "2.5"], "chips must be a whole number"),
+    (["--flop", "1e21", "--hardware", "V100", "--chips", "8", "--pue", "nan"], "pue must be > 0 and finite"),
+    (["--flop", "1e21", "--hardware", "V100", "--chips", "8", "--utilization", "inf"], "utilization must be"),
+    (["--flop", "1e400", "--hardware", "V100", "--chips", "8"], "flop must be > 0 and finite"),
+    (["--params", "1e200", "--tokens", "1e200"], "overflows"),
+    (["--params", "1B", "--tokens", "1B", "--epochs", "3"], "epochs apply to a per-example count"),
+    (["--params", "1B", "--tokens", "1B", "--batch", "4"], "--batch/--seq-len set how --model is counted"),
+    (["--hardware", "V100", "--chips", "8", "--hours", "10", "--family", "poetry"], "unknown model family"),
+    (["--flop", "1e21", "--hardware", "TPU v4", "--chips", "8", "--power-fraction", "0.5"], "measured mean power"),
+])
+def test_estimate_refuses_bad_numbers_in_one_line(capsys, argv, match):
+    assert main(["estimate", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flopcast: error:") and err.count("\n") == 1 and match in err
+
+
+def test_encoder_decoder_changes_the_count_not_just_a_caveat(capsys):
+    d = _json(capsys, ["estimate", "--params", "11B", "--tokens", "1T", "--architecture", "encoder-decoder", "--json"])
+    assert d["training_flop"] == pytest.approx(3.3e22) and "N/2" in d["method"]
+
+
+def test_family_is_an_option_and_a_labelled_assumption(capsys):
+    argv = ["estimate", "--hardware", "TPU v3", "--chips", "512", "--hours", "481.9", "--json"]
+    lang = _json(capsys, [*argv, "--family", "language"])
+    other = _json(capsys, argv)
+    assert lang["utilization"] == 0.3 and other["utilization"] == 0.4
+    u = next(a for a in lang["assumptions"] if a["name"] == "utilization")
+    assert u["basis"] == "assumed" and "--family language" in u["source"]
+    assert lang["training_flop"] == pytest.approx(3.3e22, rel=0.02)  # T5-11B, Epoch: 3.3e22
+
+
+def test_activation_caveat_names_a_real_option(capsys):
+    d = _json(capsys, ["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100", "--json"])
+    caveat = next(c for c in d["caveats"] if "activations" in c)
+    assert "--activations-bytes" in caveat
+    with_acts = _json(capsys, ["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100",
+                               "--activations-bytes", "2T", "--json"])
+    assert with_acts["memory"]["activations_bytes"] == 2e12
+    assert not any("activations" in c for c in with_acts["caveats"])
+    assert with_acts["memory"]["min_chips"] > d["memory"]["min_chips"]
+
+
+def test_model_without_torch_names_the_extra():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from flopcast.cli import main\n"
+            "sys.exit(main(['estimate', '--model', 'gpt2', '--examples', '1000']))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 2, p.stderr
+    err = p.stderr.strip().splitlines()
+    assert len(err) == 1 and "pip install 'flopcast[torch]'" in err[0] and "Traceback" not in p.stderr

@@ -7,6 +7,7 @@ import csv
 import pytest
 
 from flopcast.data import path
+from flopcast.errors import InputError
 from flopcast.estimate import (
     THOMPSON2020_FLOP_PER_LB_CO2,
     THOMPSON2020_FLOP_PER_USD,
@@ -95,3 +96,79 @@ def test_energy_chain_reproduces_patterson_2021_gpt3():
     assert est.co2e_kg == pytest.approx(552_000, rel=0.01)
     # and the implied utilization Epoch's table lists for GPT-3 (19.7% of V100 fp16 tensor peak)
     assert est.utilization == pytest.approx(0.1968, rel=0.02)
+
+
+def test_encoder_decoder_counts_the_half_of_the_parameters_each_token_meets():
+    """T5-11B: Epoch's table lists 3.3e22 FLOP (Chung et al. 2022, arXiv:2210.11416) for 11B parameters and
+    ~1T pre-training tokens (Raffel et al. 2020: 2^20 steps x 2^11 sequences x 512 tokens); 6ND gives 2x that."""
+    r = _epoch_row("T5-11B")
+    published, params = float(r["Training compute (FLOP)"]), float(r["Parameters"])
+    assert published == 3.3e22 and params == 11e9
+    dense = estimate(params=params, tokens=1e12)
+    enc_dec = estimate(params=params, tokens=1e12, architecture="encoder-decoder")
+    assert dense.training_flop / published == pytest.approx(2.0)
+    assert enc_dec.training_flop == pytest.approx(published, rel=0.02)
+    assert "N/2" in enc_dec.method and not enc_dec.caveats
+    assert any(a.name == "formula" and "Chung et al. 2022" in a.source for a in enc_dec.assumptions)
+
+
+@pytest.mark.parametrize(("model", "family"), [
+    ("T5-11B", "language"),  # TPU v3 x 512 x 481.9 h
+    ("Long-range sequence Compressive Transformers", "language"),
+    ("Meta Pseudo Labels", "other"),  # vision, TPU v3
+    ("SEER", "other"),
+])
+def test_family_conventions_reproduce_epochs_hardware_estimates(model, family):
+    r = _epoch_row(model)
+    kw = {"hardware": r["Training hardware"], "chips": float(r["Hardware quantity"]),
+          "hours": float(r["Training time (hours)"])}
+    est = estimate(family=family, **kw)
+    assert est.training_flop == pytest.approx(float(r["Training compute (FLOP)"]), rel=0.05), model
+    u = next(a for a in est.assumptions if a.name == "utilization")
+    assert u.value == (0.3 if family == "language" else 0.4) and f"--family {family}" in u.source
+    if family == "language":  # without --family the burden path assumes 0.4 and says so
+        default = estimate(**kw)
+        assert default.training_flop / est.training_flop == pytest.approx(4 / 3)
+        assert "no --family given" in next(a for a in default.assumptions if a.name == "utilization").source
+
+
+def test_unknown_family_is_refused():
+    with pytest.raises(InputError, match="unknown model family 'poetry'; choose one of language, other"):
+        estimate(hardware="V100", chips=8, hours=10, family="poetry")
+
+
+def test_measured_mean_power_is_not_multiplied_by_a_power_fraction():
+    """TPU v4: Google publishes measured min/mean/max 90/170/192 W (cloud.google.com/tpu/docs/v4), no TDP.
+    Energy = chip-hours x 170 W x PUE (no 0.8 power fraction on top); the high end uses the 192 W maximum."""
+    est = estimate(flop=1e21, hardware="TPU v4", chips=64, utilization=0.5, pue=1.1, g_co2e_per_kwh=400)
+    assert est.energy_kwh == pytest.approx(est.chip_hours * 0.170 * 1.1)
+    assert est.high["energy_kwh"] == pytest.approx(est.chip_hours * 0.192 * 1.1)
+    assert est.low["energy_kwh"] == pytest.approx(est.energy_kwh)
+    assert any(a.name == "measured_mean_watts" and a.value == 170 for a in est.assumptions)
+    with pytest.raises(InputError, match="no published TDP, only a measured mean power"):
+        estimate(flop=1e21, hardware="TPU v4", chips=64, power_fraction=0.8)
+    # a chip with a TDP keeps TDP x power fraction (V100 SXM2: 300 W x 0.8)
+    v100 = estimate(flop=1e21, hardware="V100", chips=64, utilization=0.5, pue=1.1)
+    assert v100.energy_kwh == pytest.approx(v100.chip_hours * 0.300 * 0.8 * 1.1)
+
+
+def test_chips_must_be_whole_and_every_number_finite():
+    with pytest.raises(InputError, match=r"chips must be a whole number, got 2\.5"):
+        estimate(flop=1e21, hardware="V100", chips=2.5)
+    with pytest.raises(InputError, match="chips must be a whole number"):
+        hardware_burden_flop("V100", 2.5, 10)
+    for bad in (float("nan"), float("inf"), -1.0, 0.0):
+        with pytest.raises(InputError):
+            estimate(flop=1e21, hardware="V100", chips=8, pue=bad)
+        with pytest.raises(InputError):
+            hardware_burden_flop("V100", 8, bad)
+    with pytest.raises(InputError, match="overflows"):
+        estimate(params=1e200, tokens=1e200)
+    with pytest.raises(InputError, match="zero stage"):
+        estimate(flop=1e21, hardware="V100", chips=8, zero_stage=9)
+
+
+def test_a_chip_without_a_tensor_rate_says_its_peak_is_the_vector_rate():
+    est = estimate(hardware="A10G", chips=8, hours=10)  # Epoch lists only vector rates for the A10G
+    assert est.precision == "fp32" and any("lists no tensor/matrix-unit rate" in c for c in est.caveats)
+    assert not estimate(hardware="A10", chips=8, hours=10).caveats  # A10: 125 TFLOPS dense FP16 tensor

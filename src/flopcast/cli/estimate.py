@@ -95,7 +95,7 @@ def register(app: typer.Typer) -> None:
         seq_len: int = typer.Option(None, "--seq-len", help="Sequence length used to count --model."),
         flop: str = typer.Option(None, "--flop", help="Training compute in FLOP, if known."),
         hardware: str = typer.Option(None, "--hardware", help="Accelerator (see `flopcast hardware list`)."),
-        chips: str = typer.Option(None, "--chips", help="Number of accelerators."),
+        chips: str = typer.Option(None, "--chips", help="Number of accelerators (a whole number)."),
         hours: str = typer.Option(None, "--hours", help="Training hours (or the deadline, without --chips)."),
         utilization: float = typer.Option(None, "--utilization", help="Fraction of peak (default: 0.3 LLM / 0.4)."),
         precision: str = typer.Option("auto", "--precision", help="fp32, tf32, bf16, fp16, fp8 or auto."),
@@ -112,7 +112,15 @@ def register(app: typer.Typer) -> None:
         layers: int = typer.Option(None, "--layers", help="Layers (attention term, with --context/--d-model)."),
         context: int = typer.Option(None, "--context", help="Context length (attention term)."),
         d_model: int = typer.Option(None, "--d-model", help="Model width (attention term)."),
-        architecture: str = typer.Option(None, "--architecture", help="dense, encoder-decoder or moe (caveats)."),
+        architecture: str = typer.Option(None, "--architecture",
+                                         help="dense, encoder-decoder (6 (N/2) D: a token meets half the "
+                                              "parameters) or moe (N = active parameters)."),
+        family: str = typer.Option(None, "--family",
+                                   help="Model family for the assumed utilization: language (0.3) or other "
+                                        "(0.4), Epoch AI's convention; default: language on the 6ND path."),
+        activations_bytes: str = typer.Option(None, "--activations-bytes",
+                                              help="Activation memory of the whole batch, bytes (memory fit; "
+                                                   "--model counts it)."),
         power_fraction: float = typer.Option(None, "--power-fraction", help="Mean power / TDP (default 0.8)."),
         host_overhead: float = typer.Option(0.0, "--host-overhead", help="Host power as a fraction of chips'."),
         zero_stage: int = typer.Option(3, "--zero-stage", help="Sharding stage for the memory fit (0-3)."),
@@ -131,6 +139,8 @@ def register(app: typer.Typer) -> None:
             raise InputError("--model needs --examples (training examples per epoch)")
         if model is None and n_examples is not None:
             raise InputError("--examples needs --model")
+        if model is None and (batch != 1 or seq_len is not None):
+            raise InputError("--batch/--seq-len set how --model is counted; give --model or drop them")
         if model is not None:
             from flopcast.estimate import model as counted_model
 
@@ -146,7 +156,9 @@ def register(app: typer.Typer) -> None:
             conversion=conversion, layers=layers, context=context, d_model=d_model, architecture=architecture,
             provider=provider, usd_per_chip_hour=usd_per_chip_hour, power_fraction=power_fraction,
             host_overhead=host_overhead, electricity_usd_per_kwh=electricity, optimizer=optimizer,
-            zero_stage=zero_stage, activations_bytes=acts,
+            zero_stage=zero_stage, family=family,
+            activations_bytes=acts if activations_bytes is None else parse_number("activations-bytes",
+                                                                                  activations_bytes),
             memory_params=mem_params, language_model=is_lm, g_co2e_per_kwh=grid_intensity,
         )
         if as_json:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flopcast.estimate.formulas import fraction, hardware_burden, positive
+from flopcast.estimate.formulas import fraction, hardware_burden, positive, whole
 from flopcast.hardware import Accelerator, default_training_precision, get_accelerator
 
 
@@ -13,7 +13,7 @@ def hardware_burden_flop(hardware: str | Accelerator, chips: float, hours: float
     Parameters
     ----------
     hardware : accelerator name (forgiving) or :class:`~flopcast.hardware.Accelerator`.
-    chips : number of accelerators (> 0).
+    chips : number of accelerators (a whole number >= 1).
     hours : training wall-clock time in hours (> 0).
     utilization : fraction of peak sustained, in (0, 1]. Thompson et al. 2020 use 1 (peak);
         Epoch AI's convention is 0.3 for language models and 0.4 otherwise.
@@ -25,5 +25,5 @@ def hardware_burden_flop(hardware: str | Accelerator, chips: float, hours: float
     """
     acc = get_accelerator(hardware)
     peak = acc.peak(precision or default_training_precision(acc))
-    return hardware_burden(positive("chips", chips), peak, positive("hours", hours),
+    return hardware_burden(whole("chips", chips), peak, positive("hours", hours),
                            fraction("utilization", utilization))

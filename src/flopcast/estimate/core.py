@@ -7,6 +7,7 @@ source and basis (given / assumed / estimated / unavailable).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -15,7 +16,7 @@ from typing import Any
 from flopcast.errors import InputError
 from flopcast.estimate import defaults as D
 from flopcast.estimate import formulas as F
-from flopcast.estimate.memory import MemoryFit, MemoryFitError, memory_fit
+from flopcast.estimate.memory import OPTIMIZERS, MemoryFit, MemoryFitError, memory_fit
 from flopcast.estimate.ranges import evaluate_ranges, price_for
 from flopcast.hardware import (
     Accelerator,
@@ -90,7 +91,7 @@ def _a(out: list[Assumption], name: str, value: Any, unit: str, source: str, bas
 
 
 def _compute_source(flop, params, tokens, forward_flop, examples, epochs, layers, context, d_model, ratio,
-                    out: list[Assumption]) -> tuple[str, float | None, str]:
+                    out: list[Assumption], architecture: str | None = None) -> tuple[str, float | None, str]:
     """(kind, FLOP or None for hardware burden, method text)."""
     given = {"flop": flop is not None, "params/tokens": params is not None or tokens is not None,
              "forward_flop/examples": forward_flop is not None or examples is not None}
@@ -103,12 +104,18 @@ def _compute_source(flop, params, tokens, forward_flop, examples, epochs, layers
         return "given", c, "given"
     if params is not None or tokens is not None:
         n, d = F.positive("params", params), F.positive("tokens", tokens)
-        c = F.dense_transformer_training_flop(n, d)
-        method = "operation counting: 6 N D"
         _a(out, "params", n, "parameters", "given by the user", Basis.GIVEN)
         _a(out, "tokens", d, "tokens", "given by the user", Basis.GIVEN)
-        _a(out, "formula", "6 N D", "", "Kaplan et al. 2020 sec. 2.1 (2ND forward + 4ND backward)", Basis.ESTIMATED)
         shape = (layers, context, d_model)
+        if architecture == "encoder-decoder":
+            if any(v is not None for v in shape):
+                raise InputError("the attention term (--layers/--context/--d-model) is for decoder-only models; "
+                                 "drop it with --architecture encoder-decoder")
+            _a(out, "formula", "6 (N/2) D", "", D.ENCODER_DECODER_SOURCE, Basis.ESTIMATED)
+            return "llm", F.encoder_decoder_training_flop(n, d), "operation counting: 6 (N/2) D (encoder-decoder)"
+        c = F.dense_transformer_training_flop(n, d)
+        method = "operation counting: 6 N D"
+        _a(out, "formula", "6 N D", "", "Kaplan et al. 2020 sec. 2.1 (2ND forward + 4ND backward)", Basis.ESTIMATED)
         if any(v is not None for v in shape):
             if not all(v is not None for v in shape):
                 raise InputError("the attention term needs layers, context and d_model together")
@@ -142,7 +149,8 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
              usd_per_chip_hour: float | None = None, power_fraction: float | None = None,
              host_overhead: float = 0.0, electricity_usd_per_kwh: float | None = None, optimizer: str = "adam",
              zero_stage: int = 3, activations_bytes: float = 0.0, memory_params: float | None = None,
-             language_model: bool | None = None, g_co2e_per_kwh: float | None = None) -> Estimate:
+             language_model: bool | None = None, g_co2e_per_kwh: float | None = None,
+             family: str | None = None) -> Estimate:
     """Estimate training compute, wall-clock time, chips, cost, energy and CO2e.
 
     Compute comes from exactly one source: ``flop``; ``params`` and ``tokens`` (6ND, plus the
@@ -153,9 +161,11 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
     uses the memory-fit minimum (needs ``params``, or ``memory_params`` when compute comes from
     elsewhere; ``activations_bytes`` is the activation memory of the whole batch, split across chips).
 
-    ``precision=None`` uses :func:`~flopcast.hardware.default_training_precision`; ``utilization=None``
-    uses Epoch AI's convention (0.3 language models, 0.4 otherwise; ``language_model=None`` counts
-    the 6ND path as a language model) with a range, or 1.0 (peak) for
+    ``architecture="encoder-decoder"`` counts 6 (N/2) D on the params/tokens path (each token meets
+    only the encoder or the decoder half). ``precision=None`` uses
+    :func:`~flopcast.hardware.default_training_precision`; ``utilization=None`` uses the convention of
+    ``family`` (``"language"`` 0.3, ``"other"`` 0.4: Epoch AI's; without it ``language_model``, and
+    without that the 6ND path counts as a language model) with a range, or 1.0 (peak) for
     ``conversion="thompson2020"``, which also prices compute with the paper's factors
     (dollars = FLOP / 6.874e16, lbs CO2 = FLOP / 3.498e17). ``pricing``: ``on-demand``, ``spot``,
     ``reserved`` (cloud quotes, low/median/high) or ``owned`` (electricity only). ``g_co2e_per_kwh``
@@ -172,36 +182,30 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
     caveats: list[str] = []
     if conversion not in CONVERSIONS:
         raise InputError(f"unknown conversion {conversion!r}; choose one of {', '.join(CONVERSIONS)}")
+    if architecture is not None and architecture not in D.ARCHITECTURE_CAVEATS:
+        raise InputError(f"unknown architecture {architecture!r}; choose one of {', '.join(D.ARCHITECTURE_CAVEATS)}")
     kind, flop_c, method = _compute_source(flop, params, tokens, forward_flop, examples, epochs, layers, context,
-                                           d_model, backward_forward_ratio, out)
-    if architecture is not None:
-        if architecture not in D.ARCHITECTURE_CAVEATS:
-            raise InputError(f"unknown architecture {architecture!r}; choose one of "
-                             f"{', '.join(D.ARCHITECTURE_CAVEATS)}")
-        if D.ARCHITECTURE_CAVEATS[architecture]:
-            caveats.append(D.ARCHITECTURE_CAVEATS[architecture])
+                                           d_model, backward_forward_ratio, out, architecture)
+    if F.positive("epochs", epochs) != 1.0 and kind != "counted":
+        raise InputError("epochs apply to a per-example count (--model with --examples); with --tokens give the "
+                         "total tokens seen, with --flop the total compute")
+    if architecture is not None and D.ARCHITECTURE_CAVEATS[architecture] and kind == "llm":
+        caveats.append(D.ARCHITECTURE_CAVEATS[architecture])
     acc = get_accelerator(hardware) if hardware is not None else None
     if acc is None and (chips is not None or hours is not None or kind == "burden"):
         if kind == "burden":
             raise InputError("nothing to estimate from: give --flop, --params and --tokens, --model with "
                              "--examples, or --hardware with --chips and --hours")
         raise InputError("--chips/--hours need --hardware (e.g. --hardware h100)")
-    n_chips = F.positive("chips", chips) if chips is not None else None
+    n_chips = float(F.whole("chips", chips)) if chips is not None else None
+    _check_memory_options(optimizer, zero_stage, activations_bytes)
     n_hours = F.positive("hours", hours) if hours is not None else None
     hw_pue = F.positive("pue", pue) if pue is not None else None
     if hw_pue is not None and hw_pue < 1:
         raise InputError(f"pue must be >= 1 (facility energy / IT energy), got {pue!r}")
     host = F.positive("host_overhead", host_overhead, allow_zero=True)
 
-    # ---- utilization range
-    if utilization is not None:
-        u = F.fraction("utilization", utilization)
-        urange = D.Range(u, u, u, "given by the user")
-    elif conversion == "thompson2020":
-        urange = D.UTILIZATION_THOMPSON
-    else:
-        is_lm = (kind == "llm") if language_model is None else language_model
-        urange = D.UTILIZATION_LLM if is_lm else D.UTILIZATION_OTHER
+    urange = _utilization_range(utilization, conversion, kind, family, language_model)
 
     prec = peak = None
     if acc is not None:
@@ -212,6 +216,8 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
            "default training precision for the chip (bf16/fp16 tensor rate where it has one, else fp32)",
            Basis.GIVEN if precision not in (None, "auto") else Basis.ASSUMED)
         _a(out, "peak_flop_per_s", peak, "FLOP/s", f"dense {prec} peak, {acc.source}")
+        if prec not in acc.tensor_precisions and (acc.year or 0) >= 2018 and precision in (None, "auto"):
+            caveats.append(D.NO_TENSOR_RATE.format(name=acc.name, prec=prec))
 
     # ---- memory fit
     fit = None
@@ -223,7 +229,8 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
            f"at ZeRO stage {zero_stage} in {fit.usable_fraction:.0%} of {acc.memory_bytes / 1e9:g} GB "
            "(Rajbhandari et al. 2020)", Basis.ESTIMATED)
         if activations_bytes == 0:
-            caveats.append("memory fit excludes activations (none given); pass activations_bytes")
+            caveats.append("memory fit excludes activations (none given); pass --activations-bytes "
+                           "(activations_bytes=) with the whole batch's activation memory, or count it with --model")
         if n_chips is not None and n_chips < fit.min_chips:
             raise MemoryFitError(f"impossible memory fit: {n_chips:g} x {acc.name} cannot hold the training state; "
                                  f"needs at least {fit.min_chips} at ZeRO stage {zero_stage}")
@@ -261,9 +268,7 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
             _a(out, "utilization_range", [urange.low, urange.high], "fraction of peak", urange.source)
 
     # ---- energy inputs
-    tdp = acc.tdp_watts if acc is not None else None
-    pf = D.Range(*(3 * [F.fraction("power_fraction", power_fraction)]), "given by the user") \
-        if power_fraction is not None else D.POWER_FRACTION
+    tdp, pf, power_label, power_source = _board_power(acc, power_fraction)
     grid = get_region(region) if region is not None else get_region(D.DEFAULT_REGION[0])
     if g_co2e_per_kwh is not None:  # the user's own figure (e.g. a market-based or measured intensity)
         g = F.positive("g_co2e_per_kwh", g_co2e_per_kwh, allow_zero=True)
@@ -281,11 +286,11 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
             _a(out, "tdp_watts", None, "W", f"{acc.name} has no published TDP; energy and CO2e unavailable",
                Basis.UNAVAILABLE)
         else:
-            _a(out, "tdp_watts", tdp, "W", acc.source)
-            _a(out, "power_fraction", pf.central, "fraction of TDP", pf.source,
+            _a(out, power_label, tdp, "W", power_source)
+            _a(out, "power_fraction", pf.central, f"fraction of {power_label}", pf.source,
                Basis.GIVEN if power_fraction is not None else Basis.ASSUMED)
             if pf.low != pf.high:
-                _a(out, "power_fraction_range", [pf.low, pf.high], "fraction of TDP", pf.source)
+                _a(out, "power_fraction_range", [pf.low, pf.high], f"fraction of {power_label}", pf.source)
             _a(out, "host_overhead", host, "fraction of accelerator power",
                D.HOST_OVERHEAD_SOURCE if host_overhead == 0 else "given by the user",
                Basis.ASSUMED if host_overhead == 0 else Basis.GIVEN)
@@ -338,6 +343,7 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
         return fig
 
     central, low, high = evaluate_ranges(scenario, urange, pf, price)
+    _require_finite(central, low, high)
     if mode == "deadline" and fit is not None and central["chips"] == fit.min_chips:
         caveats.append("the memory-fit minimum, not the deadline, sets the chip count")
     if mode == "chips" or mode == "deadline":
@@ -351,6 +357,65 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
         high=MappingProxyType(high), assumptions=tuple(_dedupe(out)), chips=central["chips"],
         hardware=acc.name if acc else None, precision=prec, utilization=urange.central if acc or kind == "burden"
         else None, conversion=conversion, memory=fit, caveats=tuple(caveats))
+
+
+def _check_memory_options(optimizer: str, zero_stage: int, activations_bytes: float) -> None:
+    """Refuse memory-fit options that would be silently wrong even where no fit is made."""
+    if zero_stage not in (0, 1, 2, 3) or isinstance(zero_stage, bool):
+        raise InputError(f"zero stage must be 0, 1, 2 or 3, got {zero_stage!r}")
+    if optimizer not in OPTIMIZERS:
+        raise InputError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
+    F.positive("activations_bytes", activations_bytes, allow_zero=True)
+
+
+def _require_finite(*figures: Mapping[str, float | None]) -> None:
+    """No figure may overflow to inf or nan (e.g. --params 1e200 --tokens 1e200)."""
+    for fig in figures:
+        for k, v in fig.items():
+            if v is not None and not math.isfinite(v):
+                raise InputError(f"{k} overflows ({v}); the inputs are out of range: check their units")
+
+
+def _utilization_range(utilization: float | None, conversion: str, kind: str, family: str | None,
+                       language_model: bool | None) -> D.Range:
+    """The utilization assumed: given; peak for Thompson 2020; else the convention for the model family."""
+    if utilization is not None:
+        u = F.fraction("utilization", utilization)
+        return D.Range(u, u, u, "given by the user")
+    if conversion == "thompson2020":
+        return D.UTILIZATION_THOMPSON
+    if family is not None:
+        key = str(family).strip().lower()
+        key = D.FAMILY_ALIASES.get(key, key)
+        if key not in D.FAMILY_UTILIZATION:
+            raise InputError(f"unknown model family {family!r}; choose one of "
+                             f"{', '.join([*D.FAMILY_UTILIZATION, *D.FAMILY_ALIASES])}")
+        r = D.FAMILY_UTILIZATION[key]
+        return D.Range(r.low, r.central, r.high, f"--family {key}: {r.source}")
+    is_lm = (kind == "llm") if language_model is None else language_model
+    r = D.UTILIZATION_LLM if is_lm else D.UTILIZATION_OTHER
+    if kind == "burden" and language_model is None:
+        return D.Range(r.low, r.central, r.high, f"no --family given, so the 'other models' convention; "
+                       f"--family language uses 0.3. {r.source}")
+    return r
+
+
+def _board_power(acc: Accelerator | None, power_fraction: float | None
+                 ) -> tuple[float | None, D.Range, str, str]:
+    """(watts, fraction range, label, source): TDP x power fraction, or a measured mean power as is."""
+    given = None if power_fraction is None else F.fraction("power_fraction", power_fraction)
+    if acc is None:
+        return None, D.POWER_FRACTION, "tdp_watts", ""
+    if acc.tdp_watts is None and acc.measured_mean_watts is not None:
+        if given is not None:
+            raise InputError(f"--power-fraction is a share of TDP; {acc.name} has no published TDP, only a "
+                             f"measured mean power ({acc.measured_mean_watts:g} W) that energy uses as is; drop "
+                             "--power-fraction")
+        top = (acc.measured_max_watts or acc.measured_mean_watts) / acc.measured_mean_watts
+        return (acc.measured_mean_watts, D.Range(1.0, 1.0, top, D.MEASURED_POWER_SOURCE), "measured_mean_watts",
+                f"{acc.notes or acc.source}")
+    pf = D.Range(given, given, given, "given by the user") if given is not None else D.POWER_FRACTION
+    return acc.tdp_watts, pf, "tdp_watts", acc.source
 
 
 def _dedupe(items: list[Assumption]) -> list[Assumption]:

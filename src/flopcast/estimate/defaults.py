@@ -23,6 +23,16 @@ _EPOCH = ("Epoch AI convention (Sevilla et al. 2022, 'Estimating Training Comput
           "{u} utilization for {what}); the range is flopcast's, spanning commonly reported model FLOP utilization")
 UTILIZATION_LLM = Range(0.2, 0.3, 0.5, _EPOCH.format(u="30%", what="large language models"))
 UTILIZATION_OTHER = Range(0.25, 0.4, 0.55, _EPOCH.format(u="40%", what="other models"))
+# Utilization conventions published hardware-burden estimates use, by model family (``--family``).
+# Epoch AI's convention (Sevilla et al. 2022; the 2022 compute calculator's default is 30%): 0.3 for
+# language models, 0.4 for other models. Epoch's own table (data/epoch/ml_systems.csv) bears it out: of
+# its "Hardware"-method rows, the language rows cluster at an implied 0.30 and biology/vision/other rows
+# at 0.40 or 0.30 (see docs/estimate.md for the counts and `bench/estimate_vs_epoch.py`).
+FAMILY_UTILIZATION = {"language": UTILIZATION_LLM, "other": UTILIZATION_OTHER}
+FAMILY_ALIASES = {"llm": "language", "lm": "language", "nlp": "language", "text": "language", "code": "language",
+                  "vision": "other", "image": "other", "speech": "other", "audio": "other", "biology": "other",
+                  "games": "other", "rl": "other", "recommendation": "other"}
+
 UTILIZATION_THOMPSON = Range(1.0, 1.0, 1.0, "Thompson et al. 2020 hardware burden: processors x peak rate x time "
                              "(utilization 1, i.e. peak)")
 
@@ -43,9 +53,21 @@ BACKWARD_FORWARD_RATIO_SOURCE = ("backward pass = 2 x forward (Kaplan et al. 202
 
 ARCHITECTURE_CAVEATS = {
     "dense": "",
-    "encoder-decoder": "encoder-decoder: 6ND with N = all parameters overstates compute when each token passes "
-                       "through only the encoder or the decoder (about 3ND if D counts input and target tokens); "
-                       "pass the parameters a token actually meets",
+    "encoder-decoder": "",  # acts: 6 (N/2) D, see formulas.encoder_decoder_training_flop
     "moe": "mixture of experts: N must be the ACTIVE parameters per token (shared + routed experts used), not the "
            "total; routing and load-balancing overhead is not counted",
 }
+
+ENCODER_DECODER_SOURCE = ("encoder-decoder: each token passes through only the encoder or only the decoder, so it "
+                          "meets about half the parameters (T5's encoder and decoder stack the same number of blocks "
+                          "of the same width, Raffel et al. 2020 sec. 3.1.1; the decoder's cross-attention makes "
+                          "it slightly larger): C = 6 (N/2) D with D = all tokens (Kaplan et al. 2020 sec. 2.1 per "
+                          "parameter a token meets); reproduces Chung et al. 2022's (arXiv:2210.11416) 3.3e22 FLOP "
+                          "for T5-11B (11B parameters, ~1T tokens)")
+
+MEASURED_POWER_SOURCE = ("measured mean board power in use (the vendor's figure; it already reflects utilization, "
+                         "so no power fraction applies); high end: the measured maximum")
+
+NO_TENSOR_RATE = ("{name} lists no tensor/matrix-unit rate, so its peak here is the {prec} vector rate; if it has "
+                  "tensor cores (most chips since 2018 do), that peak is too low: implied utilization comes out "
+                  "too high and hardware-burden compute too low; pass --precision or --utilization knowingly")

@@ -23,8 +23,16 @@ def positive(name: str, value: float | None, *, allow_zero: bool = False) -> flo
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number, got {value!r}") from None
     if math.isnan(v) or math.isinf(v) or v < 0 or (v == 0 and not allow_zero):
-        raise InputError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {value!r}")
+        raise InputError(f"{name} must be {'>= 0' if allow_zero else '> 0'} and finite, got {value!r}")
     return v
+
+
+def whole(name: str, value: float | None) -> int:
+    """``value`` as a whole number >= 1 (chips, layers), or an :class:`InputError` naming ``name``."""
+    v = positive(name, value)
+    if v != math.floor(v):
+        raise InputError(f"{name} must be a whole number, got {value!r}")
+    return int(v)
 
 
 def fraction(name: str, value: float) -> float:
@@ -38,6 +46,12 @@ def fraction(name: str, value: float) -> float:
 def dense_transformer_training_flop(params: float, tokens: float) -> float:
     """C = 6 N D (Kaplan et al. 2020, eq. 2.1 and sec. 2.1; Hoffmann et al. 2022 use the same)."""
     return 6.0 * params * tokens
+
+
+def encoder_decoder_training_flop(params: float, tokens: float) -> float:
+    """C = 6 (N/2) D: each token meets only the encoder or only the decoder half of the parameters
+    (see :data:`flopcast.estimate.defaults.ENCODER_DECODER_SOURCE`)."""
+    return 6.0 * (params / 2.0) * tokens
 
 
 def attention_training_flop(layers: float, context: float, d_model: float, tokens: float) -> float:

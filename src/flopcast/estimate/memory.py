@@ -19,6 +19,7 @@ from flopcast.estimate.formulas import positive
 _WEIGHT_BYTES = {"fp64": 8, "fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 2, "int8": 2}
 # optimizer -> (extra bytes/param with mixed precision (incl. fp32 master copy), bytes/param in full precision)
 _OPTIMIZER_BYTES = {"adam": (12, 8), "adamw": (12, 8), "sgd": (8, 4), "none": (4, 0)}
+OPTIMIZERS = tuple(_OPTIMIZER_BYTES)
 USABLE_MEMORY_FRACTION = 0.9  # flopcast assumption: ~10% of device memory goes to the runtime, allocator, buffers
 
 

@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from flopcast.errors import InputError
+
+_TORCH_EXTRA = "pip install 'flopcast[torch]'"
+
 
 @dataclass(frozen=True)
 class CountedModel:
@@ -31,6 +35,25 @@ def _leading_dim(inputs: Any) -> int | None:
     return None
 
 
+def _missing_extra(exc: ImportError) -> InputError | None:
+    """The one-line error for a missing torch/transformers (the ``torch`` extra), else ``None``."""
+    missing = (getattr(exc, "name", None) or "").split(".")[0]
+    if missing not in ("torch", "transformers"):
+        return None
+    return InputError(f"--model needs PyTorch ({missing} is not installed): {_TORCH_EXTRA}; or give "
+                      "--params/--tokens or --flop instead")
+
+
+def _counting():
+    """(count, load_model), or an :class:`InputError` naming the extra when torch is not installed."""
+    try:
+        from flopcast.count.api import count  # imports torch
+        from flopcast.count.sources import load_model
+    except ImportError as exc:
+        raise (_missing_extra(exc) or exc) from None
+    return count, load_model
+
+
 def count_model(spec: str, *, batch: int = 1, seq_len: int | None = None) -> CountedModel:
     """Count ``spec`` (a preset, a ``config.json`` or a ``module:factory``; see ``flopcast count``) on meta tensors.
 
@@ -38,10 +61,14 @@ def count_model(spec: str, *, batch: int = 1, seq_len: int | None = None) -> Cou
     the leading dimension of the inputs where a factory returned its own. Activation bytes are
     whatever the forward count reports.
     """
-    from flopcast.count import count
-    from flopcast.count.sources import load_model
-
-    loaded = load_model(spec, batch=batch, seq_len=seq_len, device="meta")
+    for name, value in (("--batch", batch), ("--seq-len", seq_len)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise InputError(f"{name} must be a whole number >= 1, got {value!r}")
+    count, load_model = _counting()
+    try:
+        loaded = load_model(spec, batch=batch, seq_len=seq_len, device="meta")
+    except ImportError as exc:
+        raise (_missing_extra(exc) or exc) from None
     if getattr(loaded, "inputs_description", "") == "inputs returned by the factory":
         batch = _leading_dim(loaded.inputs) or batch
     result = count(loaded.model, loaded.inputs, mode="forward", name=loaded.name)
