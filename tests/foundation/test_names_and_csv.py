@@ -57,3 +57,11 @@ def test_bundled_files_present():
     for rel in ["SOURCES.md", "benchmarks/imagenet.csv", "hardware/accelerator_specs.csv",
                 "epoch/ml_systems.csv", "epoch/chips.csv", "chinchilla/svg_extracted_data.csv"]:
         assert path(rel).stat().st_size > 0
+
+
+def test_a_letter_o_after_a_digit_reads_as_zero():
+    assert normalize("H1OO") == normalize("h100") == "h100"
+    assert normalize("A1o0 80GB") == "a10080gb"
+    assert normalize("Radeon Pro") == "radeonpro"  # an O not after a digit stays a letter
+    assert lookup("H1OO SXM", TABLE, kind="accelerator") == 1
+    assert nearest("H1OO", ["Tesla D1 Dojo", "H100 SXM", "H100 PCIe"])[0].startswith("H100")
