@@ -18,10 +18,17 @@ Measures
 
 from __future__ import annotations
 
+import csv
+import gc
+import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 from flopcast import data as _data
 from flopcast._names import lookup
@@ -88,7 +95,7 @@ _EXTRA_DATA = re.compile(r"extra (training )?data|JFT|IG-3\.5B|Instagram|ImageNe
 _MACS = re.compile(r"multiply|\bmacs?\b|gmacs", re.I)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a million rows take ~100 MB less
 class BenchmarkRow:
     """One result: a model's error on a benchmark with its computation, each with its source."""
 
@@ -158,6 +165,7 @@ def _count(items) -> dict[str, int]:
     return out
 
 
+@lru_cache(maxsize=4096)  # a large CSV repeats a few hundred dates: parse each once
 def decimal_year(text: str) -> float | None:
     """``"2017-06" -> 2017.458`` (mid-month), ``"2018" -> 2018.5`` (mid-year); empty -> None."""
     text = text.strip()
@@ -253,6 +261,127 @@ def _forward(gflops: float | None, note: str, vision: bool, params: float | None
     return gflops * 1e9, "published GFLOPs"
 
 
+def _num(row: _data.Row, column: str, *, required: bool = False, positive: bool = False,
+         minimum: float | None = None, maximum: float | None = None) -> float | None:
+    """``row.number(...)`` with a fast path for a plain finite in-range number (same value, same errors).
+
+    ``float`` accepts exactly the plain cells ``Row.number`` turns into the same value; anything
+    else (empty, ``nan``, commas, out of range) goes to ``Row.number``, which owns the rules and messages.
+    """
+    raw = row.values.get(column)
+    if not raw and not required:
+        return None  # an empty optional cell, as Row.number gives
+    if raw:
+        try:
+            v = float(raw)
+        except ValueError:
+            pass
+        else:
+            if (math.isfinite(v) and (not positive or v > 0) and (minimum is None or v >= minimum)
+                    and (maximum is None or v <= maximum)):
+                return v
+    return row.number(column, required=required, positive=positive, minimum=minimum, maximum=maximum)
+
+
+def iter_csv(file: str | Path, required: Sequence[str]) -> Iterator[_data.Row]:
+    """Rows of a user CSV one at a time (memory O(one row)), with :func:`flopcast.data.read_csv`'s checks.
+
+    Same rules and messages as ``read_csv`` (which holds the whole text and every row in memory:
+    about 1 GB for a million rows); a file that cannot be read is an :class:`InputError`, not a traceback.
+    """
+    p, name = Path(file), str(file)
+    if not p.exists():
+        raise InputError(f"{name}: no such file")
+    if p.is_dir():
+        raise InputError(f"{name}: is a directory, expected a CSV file")
+    try:
+        fh = open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in the finally below
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror or exc}); check the path and its permissions") from None
+    reader = csv.reader(fh)
+    try:
+        header = [h.strip() for h in _next_header(reader, name)]
+        missing = [c for c in required if c not in header]
+        if missing:
+            raise DataFormatError(name, f"missing column(s) {', '.join(map(repr, missing))}; header has: "
+                                  f"{', '.join(header)}", line=1)
+        for cells in reader:
+            if not cells or all(not c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                raise DataFormatError(name, f"{len(cells)} fields, header has {len(header)}", line=reader.line_num)
+            yield _data.Row(name, reader.line_num, dict(zip(header, cells, strict=True)))
+    except UnicodeDecodeError as exc:
+        raise DataFormatError(name, f"not UTF-8 text ({exc.reason}) near line {reader.line_num + 1}") from None
+    except csv.Error as exc:
+        raise DataFormatError(name, f"unreadable CSV ({exc})", line=reader.line_num) from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror or exc}); check the path and its permissions") from None
+    finally:
+        fh.close()
+
+
+def _next_header(reader, name: str) -> list[str]:
+    try:
+        return next(reader)
+    except StopIteration:
+        raise DataFormatError(name, "empty file; expected a header row") from None
+
+
+def _flags(model: str, notes: str) -> tuple[str, ...]:
+    text = f"{model} {notes}" if notes else model
+    flags = ("ensemble",) if _ENSEMBLE.search(model) or (notes and re.match(r"\s*ensemble", notes, re.I)) else ()
+    flags += ("extra data",) if _EXTRA_DATA.search(text) else ()
+    if notes and "secondary" in notes.lower():
+        flags += ("secondary",)
+    return flags
+
+
+def _skip(notes: str) -> str | None:
+    if not notes:
+        return None
+    skip = next((why for rx, why in _DUPLICATE if rx.search(notes)), None)
+    if skip is None and "commercial system" in notes:
+        skip = "commercial system, not a published model"
+    return skip
+
+
+def _parse_row(r: _data.Row, key: str, vision: bool, burden: HardwareBurden | None,
+               params_per_pass: bool) -> BenchmarkRow:
+    """One CSV row as a :class:`BenchmarkRow` (validated, line-numbered errors)."""
+    values = r.values
+
+    def get(column: str) -> str:  # Row.get without the method call: this runs ~10x per row
+        return (values.get(column) or "").strip()
+
+    model = get("model")
+    if not model:
+        raise DataFormatError(r.file, "empty model name", line=r.line, column="model")
+    score = _num(r, "score", required=True, minimum=0.0, maximum=100.0)
+    if score is not None and score == 100.0:
+        raise DataFormatError(r.file, "score 100 means zero error, which a log fit cannot use",
+                              line=r.line, column="score")
+    vals = {c: _num(r, c, positive=True) for c in ("gflops_forward", "train_chips", "train_hours",
+                                                    "train_compute_flop")}
+    notes = get("notes")
+    date = get("date")
+    year = decimal_year(date) if date else None
+    if date and year is None:
+        raise DataFormatError(r.file, f"{date!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
+                              line=r.line, column="date")
+    params = _num(r, "params", positive=True) if params_per_pass else None
+    fwd, fwd_src = _forward(vals["gflops_forward"], get("flops_unit_note"), vision, params, notes)
+    hardware = get("train_hardware")
+    train, train_src = _training(vals, hardware, notes, burden)
+    return BenchmarkRow(
+        benchmark=key, model=model, line=r.line, year=year, score=float(score),
+        error_pct=round(100.0 - float(score), 9),
+        split=get("split"), forward_flop=fwd, forward_flop_source=fwd_src, training_flop=train,
+        training_flop_source=train_src, score_source=get("score_source") or r.file,
+        compute_source=get("compute_source"), flags=_flags(model, notes), skip_reason=_skip(notes),
+        hardware=hardware, chips=vals["train_chips"], hours=vals["train_hours"])
+
+
 def load_rows(benchmark: Benchmark | None = None, *, path: str | Path | None = None,
               burden: HardwareBurden | None = _default_burden,
               params_per_pass: bool = False) -> list[BenchmarkRow]:
@@ -263,51 +392,29 @@ def load_rows(benchmark: Benchmark | None = None, *, path: str | Path | None = N
     ``train_chips``, ``train_hours``, ``train_compute_flop``, ``notes``...).
     ``params_per_pass`` estimates the per-pass measure of non-vision rows without published
     FLOPs as 2 × params per token (dense models only; labelled *estimated*).
+    A user CSV is streamed: memory is O(rows kept), a few hundred bytes per row.
     """
     if path is not None:
-        rows = _data.read_csv(path, REQUIRED_COLUMNS)
+        rows = iter_csv(path, REQUIRED_COLUMNS)
         key, vision = Path(path).stem, False
     else:
         assert benchmark is not None
-        rows = list(_data.bundled(benchmark.file, REQUIRED_COLUMNS))
+        rows = iter(_data.bundled(benchmark.file, REQUIRED_COLUMNS))
         key, vision = benchmark.key, benchmark.vision
-    out: list[BenchmarkRow] = []
-    for r in rows:
-        model = r.get("model")
-        if not model:
-            raise DataFormatError(r.file, "empty model name", line=r.line, column="model")
-        score = r.number("score", required=True, minimum=0.0, maximum=100.0)
-        if score is not None and score == 100.0:
-            raise DataFormatError(r.file, "score 100 means zero error, which a log fit cannot use",
-                                  line=r.line, column="score")
-        vals = {c: r.number(c, positive=True) for c in ("gflops_forward", "train_chips", "train_hours",
-                                                        "train_compute_flop")}
-        notes = r.get("notes")
-        date = r.get("date")
-        year = decimal_year(date) if date else None
-        if date and year is None:
-            raise DataFormatError(r.file, f"{date!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
-                                  line=r.line, column="date")
-        params = r.number("params", positive=True) if params_per_pass else None
-        fwd, fwd_src = _forward(vals["gflops_forward"], r.get("flops_unit_note"), vision, params, notes)
-        hardware = r.get("train_hardware")
-        train, train_src = _training(vals, hardware, notes, burden)
-        text = " ".join((model, notes))
-        flags = (("ensemble",) if _ENSEMBLE.search(model) or re.match(r"\s*ensemble", notes, re.I) else ())
-        flags += ("extra data",) if _EXTRA_DATA.search(text) else ()
-        if "secondary" in notes.lower():
-            flags += ("secondary",)
-        skip = next((why for rx, why in _DUPLICATE if rx.search(notes)), None)
-        if skip is None and "commercial system" in notes:
-            skip = "commercial system, not a published model"
-        out.append(BenchmarkRow(
-            benchmark=key, model=model, line=r.line, year=year, score=float(score),
-            error_pct=round(100.0 - float(score), 9),
-            split=r.get("split"), forward_flop=fwd, forward_flop_source=fwd_src, training_flop=train,
-            training_flop_source=train_src, score_source=r.get("score_source") or r.file,
-            compute_source=r.get("compute_source"), flags=flags, skip_reason=skip, hardware=hardware,
-            chips=vals["train_chips"], hours=vals["train_hours"]))
-    return out
+    with _gc_paused():
+        return [_parse_row(r, key, vision, burden, params_per_pass) for r in rows]
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while a million acyclic rows are built (it would rescan them all, ~2x slower)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def select(rows: Sequence[BenchmarkRow], measure: str, *, frontier: bool = False,
@@ -316,29 +423,19 @@ def select(rows: Sequence[BenchmarkRow], measure: str, *, frontier: bool = False
 
     ``frontier`` keeps only rows that were the best result to date (no earlier-or-same-dated row
     had a lower error); ``exclude_flagged`` drops ensembles and rows trained with extra data.
+    O(n log n) time, O(n) memory.
     """
     if measure not in MEASURES:
         raise InputError(f"unknown measure {measure!r}; use one of: {', '.join(MEASURES)}")
     benchmark = rows[0].benchmark if rows else ""
     skipped: list[tuple[BenchmarkRow, str]] = []
-    usable: list[BenchmarkRow] = []
-    for r in rows:
-        if r.skip_reason:
-            skipped.append((r, r.skip_reason))
-        elif r.flop(measure) is None:
-            why = "no per-pass FLOP" if measure == "per-pass" else "no training FLOP"
-            if measure == "per-pass" and r.forward_flop_source.startswith("2 x params"):
-                why = r.forward_flop_source
-            if measure == "training" and not r.training_flop_source.startswith("no training FLOP"):
-                why = r.training_flop_source  # e.g. an ambiguous chip name or a flagged Epoch value
-            skipped.append((r, why))
-        elif exclude_flagged and ({"ensemble", "extra data"} & set(r.flags)):
-            skipped.append((r, "ensemble / extra data (excluded on request)"))
-        else:
-            usable.append(r)
     by_split: dict[str, list[BenchmarkRow]] = {}
-    for r in usable:
-        by_split.setdefault(canonical_split(r.split), []).append(r)
+    for r in rows:
+        why = _unusable(r, measure, exclude_flagged)
+        if why:
+            skipped.append((r, why))
+        else:
+            by_split.setdefault(canonical_split(r.split), []).append(r)
     split = max(sorted(by_split), key=lambda s: len(by_split[s])) if by_split else ""
     used: list[BenchmarkRow] = []
     for s, rs in by_split.items():
@@ -346,27 +443,57 @@ def select(rows: Sequence[BenchmarkRow], measure: str, *, frontier: bool = False
             used.extend(rs)
         else:
             skipped.extend((r, f"split {s} (fit uses {split})") for r in rs)
-    if frontier:
-        used, off = _frontier(used)
-        skipped.extend(off)
-    used.sort(key=lambda r: (r.flop(measure), r.line))
-    return Selection(benchmark, measure, split, tuple(used), tuple(skipped))
+    flop = np.array([r.flop(measure) for r in used], dtype=float)
+    order = np.lexsort((np.array([r.line for r in used], dtype=np.int64), flop))  # by (flop, line), stable
+    sel = Selection(benchmark, measure, split, tuple(used[i] for i in order.tolist()), tuple(skipped))
+    return frontier_of(sel) if frontier else sel
+
+
+def _unusable(r: BenchmarkRow, measure: str, exclude_flagged: bool) -> str | None:
+    """Why ``r`` cannot enter a ``measure`` fit, or None."""
+    if r.skip_reason:
+        return r.skip_reason
+    if r.flop(measure) is None:
+        if measure == "per-pass" and r.forward_flop_source.startswith("2 x params"):
+            return r.forward_flop_source
+        if measure == "training" and not r.training_flop_source.startswith("no training FLOP"):
+            return r.training_flop_source  # e.g. an ambiguous chip name or a flagged Epoch value
+        return "no per-pass FLOP" if measure == "per-pass" else "no training FLOP"
+    if exclude_flagged and r.flags and ({"ensemble", "extra data"} & set(r.flags)):
+        return "ensemble / extra data (excluded on request)"
+    return None
+
+
+def frontier_of(sel: Selection) -> Selection:
+    """The frontier subset of a selection: rows that were the best result to date (order kept)."""
+    on, off = _frontier(sel.used)
+    return Selection(sel.benchmark, sel.measure, sel.split, tuple(on), sel.skipped + tuple(off))
 
 
 def _frontier(rows: Sequence[BenchmarkRow]) -> tuple[list[BenchmarkRow], list[tuple[BenchmarkRow, str]]]:
-    on: list[BenchmarkRow] = []
-    off: list[tuple[BenchmarkRow, str]] = []
-    for r in rows:
-        if r.year is None:
-            off.append((r, "no date (frontier needs one)"))
-            continue
-        beaten = any(o is not r and o.year is not None and o.year <= r.year and
-                     (o.error_pct < r.error_pct or (o.error_pct == r.error_pct and o.line < r.line))
-                     for o in rows)
-        if beaten:
-            off.append((r, "not best to date (frontier)"))
-        else:
-            on.append(r)
+    """Rows no earlier-or-same-dated row beats on (error, line), in O(n log n).
+
+    A dated row is on the frontier iff it is the (error, line) minimum of all rows dated up to and
+    including its year: rank rows by (error, line), take each year's minimum rank, carry the running
+    minimum forward over the years, and keep the row holding it.
+    """
+    dated = [i for i, r in enumerate(rows) if r.year is not None]
+    on_mask = np.zeros(len(rows), dtype=bool)
+    if dated:
+        year = np.array([rows[i].year for i in dated], dtype=float)
+        err = np.array([rows[i].error_pct for i in dated], dtype=float)
+        line = np.array([rows[i].line for i in dated], dtype=np.int64)
+        rank = np.empty(len(dated), dtype=np.int64)
+        rank[np.lexsort((line, err))] = np.arange(len(dated))
+        years, group = np.unique(year, return_inverse=True)
+        year_min = np.full(len(years), len(dated), dtype=np.int64)
+        np.minimum.at(year_min, group, rank)
+        best_to_date = np.minimum.accumulate(year_min)
+        on_mask[np.array(dated, dtype=np.int64)] = rank == best_to_date[group]
+    keep = on_mask.tolist()
+    on = [r for r, k in zip(rows, keep, strict=True) if k]
+    off = [(r, "no date (frontier needs one)" if r.year is None else "not best to date (frontier)")
+           for r, k in zip(rows, keep, strict=True) if not k]
     return on, off
 
 
@@ -379,5 +506,5 @@ def best_error(rows: Sequence[BenchmarkRow]) -> float:
 
 
 __all__ = ["BENCHMARKS", "MEASURES", "Benchmark", "BenchmarkRow", "Selection", "TooFewRowsError",
-           "best_error", "canonical_split", "decimal_year", "get_benchmark", "hardware_burden", "load_rows",
-           "select"]
+           "best_error", "canonical_split", "decimal_year", "frontier_of", "get_benchmark", "hardware_burden",
+           "iter_csv", "load_rows", "select"]

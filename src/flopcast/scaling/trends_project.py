@@ -22,6 +22,7 @@ from flopcast.scaling.trends_data import (
     Selection,
     TooFewRowsError,
     best_error,
+    frontier_of,
     get_benchmark,
     hardware_burden,
     load_rows,
@@ -180,11 +181,16 @@ class BenchmarkResult:
     targets: tuple[float, ...]
 
     def to_dict(self) -> dict:
+        status = []  # per measure: "used" or why the row was skipped; by identity, O(n)
+        for s in self.selections:
+            why = {id(o): w for o, w in s.skipped}
+            why.update((id(o), "used") for o in s.used)
+            status.append((f"fit_{s.measure}", why))
         rows = []
         for r in self.rows:
             d = r.to_dict()
-            for s in self.selections:  # per measure: "used" or why the row was skipped
-                d[f"fit_{s.measure}"] = "used" if r in s.used else next(w for o, w in s.skipped if o is r)
+            for key, why in status:
+                d[key] = why[id(r)]
             rows.append(d)
         return {"benchmark": self.benchmark, "name": self.name, "n_rows": len(self.rows),
                 "best_error": self.best_error, "best_model": self.best_model, "targets": list(self.targets),
@@ -242,10 +248,10 @@ def analyze_rows(key: str, name: str, rows: Sequence[BenchmarkRow], *, measures:
         check_target(t, best, key, best_model)
     selections, fits, projections = [], [], []
     for measure in measures:
+        base = select(rows, measure, exclude_flagged=exclude_flagged)
+        selections.append(base)
         for on_frontier in (False, True):
-            sel = select(rows, measure, frontier=on_frontier, exclude_flagged=exclude_flagged)
-            if not on_frontier:
-                selections.append(sel)
+            sel = frontier_of(base) if on_frontier else base
             if sel.n_used < 3:
                 if strict and not on_frontier:
                     why = "; ".join(f"{n} {w}" for w, n in sel.skip_counts().items())
