@@ -6,6 +6,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flopcast.cli import main
 from flopcast.simulate import SimulationConfig, simulate
@@ -85,3 +87,142 @@ def test_bad_input_is_one_line_exit_2(argv, needle, capsys):
     assert main(["simulate", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("flopcast: error:") and err.count("\n") == 1 and needle in err
+
+
+# -- every input ends in a result or one line (issue 11, item 2) -------------------------------------------------
+
+TINY = ["--sims", "2", "--features", "5", "--sizes", "15"]
+
+
+def _run_cli(*args, timeout=60):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "flopcast", "simulate", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_garbage_scheduler_is_one_line_and_no_client_traceback():
+    import time
+
+    t = time.perf_counter()
+    proc = _run_cli("--scheduler", "garbage", *TINY)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("flopcast: error:") and proc.stderr.count("\n") == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+    assert "tcp://127.0.0.1:8786" in proc.stderr  # the fix: the address form
+    assert time.perf_counter() - t < 8  # no 10 s Client.close() at exit
+
+
+def test_a_port_that_is_not_a_dask_scheduler_fails_within_the_timeout():
+    """Something listens but never speaks Dask: refused within --connect-timeout, no traceback at exit."""
+    import socket
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)  # the kernel accepts the TCP handshake; nobody ever answers
+    try:
+        t = time.perf_counter()
+        proc = _run_cli("--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}", "--connect-timeout", "1",
+                        *TINY, timeout=30)
+        elapsed = time.perf_counter() - t
+    finally:
+        server.close()
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "cannot reach the Dask scheduler" in proc.stderr and "Traceback" not in proc.stderr
+    assert elapsed < 10
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--seed", "-1"], "--seed must be a non-negative whole number"),
+    (["--connect-timeout", "1"], "only applies with --scheduler"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "-1"], "--connect-timeout must be"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "0"], "--connect-timeout must be"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "nan"], "--connect-timeout must be"),
+    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "inf"], "--connect-timeout must be"),
+    (["--scheduler", "foo://host:1"], "unknown protocol 'foo'"),
+    (["--scheduler", "tcp://host"], "is not HOST:PORT"),
+    (["--scheduler", "tcp://host:99999"], "is not HOST:PORT"),
+    (["--scheduler", "   "], "needs an address"),
+    (["--features", "10000000", "--relevant", "2"], "GB of memory"),
+])
+def test_bad_numbers_and_addresses_are_one_line_exit_2(argv, needle, capsys):
+    args = ["simulate", *TINY, *argv] if "--features" not in argv else ["simulate", "--sims", "2", "--sizes", "15",
+                                                                          *argv]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flopcast: error:") and err.count("\n") == 1 and needle in err, err
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True, "0"])
+def test_library_refuses_a_bad_seed(seed):
+    from flopcast.errors import InputError
+
+    with pytest.raises(InputError, match="seed"):
+        SimulationConfig(seed=seed).validate()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40))
+def test_any_scheduler_text_parses_or_is_an_input_error(text):
+    from flopcast.errors import InputError
+    from flopcast.simulate.runner import parse_scheduler
+
+    try:
+        scheme, host, port = parse_scheduler(text)
+    except InputError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert scheme in ("tcp", "tls", "ucx", "ws", "wss", "inproc")
+    assert port is None if scheme == "inproc" else (host and 0 < port < 65536)
+
+
+def _plot_destinations(tmp_path):
+    folder_named_png = tmp_path / "dir.png"
+    folder_named_png.mkdir()
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    return {"under /proc": ("/proc/fig.png", "not writable"),
+            "a folder": (str(folder_named_png), "is a folder"),
+            "no parent": (str(tmp_path / "nope" / "fig.png"), "no such folder"),
+            "parent is a file": (str(a_file / "fig.png"), "is a file")}
+
+
+@pytest.mark.parametrize("case", ["under /proc", "a folder", "no parent", "parent is a file", "read-only"])
+def test_plot_destination_is_checked_before_the_work(case, tmp_path, capsys, monkeypatch):
+    import os
+
+    import flopcast.simulate
+
+    if case == "read-only":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into a read-only folder; /proc covers the unwritable case")
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o555)
+        dest, needle = str(ro / "fig.png"), "not writable"
+    else:
+        dest, needle = _plot_destinations(tmp_path)[case]
+    ran = []
+    monkeypatch.setattr(flopcast.simulate, "simulate", lambda *a, **k: ran.append(1))
+    assert main(["simulate", *TINY, "--plot", dest]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("flopcast: error:") and err.count("\n") == 1 and needle in err, err
+    assert ran == []  # nothing was computed
+
+
+def test_a_plot_that_fails_to_write_never_loses_the_results(tmp_path, capsys, monkeypatch):
+    import errno
+
+    import matplotlib.figure
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full_disk)
+    code = main(["simulate", *TINY, "--json", "--plot", str(tmp_path / "fig.png")])
+    out = capsys.readouterr()
+    assert code == 2
+    assert json.loads(out.out)["sample_sizes"] == [15]  # the computed results are printed
+    assert out.err.count("\n") == 1 and "No space left on device" in out.err and "printed" in out.err

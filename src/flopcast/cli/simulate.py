@@ -49,6 +49,33 @@ def _rows(result):
         yield row
 
 
+def _print_tables(result) -> None:
+    from flopcast.report.console import stdout, table
+
+    c = result.config
+    stdout.print(table(f"Figure 1 simulation: k={c.relevant} of p={c.features}, σ={c.noise:g}, "
+                       f"{c.sims:,} sims/size — performance mean ± 95 % CI",
+                       ["n", "oracle", "FLOP", "flexible", "FLOP", "lasso-CV", "FLOP"], _rows(result)))
+    m = result.data_to_match_oracle
+    from flopcast.units import si
+
+    def fmt(n, iv):
+        if n is None:
+            return "not reached within the sizes (add larger --sizes)"
+        lo, hi = ("?" if v is None else f"{v:,.0f}" for v in iv)
+        return f"n ≈ {n:,.0f} (95 % CI {lo}-{hi})"
+
+    cm = result.compute_to_match_oracle_flop
+    stdout.print(f"Oracle at n={m['reference_n']}: performance {m['target_performance']:.3f}, "
+                 f"{si(cm['oracle'], 'FLOP')} per fit")
+    for model, label in (("flexible", "flexible (OLS)"), ("regularized", "lasso-CV")):
+        flop = "" if cm[model] is None else f", {si(cm[model], 'FLOP')} per fit"
+        stdout.print(f"  {label} matches it at {fmt(m[model], m[model + '_interval'])}{flop}")
+    stdout.print(f"[dim]{result.backend}, {result.wall_seconds:.1f} s measured. Assumptions: k relevant "
+                 "coefficients = 1, x ~ N(0, I), FLOP per fit counted from the solver (multiply-add = 2; "
+                 "Gram included); see docs/simulate.md[/dim]")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("simulate", help=_HELP)
     def simulate_cmd(
@@ -64,11 +91,12 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(0, "--seed", help="Root seed (same seed, same result, any workers)."),
         plot: str = typer.Option(None, "--plot", help="Write both panels of Figure 1 to this .png/.svg/.pdf."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-        connect_timeout: float = typer.Option(5.0, "--connect-timeout", help="Seconds to wait for --scheduler."),
+        connect_timeout: float = typer.Option(None, "--connect-timeout",
+                                              help="Seconds to wait for --scheduler (default 10)."),
     ) -> None:
         from dataclasses import replace
 
-        from flopcast.report.console import stderr, stdout, table
+        from flopcast.report.console import stderr
         from flopcast.report.jsonout import dumps
         from flopcast.simulate import SimulationConfig, simulate
 
@@ -76,38 +104,15 @@ def register(app: typer.Typer) -> None:
         overrides = {"features": features, "relevant": relevant, "noise": noise, "sizes": _parse_sizes(sizes)}
         config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
         if plot:
-            from flopcast.report.simulate_plots import _SUFFIXES
+            from flopcast.report.simulate_plots import check_plot_destination
 
-            if not plot.lower().endswith(_SUFFIXES):
-                raise InputError(f"--plot {plot!r}: use a .png, .svg or .pdf file name")
+            check_plot_destination(plot)  # before the work: a bad destination costs nothing
         result = simulate(config, workers=workers, scheduler=scheduler, connect_timeout_seconds=connect_timeout)
-        if plot:
-            from flopcast.report.simulate_plots import plot_figure1
-
-            written = plot_figure1(result, plot)
-            stderr.print(f"wrote {written}")
         if as_json:
             typer.echo(dumps(result))
-            return
-        c = result.config
-        stdout.print(table(f"Figure 1 simulation: k={c.relevant} of p={c.features}, σ={c.noise:g}, "
-                           f"{c.sims:,} sims/size — performance mean ± 95 % CI",
-                           ["n", "oracle", "FLOP", "flexible", "FLOP", "lasso-CV", "FLOP"], _rows(result)))
-        m = result.data_to_match_oracle
-        from flopcast.units import si
+        else:
+            _print_tables(result)
+        if plot:  # after the results are printed: a failing write never loses them
+            from flopcast.report.simulate_plots import plot_figure1
 
-        def fmt(n, iv):
-            if n is None:
-                return "not reached within the sizes (add larger --sizes)"
-            lo, hi = ("?" if v is None else f"{v:,.0f}" for v in iv)
-            return f"n ≈ {n:,.0f} (95 % CI {lo}-{hi})"
-
-        cm = result.compute_to_match_oracle_flop
-        stdout.print(f"Oracle at n={m['reference_n']}: performance {m['target_performance']:.3f}, "
-                     f"{si(cm['oracle'], 'FLOP')} per fit")
-        for model, label in (("flexible", "flexible (OLS)"), ("regularized", "lasso-CV")):
-            flop = "" if cm[model] is None else f", {si(cm[model], 'FLOP')} per fit"
-            stdout.print(f"  {label} matches it at {fmt(m[model], m[model + '_interval'])}{flop}")
-        stdout.print(f"[dim]{result.backend}, {result.wall_seconds:.1f} s measured. Assumptions: k relevant "
-                     "coefficients = 1, x ~ N(0, I), FLOP per fit counted from the solver (multiply-add = 2; "
-                     "Gram included); see docs/simulate.md[/dim]")
+            stderr.print(f"wrote {plot_figure1(result, plot)}")

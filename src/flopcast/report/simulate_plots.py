@@ -5,11 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from flopcast.errors import InputError
+from flopcast.report.paths import check_output_file
 
 _STYLE = {"oracle": ("black", "Oracle (k relevant features)"),
           "flexible": ("tab:red", "Flexible (all p features, OLS)"),
           "regularized": ("tab:blue", "Flexible + lasso (5-fold CV)")}
 _SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def check_plot_destination(path: str | Path) -> Path:
+    """The ``--plot`` destination, checked before any work: a known format, an existing writable folder."""
+    p = Path(path)
+    if p.suffix.lower() not in _SUFFIXES:
+        raise InputError(f"--plot {str(p)!r}: use a .png, .svg or .pdf file name")
+    return check_output_file(p, option="--plot", suffixes=_SUFFIXES)
 
 
 def plot_figure1(result, path: str | Path) -> Path:
@@ -31,11 +40,7 @@ def plot_figure1(result, path: str | Path) -> Path:
     Path
         The file written.
     """
-    path = Path(path)
-    if path.suffix.lower() not in _SUFFIXES:
-        raise InputError(f"--plot {str(path)!r}: use a .png, .svg or .pdf file name")
-    if not path.parent.exists():
-        raise InputError(f"--plot {str(path)!r}: folder {str(path.parent)!r} does not exist")
+    path = check_plot_destination(path)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,6 +87,11 @@ def plot_figure1(result, path: str | Path) -> Path:
     ax_b.legend(loc="upper left", fontsize=9)
     fig.suptitle(f"Figure 1 (Thompson et al. 2020), simulated: k = {cfg.relevant} relevant of p = {cfg.features} "
                  f"features, σ = {cfg.noise:g}, {cfg.sims:,} simulations per size", fontsize=11)
-    fig.savefig(path, dpi=130)
-    plt.close(fig)
+    try:
+        fig.savefig(path, dpi=130)
+    except OSError as exc:
+        raise InputError(f"--plot {str(path)!r}: cannot write it ({exc.strerror or exc}); the results were "
+                         "computed and printed — give --plot a path you can write to") from None
+    finally:
+        plt.close(fig)
     return path

@@ -10,6 +10,7 @@ held-out sample, averaged over simulations. See ``docs/simulate.md`` for the def
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,6 +77,9 @@ class SimulationConfig:
 
     def validate(self) -> SimulationConfig:
         """Raise :class:`InputError` naming the bad option; return self."""
+        _check_types(self)
+        if self.seed < 0:
+            raise InputError(f"--seed must be a non-negative whole number (got {self.seed}); e.g. --seed 0")
         if self.sims < 2:
             raise InputError(f"--sims must be at least 2 to give an interval across simulations (got {self.sims})")
         if self.features < 1 or self.relevant < 1:
@@ -102,6 +106,10 @@ class SimulationConfig:
             raise InputError(f"--patience must be >= 1 (got {self.patience}); omit it to walk the whole path")
         return self
 
+    def peak_bytes_per_worker(self) -> float:
+        """Approximate memory one worker holds: the held-out Gram plus one task's fold arrays (``chunk_size``)."""
+        return 8.0 * self.features**2 * (1 + 3 * (self.folds + 1) * self.chunk_size)
+
     @property
     def chunk_size(self) -> int:
         """Simulations per task (see ``chunk``)."""
@@ -117,6 +125,31 @@ class SimulationConfig:
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+_INTEGER_FIELDS = ("sims", "features", "relevant", "reference_n", "folds", "grid_size", "test_size", "seed")
+_OPTIONAL_INTEGER_FIELDS = ("patience", "chunk")
+
+
+def _is_whole(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _check_types(config: SimulationConfig) -> None:
+    """Counts are whole numbers and quantities numbers, before any comparison (a clear message, not a
+    numpy ``ValueError`` from deep in the run); ranges are checked by ``validate``."""
+    for name in _INTEGER_FIELDS + _OPTIONAL_INTEGER_FIELDS:
+        value = getattr(config, name)
+        if value is None and name in _OPTIONAL_INTEGER_FIELDS:
+            continue
+        if not _is_whole(value):
+            raise InputError(f"--{name.replace('_', '-')} must be a whole number (got {value!r})")
+    if not all(_is_whole(n) for n in config.sizes):
+        raise InputError(f"--sizes must be whole numbers of observations (got {config.sizes!r}); e.g. --sizes 15,50")
+    for name in ("noise", "coefficient", "eps"):
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise InputError(f"{name} must be a number (got {value!r})")
 
 
 @dataclass(frozen=True)
