@@ -14,6 +14,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from flopcast.count.formulas import MATMUL as MATMUL_TABLE
+from flopcast.count.metakernels import META_KERNELS
 from flopcast.count.ops import ALL as ALL_TABLE
 from flopcast.count.ops import LISTED_ZERO, ZERO, pointwise
 from flopcast.count.result import ALL, MATMUL, UNCOUNTED, OpRecord
@@ -75,7 +76,9 @@ class Counter(TorchDispatchMode):
             if r is not NotImplemented:
                 return r
             kind = UNCOUNTED
-        out = func(*args, **kwargs)
+        meta = META_KERNELS.get(func._overloadpacket) if kind is MATMUL else None
+        on_meta = meta is not None and getattr(args[0], "is_meta", False)
+        out = meta(args, kwargs) if on_meta else func(*args, **kwargs)
         if kind is _SILENT:
             return out
         key = (self.phase, self.tracker.current)

@@ -91,6 +91,27 @@ def _addmm_activation(args, kwargs, out):
     return _mm(m, k, args[2].shape[-1])
 
 
+# --- grouped GEMM: mixture-of-experts experts (transformers >= 5 "grouped_mm") ---------------------
+
+
+def grouped_mm_flop(a_shape, b_shape) -> int:
+    """2·M·K·N over the grouped operand's full extent; 3-D x 3-D is a bmm (× G).
+
+    2-D x 3-D (experts): ``(S, K) x (E, K, N)``, each of the S = tokens·top_k routed rows meets one
+    expert: 2·S·K·N. 2-D x 2-D (expert weight gradients): the shared K is split: 2·M·K_total·N.
+    3-D x 2-D: the columns are split: 2·M·K·N_total. The cost depends on the shapes only, never on
+    which expert a token is routed to.
+    """
+    m, k, n = a_shape[-2], a_shape[-1], b_shape[-1]
+    batch = a_shape[0] if len(a_shape) == 3 and len(b_shape) == 3 else 1
+    return _mm(m, k, n, batch)
+
+
+@matmul_formula(*ops("_grouped_mm", "_scaled_grouped_mm"))
+def _grouped(args, kwargs, out):
+    return grouped_mm_flop(args[0].shape, args[1].shape)
+
+
 # --- attention: every SDPA backend, forward and backward ----------------------------------------
 
 

@@ -77,6 +77,17 @@ all_formula(*ops("_fused_rms_norm_backward"))(lambda args, kwargs, out: 8 * args
 all_formula(*ops("sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin", "var", "var_mean", "std",
                  "std_mean", "prod", "logsumexp", "linalg_vector_norm", "norm", "cumsum", "cumprod", "topk",
                  "any", "all"))(_per_input_element(1))
+# sorting, binning and order statistics (MoE routing sorts tokens by expert and counts them per expert):
+# one operation per input element, as for topk above.
+all_formula(*ops("sort", "argsort", "msort", "histc", "bincount", "bucketize", "aminmax",
+                 "kthvalue", "median", "nanmedian", "mode", "unique_consecutive", "_unique2", "_unique",
+                 "unique_dim"))(_per_input_element(1))
+# scatter-accumulates (MoE experts write back routed rows): one add per source element.
+all_formula(*ops("index_add", "index_add_"))(lambda args, kwargs, out: args[3].numel())
+all_formula(*ops("scatter_add", "scatter_add_", "scatter_reduce", "scatter_reduce_"))(
+    lambda args, kwargs, out: args[3].numel())
+# integer and floor division are elementwise arithmetic torch does not tag pointwise.
+all_formula(*ops("floor_divide", "floor_divide_"))(pointwise(1))
 # embedding backward accumulates the output gradient rows into the table: one add per element.
 all_formula(*ops("embedding_dense_backward"))(_per_input_element(1))
 # embedding bags reduce their bag's rows: one add per gathered element (indices × embedding width).
