@@ -186,7 +186,7 @@ class Ledger:
     def check_integrity(self) -> None:
         """Raise :class:`LedgerError` when ``PRAGMA integrity_check`` finds damage (before a run writes to it).
 
-        Cost: about 0.6 s per million samples (111 MB), measured on this project's CI machine.
+        Cost: about 0.6 s per million samples (a 111 MB ledger), measured on a 2-core dev machine.
         """
         with self._lock:
             problems = integrity_problems(self._conn)
