@@ -116,12 +116,18 @@ def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path 
 def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, region, utilization,
          exclude_flagged, plots, no_plots, json_out, with_trend: bool, burden_precision=None,
          params_per_pass=False) -> None:
+    from flopcast.errors import InputError
     from flopcast.scaling.trends_project import analyze
 
     if data is not None and benchmarks:
-        from flopcast.errors import InputError
-
         raise InputError("give either --data FILE.csv or a bundled benchmark, not both")
+    if plots is not None and no_plots and with_trend:
+        raise InputError("--plots and --no-plots contradict each other; give one")
+    plot_dir = None if no_plots else (plots if plots is not None else (DEFAULT_PLOTS if with_trend else None))
+    if plot_dir is not None:  # before the work: a bad destination must not cost the analysis
+        from flopcast.report.paths import check_output_dir
+
+        plot_dir = check_output_dir(plot_dir, option="--plots")
     report = analyze(benchmarks or None, measures=[measure] if measure else None, targets=targets or None,
                      data=data, conversion=conversion, hardware=hardware, region=region, utilization=utilization,
                      frontier=frontier, exclude_flagged=exclude_flagged, burden_precision=burden_precision,
@@ -132,11 +138,15 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
 
         trend = compute_trend()
     written: list[Path] = []
-    plot_dir = None if no_plots else (plots if plots is not None else (DEFAULT_PLOTS if with_trend else None))
+    plot_error = None
     if plot_dir is not None:
         from flopcast.report.trends_plots import write_plots
 
-        written = write_plots(report, plot_dir, trend=trend)
+        try:
+            written = write_plots(report, plot_dir, trend=trend)
+        except OSError as exc:  # e.g. the disk filled or the folder vanished mid-run: keep the tables
+            plot_error = (f"plots not written to {str(plot_dir)!r} ({exc.strerror or exc}); the results above are "
+                          "complete; give --plots a writable folder or --no-plots")
     if json_out:
         from flopcast.report.jsonout import dumps
 
@@ -144,9 +154,13 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
         if trend is not None:
             out["compute_trend"] = trend.to_dict()
         out["plots"] = [str(p) for p in written]
+        if plot_error:
+            out["plot_error"] = plot_error
         typer.echo(dumps(out))
     else:
         _render(report, trend, written, plot_dir)
+    if plot_error:
+        raise InputError(plot_error)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 
 _FORM_STYLE = {"polynomial": dict(color="#1f77b4", ls="-"), "exponential": dict(color="#d62728", ls="--")}
 _MAX_DECADES = 25.0  # extrapolated lines stop this many decades past the data
+_MAX_VECTOR_POINTS = 5000  # above this many points a scatter is rasterized inside the SVG
 
 
 def _plt():
@@ -68,11 +69,13 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
     used = selection.used
     x = np.array([r.flop(measure) for r in used])
     e = np.array([r.error_pct for r in used])
-    flagged = np.array([bool({"ensemble", "extra data"} & set(r.flags)) for r in used])
-    ax.scatter(x[~flagged], e[~flagged], s=22, color="0.25", zorder=3, label=f"results used (n={len(used)})")
+    flagged = np.array([bool(r.flags) and bool({"ensemble", "extra data"} & set(r.flags)) for r in used])
+    raster = len(used) > _MAX_VECTOR_POINTS  # an SVG with a million circles is ~100 MB: draw them as an image
+    ax.scatter(x[~flagged], e[~flagged], s=22, color="0.25", zorder=3, label=f"results used (n={len(used)})",
+               rasterized=raster)
     if flagged.any():
         ax.scatter(x[flagged], e[flagged], s=26, facecolors="none", edgecolors="0.25", zorder=3,
-                   label="ensemble / extra data (kept)")
+                   label="ensemble / extra data (kept)", rasterized=raster)
     front = [f for f in fits if f.frontier and f.form == "polynomial" and f.n < len(used)]  # else same line
     projs = [p for p in projections if p.measure == measure]
     x_hi = float(np.log10(x.max()))

@@ -297,7 +297,7 @@ def iter_csv(file: str | Path, required: Sequence[str]) -> Iterator[_data.Row]:
     try:
         fh = open(p, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed in the finally below
     except OSError as exc:
-        raise InputError(f"{name}: cannot be read ({exc.strerror or exc}); check the path and its permissions") from None
+        raise _unreadable(name, exc) from None
     reader = csv.reader(fh)
     try:
         header = [h.strip() for h in _next_header(reader, name)]
@@ -316,9 +316,13 @@ def iter_csv(file: str | Path, required: Sequence[str]) -> Iterator[_data.Row]:
     except csv.Error as exc:
         raise DataFormatError(name, f"unreadable CSV ({exc})", line=reader.line_num) from None
     except OSError as exc:
-        raise InputError(f"{name}: cannot be read ({exc.strerror or exc}); check the path and its permissions") from None
+        raise _unreadable(name, exc) from None
     finally:
         fh.close()
+
+
+def _unreadable(name: str, exc: OSError) -> InputError:
+    return InputError(f"{name}: cannot be read ({exc.strerror or exc}); check the path and its permissions")
 
 
 def _next_header(reader, name: str) -> list[str]:

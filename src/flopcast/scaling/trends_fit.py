@@ -195,7 +195,7 @@ def _blb_draws(n: int, seed: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     They depend on (n, seed) only, so the fits of one table (two forms, two measures) share them:
     one cached set, s·r·b int32 counts (≈ 32 MB at n = 10⁶).
     """
-    b = int(math.ceil(n ** BLB_GAMMA))
+    b = math.ceil(n ** BLB_GAMMA)
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(BLB_SUBSETS):

@@ -231,6 +231,22 @@ def check_target(target: float, best: float, benchmark: str, best_model: str = "
                          f"{best:g}%{who}; pass a lower --target")
 
 
+def check_options_apply(measures: Sequence[str], *, conversion: str, hardware: str | None = None,
+                        region: str | None = None, utilization: float | None = None,
+                        burden_precision: str | None = None, params_per_pass: bool = False) -> None:
+    """Refuse an option that would be silently ignored (one line: which option, and the fix)."""
+    if conversion != "hardware":
+        for option, value in (("--hardware", hardware), ("--region", region), ("--utilization", utilization)):
+            if value is not None:
+                raise InputError(f"{option} only applies to --conversion hardware (this run uses {conversion}); "
+                                 f"add --conversion hardware or drop {option}")
+    if burden_precision is not None and "training" not in measures:
+        raise InputError("--burden-precision only changes the training measure (hardware-burden rows); "
+                         "drop it or add --measure training")
+    if params_per_pass and "per-pass" not in measures:
+        raise InputError("--params-per-pass only changes the per-pass measure; drop it or add --measure per-pass")
+
+
 def analyze_rows(key: str, name: str, rows: Sequence[BenchmarkRow], *, measures: Sequence[str] = MEASURES,
                  targets: Sequence[float] | None = None, conversion: Conversion | None = None,
                  frontier: bool = False, exclude_flagged: bool = False,
@@ -286,6 +302,8 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
     for m in measures:
         if m not in MEASURES:
             raise InputError(f"unknown measure {m!r}; use one of: {', '.join(MEASURES)}")
+    check_options_apply(measures, conversion=conversion, hardware=hardware, region=region, utilization=utilization,
+                        burden_precision=burden_precision, params_per_pass=params_per_pass)
     conv = make_conversion(conversion, hardware=hardware, region=region, utilization=utilization)
     strict = bool(data) or bool(benchmarks)
     if burden_precision is not None:
@@ -331,4 +349,5 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
 
 __all__ = ["CONVERSIONS", "NYC_MONTH_CO2_LBS", "THOMPSON2020_FLOP_PER_LB_CO2", "THOMPSON2020_FLOP_PER_USD",
            "BenchmarkResult", "Conversion", "Projection", "TrendsReport", "analyze", "analyze_rows",
-           "check_target", "hardware_conversion", "make_conversion", "project", "thompson2020_conversion"]
+           "check_options_apply", "check_target", "hardware_conversion", "make_conversion", "project",
+           "thompson2020_conversion"]
