@@ -147,6 +147,45 @@ def _sdpa_bwd(args, kwargs, out):
     return sdpa_backward_flop(args[1].shape, args[2].shape, args[3].shape)
 
 
+# --- fused fast paths of nn.MultiheadAttention / nn.TransformerEncoderLayer (eval, no grad) -------
+
+
+def _heads(x_shape, heads: int, seq: int) -> tuple[int, ...]:
+    """(batch, heads, seq, d_head) of a (…, seq, d) activation, as the fused kernels split it."""
+    d = x_shape[-1]
+    return (prod(x_shape) // (seq * d), heads, seq, d // heads)
+
+
+@matmul_formula(*ops("_native_multi_head_attention"))
+def _native_mha(args, kwargs, out):
+    # (query, key, value, embed_dim, num_head, qkv_weight, qkv_bias, proj_weight, ...): the Q, K, V and
+    # output projections of nn.MultiheadAttention plus QKᵀ and PV, as its unfused path dispatches them
+    q, k, heads, proj_w = args[0], args[1], args[4], args[7]
+    d = q.shape[-1]
+    rows_q, rows_k = q.numel() // d, k.numel() // d
+    projections = _mm(rows_q, d, d) + 2 * _mm(rows_k, d, d) + 2 * rows_q * proj_w.numel()
+    qh, kh = _heads(q.shape, heads, q.shape[-2]), _heads(k.shape, heads, k.shape[-2])
+    return projections + sdpa_forward_flop(qh, kh, kh)
+
+
+@matmul_formula(*ops("_transformer_encoder_layer_fwd"))
+def _encoder_layer(args, kwargs, out):
+    # (src, embed_dim, num_heads, qkv_weight, qkv_bias, proj_weight, proj_bias, use_gelu, norm_first, eps,
+    #  norm_w1, norm_b1, norm_w2, norm_b2, ffn_weight_1, ffn_bias_1, ffn_weight_2, ...): one
+    # nn.TransformerEncoderLayer: self-attention projections, QKᵀ and PV, the two feed-forward products
+    # A padding mask makes nn.TransformerEncoder pack src into a nested tensor of the unpadded sequences:
+    # the kernel then runs on those tokens only, and so does the count.
+    src, heads = args[0], args[2]
+    weights = sum(w.numel() for w in (args[3], args[5], args[14], args[16]))
+    d = args[3].shape[-1]
+    if src.is_nested:
+        lengths = [int(n) for n in src._nested_tensor_size()[:, 0].tolist()]
+    else:
+        lengths = [src.shape[-2]] * (src.numel() // (src.shape[-2] * d))
+    attention = sum(sdpa_forward_flop(q, q, q) for q in ((1, heads, n, d // heads) for n in lengths))
+    return 2 * sum(lengths) * weights + attention
+
+
 # --- fused recurrent kernels ---------------------------------------------------------------------
 
 

@@ -61,7 +61,7 @@ def pointwise(cost: int = 1) -> Formula:
 
 
 # softmax: max, subtract, exp, sum, divide = 5 per element; its backward y·(g − Σ g·y) = 4.
-all_formula(*ops("_softmax", "_safe_softmax", "_log_softmax"))(_per_input_element(5))
+all_formula(*ops("_softmax", "_safe_softmax", "_log_softmax", "_masked_softmax"))(_per_input_element(5))
 all_formula(*ops("_softmax_backward_data", "_log_softmax_backward_data"))(_per_input_element(4))
 # normalisation: mean, subtract, square, sum, rsqrt-scale = 5 per element, + 2 for the affine scale and shift.
 all_formula(*ops("native_layer_norm", "native_group_norm", "native_batch_norm", "_native_batch_norm_legit",
@@ -144,6 +144,8 @@ ZERO: frozenset = frozenset(ops(
     "sym_is_contiguous", "_pin_memory", "expand_copy", "view_copy", "permute_copy", "t_copy", "transpose_copy",
     "unsqueeze_copy", "squeeze_copy", "_foreach_copy_", "_foreach_zero_", "record_stream", "_has_same_storage_numel",
     "_reshape_copy", "_unsafe_index", "_unsafe_index_put", "embedding_renorm_", "_make_dep_token",
+    "_nested_tensor_from_mask", "_nested_tensor_from_mask_left_aligned", "to_padded_tensor",
+    "_nested_from_padded", "_nested_tensor_from_tensor_list",
 ))
 """Zero-cost ops; views (``OpOverload.is_view``) are zero as well."""
 
