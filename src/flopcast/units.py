@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 SECONDS_PER_HOUR = 3600.0
+JOULES_PER_KWH = 3.6e6  # 1 kWh = 1000 W x 3600 s (SI definition)
 LBS_PER_KG = 2.2046226218487757  # exact by definition of the avoirdupois pound (0.45359237 kg)
 BYTES_PER_GIB = 1024**3
 
