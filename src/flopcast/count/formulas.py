@@ -91,6 +91,60 @@ def _addmm_activation(args, kwargs, out):
     return _mm(m, k, args[2].shape[-1])
 
 
+@matmul_formula(aten.addr)
+def _addr(args, kwargs, out):
+    """β·M + α·(u ⊗ v): a rank-1 product, one multiply-add per output element (k = 1 GEMM)."""
+    return _mm(args[1].numel(), 1, args[2].numel())
+
+
+def trilinear_flop(shapes, expands, sumdim) -> int:
+    """``Σ_sumdim i1·i2·i3`` (``F.bilinear``: ``y[b,o] = Σ_ij x1[b,i]·W[o,i,j]·x2[b,j]``) as two pairwise
+    contractions, the larger summed dimension first: ``2·P + 2·P / max(summed sizes)``, ``P`` the
+    number of terms (bilinear: ``2·B·O·I·J + 2·B·O·min(I, J)``).
+    """
+    full: list[int] = []
+    for shape, expand in zip(shapes, expands, strict=True):
+        dims = list(shape)
+        for d in sorted(expand):
+            dims.insert(d, 1)
+        full = dims if not full else [max(a, b) for a, b in zip(full, dims, strict=True)]
+    terms = prod(full)
+    summed = [full[d] for d in sumdim]
+    return 2 * terms + (2 * terms // max(summed) if len(summed) > 1 else 0)
+
+
+@matmul_formula(*ops("_trilinear"))
+def _trilinear(args, kwargs, out):
+    return trilinear_flop([a.shape for a in args[:3]], args[3:6], args[6])
+
+
+def pairwise_distance_flop(x1_shape, x2_shape) -> int:
+    """``cdist`` of ``(…, P, M)`` and ``(…, R, M)``: one multiply-add per coordinate of each pair,
+    ``2·batch·P·R·M``, whichever kernel runs (the ``x1·x2ᵀ`` matmul of ``_euclidean_dist`` or the direct
+    ``_cdist_forward``; torch picks by size), so both agree; the row norms are lower order and omitted."""
+    *lead, p, m = x1_shape
+    return _mm(p, m, x2_shape[-2], prod(lead))
+
+
+@matmul_formula(*ops("_euclidean_dist", "_cdist_forward"))
+def _cdist(args, kwargs, out):
+    return pairwise_distance_flop(args[0].shape, args[1].shape)
+
+
+@matmul_formula(*ops("_cdist_backward"))
+def _cdist_bwd(args, kwargs, out):
+    # (grad, x1, x2, p, cdist): the gradient for x1, one multiply-add per coordinate of each pair
+    return pairwise_distance_flop(args[1].shape, args[2].shape)
+
+
+@matmul_formula(*ops("_pdist_forward", "_pdist_backward"))
+def _pdist(args, kwargs, out):
+    # the N·(N-1)/2 pairs of rows of an (N, M) input; backward: (grad, self, p, pdist)
+    x = args[0] if args[0].dim() == 2 else args[1]
+    n, m = x.shape
+    return 2 * (n * (n - 1) // 2) * m
+
+
 # --- grouped GEMM: mixture-of-experts experts (transformers >= 5 "grouped_mm") ---------------------
 
 
