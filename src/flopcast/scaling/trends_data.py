@@ -434,12 +434,13 @@ def select(rows: Sequence[BenchmarkRow], measure: str, *, frontier: bool = False
     benchmark = rows[0].benchmark if rows else ""
     skipped: list[tuple[BenchmarkRow, str]] = []
     by_split: dict[str, list[BenchmarkRow]] = {}
-    for r in rows:
-        why = _unusable(r, measure, exclude_flagged)
-        if why:
-            skipped.append((r, why))
-        else:
-            by_split.setdefault(canonical_split(r.split), []).append(r)
+    with _gc_paused():
+        for r in rows:
+            why = _unusable(r, measure, exclude_flagged)
+            if why:
+                skipped.append((r, why))
+            else:
+                by_split.setdefault(canonical_split(r.split), []).append(r)
     split = max(sorted(by_split), key=lambda s: len(by_split[s])) if by_split else ""
     used: list[BenchmarkRow] = []
     for s, rs in by_split.items():
@@ -470,7 +471,8 @@ def _unusable(r: BenchmarkRow, measure: str, exclude_flagged: bool) -> str | Non
 
 def frontier_of(sel: Selection) -> Selection:
     """The frontier subset of a selection: rows that were the best result to date (order kept)."""
-    on, off = _frontier(sel.used)
+    with _gc_paused():  # a million (row, reason) tuples would trigger full collections over every row
+        on, off = _frontier(sel.used)
     return Selection(sel.benchmark, sel.measure, sel.split, tuple(on), sel.skipped + tuple(off))
 
 
