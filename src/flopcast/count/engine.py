@@ -16,7 +16,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from flopcast.count.formulas import MATMUL as MATMUL_TABLE
 from flopcast.count.metakernels import META_KERNELS
 from flopcast.count.ops import ALL as ALL_TABLE
-from flopcast.count.ops import LISTED_ZERO, ZERO, pointwise
+from flopcast.count.ops import LISTED_ZERO, ZERO, is_metadata_only, pointwise
 from flopcast.count.result import ALL, MATMUL, UNCOUNTED, OpRecord
 from flopcast.count.result import ZERO as ZERO_KIND
 from flopcast.count.tracker import ModuleTracker
@@ -41,7 +41,7 @@ def _plan(func) -> tuple[str, str, Any]:
         return ALL, name, f
     if packet in ZERO:
         return (ZERO_KIND if packet in LISTED_ZERO else _SILENT), name, None
-    if getattr(func, "is_view", False):
+    if is_metadata_only(func):  # views, aliases, checks, queries, tensor-free factories
         return _SILENT, name, None
     tags = getattr(func, "tags", ())
     if torch.Tag.pointwise in tags or packet.__name__.startswith("_foreach_"):

@@ -125,29 +125,50 @@ for _name in ("addcmul", "addcdiv", "lerp", "_foreach_addcmul", "_foreach_addcdi
     for _op in ops(_name, _name + "_"):
         ALL[_op] = pointwise(2)
 
-#: executed, counted as zero FLOP by convention (data movement, creation, metadata, lookups).
+def _is_tensor(type_) -> bool:
+    return "Tensor" in str(type_)
+
+
+def is_metadata_only(func) -> bool:
+    """Whether an aten overload does no arithmetic, read off its schema and tags (never a list of names).
+
+    Zero-cost by definition: views and in-place views (``is_view``, ``torch.Tag.inplace_view``:
+    ``transpose_``, ``squeeze_``, ``as_strided_``), ops returning only read-only aliases of their inputs
+    (``alias``, ``detach``, ``contiguous``), checks and queries that return no tensor and write none
+    (``_linalg_check_errors``, ``_assert_async``, ``sym_size``, ``.item()``), and factories that take no
+    tensor (``eye``, ``arange``, ``zeros``): they create, not compute. An in-place arithmetic op such as
+    ``add_`` writes its input (``Tensor(a!)``), so it is never matched here.
+    """
+    if getattr(func, "is_view", False) or torch.Tag.inplace_view in getattr(func, "tags", ()):
+        return True
+    schema = func._schema
+    if any(a.alias_info is not None and a.alias_info.is_write for a in schema.arguments):
+        return False
+    if not any(_is_tensor(a.type) for a in schema.arguments):
+        return True
+    returns = [r for r in schema.returns if _is_tensor(r.type)]
+    return all(r.alias_info is not None for r in returns)
+
+
+#: executed, counted as zero FLOP by convention: data movement (copies, gathers, scatters, padding), creation
+#: from tensors (``*_like``, ``new_*``), lookups and random fills. Metadata-only ops need no entry here: the
+#: schema rule :func:`is_metadata_only` covers views, aliases, checks, queries and tensor-free factories.
 ZERO: frozenset = frozenset(ops(
-    "detach", "clone", "copy_", "_to_copy", "to", "contiguous", "alias", "lift_fresh", "lift_fresh_copy",
-    "empty", "empty_like", "empty_strided", "empty_permuted", "new_empty", "new_empty_strided", "new_zeros",
-    "new_ones", "new_full", "zeros", "zeros_like", "ones", "ones_like", "full", "full_like", "fill_", "fill",
-    "zero_", "arange", "linspace", "scalar_tensor", "cat", "stack", "index", "index_select", "gather", "scatter",
-    "scatter_", "index_put", "index_put_", "_index_put_impl_", "index_copy", "index_copy_", "index_fill",
-    "index_fill_", "masked_fill", "masked_fill_", "where", "embedding", "_unsafe_view", "repeat",
-    "repeat_interleave", "constant_pad_nd", "flip", "roll", "tril", "triu", "tril_", "triu_", "_local_scalar_dense",
-    "randn", "rand", "randint", "randperm", "randn_like", "rand_like", "uniform_", "normal_", "bernoulli_",
-    "bernoulli", "native_dropout", "native_dropout_backward", "set_", "resize_", "unsafe_split",
-    "unsafe_split_with_sizes", "unsafe_chunk", "slice_scatter", "select_scatter", "diagonal_scatter",
-    "as_strided_scatter", "select_backward", "slice_backward", "masked_select", "nonzero", "one_hot", "_copy_from",
-    "_copy_from_and_resize", "is_same_size", "equal", "is_nonzero", "_assert_async", "_assert_tensor_metadata",
-    "_functional_assert_async", "sym_size", "sym_stride", "sym_numel", "sym_storage_offset", "size", "stride",
-    "numel", "dim", "storage_offset", "is_contiguous", "is_strides_like_format", "is_non_overlapping_and_dense",
-    "sym_is_contiguous", "_pin_memory", "expand_copy", "view_copy", "permute_copy", "t_copy", "transpose_copy",
-    "unsqueeze_copy", "squeeze_copy", "_foreach_copy_", "_foreach_zero_", "record_stream", "_has_same_storage_numel",
-    "_reshape_copy", "_unsafe_index", "_unsafe_index_put", "embedding_renorm_", "_make_dep_token",
-    "_nested_tensor_from_mask", "_nested_tensor_from_mask_left_aligned", "to_padded_tensor",
-    "_nested_from_padded", "_nested_tensor_from_tensor_list",
+    "clone", "copy_", "_to_copy", "lift_fresh_copy", "empty_like", "new_empty", "new_empty_strided", "new_zeros",
+    "new_ones", "new_full", "zeros_like", "ones_like", "full_like", "fill_", "fill", "zero_", "linspace", "cat",
+    "stack", "index", "index_select", "gather", "scatter", "scatter_", "index_put", "index_put_",
+    "_index_put_impl_", "index_copy", "index_copy_", "index_fill", "index_fill_", "masked_fill", "masked_fill_",
+    "where", "embedding", "_unsafe_view", "repeat", "repeat_interleave", "constant_pad_nd", "flip", "roll", "tril",
+    "triu", "tril_", "triu_", "randn_like", "rand_like", "uniform_", "normal_", "bernoulli_", "bernoulli",
+    "native_dropout", "native_dropout_backward", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk",
+    "slice_scatter", "select_scatter", "diagonal_scatter", "as_strided_scatter", "select_backward",
+    "slice_backward", "masked_select", "nonzero", "one_hot", "_copy_from", "_copy_from_and_resize",
+    "_functional_assert_async", "_pin_memory", "expand_copy", "view_copy", "permute_copy", "t_copy",
+    "transpose_copy", "unsqueeze_copy", "squeeze_copy", "_foreach_copy_", "_foreach_zero_", "record_stream",
+    "_reshape_copy", "_unsafe_index", "_unsafe_index_put", "embedding_renorm_", "_nested_tensor_from_mask",
+    "to_padded_tensor", "_nested_from_padded", "_nested_tensor_from_tensor_list",
 ))
-"""Zero-cost ops; views (``OpOverload.is_view``) are zero as well."""
+"""Zero-cost ops by convention; metadata-only ops (:func:`is_metadata_only`) are zero by definition."""
 
 #: zero-cost ops worth listing in a breakdown (a reader may wonder where their FLOPs went).
 LISTED_ZERO: frozenset = frozenset(ops("embedding", "native_dropout"))
