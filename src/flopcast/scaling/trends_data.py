@@ -235,7 +235,7 @@ def _training(values: dict[str, float | None], hardware: str, notes: str,
     if chip and "," not in chip and chips and hours and burden is not None:
         try:
             return burden(chip, chips, hours)
-        except (FlopcastError, ImportError) as exc:
+        except FlopcastError as exc:  # a broken install (ImportError) is a bug to surface, not a row to skip
             return None, f"hardware {hardware!r} not usable ({type(exc).__name__})"
     if unusable:
         return None, unusable + "; no hardware x chips x hours"
