@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 
 import typer
@@ -16,7 +18,7 @@ def _fmt(v: float | None, digits: int = 2) -> str:
     if v is None:
         return "unbounded"
     if v == float("inf"):
-        return "inf"
+        return "unbounded"
     if v == 0:
         return "0"
     exp = int(f"{v:e}".split("e")[1])
@@ -43,7 +45,12 @@ def _ci(pair, digits: int = 3) -> str:
         return ""
     if any(v != v for v in pair):  # NaN: e.g. no bootstrap below 6 rows
         return "[n<6]"
-    return "[" + ", ".join("inf" if abs(v) == float("inf") else f"{v:.{digits}g}" for v in pair) + "]"
+    low, high = pair
+    if math.isinf(low) or math.isinf(high):  # the data bound one side only: an open interval, never "inf"
+        left = "(-∞" if math.isinf(low) else f"[{low:.{digits}g}"
+        right = "∞)" if math.isinf(high) else f"{high:.{digits}g}]"
+        return f"{left}, {right}"
+    return f"[{low:.{digits}g}, {high:.{digits}g}]"
 
 
 def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path | None = None) -> None:
