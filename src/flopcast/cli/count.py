@@ -35,11 +35,12 @@ def _rows(r):
 
     yield ("parameters", f"{si(r.params)}  ({r.params:,})")
     yield ("trainable / non-embedding", f"{si(r.trainable_params)} / {si(r.non_embedding_params)}")
-    yield ("forward FLOP (matmul-class)", flop(r.forward_flop))
+    incomplete = "  [yellow]INCOMPLETE[/]" if r.incomplete else ""
+    yield ("forward FLOP (matmul-class)", flop(r.forward_flop) + incomplete)
     yield ("forward MAC", f"{si(r.forward_mac, 'MAC')}")
     yield ("forward FLOP, all ops", flop(r.forward_flop_all))
     if r.mode == "train":
-        yield ("backward FLOP", flop(r.backward_flop))
+        yield ("backward FLOP", flop(r.backward_flop) + incomplete)
         yield ("backward / forward", f"{r.backward_forward_ratio:.3f}" if r.backward_forward_ratio else "n/a")
         if r.optimizer_flop is not None:
             yield (f"optimizer step FLOP ({r.optimizer})", flop(r.optimizer_flop))
@@ -82,6 +83,9 @@ def _render(r, depth: int) -> None:
 
     stdout.print(table(f"{r.model}: {r.mode} pass, {r.dtype} on {r.device}", ["quantity", "value"], _rows(r),
                        right_align_from=1))
+    if r.incomplete:
+        stdout.print("[yellow]INCOMPLETE: the FLOP above are a lower bound; no formula for the matmul-class "
+                     + ", ".join(f"{k} x{v}" for k, v in r.uncounted_matmul_ops.items()) + "[/]", soft_wrap=True)
     mem = [(k, human_bytes(v)) for k, v in r.memory_bytes.items()]
     stdout.print(table("memory", ["part", "bytes"], mem, right_align_from=1))
     if r.mode == "train":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -11,6 +12,18 @@ from flopcast.provenance import Assumption
 
 PHASES = ("forward", "backward", "optimizer")
 MATMUL, ALL, ZERO, UNCOUNTED = "matmul", "all", "zero", "uncounted"
+
+#: Operator-name families of matrix products, convolutions, attention, recurrent kernels and dense linear
+#: algebra: an uncounted op of one of them means ``forward_flop`` itself is short, not just the all-ops count.
+_MATMUL_FAMILY = re.compile(r"(mm|mv|matmul|conv|attention|einsum|tensordot|linear|dot|dist|addr|rnn|lstm|gru"
+                            r"|multi_head|transformer_encoder|linalg|cholesky|inverse|solve|svd|qr|baddbmm)",
+                            re.IGNORECASE)
+
+
+def is_matmul_family(op: str) -> bool:
+    """Whether operator ``op`` (``"aten._grouped_mm"``) belongs to the matmul class by its name."""
+    name = op.split(" ", 1)[0].split(".", 1)[-1]  # "aten.mm (formula failed)" -> "mm"
+    return bool(_MATMUL_FAMILY.search(name))
 
 
 @dataclass(frozen=True)
@@ -52,6 +65,8 @@ class CountResult:
     ``train_step_flop`` (forward + backward + optimizer update) exist in ``mode="train"``.
     ``memory_bytes`` holds ``params``, ``buffers``, ``gradients``, ``optimizer_state``,
     ``activations`` (tensors autograd saves for backward, deduplicated by storage) and ``total``.
+    ``uncounted_matmul_ops`` are the uncounted ops of the matmul class: when there is any, ``incomplete``
+    is true and ``forward_flop`` (or ``backward_flop``) is a lower bound.
     """
 
     model: str
@@ -76,6 +91,17 @@ class CountResult:
     records: tuple[OpRecord, ...] = ()
     module_types: Mapping[str, str] = field(default_factory=dict)
     assumptions: tuple[Assumption, ...] = ()
+    recompute_flop: int | None = None
+
+    @property
+    def uncounted_matmul_ops(self) -> dict[str, int]:
+        """``{operator: calls}`` of uncounted ops of the matmul class (their FLOPs are missing from the totals)."""
+        return {op: n for op, n in self.uncounted_ops.items() if is_matmul_family(op)}
+
+    @property
+    def incomplete(self) -> bool:
+        """True when a matmul-class op has no formula: the headline FLOP is then a lower bound."""
+        return bool(self.uncounted_matmul_ops)
 
     # -- queries ------------------------------------------------------------------------------
     def total(self, module: str = "", phase: str = "forward") -> int:
@@ -178,5 +204,6 @@ class CountResult:
             "by_operator_all_ops": self.by_operator("forward", all_ops=True),
             "counted_zero_ops": self.counted_zero_ops(),
             "uncounted_ops": dict(self.uncounted_ops),
+            "incomplete": self.incomplete, "uncounted_matmul_ops": self.uncounted_matmul_ops,
             "assumptions": [a.to_dict() for a in self.assumptions],
         }
