@@ -14,6 +14,7 @@ from flopcast.measure.distributed import DistContext, aggregate_job, detect
 from flopcast.measure.forecast import Band, Forecast, forecast_run
 from flopcast.measure.integrations import hf_callback, lightning_callback
 from flopcast.measure.ledger import Ledger, default_ledger_path
+from flopcast.measure.options import TrackOptions
 from flopcast.measure.record import RunRecord
 from flopcast.measure.tracker import DEFAULT_INTERVAL_SECONDS, Run, current_run, track
 
@@ -26,6 +27,7 @@ __all__ = [
     "Ledger",
     "Run",
     "RunRecord",
+    "TrackOptions",
     "aggregate_job",
     "current_run",
     "default_ledger_path",

@@ -18,11 +18,17 @@ import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flopcast.errors import InputError
+from flopcast.measure.options import TrackOptions, make_options
 from flopcast.measure.record import RunRecord
 from flopcast.measure.tracker import PROGRESS_FILE_ENV, PROGRESS_INTERVAL_ENV, Run
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from flopcast.measure.options import TrackOverrides
 
 
 class CommandNotFoundError(InputError):
@@ -54,27 +60,25 @@ def exit_code_of(wait_status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-def run_command(argv: Sequence[str], *, on_tick: Callable[[Run], None] | None = None, tick_seconds: float = 0.25,
-                **track_kwargs: Any) -> RunRecord:
+def run_command(argv: Sequence[str], options: TrackOptions | None = None, *,
+                on_tick: Callable[[Run], None] | None = None, tick_seconds: float = 0.25,
+                **overrides: Unpack[TrackOverrides]) -> RunRecord:
     """Run ``argv`` to completion under a sampler :class:`Run`; return its final record.
 
-    Errors in the inputs (unknown hardware/region, unwritable or corrupt ledger, missing command)
-    raise before the command starts. ``on_tick(run)`` is called every ``tick_seconds`` while it runs
-    (the CLI's progress bar).
+    ``options``/``overrides`` as for :func:`flopcast.track`. Errors in the inputs (unknown hardware/region,
+    unwritable or corrupt ledger, missing command) raise before the command starts. ``on_tick(run)`` is
+    called every ``tick_seconds`` while it runs (the CLI's progress bar).
     """
     if not argv:
         raise InputError("no command given: put it after '--', e.g. flopcast track -- python train.py")
     exe = resolve_executable(argv[0])
     workdir = tempfile.mkdtemp(prefix="flopcast-")
     progress = Path(workdir) / "progress.json"
-    run = Run(command=list(argv), progress_file=progress, install_signal_handlers=False, **track_kwargs)
-    run.prepare()
-    env = dict(os.environ)
-    env[PROGRESS_FILE_ENV] = str(progress)
-    env["FLOPCAST_PARENT_RUN"] = run.run_id
-    env[PROGRESS_INTERVAL_ENV] = repr(run.interval)  # the program reports as often as we sample
+    opts = make_options(options, overrides).replace(command=tuple(argv), progress_file=progress,
+                                                    install_signal_handlers=False)
+    run = Run(opts).prepare()
     try:
-        child = subprocess.Popen([exe, *argv[1:]], env=env)
+        child = subprocess.Popen([exe, *argv[1:]], env=child_env(run, progress))
     except OSError as exc:
         run.stop(status="failed")
         err = CommandNotFoundError(f"cannot execute {argv[0]}: {exc.strerror}")
@@ -83,6 +87,37 @@ def run_command(argv: Sequence[str], *, on_tick: Callable[[Run], None] | None = 
     run.start(pid=child.pid)
     received: list[int] = []
     restore = _forward_signals(child, received)
+    try:
+        status, usage = _wait(child, run, on_tick, tick_seconds)
+    finally:
+        restore()
+    child.returncode = code = exit_code_of(status)  # we reaped it; keep Popen consistent
+    record = run.stop(exit_code=code, status=final_status(code, received),
+                      cpu_seconds=usage.ru_utime + usage.ru_stime)
+    shutil.rmtree(workdir, ignore_errors=True)
+    assert record is not None
+    return record
+
+
+def child_env(run: Run, progress: Path) -> dict[str, str]:
+    """The command's environment: ours plus where (and how often) a ``flopcast.track()`` inside reports."""
+    env = dict(os.environ)
+    env[PROGRESS_FILE_ENV] = str(progress)
+    env["FLOPCAST_PARENT_RUN"] = run.run_id
+    env[PROGRESS_INTERVAL_ENV] = repr(run.interval)  # the program reports as often as we sample
+    return env
+
+
+def final_status(code: int, received: Sequence[int]) -> str:
+    """``completed``/``failed`` by exit code, unless a signal sent to flopcast ended it."""
+    if received:
+        return "interrupted" if signal.SIGINT in received else "terminated"
+    return "completed" if code == 0 else "failed"
+
+
+def _wait(child: subprocess.Popen, run: Run, on_tick: Callable[[Run], None] | None,
+          tick_seconds: float) -> tuple[int, Any]:
+    """Reap ``child`` in a thread (``wait4``: status and rusage), calling ``on_tick`` meanwhile."""
     done = threading.Event()
     result: dict[str, Any] = {}
 
@@ -92,21 +127,10 @@ def run_command(argv: Sequence[str], *, on_tick: Callable[[Run], None] | None = 
         done.set()
 
     threading.Thread(target=reap, name="flopcast-wait", daemon=True).start()
-    try:
-        while not done.wait(tick_seconds):
-            if on_tick is not None:
-                on_tick(run)
-    finally:
-        restore()
-    child.returncode = code = exit_code_of(result["status"])  # we reaped it; keep Popen consistent
-    usage = result["usage"]
-    status = "completed" if code == 0 else "failed"
-    if received:
-        status = "interrupted" if signal.SIGINT in received else "terminated"
-    record = run.stop(exit_code=code, status=status, cpu_seconds=usage.ru_utime + usage.ru_stime)
-    shutil.rmtree(workdir, ignore_errors=True)
-    assert record is not None
-    return record
+    while not done.wait(tick_seconds):
+        if on_tick is not None:
+            on_tick(run)
+    return result["status"], result["usage"]
 
 
 def _forward_signals(child: subprocess.Popen, received: list[int]) -> Callable[[], None]:

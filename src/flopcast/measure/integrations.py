@@ -14,10 +14,16 @@ from __future__ import annotations
 
 import importlib
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flopcast.errors import InputError
+from flopcast.measure.options import TrackOptions, make_options
 from flopcast.measure.tracker import Run
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from flopcast.measure.options import TrackOverrides
 
 
 def _lightning() -> Any:
@@ -32,21 +38,17 @@ def _lightning() -> Any:
 class _Stepper:
     """Shared logic: start once, advance by the trainer's optimizer-step counter, stop once."""
 
-    def __init__(self, track_kwargs: dict[str, Any]):
-        self.track_kwargs = track_kwargs
+    def __init__(self, options: TrackOptions):
+        self.options = options
         self.run: Run | None = None
         self._seen = 0
 
     def _start(self, total_steps: Any) -> None:
-        kw = dict(self.track_kwargs)
-        if kw.get("total_steps") is None and total_steps is not None:
-            try:
-                total = float(total_steps)
-            except (TypeError, ValueError):
-                total = math.inf
-            if math.isfinite(total) and total >= 1:
-                kw["total_steps"] = int(total)
-        self.run = Run(**kw).start()
+        opts = self.options
+        total = trainer_total_steps(total_steps)
+        if opts.steps_in_run is None and total is not None:
+            opts = opts.replace(total_steps=total)
+        self.run = Run(opts).start()
         self._seen = 0
 
     def _advance(self, global_step: int) -> None:
@@ -59,14 +61,24 @@ class _Stepper:
             self.run.stop(exit_code=1 if failed else 0, status="failed" if failed else None)
 
 
-def lightning_callback(**track_kwargs: Any) -> Any:
+def trainer_total_steps(value: Any) -> int | None:
+    """A trainer's planned optimizer steps as a whole number >= 1, else ``None`` (infinite, unknown, junk)."""
+    try:
+        total = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(total) if math.isfinite(total) and total >= 1 else None
+
+
+def lightning_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> Any:
     """A ``lightning.pytorch.Callback`` that tracks ``fit``; arguments are those of :func:`flopcast.track`."""
     pl = _lightning()
+    opts = make_options(options, overrides)
 
     class FlopcastLightningCallback(pl.Callback):
         def __init__(self) -> None:
             super().__init__()
-            self.stepper = _Stepper(track_kwargs)
+            self.stepper = _Stepper(opts)
 
         @property
         def run(self) -> Run | None:
@@ -87,8 +99,9 @@ def lightning_callback(**track_kwargs: Any) -> Any:
     return FlopcastLightningCallback()
 
 
-def hf_callback(**track_kwargs: Any) -> Any:
+def hf_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> Any:
     """A ``transformers.TrainerCallback`` that tracks ``Trainer.train()``; arguments as :func:`flopcast.track`."""
+    opts = make_options(options, overrides)
     try:
         from transformers import TrainerCallback
     except ImportError:
@@ -97,7 +110,7 @@ def hf_callback(**track_kwargs: Any) -> Any:
 
     class FlopcastTrainerCallback(TrainerCallback):
         def __init__(self) -> None:
-            self.stepper = _Stepper(track_kwargs)
+            self.stepper = _Stepper(opts)
 
         @property
         def run(self) -> Run | None:

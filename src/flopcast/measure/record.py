@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flopcast.measure.forecast import Forecast
+from flopcast.measure.forecast import Forecast, forecast_run
 from flopcast.measure.rates import Rates, mfu
 from flopcast.measure.samplers import Reading
 from flopcast.provenance import Assumption, Basis
 
 ENERGY_COMPONENTS = ("gpu", "cpu")
+EXACT_CPU_SOURCE = "wait4 rusage of the command (exact)"
+SAMPLED_CPU_SOURCE = "psutil process tree (sampled)"
 
 
 @dataclass(frozen=True)
@@ -143,3 +145,75 @@ def sample_row(t: float, steps: int, readings: Mapping[str, Reading]) -> dict[st
         "gpu_util_percent": gpu.metrics.get("gpu_util_percent") if gpu else None,
         "data": {c: r.to_dict() for c, r in readings.items()},
     }
+
+
+@dataclass(frozen=True)
+class RunState:
+    """What a sampler run knows at one instant: every input of :func:`build_record`, nothing else."""
+
+    run_id: str
+    job_id: str | None
+    name: str | None
+    command: tuple[str, ...] | None
+    started_at: str
+    distributed: Mapping[str, Any]
+    interval_seconds: float
+    ledger: str | None
+    wall_seconds: float
+    active_seconds: float
+    steps: int
+    total_steps: int | None
+    flop_per_step: float | None
+    points: tuple[tuple[float, int], ...]
+    readings: Mapping[str, Reading]
+    cpu_seconds_exact: float | None     # the command's wait4 rusage, when the CLI has it
+    tracker_cpu_seconds: float
+    first_sample_seconds: float | None
+    samples: int
+    errors: tuple[str, ...]
+    extra_assumptions: tuple[Assumption, ...]
+
+
+def effective_readings(readings: Mapping[str, Reading], rates: Rates, wall_seconds: float) -> dict[str, Reading]:
+    """``readings`` with an unavailable GPU replaced by the TDP assumption when the chip is known."""
+    out = dict(readings)
+    gpu = out.get("gpu")
+    if gpu is not None and gpu.basis is Basis.UNAVAILABLE:
+        out["gpu"] = assumed_gpu_reading(gpu, rates, wall_seconds)
+    return out
+
+
+def build_record(state: RunState, rates: Rates, *, status: str, exit_code: int | None = None,
+                 ended_at: str | None = None) -> RunRecord:
+    """The run's record from its state and rates: a pure function (same inputs, same record)."""
+    wall = state.wall_seconds
+    if state.points and ended_at is not None:
+        wall = max(wall, state.points[-1][0])
+    readings = effective_readings(state.readings, rates, wall)
+    proc = readings.get("process")
+    exact = state.cpu_seconds_exact
+    it_j = it_energy_joules(readings)
+    figs = derived_figures(wall_seconds=wall, active_seconds=state.active_seconds, steps=state.steps,
+                           flop_per_step=state.flop_per_step, it_joules=it_j, rates=rates)
+    fc = None
+    if state.total_steps:
+        fc = forecast_run(state.points, state.total_steps, elapsed_seconds=wall, it_energy_joules=it_j,
+                          pue=rates.pue, kg_co2e_per_kwh=rates.kg_co2e_per_kwh,
+                          usd_per_second=rates.usd_per_second)
+    return RunRecord(
+        run_id=state.run_id, job_id=state.job_id, name=state.name, command=state.command, status=status,
+        exit_code=exit_code, started_at=state.started_at, ended_at=ended_at, wall_seconds=wall,
+        active_seconds=state.active_seconds,
+        cpu_seconds=exact if exact is not None else (proc.metrics.get("cpu_seconds") if proc else None),
+        cpu_seconds_source=EXACT_CPU_SOURCE if exact is not None else SAMPLED_CPU_SOURCE,
+        peak_rss_bytes=proc.metrics.get("peak_rss_bytes") if proc else None,
+        steps=state.steps, total_steps=state.total_steps, flop_per_step=state.flop_per_step,
+        hardware=rates.hardware, chips=rates.chips, precision=rates.precision,
+        peak_flop_per_s_per_chip=rates.peak_flop_per_s_per_chip, pue=rates.pue,
+        energy_source={c: r.basis.value for c, r in readings.items() if c in ENERGY_COMPONENTS},
+        components={c: r.to_dict() for c, r in readings.items()}, region=rates.region,
+        g_co2e_per_kwh=rates.g_co2e_per_kwh, forecast=fc, samples=state.samples,
+        interval_seconds=state.interval_seconds, tracker_cpu_seconds=state.tracker_cpu_seconds,
+        first_sample_seconds=state.first_sample_seconds, errors=state.errors,
+        assumptions=(*rates.assumptions, *state.extra_assumptions), distributed=state.distributed,
+        ledger=state.ledger, **figs)
