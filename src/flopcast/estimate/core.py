@@ -21,15 +21,17 @@ from flopcast.estimate.ranges import evaluate_ranges, price_for
 from flopcast.hardware import (
     Accelerator,
     GridIntensity,
-    default_pue,
+    default_grid,
+    default_grid_assumption,
     default_training_precision,
     get_accelerator,
     get_region,
     normalize_precision,
     normalize_pricing,
-    provider_pue,
+    pue_for_region,
 )
 from flopcast.provenance import Assumption, Basis
+from flopcast.units import SECONDS_PER_HOUR
 
 CONVERSIONS = ("hardware", "thompson2020")
 FIGURES = ("training_flop", "wall_hours", "chip_hours", "chips", "cost_usd", "energy_kwh", "co2e_kg", "co2e_lbs")
@@ -246,7 +248,7 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
             if utilization is not None:
                 raise InputError("over-determined: with a FLOP source, chips and hours, utilization is implied; "
                                  "drop one of them")
-            implied = flop_c / (n_chips * peak * n_hours * 3600.0)
+            implied = flop_c / (n_chips * peak * n_hours * SECONDS_PER_HOUR)
             if implied > 1:
                 raise InputError(f"impossible: {n_chips:g} x {acc.name} in {n_hours:g} h would need "
                                  f"{implied:.0%} of peak; add chips or hours")
@@ -269,7 +271,7 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
 
     # ---- energy inputs
     tdp, pf, power_label, power_source = _board_power(acc, power_fraction)
-    grid = get_region(region) if region is not None else get_region(D.DEFAULT_REGION[0])
+    grid = get_region(region) if region is not None else default_grid()
     if g_co2e_per_kwh is not None:  # the user's own figure (e.g. a market-based or measured intensity)
         g = F.positive("g_co2e_per_kwh", g_co2e_per_kwh, allow_zero=True)
         grid = GridIntensity(grid.code if region is not None else "given", "given by the user", g, None,
@@ -277,9 +279,7 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
     if hw_pue is not None:
         pue_v, pue_src, pue_basis = hw_pue, "given by the user", Basis.GIVEN
     else:
-        prov = grid.code.partition(":")[0] if ":" in grid.code else None
-        pp = provider_pue(prov) if prov else None
-        (pue_v, pue_src), pue_basis = (pp or default_pue()), Basis.ASSUMED
+        (pue_v, pue_src), pue_basis = pue_for_region(grid.code), Basis.ASSUMED
     energy_possible = acc is not None and conversion == "hardware"
     if energy_possible:
         if tdp is None:
@@ -295,10 +295,11 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
                D.HOST_OVERHEAD_SOURCE if host_overhead == 0 else "given by the user",
                Basis.ASSUMED if host_overhead == 0 else Basis.GIVEN)
             _a(out, "pue", pue_v, "", pue_src, pue_basis)
-            _a(out, "grid_intensity", grid.g_co2e_per_kwh, "gCO2e/kWh", "given by the user"
-               if g_co2e_per_kwh is not None else f"{grid.code} ({grid.name}): {grid.source}"
-               + ("" if region is not None else f"; {D.DEFAULT_REGION[1]}"),
-               Basis.GIVEN if region is not None or g_co2e_per_kwh is not None else Basis.ASSUMED)
+            if region is None and g_co2e_per_kwh is None:
+                out.append(default_grid_assumption())
+            else:
+                _a(out, "grid_intensity", grid.g_co2e_per_kwh, "gCO2e/kWh", "given by the user"
+                   if g_co2e_per_kwh is not None else f"{grid.code} ({grid.name}): {grid.source}", Basis.GIVEN)
 
     # ---- price range
     kind_price = "owned" if str(pricing).lower() == "owned" else normalize_pricing(pricing)

@@ -45,9 +45,6 @@ HOST_OVERHEAD_SOURCE = ("flopcast default 0: accelerator power only; host CPUs, 
 ELECTRICITY_USD_PER_KWH = (0.0804, "US EIA Electric Power Monthly, Table 5.3: 2023 average retail price to the "
                            "industrial sector, 8.04 cents/kWh")
 
-DEFAULT_REGION = ("USA", "no region given: US national grid average (most published large training runs ran in "
-                  "US data centres); pass --region")
-
 BACKWARD_FORWARD_RATIO_SOURCE = ("backward pass = 2 x forward (Kaplan et al. 2020 sec. 2.1; Epoch AI, "
                                  "'What's the backward-forward FLOP ratio for neural networks?', 2021)")
 

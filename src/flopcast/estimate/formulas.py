@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 from flopcast.errors import InputError
-from flopcast.units import LBS_PER_KG, SECONDS_PER_HOUR
+from flopcast.units import JOULES_PER_KWH, LBS_PER_KG, SECONDS_PER_HOUR
 
 THOMPSON2020_FLOP_PER_USD = 6.874e16  # Thompson et al. 2020, ImageNet chart conversion: dollars = FLOP / 6.874e16
 THOMPSON2020_FLOP_PER_LB_CO2 = 3.498e17  # Thompson et al. 2020, same chart: lbs CO2 = FLOP / 3.498e17
@@ -85,12 +85,37 @@ def chips_for_deadline(flop: float, hours: float, peak_flop_per_s: float, utiliz
 def energy_kwh(chip_hours: float, tdp_watts: float, power_fraction: float, pue: float,
                host_overhead: float = 0.0) -> float:
     """E = chip-hours x TDP x power fraction x (1 + host overhead) x PUE (Patterson et al. 2021, eq. 1 form)."""
-    return chip_hours * tdp_watts * power_fraction * (1.0 + host_overhead) * pue / 1000.0
+    return chip_hours * tdp_watts * power_fraction * (1.0 + host_overhead) * pue / 1000.0  # Wh -> kWh
+
+
+def chip_hours(chips: float, wall_seconds: float) -> float:
+    """Accelerator-hours: chips x wall-clock seconds / 3600."""
+    return chips * wall_seconds / SECONDS_PER_HOUR
+
+
+def kwh_from_joules(joules: float) -> float:
+    """Energy in kWh from joules (1 kWh = 3.6e6 J)."""
+    return joules / JOULES_PER_KWH
+
+
+def facility_kwh(it_kwh: float, pue: float) -> float:
+    """Facility energy = IT energy x PUE (The Green Grid's PUE definition: facility / IT energy)."""
+    return it_kwh * pue
+
+
+def cloud_cost_usd(chip_hours_: float, usd_per_chip_hour: float) -> float:
+    """Cloud cost = chip-hours x price per chip-hour."""
+    return chip_hours_ * usd_per_chip_hour
+
+
+def electricity_cost_usd(energy_kwh_: float, usd_per_kwh: float) -> float:
+    """Owned hardware: energy x electricity price (no purchase or depreciation)."""
+    return energy_kwh_ * usd_per_kwh
 
 
 def co2e_kg(energy_kwh_: float, g_co2e_per_kwh: float) -> float:
     """CO2e = energy x grid intensity (location-based; GHG Protocol Scope 2 guidance)."""
-    return energy_kwh_ * g_co2e_per_kwh / 1000.0
+    return energy_kwh_ * g_co2e_per_kwh / 1000.0  # g -> kg
 
 
 def kg_to_lbs(kg: float) -> float:

@@ -17,14 +17,20 @@ from flopcast.hardware.prices import (
     PRICINGS,
     Price,
     PriceRange,
-    default_pue,
     get_price,
     list_prices,
     normalize_pricing,
     price_range,
-    provider_pue,
 )
-from flopcast.hardware.regions import GridIntensity, get_region, list_regions
+from flopcast.hardware.providers import Provider, get_provider
+from flopcast.hardware.pue import default_pue, provider_pue, pue_for_region
+from flopcast.hardware.regions import (
+    GridIntensity,
+    default_grid,
+    default_grid_assumption,
+    get_region,
+    list_regions,
+)
 
 __all__ = [
     "PRECISIONS",
@@ -34,11 +40,15 @@ __all__ = [
     "PrecisionUnavailableError",
     "Price",
     "PriceRange",
+    "Provider",
     "benchmark_accelerators",
+    "default_grid",
+    "default_grid_assumption",
     "default_pue",
     "default_training_precision",
     "get_accelerator",
     "get_price",
+    "get_provider",
     "get_region",
     "get_vendor",
     "is_datasheet",
@@ -49,5 +59,6 @@ __all__ = [
     "normalize_pricing",
     "price_range",
     "provider_pue",
+    "pue_for_region",
     "split_hardware",
 ]

@@ -1,9 +1,9 @@
-"""Cloud prices per chip-hour and data-centre PUE defaults.
+"""Cloud prices per chip-hour.
 
 Prices come from ``data/hardware/cloud_gpu_prices.csv`` (provider price pages, each row with its
 ``pricing_type``, ``as_of`` date and whether the value was ``confirmed_in_source``) and, for chips
 that table lacks (K80, P100, V100, TPU v2/v3...), from Epoch AI's ``data/epoch/hardware_prices.csv``
-(CC BY 4.0). PUE comes from ``data/hardware/pue_values.csv``.
+(CC BY 4.0). PUE lives in :mod:`flopcast.hardware.pue`.
 """
 
 from __future__ import annotations
@@ -17,16 +17,13 @@ from flopcast._names import normalize
 from flopcast.data import bundled
 from flopcast.errors import InputError
 from flopcast.hardware.accelerators import Accelerator, get_accelerator
+from flopcast.hardware.providers import provider_key, provider_label
 
 PRICINGS = ("on-demand", "spot", "reserved")
 _PRICING_ALIASES = {"ondemand": "on-demand", "ondemandequivalent": "on-demand", "od": "on-demand",
                     "spot": "spot", "preemptible": "spot", "reserved": "reserved", "reservation": "reserved",
                     "committed": "reserved", "cud": "reserved", "ondemandhistorical": "on-demand (historical)",
                     "historical": "on-demand (historical)"}
-_PROVIDER_NAMES = {"Amazon Web Services": "AWS", "Google Cloud": "GCP", "Microsoft Azure": "Azure",
-                   "Lambda Labs": "Lambda"}
-_PROVIDER_ALIASES = {"amazon": "AWS", "amazonwebservices": "AWS", "google": "GCP", "googlecloud": "GCP",
-                     "gcloud": "GCP", "microsoft": "Azure", "microsoftazure": "Azure", "lambdalabs": "Lambda"}
 
 
 @dataclass(frozen=True)
@@ -119,7 +116,7 @@ def _epoch() -> tuple[Price, ...]:
             if acc is None:
                 break
             vendor = row.get("Vendor")
-            out.append(Price(acc, _PROVIDER_NAMES.get(vendor, vendor), label.split(" ")[0], value,
+            out.append(Price(acc, provider_label(vendor), label.split(" ")[0], value,
                              row.get("Price date"), f"Epoch AI hardware prices (CC BY 4.0), {row.get('Price source')}"
                              f" (data/epoch/hardware_prices.csv line {row.line})", label, True))
     return tuple(out)
@@ -132,11 +129,6 @@ def list_prices(accelerator: str | Accelerator | None = None) -> list[Price]:
         return quotes
     name = get_accelerator(accelerator).name
     return [q for q in quotes if q.accelerator == name]
-
-
-def _provider_key(provider: str) -> str:
-    key = normalize(provider)
-    return normalize(_PROVIDER_ALIASES.get(key, provider))
 
 
 def price_range(accelerator: str | Accelerator, pricing: str = "on-demand", provider: str | None = None) -> PriceRange:
@@ -153,7 +145,7 @@ def price_range(accelerator: str | Accelerator, pricing: str = "on-demand", prov
     def pick(quotes: list[Price]) -> list[Price]:
         quotes = [q for q in quotes if q.pricing == kind]
         if provider is not None:
-            quotes = [q for q in quotes if _provider_key(q.provider) == _provider_key(provider)]
+            quotes = [q for q in quotes if provider_key(q.provider) == provider_key(provider)]
         confirmed = [q for q in quotes if q.confirmed]
         return confirmed or quotes
 
@@ -181,32 +173,3 @@ def price_range(accelerator: str | Accelerator, pricing: str = "on-demand", prov
 def get_price(accelerator: str | Accelerator, pricing: str = "on-demand", provider: str | None = None) -> Price:
     """The median quote for a chip and pricing type (see :func:`price_range`)."""
     return price_range(accelerator, pricing, provider).central
-
-
-@cache
-def _pue_rows() -> tuple[tuple[str, int | None, float, str], ...]:
-    rows = bundled("hardware/pue_values.csv", ("scope", "year", "pue", "source"))
-    out = []
-    for r in rows:
-        year = r.number("year")
-        out.append((r.get("scope"), int(year) if year else None, r.number("pue", required=True, minimum=1.0),
-                    f"{r.get('scope')} {int(year) if year else ''}: {r.get('source')} (data/hardware/pue_values.csv)"))
-    return tuple(out)
-
-
-def default_pue() -> tuple[float, str]:
-    """(PUE, source): the most recent global-average survey value (Uptime Institute)."""
-    rows = [r for r in _pue_rows() if r[0].lower().startswith("global average") and r[1] is not None]
-    best = max(rows, key=lambda r: r[1])
-    return best[2], best[3]
-
-
-def provider_pue(provider: str) -> tuple[float, str] | None:
-    """(PUE, source) reported for a cloud provider (``"gcp"``, ``"aws"``, ``"azure"``...), or ``None``."""
-    key = {"gcp": "googlecloud", "google": "googlecloud", "aws": "aws", "azure": "microsoftazure"}.get(
-        normalize(provider), normalize(provider))
-    rows = [r for r in _pue_rows() if normalize(r[0]) == key]
-    if not rows:
-        return None
-    best = max(rows, key=lambda r: r[1] or 0)
-    return best[2], best[3]

@@ -18,6 +18,8 @@ from typing import Any
 from flopcast._names import nearest, normalize
 from flopcast.data import bundled
 from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
+from flopcast.hardware.providers import get_provider
+from flopcast.provenance import Assumption, Basis
 
 _HINT = "see `flopcast regions list`"
 
@@ -58,8 +60,6 @@ AZURE_REGIONS = {
 }
 _AWS_BASIS = "AWS region location per docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html"
 _AZURE_BASIS = "Azure region location per azure.microsoft.com/explore/global-infrastructure/geographies"
-_PROVIDERS = {"gcp": "gcp", "google": "gcp", "googlecloud": "gcp", "aws": "aws", "amazon": "aws",
-              "azure": "azure", "microsoft": "azure"}
 # A GCP region id misspelled in the bundled CSV (Google's id is "me-central1", Doha).
 _GCP_FIXES = {"me-cenrtal1": "me-central1"}
 
@@ -86,6 +86,25 @@ class GridIntensity:
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "name": self.name, "g_co2e_per_kwh": self.g_co2e_per_kwh, "year": self.year,
                 "source": self.source}
+
+
+# The one grid intensity assumed when no region is given (every command). Ember, Global Electricity Review
+# 2024 (ember-climate.org/insights/research/global-electricity-review-2024): the CO2 intensity of global
+# power generation was 480 gCO2/kWh in 2023. A world average, because nothing is known of where the job ran.
+WORLD_GRID = GridIntensity("WORLD", "world average", 480.0, 2023,
+                           "Ember Global Electricity Review 2024 (world average 2023)")
+
+
+def default_grid() -> GridIntensity:
+    """The grid assumed when no region is given: the world average (:data:`WORLD_GRID`, Ember 2024)."""
+    return WORLD_GRID
+
+
+def default_grid_assumption() -> Assumption:
+    """How every command states :func:`default_grid` in its assumptions (basis *assumed*)."""
+    g = default_grid()
+    return Assumption("grid_intensity", g.g_co2e_per_kwh, "gCO2e/kWh",
+                      f"region unknown: {g.name}, {g.source}; pass --region for your grid", Basis.ASSUMED)
 
 
 @cache
@@ -139,7 +158,8 @@ def get_region(code: str) -> GridIntensity:
     by_lower = {k.lower(): v for k, v in table.items()}
     if ":" in text:
         provider, _, region = text.partition(":")
-        provider = _PROVIDERS.get(normalize(provider), provider)
+        known = get_provider(provider)
+        provider = known.key if known is not None else provider
         text = f"{provider}:{region.strip()}"
     if text in by_lower:
         return by_lower[text]

@@ -14,10 +14,7 @@ from typing import Any
 from flopcast.errors import InputError
 from flopcast.measure.checks import RUN_NUMBERS, check_number
 from flopcast.provenance import Assumption, Basis
-
-# Ember, Global Electricity Review 2024: world electricity carbon intensity in 2023 = 480 gCO2e/kWh.
-WORLD_G_CO2E_PER_KWH = 480.0
-WORLD_SOURCE = "Ember Global Electricity Review 2024 (world average 2023)"
+from flopcast.units import SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)
@@ -37,13 +34,13 @@ class Rates:
 
     @property
     def kg_co2e_per_kwh(self) -> float:
-        return self.g_co2e_per_kwh / 1000.0
+        return self.g_co2e_per_kwh / 1000.0  # grams -> kilograms
 
     @property
     def usd_per_second(self) -> float | None:
         if self.usd_per_chip_hour is None or not self.chips:
             return None
-        return self.usd_per_chip_hour * self.chips / 3600.0
+        return self.usd_per_chip_hour * self.chips / SECONDS_PER_HOUR
 
     def to_dict(self) -> dict[str, Any]:
         return {"hardware": self.hardware, "chips": self.chips, "precision": self.precision,
@@ -112,17 +109,16 @@ def resolve_rates(*, hardware: str | None = None, chips: int | None = None, prec
             notes.append(Assumption("precision", precision, "", "given", Basis.GIVEN))
         peak = acc.peak(precision)  # PrecisionUnavailableError names the available ones
         notes.append(Assumption("peak_flop_per_s_per_chip", peak, "FLOP/s", acc.source, Basis.ASSUMED))
+    grid = hw.get_region(region) if region is not None else None
     if pue is None:
-        pue, source = hw.default_pue()
+        pue, source = hw.pue_for_region(grid.code if grid is not None else None)
         notes.append(Assumption("pue", pue, "", source, Basis.ASSUMED))
     else:
         notes.append(Assumption("pue", pue, "", "given", Basis.GIVEN))
-    if region is None:
-        g = WORLD_G_CO2E_PER_KWH
-        notes.append(Assumption("grid_intensity", g, "gCO2e/kWh", f"region unknown: world average, {WORLD_SOURCE}; "
-                                "pass --region for your grid", Basis.ASSUMED))
+    if grid is None:
+        notes.append(hw.default_grid_assumption())
+        g = float(notes[-1].value)
     else:
-        grid = hw.get_region(region)
         region, g = grid.code, float(grid.g_co2e_per_kwh)
         notes.append(Assumption("grid_intensity", g, "gCO2e/kWh", f"{grid.name}: {grid.source}", Basis.ASSUMED))
     price = None
