@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
 
+from flopcast.measure import energy as conv
+
 DEFAULT_CONFIDENCE = 0.9
 
 
@@ -105,7 +107,7 @@ def remaining_time(points: Sequence[tuple[float, int]], total_steps: int,
 
 
 def forecast_run(points: Sequence[tuple[float, int]], total_steps: int, *, elapsed_seconds: float,
-                 it_energy_joules: float | None, pue: float, kg_co2e_per_kwh: float | None,
+                 it_energy_joules: float | None, pue: float, g_co2e_per_kwh: float | None,
                  usd_per_second: float | None, confidence: float = DEFAULT_CONFIDENCE) -> Forecast | None:
     """The whole run's time, facility energy, cost and CO2e, each with its interval.
 
@@ -121,8 +123,8 @@ def forecast_run(points: Sequence[tuple[float, int]], total_steps: int, *, elaps
         IT energy so far, J (``None`` when no energy backend was available).
     pue : float
         Power usage effectiveness applied to IT energy.
-    kg_co2e_per_kwh : float or None
-        Grid intensity, kg CO2e per facility kWh.
+    g_co2e_per_kwh : float or None
+        Grid intensity, g CO2e per facility kWh.
     usd_per_second : float or None
         Cost rate of the hardware, USD/s.
     """
@@ -135,8 +137,8 @@ def forecast_run(points: Sequence[tuple[float, int]], total_steps: int, *, elaps
     energy = Band(None)
     if it_energy_joules is not None and elapsed > 0:
         watts = it_energy_joules / elapsed  # mean IT power so far
-        energy = total.scale(lambda s: watts * s * pue / 3.6e6)
-    co2 = energy.scale(lambda kwh: kwh * kg_co2e_per_kwh) if kg_co2e_per_kwh is not None else Band(None)
+        energy = total.scale(lambda s: conv.facility_kwh(conv.kwh(watts * s), pue))
+    co2 = energy.scale(lambda kwh: conv.co2e_kg(kwh, g_co2e_per_kwh)) if g_co2e_per_kwh is not None else Band(None)
     cost = total.scale(lambda s: s * usd_per_second) if usd_per_second is not None else Band(None)
     method = (f"ratio estimate of seconds/step over {len(progress_blocks(points))} progress blocks; "
               f"{confidence:.0%} normal interval; energy at mean power so far")

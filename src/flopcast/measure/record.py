@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flopcast.measure import energy
 from flopcast.measure.forecast import Forecast, forecast_run
 from flopcast.measure.rates import Rates, mfu
 from flopcast.measure.samplers import Reading
@@ -107,28 +108,41 @@ def assumed_gpu_reading(unavailable: Reading, rates: Rates, wall_seconds: float)
     return Reading("gpu", "tdp", Basis.ASSUMED, watts * wall_seconds, watts, {"tdp_watts": watts}, note=note)
 
 
+@dataclass(frozen=True)
+class Figures:
+    """What a run's measured totals are worth (``None``: an input is unavailable, never a silent 0)."""
+
+    chip_hours: float | None
+    it_energy_kwh: float | None
+    energy_kwh: float | None
+    co2e_kg: float | None
+    cost_usd: float | None
+    achieved_flop_per_s: float | None
+    mfu: float | None
+
+
 def derived_figures(*, wall_seconds: float, active_seconds: float, steps: int, flop_per_step: float | None,
-                    it_joules: float | None, rates: Rates) -> dict[str, float | None]:
+                    it_joules: float | None, rates: Rates) -> Figures:
     """Chip-hours, facility energy, CO2e, cost, achieved FLOP/s and MFU from the measured totals.
 
-    energy_kwh = IT J × PUE / 3.6e6; co2e_kg = energy_kwh × kg/kWh; cost = chip-hours × USD/chip-hour;
-    achieved FLOP/s = steps × FLOP/step / active seconds.
+    energy_kwh = IT kWh × PUE; co2e_kg = :func:`~flopcast.estimate.formulas.co2e_kg`; cost = chip-hours ×
+    USD/chip-hour; achieved FLOP/s = steps × FLOP/step / active seconds (see :mod:`flopcast.measure.energy`).
     """
-    chip_hours = rates.chips * wall_seconds / 3600.0 if rates.chips else None
-    it_kwh = it_joules / 3.6e6 if it_joules is not None else None
-    energy = it_kwh * rates.pue if it_kwh is not None else None
+    hours = energy.chip_hours(rates.chips, wall_seconds) if rates.chips else None
+    it_kwh = energy.kwh(it_joules) if it_joules is not None else None
+    facility = energy.facility_kwh(it_kwh, rates.pue) if it_kwh is not None else None
     achieved = flop_per_step * steps / active_seconds if flop_per_step and steps and active_seconds > 0 else None
-    return {
-        "chip_hours": chip_hours,
-        "it_energy_kwh": it_kwh,
-        "energy_kwh": energy,
-        "co2e_kg": energy * rates.kg_co2e_per_kwh if energy is not None else None,
-        "cost_usd": chip_hours * rates.usd_per_chip_hour
-        if chip_hours is not None and rates.usd_per_chip_hour is not None else None,
-        "achieved_flop_per_s": achieved,
-        "mfu": mfu(achieved, rates.chips, rates.peak_flop_per_s_per_chip)
+    return Figures(
+        chip_hours=hours,
+        it_energy_kwh=it_kwh,
+        energy_kwh=facility,
+        co2e_kg=energy.co2e_kg(facility, rates.g_co2e_per_kwh) if facility is not None else None,
+        cost_usd=hours * rates.usd_per_chip_hour if hours is not None and rates.usd_per_chip_hour is not None
+        else None,
+        achieved_flop_per_s=achieved,
+        mfu=mfu(achieved, rates.chips, rates.peak_flop_per_s_per_chip)
         if achieved and rates.chips and rates.peak_flop_per_s_per_chip else None,
-    }
+    )
 
 
 def sample_row(t: float, steps: int, readings: Mapping[str, Reading]) -> dict[str, Any]:
@@ -198,7 +212,7 @@ def build_record(state: RunState, rates: Rates, *, status: str, exit_code: int |
     fc = None
     if state.total_steps:
         fc = forecast_run(state.points, state.total_steps, elapsed_seconds=wall, it_energy_joules=it_j,
-                          pue=rates.pue, kg_co2e_per_kwh=rates.kg_co2e_per_kwh,
+                          pue=rates.pue, g_co2e_per_kwh=rates.g_co2e_per_kwh,
                           usd_per_second=rates.usd_per_second)
     return RunRecord(
         run_id=state.run_id, job_id=state.job_id, name=state.name, command=state.command, status=status,
@@ -216,4 +230,4 @@ def build_record(state: RunState, rates: Rates, *, status: str, exit_code: int |
         interval_seconds=state.interval_seconds, tracker_cpu_seconds=state.tracker_cpu_seconds,
         first_sample_seconds=state.first_sample_seconds, errors=state.errors,
         assumptions=(*rates.assumptions, *state.extra_assumptions), distributed=state.distributed,
-        ledger=state.ledger, **figs)
+        ledger=state.ledger, **dataclasses.asdict(figs))
