@@ -41,6 +41,16 @@ def test_factory_that_does_not_return_a_module(capsys, tmp_path):
     assert "returned a list, not a torch.nn.Module" in one_line_error(capsys, f"{f}:build")
 
 
+def test_factory_or_module_that_calls_sys_exit(capsys, tmp_path):
+    """User code that exits is a failed model source (exit 2, one line), not flopcast exiting with its code."""
+    f = tmp_path / "exits.py"
+    f.write_text("import sys\n\ndef build():\n    sys.exit(7)\n")
+    assert "called sys.exit(7)" in one_line_error(capsys, f"{f}:build")
+    g = tmp_path / "script.py"
+    g.write_text("import sys\nsys.exit(3)\n")
+    assert "sys.exit(3) on import" in one_line_error(capsys, f"{g}:build")
+
+
 def test_malformed_config_json(capsys, tmp_path):
     cfg = tmp_path / "config.json"
     cfg.write_text('{\n  "model_type": "gpt2",\n  "n_layer": 2\n  "n_head": 4\n}\n')

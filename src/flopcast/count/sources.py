@@ -178,7 +178,7 @@ def _import_target(spec: str, target: str) -> Any:
             module_spec.loader.exec_module(module)
         except BaseException as exc:
             sys.modules.pop(mod_name, None)
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            if isinstance(exc, KeyboardInterrupt):
                 raise
             raise ModelError(f"cannot import {spec!r}: {_where(exc)}") from None
         return module
@@ -193,9 +193,15 @@ def _import_target(spec: str, target: str) -> Any:
 
 
 def _where(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it calls sys.exit({exc.code!r}) on import (guard script code with `if __name__ == '__main__':`)"
     if isinstance(exc, SyntaxError):
         return f"SyntaxError: {exc.msg} ({Path(exc.filename or '?').name}, line {exc.lineno})"
     return one_line(exc)
+
+
+def _exited(exc: SystemExit) -> str:
+    return f"it called sys.exit({exc.code!r}) instead of returning a torch.nn.Module (return the model)"
 
 
 def _from_factory(spec: str, target: str, attr: str, *, batch: int, seq_len: int | None,
@@ -218,6 +224,8 @@ def _from_factory(spec: str, target: str, attr: str, *, batch: int, seq_len: int
             made = obj()
     except Exception as exc:
         raise ModelError(f"factory {spec!r} failed: {one_line(exc)}") from None
+    except SystemExit as exc:  # user code that exits is a failed factory, not the end of flopcast
+        raise ModelError(f"factory {spec!r} failed: {_exited(exc)}") from None
     given_inputs = None
     if isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], torch.nn.Module):
         made, given_inputs = made
