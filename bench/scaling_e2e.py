@@ -190,6 +190,7 @@ def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_00
     """The whole experiment; returns (and writes) the forecast-vs-actual record."""
     import torch
 
+    from flopcast.errors import InputError
     from flopcast.scaling.laws_plan import plan
     from flopcast.scaling.laws_runs import fit_runs, make_runs
 
@@ -221,7 +222,12 @@ def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_00
     sec_per_flop = float(np.median([r["train_seconds"] / r["flop_6nd"] for r in biggest]))
     slope, intercept = np.polyfit(np.log([r["flop_6nd"] for r in small]), np.log([r["train_seconds"] for r in small]), 1)
     seconds_power = float(np.exp(intercept) * (6.0 * n_target * target.tokens) ** slope)
-    budget_plan = plan(fit, flop=flop_fc)  # what the same compute would buy at the compute-optimal allocation
+    try:  # what the same compute would buy at the compute-optimal allocation, if the runs pin that down
+        budget_plan = plan(fit, flop=flop_fc)
+        optimal: dict = budget_plan.to_dict()
+    except InputError as exc:  # few small runs over a narrow range: the allocation's exponents are not identified
+        budget_plan, optimal = None, {"refused": str(exc)}
+        log(f"compute-optimal plan refused: {exc}")
     log(f"forecast for d={target.d_model} L={target.layers}: N={n_target:,} D={d_target:,} C={flop_fc:.3g} "
         f"({flop_fc / max(r['flop_6nd'] for r in small):.1f}x the largest fitted run): loss {loss_fc:.4f} "
         f"[{loss_lo:.4f}, {loss_hi:.4f}], time {sec_per_flop * flop_fc:.0f}s")
@@ -232,7 +238,7 @@ def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_00
         "forecast": {"loss": loss_fc, "loss_ci": [loss_lo, loss_hi], "flop_6nd": flop_fc,
                      "train_seconds": sec_per_flop * flop_fc, "train_seconds_power_law": seconds_power,
                      "seconds_power_law_exponent": float(slope),
-                     "compute_optimal_at_same_flop": budget_plan.to_dict()},
+                     "compute_optimal_at_same_flop": optimal},
         "comparison": {
             "loss_error_pct": 100 * (loss_fc - actual["loss"]) / actual["loss"],
             "actual_loss_in_band": loss_lo <= actual["loss"] <= loss_hi,
@@ -272,6 +278,9 @@ def report(record: dict) -> str:
     lines = [f"target run: {c['extrapolation_x']:.1f}x the compute of the largest fitted run",
              f"{'':{width}}  {'forecast':<28} {'actual':<20} comparison"]
     lines += [f"{a:{width}}  {b:<28} {d:<20} {e}" for a, b, d, e in rows]
+    refused = f["compute_optimal_at_same_flop"].get("refused")
+    if refused:
+        lines.append(f"compute-optimal allocation at the same FLOP: refused ({refused})")
     return "\n".join(lines)
 
 

@@ -206,8 +206,10 @@ def plan(
     if json_out:
         from flopcast.report.jsonout import dumps
 
+        _warn_unidentified(p)
         typer.echo(dumps(p))
         return
+    _warn_unidentified(p)
     _render_plan(p, written)
 
 
@@ -215,8 +217,9 @@ def _render_plan(p, written) -> None:
     from flopcast.report.console import stdout, table
     from flopcast.units import si
 
-    rows = [("training compute", si(p.flop, "FLOP"), _ci(p.ci.get("flop"))),
-            ("loss", _g(p.loss), _ci(p.ci.get("loss"))),
+    loss = ("not identified", "runs do not pin it down (see warning)") if "loss" in p.unidentified else \
+        (_g(p.loss), _ci(p.ci.get("loss")))
+    rows = [("training compute", si(p.flop, "FLOP"), _ci(p.ci.get("flop"))), ("loss", *loss),
             ("model size N (compute-optimal)", si(p.params, "params") if p.params else "n/a (compute-only law)",
              _ci(p.ci.get("params"))),
             ("tokens D", si(p.tokens, "tokens") if p.tokens else "n/a", _ci(p.ci.get("tokens"))),

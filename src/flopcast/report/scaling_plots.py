@@ -94,7 +94,7 @@ def plot_loss_vs_compute(fit, runs, path: str | Path, plan: Any = None,
                         label=f"{fit.confidence:.0%} bootstrap band ({fit.bootstrap} refits)")
     fmax = float(np.max(runs.flop))
     ax.axvline(fmax, color="grey", ls=":", lw=1, label="largest fitted run (extrapolation beyond)")
-    if plan is not None and np.isfinite(plan.flop):
+    if plan is not None and np.isfinite(plan.flop) and np.isfinite(plan.loss):
         lo_ci = plan.ci.get("loss") if plan.given == "flop" else plan.ci.get("flop")
         ax.scatter([plan.flop], [plan.loss], marker="*", s=180, color="C1", edgecolors="k", zorder=4,
                    label="plan: " + ("loss at budget" if plan.given == "flop" else "compute for target"))

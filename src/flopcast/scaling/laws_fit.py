@@ -14,7 +14,10 @@ A parameter the runs do not pin down is *detected* and reported, never printed a
 (:func:`identify`): it is unidentified when the point estimate sits on the edge of its box, when more
 than the interval's tail share of bootstrap refits end on an edge (the interval would be bounded by the
 box, not by the data), or when the objective is flat along it (its Gauss-Newton Wald interval is wider
-than half its box, or the Gauss-Newton matrix is singular along it).
+than half its box, or the Gauss-Newton matrix is singular along it), or when even its narrowest
+resolvable interval reaches an edge. A size or data term that is not pinned down makes every parameter
+unidentified (the others are only conditional on its arbitrary value); an unpinned floor E alone leaves
+the terms identified (the runs show no floor yet; the fit is then a sum of power laws).
 """
 
 from __future__ import annotations
@@ -276,34 +279,70 @@ def _on_edge(theta: np.ndarray, box: Box) -> np.ndarray:
     return (theta <= lo + tol) | (theta >= hi - tol)
 
 
-def _flat(spec: Law, logx, log_loss, theta, box: Box, z: float) -> np.ndarray:
+def _gauss_newton(spec: Law, logx, log_loss, theta) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(diag((JᵀJ)⁺), singular, Σr²/(n-p))`` at ``theta`` from the log-space residuals' Jacobian J.
+
+    The floor (E) is taken in linear units, not as log E: near E = 0 the log coordinate makes E look
+    irrelevant (d log L / d log E = E/L -> 0) and hides how E trades off against the other terms.
+    ``singular[j]``: coordinate ``j`` loads on a direction JᵀJ cannot see (eigenvalue < 1e-12 of the largest).
+    """
+    pred, jac = spec.log_form(theta, *logx)
+    jac = jac / np.where(_linear(spec), np.exp(theta), 1.0)[:, None]
+    r = pred - log_loss
+    w, v = np.linalg.eigh(jac @ jac.T)
+    zero = w <= 1e-12 * max(float(w.max()), 1e-300)
+    singular = np.any(zero[None, :] & (np.abs(v) > 0.1), axis=1)
+    inv_w = np.where(zero, 0.0, 1.0 / np.where(zero, 1.0, w))
+    return (v * v) @ inv_w, singular, float(r @ r) / max(len(r) - len(theta), 1)
+
+
+def _linear(spec: Law) -> np.ndarray:
+    """Coordinates the Gauss-Newton checks read in linear units (the floor E)."""
+    return np.array([k == "floor" for k in spec.kinds])
+
+
+def _to_check_units(spec: Law, values: np.ndarray) -> np.ndarray:
+    return np.where(_linear(spec), np.exp(values), values)
+
+
+def _flat(spec: Law, logx, log_loss, theta, box: Box, z: float, delta: float) -> np.ndarray:
     """Per coordinate: the objective is flat along it (Gauss-Newton Wald interval wider than half its box).
 
     The Gauss-Newton matrix JᵀJ of the log-space residuals stands in for the Hessian; the residual
-    variance is s² = Σr²/(n - p). A direction JᵀJ cannot see (eigenvalue < 1e-12 of the largest) makes
-    every coordinate that loads on it flat.
+    variance is s² = max(Σr²/(n - p), δ²): the Huber objective treats log-residuals under δ as noise, so
+    runs that a law happens to interpolate (few runs, little noise) are not taken as exact. A direction
+    JᵀJ cannot see makes every coordinate that loads on it flat.
     """
-    pred, jac = spec.log_form(theta, *logx)
-    r = pred - log_loss
-    n, p = len(r), len(theta)
-    s2 = float(r @ r) / max(n - p, 1)
-    w, v = np.linalg.eigh(jac @ jac.T)
-    singular = w <= 1e-12 * max(float(w.max()), 1e-300)
-    flat = np.any(singular[None, :] & (np.abs(v) > 0.1), axis=1)
-    inv_w = np.where(singular, 0.0, 1.0 / np.where(singular, 1.0, w))
-    se = np.sqrt(s2 * (v * v) @ inv_w)
-    return flat | (z * se > 0.5 * (box[1] - box[0]))
+    inv_diag, singular, s2 = _gauss_newton(spec, logx, log_loss, theta)
+    se = np.sqrt(max(s2, delta * delta) * inv_diag)
+    width = _to_check_units(spec, box[1]) - _to_check_units(spec, box[0])
+    return singular | (z * se > 0.5 * width)
+
+
+def _resolution(spec: Law, logx, log_loss, theta, box: Box, z: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Gauss-Newton (Wald) interval θ ± t·se, with the noise taken as at least δ, in internal coordinates.
+
+    A percentile bootstrap of few runs, or of runs with (almost) no noise, collapses even where the runs
+    cannot tell the law's terms apart; intervals are never reported narrower than this one. ``z`` is the
+    Student-t quantile with n - p degrees of freedom.
+    """
+    inv_diag, _, s2 = _gauss_newton(spec, logx, log_loss, theta)
+    half = z * np.sqrt(max(s2, delta * delta) * inv_diag)
+    mid, lo_box, hi_box = (_to_check_units(spec, b) for b in (theta, *box))
+    lo, hi = np.clip(mid - half, lo_box, hi_box), np.clip(mid + half, lo_box, hi_box)
+    back = (lambda a: np.where(_linear(spec), np.log(np.maximum(a, 1e-300)), a))  # noqa: E731
+    return back(lo), back(hi)
 
 
 def identify(spec: Law, logx, log_loss, theta, samples: Sequence[np.ndarray], box: Box,
-             confidence: float) -> dict[str, str]:
+             confidence: float, delta: float = HUBER_DELTA) -> dict[str, str]:
     """``{parameter: reason}`` for every parameter the runs do not pin down (empty: all identified)."""
-    from scipy.stats import norm
-
-    z = float(norm.ppf(0.5 + confidence / 2))
+    z = _z(confidence, len(log_loss) - spec.n_params)
     reasons: dict[str, list[str]] = {}
-    checks = [("at the edge of its range", _on_edge(theta, box)), ("the fit is flat along it",
-                                                                   _flat(spec, logx, log_loss, theta, box, z))]
+    res_lo, res_hi = _resolution(spec, logx, log_loss, theta, box, z, delta)
+    checks = [("at the edge of its range", _on_edge(theta, box)),
+              ("the fit is flat along it", _flat(spec, logx, log_loss, theta, box, z, delta)),
+              ("its interval reaches the edge of its range", _on_edge(res_lo, box) | _on_edge(res_hi, box))]
     if len(samples):
         rows = np.array(samples, float)
         share = (~np.isfinite(rows) | _on_edge(np.nan_to_num(rows), box)).mean(axis=0)
@@ -312,19 +351,11 @@ def identify(spec: Law, logx, log_loss, theta, samples: Sequence[np.ndarray], bo
     for why, mask in checks:
         for j in np.flatnonzero(mask):
             reasons.setdefault(spec.param_names[j], []).append(why if isinstance(why, str) else why[j])
-    for name in list(reasons):  # a coefficient means nothing without its exponent, and the other way round
-        for partner in _partners(spec, name):
-            reasons.setdefault(partner, [f"its partner {name} is not pinned down"])
+    terms = [n for n, k in zip(spec.param_names, spec.kinds, strict=True) if n in reasons and k != "floor"]
+    if terms:  # the other estimates are conditional on the arbitrary value it was left at: none can be trusted
+        for name in spec.param_names:
+            reasons.setdefault(name, [f"conditional on {terms[0]}, which is not pinned down"])
     return {name: "; ".join(why) for name, why in reasons.items()}
-
-
-def _partners(spec: Law, name: str) -> list[str]:
-    """The other coefficient/exponent parameters of the same term (same pinning input, not the floor)."""
-    i = spec.param_names.index(name)
-    if spec.kinds[i] == "floor":
-        return []
-    return [n for n, k, by in zip(spec.param_names, spec.kinds, spec.pinned_by, strict=True)
-            if n != name and k != "floor" and by == spec.pinned_by[i]]
 
 
 _INPUT_LABEL = {"params": ("model size", "N"), "tokens": ("training tokens", "D"), "flop": ("training compute", "C")}
@@ -384,15 +415,13 @@ def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootst
         samples = _bootstrap(spec, logx, log_loss, theta, bootstrap=bootstrap, seed=seed, delta=delta,
                              n_jobs=n_jobs, box=box)
     fitted_range = _fitted_range(inputs, loss)
-    reasons = identify(spec, logx, log_loss, theta, samples, box, confidence)
+    reasons = identify(spec, logx, log_loss, theta, samples, box, confidence, delta)
     unidentified = tuple(n for n in spec.param_names if n in reasons)
     warnings = tuple(identification_warning(n, reasons[n], by, _span(fitted_range, by, inputs))
                      for n, by in zip(spec.param_names, spec.pinned_by, strict=True) if n in reasons)
     rows = np.array([[*spec.to_public(s).values()] for s in samples]) if samples else np.empty((0, spec.n_params))
-    ci = {}
-    for j, name in enumerate(spec.param_names):
-        lo, hi = _percentile_band(rows[:, j], confidence) if len(rows) else (np.nan, np.nan)
-        ci[name] = (float(lo), float(hi))
+    ci = _intervals(spec, rows, confidence, _resolution(spec, logx, log_loss, theta, box,
+                                                            _z(confidence, len(loss) - spec.n_params), delta))
     pred, _ = spec.log_form(theta, *logx)
     r = pred - log_loss
     residual = {"huber": value, "rmse_log": float(np.sqrt(np.mean(r * r))), "max_abs_log": float(np.abs(r).max()),
@@ -401,6 +430,27 @@ def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootst
                   ci=ci, confidence=confidence, residual=residual, fitted_range=fitted_range, bootstrap=int(bootstrap),
                   seed=seed, delta=delta, bootstrap_samples=tuple(tuple(float(x) for x in row) for row in rows),
                   unidentified=unidentified, warnings=warnings)
+
+
+def _z(confidence: float, dof: int) -> float:
+    """Two-sided Student-t quantile for ``confidence`` with ``dof`` degrees of freedom (n runs - p parameters)."""
+    from scipy.stats import t
+
+    return float(t.ppf(0.5 + confidence / 2, max(dof, 1)))
+
+
+def _intervals(spec: Law, rows: np.ndarray, confidence: float,
+               resolution: tuple[np.ndarray, np.ndarray]) -> dict[str, tuple[float, float]]:
+    """Percentile-bootstrap interval of each parameter, never narrower than the method's resolution."""
+    floor_lo, floor_hi = (spec.to_public(b) for b in resolution)
+    ci = {}
+    for j, name in enumerate(spec.param_names):
+        if not len(rows):
+            ci[name] = (float("nan"), float("nan"))
+            continue
+        lo, hi = _percentile_band(rows[:, j], confidence)
+        ci[name] = (float(min(lo, floor_lo[name])), float(max(hi, floor_hi[name])))
+    return ci
 
 
 def _fitted_range(inputs: Mapping[str, np.ndarray | None], loss: np.ndarray) -> dict[str, tuple[float, float]]:

@@ -111,7 +111,8 @@ class ScalingPlan:
     ``flop`` training FLOP; ``params`` model size N and ``tokens`` D at the compute-optimal allocation
     (``None`` for compute-only laws); ``loss`` the forecast loss; ``ci[key] = (low, high)`` percentile
     bootstrap intervals of each (``None`` ends where some refits never reach the target); ``estimate``
-    is :class:`flopcast.estimate.Estimate` of the plan's FLOP when hardware was given.
+    is :class:`flopcast.estimate.Estimate` of the plan's FLOP when hardware was given. ``unidentified``
+    names forecast quantities the runs do not pin down (their value is NaN, ``null`` in JSON).
     """
 
     law: str
@@ -127,14 +128,18 @@ class ScalingPlan:
     unreachable_fraction: float  # share of bootstrap refits that never reach the target loss
     assumptions: tuple[Assumption, ...] = ()
     estimate: Any = field(default=None)
+    unidentified: tuple[str, ...] = ()  # forecast quantities the runs do not pin down (e.g. ("loss",))
+    warnings: tuple[str, ...] = ()  # why, and which runs would pin them down
 
     def to_dict(self) -> dict[str, Any]:
         out = {"law": self.law, "given": self.given, "flop": self.flop, "params": self.params, "tokens": self.tokens,
-               "loss": self.loss, "tokens_per_param": self.tokens_per_param,
+               "loss": None if "loss" in self.unidentified else self.loss, "tokens_per_param": self.tokens_per_param,
                "ci": {k: list(v) for k, v in self.ci.items()}, "confidence": self.confidence,
                "interval": "percentile bootstrap over runs: confidence band of the fitted law, not of one new run",
                "extrapolation": self.extrapolation, "unreachable_fraction": self.unreachable_fraction,
-               "assumptions": [a.to_dict() for a in self.assumptions]}
+               "assumptions": [a.to_dict() for a in self.assumptions],
+               "identified": not self.unidentified, "unidentified": list(self.unidentified),
+               "warnings": list(self.warnings)}
         if self.estimate is not None:
             out["estimate"] = self.estimate.to_dict()
             for key in ("wall_hours", "chip_hours", "cost_usd", "energy_kwh", "co2e_kg"):
@@ -185,11 +190,30 @@ def check_plan_options(*, target_loss: float | None, flop: float | None, hardwar
                              "to turn the plan into time and cost, or leave them out")
 
 
-def _check_identified(fit: LawFit) -> None:
-    """Refuse a plan from a fit whose parameters the runs do not pin down (every plan depends on all of them)."""
-    if not fit.identified:
-        raise InputError(f"the fit does not pin down {', '.join(fit.unidentified)}, so any plan from it would be "
-                         f"meaningless: {fit.warnings[0] if fit.warnings else 'refit with runs over more scale'}")
+#: Parameters the compute-optimal (N, D) depends on, per law (eq. 4 of Hoffmann et al. 2022 has no E);
+#: laws not listed give no allocation. The loss and the compute for a target depend on every parameter.
+ALLOCATION_DEPENDS = {"chinchilla": ("A", "B", "alpha", "beta"), "kaplan": ("N_c", "D_c", "alpha_N", "alpha_D")}
+
+
+def _check_identified(fit: LawFit, given: str) -> tuple[str, ...]:
+    """Refuse a plan whose answer rests on parameters the runs do not pin down; return what is left unknown.
+
+    A target loss needs every parameter. A budget needs the allocation's parameters for N and D, and every
+    parameter for the loss: with only the floor (E) unidentified, N and D are planned and the loss is
+    reported as not identified (returned as ``("loss",)``).
+    """
+    if fit.identified:
+        return ()
+    needed = ALLOCATION_DEPENDS.get(fit.law, ()) if given == "flop" else fit.law_spec.param_names
+    blocking = [n for n in fit.unidentified if n in needed] or ([] if needed else list(fit.unidentified))
+    if blocking:
+        kinds = dict(zip(fit.law_spec.param_names, fit.law_spec.kinds, strict=True))
+        blocking.sort(key=lambda n: not kinds[n].startswith("exp"))  # the exponent is the root; name it first
+        why = next((w for w in fit.warnings if w.startswith(blocking[0] + " ")), fit.warnings[0] if fit.warnings
+                   else "refit with runs over more scale")
+        raise InputError(f"the fit does not pin down {', '.join(blocking)}, which this plan depends on, so its "
+                         f"answer would be meaningless: {why}")
+    return ("loss",)
 
 
 def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = None, hardware: str | None = None,
@@ -206,14 +230,14 @@ def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = 
     """
     check_plan_options(target_loss=target_loss, flop=flop, hardware=hardware, chips=chips, utilization=utilization,
                        region=region)
-    _check_identified(fit)
+    given = "target_loss" if target_loss is not None else "flop"
+    not_identified = _check_identified(fit, given)
     spec = fit.law_spec
     if target_loss is not None and spec.irreducible and target_loss <= fit.params[spec.irreducible]:
         raise UnreachableLossError(
             f"target loss {target_loss:g} is at or below the fitted irreducible loss {spec.irreducible}="
             f"{fit.params[spec.irreducible]:.4g}; no amount of compute reaches it — choose a target above it")
     point = _point(fit.law, fit.params, target_loss=target_loss, flop=flop)
-    given = "target_loss" if target_loss is not None else "flop"
     _check_point(point, fit, given)
     conf = confidence or fit.confidence
     ci: dict[str, tuple[float | None, float | None]] = {}
@@ -222,13 +246,14 @@ def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = 
         draws = [_point(fit.law, p, target_loss=target_loss, flop=flop) for p in fit.samples()]
         unreachable = float(np.mean([not (np.isfinite(d["flop"]) and d["flop"] > 0) for d in draws]))
         for key in ("flop", "params", "tokens", "loss", "tokens_per_param"):
-            if key == ("loss" if target_loss is not None else "flop"):
-                continue  # given, not forecast
+            if key == ("loss" if target_loss is not None else "flop") or key in not_identified:
+                continue  # given, not forecast; or not identified by the runs
             vals = np.array([np.nan if d[key] is None else d[key] for d in draws], float)
             vals[~np.isfinite(vals) | (vals <= 0)] = np.nan  # a refit that never gets there: unbounded end
             if np.all(np.isnan(vals)):
                 continue
-            lo, hi = np.percentile(np.where(np.isnan(vals), np.inf, vals), [50 * (1 - conf), 50 * (1 + conf)])
+            with np.errstate(invalid="ignore"):  # inf - inf between two unbounded refits: an unbounded end
+                lo, hi = np.percentile(np.where(np.isnan(vals), np.inf, vals), [50 * (1 - conf), 50 * (1 + conf)])
             ci[key] = (float(lo) if np.isfinite(lo) else None, float(hi) if np.isfinite(hi) else None)
     max_flop = fit.fitted_range.get("flop", (np.nan, np.nan))[1]
     if not np.isfinite(max_flop) and "params" in fit.fitted_range and "tokens" in fit.fitted_range:
@@ -243,10 +268,13 @@ def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = 
         est = _estimate(point["flop"], _flop_provenance(fit, target_loss), hardware=hardware, chips=chips,
                         utilization=utilization, region=region)
     return ScalingPlan(law=fit.law, given=given, flop=point["flop"],
-                       params=point["params"], tokens=point["tokens"], loss=point["loss"],
+                       params=point["params"], tokens=point["tokens"],
+                       loss=float("nan") if "loss" in not_identified else point["loss"],
                        tokens_per_param=point["tokens_per_param"], ci=ci, confidence=conf,
                        extrapolation=float(point["flop"] / max_flop) if np.isfinite(max_flop) else float("nan"),
-                       unreachable_fraction=unreachable, assumptions=assumptions, estimate=est)
+                       unreachable_fraction=unreachable, assumptions=assumptions, estimate=est,
+                       unidentified=not_identified,
+                       warnings=tuple(w for w in fit.warnings if not_identified))
 
 
 def _flop_provenance(fit: LawFit, target_loss: float | None) -> Assumption | None:
