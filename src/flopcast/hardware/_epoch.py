@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import re
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from flopcast.data import bundled
-
-if TYPE_CHECKING:
-    from flopcast.hardware.accelerators import Accelerator
+from flopcast.hardware.spec import EPOCH_SOURCE, Accelerator, half_precisions
 
 _COLUMNS = {
     "fp64": "FP64 (double precision) performance (FLOP/s)",
@@ -103,8 +100,6 @@ def _year(date: str) -> int | None:
 
 def load() -> list[Accelerator]:
     """Every row of the chip table as an :class:`Accelerator` (source: Epoch AI, CC BY 4.0)."""
-    from flopcast.hardware.accelerators import EPOCH_SOURCE, Accelerator, _half_precisions
-
     rows = bundled("epoch/chips.csv", ("Hardware name", "Manufacturer", "Release date", *_COLUMNS.values()))
     out = []
     for row in rows:
@@ -126,7 +121,7 @@ def load() -> list[Accelerator]:
             if key in raw:
                 peaks[key] = raw[key]
         if "tensor16" in raw:
-            for k in _half_precisions(vendor, year, "", name):
+            for k in half_precisions(vendor, year, "", name):
                 peaks[k] = raw["tensor16"]
                 tensor.add(k)
         if "fp16" not in peaks and "fp16_vector" in raw:

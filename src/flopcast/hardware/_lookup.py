@@ -13,12 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from flopcast._names import digit_zeros
-
-if TYPE_CHECKING:
-    from flopcast.hardware.accelerators import Accelerator
+from flopcast.hardware.spec import Accelerator
 
 _BRAND = re.compile(r"\b(nvidia|tesla|geforce|google|cloud|amd|radeon|instinct|intel)\b")
 _MEM_SPACED = re.compile(r"\b(\d+)\s+(gb|tb)\b")

@@ -14,183 +14,25 @@ dense figures always win. Lookup is forgiving (see :func:`get_accelerator`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import cache
 from types import MappingProxyType
-from typing import Any
 
 from flopcast._names import nearest, normalize
 from flopcast.data import bundled
 from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
-from flopcast.hardware import _epoch, _lookup
+from flopcast.hardware import _datasheet, _epoch, _lookup
+from flopcast.hardware.spec import (
+    BYTES_PER_VALUE,
+    EPOCH_SOURCE,
+    PRECISIONS,
+    Accelerator,
+    PrecisionUnavailableError,
+    default_training_precision,
+    normalize_precision,
+)
 
-PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8")
-EPOCH_SOURCE = "Epoch AI chip table (CC BY 4.0), data/epoch/chips.csv"
 _HINT = "see `flopcast hardware list`"
-
-
-class PrecisionUnavailableError(InputError):
-    """The accelerator has no published dense peak for the requested precision."""
-
-
-@dataclass(frozen=True)
-class Accelerator:
-    """One accelerator with its DENSE peak rates (sparse figures never stand in for dense).
-
-    Attributes
-    ----------
-    name : canonical display name (``"H100 SXM5 80GB"``, ``"NVIDIA GeForce GTX 580"``).
-    vendor : manufacturer.
-    year : release year, or ``None``.
-    peak_flop_per_s : dense peak in FLOP/s (OP/s for int8) per precision key
-        (``fp64, fp32, tf32, bf16, fp16, fp8, int8``).
-    memory_bytes : on-board memory in bytes (decimal GB x 1e9), or ``None``.
-    memory_bandwidth_bytes_per_s : memory bandwidth in bytes/s, or ``None``.
-    tdp_watts : thermal design power (board power limit) in W, or ``None`` where none is published.
-    measured_mean_watts, measured_max_watts : MEASURED board power in use (Google publishes these for
-        TPUs instead of a TDP), or ``None``. Already a mean during work: no power fraction applies to it.
-    source : where the figures come from.
-    tensor_precisions : precisions whose peak is a tensor/matrix-unit rate.
-    aliases : other names that resolve to this accelerator.
-    notes : caveats carried from the data (e.g. how sparse figures were halved).
-    """
-
-    name: str
-    vendor: str
-    year: int | None
-    peak_flop_per_s: Mapping[str, float]
-    memory_bytes: float | None
-    memory_bandwidth_bytes_per_s: float | None
-    tdp_watts: float | None
-    source: str
-    tensor_precisions: frozenset[str] = field(default_factory=frozenset)
-    aliases: tuple[str, ...] = ()
-    notes: str = ""
-    measured_mean_watts: float | None = None
-    measured_max_watts: float | None = None
-
-    def peak(self, precision: str) -> float:
-        """Dense peak rate in FLOP/s for ``precision``; :class:`PrecisionUnavailableError` if unknown."""
-        key = normalize_precision(precision)
-        value = self.peak_flop_per_s.get(key)
-        if value is None:
-            have = ", ".join(p for p in PRECISIONS if p in self.peak_flop_per_s) or "none"
-            raise PrecisionUnavailableError(
-                f"{self.name} has no published dense {key} peak; available: {have} (choose one with --precision)"
-            )
-        return value
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "vendor": self.vendor,
-            "year": self.year,
-            "peak_flop_per_s": {p: self.peak_flop_per_s[p] for p in PRECISIONS if p in self.peak_flop_per_s},
-            "tensor_precisions": sorted(self.tensor_precisions),
-            "memory_bytes": self.memory_bytes,
-            "memory_bandwidth_bytes_per_s": self.memory_bandwidth_bytes_per_s,
-            "tdp_watts": self.tdp_watts,
-            "measured_mean_watts": self.measured_mean_watts,
-            "measured_max_watts": self.measured_max_watts,
-            "default_training_precision": default_training_precision(self),
-            "source": self.source,
-            "aliases": list(self.aliases),
-            "notes": self.notes,
-        }
-
-
-_PRECISION_ALIASES = {"float64": "fp64", "double": "fp64", "float32": "fp32", "single": "fp32",
-                      "float16": "fp16", "half": "fp16", "bfloat16": "bf16", "tensorfloat32": "tf32",
-                      "float8": "fp8", "fp8e4m3": "fp8", "fp8e5m2": "fp8", "mixed": "fp16"}
-
-
-def normalize_precision(precision: str) -> str:
-    """``"BF16"``, ``"bfloat16"`` -> ``"bf16"``; :class:`InputError` for an unknown precision."""
-    key = normalize(precision)
-    key = _PRECISION_ALIASES.get(key, key)
-    if key not in PRECISIONS:
-        raise InputError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-    return key
-
-
-def default_training_precision(acc: Accelerator) -> str:
-    """The precision a training run on ``acc`` would have used.
-
-    The bf16 tensor rate where the chip has one, else an fp16 tensor/matrix rate (V100, T4),
-    else fp32 (pre-2017 GPUs trained in fp32; their fp16 vector rate is not what was used).
-    An inference-only part with no float rate falls back to its best listed precision.
-    """
-    peaks = acc.peak_flop_per_s
-    if "bf16" in peaks and "bf16" in acc.tensor_precisions:
-        return "bf16"
-    if "fp16" in peaks and "fp16" in acc.tensor_precisions:
-        return "fp16"
-    if "fp32" in peaks:
-        return "fp32"
-    for p in ("bf16", "fp16", "tf32", "fp8", "int8", "fp64"):
-        if p in peaks:
-            return p
-    raise PrecisionUnavailableError(f"{acc.name} lists no peak rate at all")
-
-
-# ---------------------------------------------------------------- curated datasheet rows
-
-_TF = 1e12
-_CURATED_COLUMNS = ("accelerator", "variant", "vendor", "release_year", "fp32_tflops", "tf32_tensor_tflops_dense",
-                    "fp16_bf16_tensor_tflops_dense", "fp8_tensor_tflops_dense", "int8_tops_dense", "memory_gb",
-                    "memory_bw_gb_s", "tdp_w", "measured_mean_w", "measured_max_w", "source")
-# Display names where "<accelerator> <variant>" reads badly.
-_DISPLAY = {("TPU v4", "chip"): "TPU v4", ("TPU v5e", "chip"): "TPU v5e", ("TPU v5p", "chip"): "TPU v5p",
-            ("B200", "HGX B200 per GPU"): "B200 HGX 180GB", ("RTX 4090", "GeForce 24GB"): "GeForce RTX 4090 24GB",
-            ("MI250X", "OAM 128GB"): "MI250X OAM 128GB", ("MI300X", "OAM 192GB"): "MI300X OAM 192GB"}
-
-
-def _half_precisions(vendor: str, year: int | None, notes: str, name: str) -> tuple[str, ...]:
-    """Which 16-bit formats a "FP16/BF16 tensor" figure applies to.
-
-    Volta and Turing tensor cores (V100, T4) have FP16 but no BF16 (NVIDIA V100/T4 datasheets);
-    Google TPUs compute in bfloat16 (Google Cloud TPU docs); Ampere and later, and AMD CDNA2+, do both.
-    """
-    text = (name + " " + notes).lower()
-    if vendor.lower() == "google" or "tpu" in text:
-        return ("bf16",)
-    if "no bf16" in text or (vendor.lower() == "nvidia" and year is not None and year < 2020):
-        return ("fp16",)
-    return ("bf16", "fp16")
-
-
-def _curated() -> list[Accelerator]:
-    rows = bundled("hardware/accelerator_specs.csv", _CURATED_COLUMNS)
-    out = []
-    for row in rows:
-        acc, variant, vendor = row.get("accelerator"), row.get("variant"), row.get("vendor")
-        year = row.number("release_year")
-        notes = row.get("notes")
-        name = _DISPLAY.get((acc, variant), f"{acc} {variant}".strip())
-        peaks: dict[str, float] = {}
-        tensor: set[str] = set()
-        if (v := row.number("fp32_tflops", positive=True)) is not None:
-            peaks["fp32"] = v * _TF
-        for col, keys in (("tf32_tensor_tflops_dense", ("tf32",)),
-                          ("fp16_bf16_tensor_tflops_dense", _half_precisions(vendor, year and int(year), notes, name)),
-                          ("fp8_tensor_tflops_dense", ("fp8",)), ("int8_tops_dense", ("int8",))):
-            if (v := row.number(col, positive=True)) is not None:
-                for k in keys:
-                    peaks[k] = v * _TF
-                    tensor.add(k)
-        mem = row.number("memory_gb", positive=True)
-        bw = row.number("memory_bw_gb_s", positive=True)
-        out.append(Accelerator(
-            name=name, vendor=vendor, year=int(year) if year else None, peak_flop_per_s=MappingProxyType(peaks),
-            memory_bytes=mem * 1e9 if mem else None, memory_bandwidth_bytes_per_s=bw * 1e9 if bw else None,
-            tdp_watts=row.number("tdp_w", positive=True), source=row.get("source") + " (data/hardware/"
-            "accelerator_specs.csv)", tensor_precisions=frozenset(tensor), notes=notes,
-            measured_mean_watts=row.number("measured_mean_w", positive=True),
-            measured_max_watts=row.number("measured_max_w", positive=True),
-        ))
-    return out
-
 
 def _merge(curated: Accelerator, epoch: Accelerator) -> Accelerator:
     """Fold an Epoch row into the curated row for the same part: curated figures win, gaps are filled."""
@@ -260,7 +102,7 @@ def _merge_duplicates(rows: list[Accelerator]) -> list[Accelerator]:
 
 @cache
 def _catalog() -> tuple[Accelerator, ...]:
-    curated = {a.name: a for a in _curated()}
+    curated = {a.name: a for a in _datasheet.load()}
     extra: list[Accelerator] = []
     for acc in _merge_duplicates(_epoch.load()):
         target = _epoch.SAME_PART.get(acc.name)
@@ -386,3 +228,19 @@ def split_hardware(cell: str) -> list[Accelerator]:
         if "," not in cell:
             raise
     return [get_accelerator(part.strip()) for part in cell.split(",") if part.strip()]
+
+
+__all__ = [
+    "BYTES_PER_VALUE",
+    "PRECISIONS",
+    "Accelerator",
+    "PrecisionUnavailableError",
+    "benchmark_accelerators",
+    "default_training_precision",
+    "get_accelerator",
+    "get_vendor",
+    "is_datasheet",
+    "list_accelerators",
+    "normalize_precision",
+    "split_hardware",
+]
