@@ -33,7 +33,7 @@ def test_parent_reads_steps_and_program_figures(tmp_path):
 
 
 def test_progress_bar_renders_forecast(tmp_path):
-    from flopcast.cli.track import _Bar
+    from flopcast.report.track_render import ProgressBar as _Bar
 
     with track(ledger=False, interval=0.02, total_steps=20) as run:
         bar = _Bar()

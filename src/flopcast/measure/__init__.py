@@ -15,16 +15,19 @@ from flopcast.measure.forecast import Band, Forecast, forecast_run
 from flopcast.measure.integrations import hf_callback, lightning_callback
 from flopcast.measure.ledger import Ledger, default_ledger_path
 from flopcast.measure.options import TrackOptions
-from flopcast.measure.record import RunRecord
+from flopcast.measure.record import RUN_SCHEMA, RunRecord
+from flopcast.measure.runs import LedgerRun, export_rows, list_runs, live_status, run_list_dict, show_run
 from flopcast.measure.tracker import DEFAULT_INTERVAL_SECONDS, Run, current_run, track
 
 __all__ = [
     "DEFAULT_INTERVAL_SECONDS",
+    "RUN_SCHEMA",
     "Band",
     "CommandNotFoundError",
     "DistContext",
     "Forecast",
     "Ledger",
+    "LedgerRun",
     "Run",
     "RunRecord",
     "TrackOptions",
@@ -32,9 +35,14 @@ __all__ = [
     "current_run",
     "default_ledger_path",
     "detect",
+    "export_rows",
     "forecast_run",
     "hf_callback",
     "lightning_callback",
+    "list_runs",
+    "live_status",
     "run_command",
+    "run_list_dict",
+    "show_run",
     "track",
 ]

@@ -85,6 +85,7 @@ def node_visible_gpus(ctx: DistContext, env: Mapping[str, str] | None = None) ->
     return env.get("CUDA_VISIBLE_DEVICES")
 
 
+JOB_SCHEMA = "flopcast.job/1"
 _SUMMED = ("cpu_seconds", "chip_hours", "it_energy_kwh", "energy_kwh", "co2e_kg", "cost_usd", "chips")
 
 
@@ -103,7 +104,7 @@ def aggregate_job(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         if node in by_node:
             raise ValueError(f"two sampler records for node {node}: would double count")
         by_node[node] = r
-    out: dict[str, Any] = {"job_id": records[0].get("job_id"), "nodes": len(by_node),
+    out: dict[str, Any] = {"schema": JOB_SCHEMA, "job_id": records[0].get("job_id"), "nodes": len(by_node),
                            "run_ids": [by_node[n].get("run_id") for n in sorted(by_node)]}
     missing: dict[str, list[int]] = {}
     for key in _SUMMED:

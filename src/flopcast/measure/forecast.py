@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -64,6 +64,13 @@ class Forecast:
             "cost_usd": self.cost_usd.to_dict(), "co2e_kg": self.co2e_kg.to_dict(),
             "confidence": self.confidence, "method": self.method,
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Forecast:
+        """The forecast :meth:`to_dict` describes."""
+        bands = {k: Band(**d[k]) for k in ("remaining_seconds", "total_seconds", "energy_kwh", "cost_usd", "co2e_kg")}
+        return cls(steps_done=d["steps_done"], total_steps=d["total_steps"], fraction_done=d["fraction_done"],
+                   elapsed_seconds=d["elapsed_seconds"], confidence=d["confidence"], method=d["method"], **bands)
 
 
 def progress_blocks(points: Sequence[tuple[float, int]]) -> list[tuple[float, int]]:

@@ -345,6 +345,10 @@ class Ledger:
             return self._query("SELECT * FROM samples ORDER BY run_id, seq")
         return self._query("SELECT * FROM samples WHERE run_id = ? ORDER BY seq", (run_id,))
 
+    def sample_count(self, run_id: str) -> int:
+        """How many samples of run ``run_id`` the ledger holds."""
+        return int(self._query("SELECT COUNT(*) AS n FROM samples WHERE run_id = ?", (run_id,))[0]["n"])
+
     def events(self, run_id: str) -> list[dict[str, Any]]:
         return self._query("SELECT * FROM events WHERE run_id = ? ORDER BY rowid", (run_id,))
 

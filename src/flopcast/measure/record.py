@@ -14,6 +14,7 @@ from flopcast.measure.rates import Rates, mfu
 from flopcast.measure.samplers import Reading
 from flopcast.provenance import Assumption, Basis
 
+RUN_SCHEMA = "flopcast.run/1"
 ENERGY_COMPONENTS = ("gpu", "cpu")
 EXACT_CPU_SOURCE = "wait4 rusage of the command (exact)"
 SAMPLED_CPU_SOURCE = "psutil process tree (sampled)"
@@ -72,20 +73,51 @@ class RunRecord:
     save_error: str | None = None     # one line: the final record is not in the ledger, and where it is
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        """The one public shape of a run (``schema`` ``flopcast.run/1``): ``track --json``, ``runs show --json``,
+        ``runs list --json``, ``runs export`` and the ledger's ``record`` column all hold exactly this."""
+        out: dict[str, Any] = {"schema": RUN_SCHEMA}
         for f in dataclasses.fields(self):
-            v = getattr(self, f.name)
-            if isinstance(v, Forecast):
-                v = v.to_dict()
-            elif f.name == "assumptions":
-                v = [a.to_dict() for a in v]
-            elif isinstance(v, Mapping):
-                v = {k: dict(x) if isinstance(x, Mapping) else x for k, x in v.items()}
-            elif isinstance(v, tuple):
-                v = list(v)
-            out[f.name] = v
+            out[f.name] = _plain(f.name, getattr(self, f.name))
         out["region_known"] = self.region is not None
         return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
+        """The record a :meth:`to_dict` (or an older ledger's record, without ``schema``) describes."""
+        schema = data.get("schema", RUN_SCHEMA)
+        if schema != RUN_SCHEMA:
+            raise ValueError(f"a run record of schema {schema!r}; this flopcast reads {RUN_SCHEMA}")
+        kw = {f.name: _typed(f.name, data.get(f.name, None if f.default is dataclasses.MISSING else f.default))
+              for f in dataclasses.fields(cls)}
+        return cls(**kw)
+
+    def __repr__(self) -> str:
+        kwh = "n/a" if self.energy_kwh is None else f"{self.energy_kwh:.3g} kWh"
+        return f"<RunRecord {self.run_id} {self.status}, {self.steps} steps, {self.wall_seconds:.3g} s, {kwh}>"
+
+
+def _plain(name: str, v: Any) -> Any:
+    if isinstance(v, Forecast):
+        return v.to_dict()
+    if name == "assumptions":
+        return [a.to_dict() for a in v]
+    if isinstance(v, Mapping):
+        return {k: dict(x) if isinstance(x, Mapping) else x for k, x in v.items()}
+    return list(v) if isinstance(v, tuple) else v
+
+
+def _typed(name: str, v: Any) -> Any:
+    if v is None:
+        return {} if name in ("energy_source", "components", "distributed") else (
+            () if name in ("errors", "assumptions") else None)
+    if name == "forecast":
+        return Forecast.from_dict(v)
+    if name == "assumptions":
+        return tuple(Assumption(a["name"], a.get("value"), a.get("unit", ""), a.get("source", ""),
+                                Basis(a.get("basis", Basis.ASSUMED.value))) for a in v)
+    if name in ("command", "errors"):
+        return tuple(v)
+    return v
 
 
 def it_energy_joules(readings: Mapping[str, Reading]) -> float | None:
