@@ -73,6 +73,41 @@ def _scalar(out: Any) -> torch.Tensor | None:
     return None
 
 
+class _ModelState:
+    """What a counted train pass changes on the caller's model, saved before it and put back after.
+
+    Saved: every parameter's ``.grad`` (the tensor itself, or None), every registered buffer of every
+    submodule (the tensor object and a copy of its values: BatchNorm's ``running_mean``/``running_var``
+    and ``num_batches_tracked``, anything a forward updates in place or rebinds) and every submodule's
+    ``training`` flag. Costs one copy of the buffers (nothing on meta beyond shapes).
+    """
+
+    def __init__(self, model: torch.nn.Module) -> None:
+        self.grads = [(p, p.grad) for p in model.parameters()]
+        self.flags = [(m, m.training) for m in model.modules()]
+        self.buffers = []
+        with torch.no_grad():
+            for m in model.modules():
+                for key, buf in m._buffers.items():
+                    self.buffers.append((m, key, buf, None if buf is None else buf.detach().clone()))
+
+    def clear_grads(self) -> None:
+        """Detach the saved gradients so backward accumulates into fresh ones, not the caller's."""
+        for p, _ in self.grads:
+            p.grad = None
+
+    def restore(self) -> None:
+        for p, grad in self.grads:
+            p.grad = grad
+        with torch.no_grad():
+            for m, key, buf, values in self.buffers:
+                if buf is not None and values is not None:
+                    buf.copy_(values)
+                m._buffers[key] = buf
+        for m, flag in self.flags:
+            m.training = flag
+
+
 def _make_optimizer(name: str, params: list[torch.Tensor]) -> torch.optim.Optimizer:
     if name == "sgd":
         return torch.optim.SGD(params, lr=1e-3, momentum=0.9)
@@ -135,13 +170,15 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     kwargs : dict, optional
         Extra keyword arguments to the model.
     optimizer : {None, "adam", "adamw", "sgd"}
-        Optimizer really stepped on the parameters (``mode="train"``); also sizes its state memory.
+        Optimizer whose step is counted (``mode="train"``; dispatched on proxy parameters, the model's
+        own are never stepped); also sizes its state memory.
     depth : int
         Depth of the module tree in the result's breakdowns (0 = whole model only).
     name : str, optional
         Display name (default: the model's class name).
     dtype : {"fp32", "bf16", "fp16"} or torch.dtype, optional
-        Cast floating parameters and inputs to this dtype first (the model is modified in place).
+        Cast floating parameters and inputs to this dtype first (the model is modified in place: the
+        one change flopcast leaves; otherwise the model is left as found, see Notes).
 
     Returns
     -------
@@ -154,6 +191,12 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
         Unknown mode, optimizer or dtype.
     ModelError
         The model fails on the given input (its own message, one line).
+
+    Notes
+    -----
+    The model is left as found, whatever the mode and whether the pass succeeds: every ``.grad``
+    (value, or None), every registered buffer (BatchNorm running statistics, ``num_batches_tracked``)
+    and every submodule's ``training`` flag are saved before the pass and restored after it.
     """
     if mode not in MODES:
         raise InputError(f"unknown mode {mode!r}; use forward or train")
@@ -183,8 +226,9 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     tracker = ModuleTracker(model, backward=train)
     counter = Counter(tracker)
     saved = SavedActivations([*params, *buffers])
-    was_training = model.training
+    state = _ModelState(model)
     if train:
+        state.clear_grads()
         model.train()
     try:
         with tracker:
@@ -204,10 +248,7 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     except Exception as exc:
         raise ModelError(f"the model failed on its input: {one_line(exc)}") from exc
     finally:
-        model.train(was_training)
-        if train:
-            for p in trainable:
-                p.grad = None
+        state.restore()
 
     records = counter.records()
     if optimizer is not None:
