@@ -10,6 +10,9 @@ Heavy pieces (torch) are imported lazily: ``import flopcast`` stays cheap.
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Any
+
 from flopcast._lazy import lazy_getattr
 
 __version__ = "0.1.0"
@@ -18,10 +21,18 @@ __version__ = "0.1.0"
 _LAZY = {
     "count": ("flopcast.count", "count"),
     "track": ("flopcast.measure", "track"),
+    "HFCallback": ("flopcast.integrations", "HFCallback"),
+    "LightningCallback": ("flopcast.integrations", "LightningCallback"),
 }
+# Subpackages reachable as attributes after a plain `import flopcast` (`flopcast.integrations.HFCallback`).
+_SUBPACKAGES = frozenset({"integrations", "measure"})
+_lazy_attr = lazy_getattr(__name__, _LAZY)
 
 
-__getattr__ = lazy_getattr(__name__, _LAZY)
+def __getattr__(name: str) -> Any:
+    if name in _SUBPACKAGES:
+        return import_module(f"{__name__}.{name}")
+    return _lazy_attr(name)
 
 
-__all__ = ["__version__", "count", "track"]
+__all__ = ["HFCallback", "LightningCallback", "__version__", "count", "track"]

@@ -1,13 +1,16 @@
-"""Callbacks for PyTorch Lightning and the Hugging Face Trainer, built only when those libraries exist.
+"""What the trainer callbacks do, independent of the trainer library: :class:`HFHooks` and
+:class:`LightningHooks` hold the hook methods; :mod:`flopcast.integrations` mixes them into real
+``transformers.TrainerCallback`` / ``lightning.pytorch.Callback`` classes (``flopcast.integrations.HFCallback``).
 
 Both count *optimizer* steps (``trainer.global_step`` / ``state.global_step``), so gradient
 accumulation does not inflate the step count, take ``total_steps`` from the trainer when not
 given, and close the record as failed if training raises. Under DDP every rank gets a callback;
 the tracker's own role logic makes local rank 0 the node's only sampler.
 
->>> trainer = lightning.Trainer(callbacks=[lightning_callback(flop_per_step=6 * n_params * tokens_per_step)])
-... # doctest: +SKIP
->>> Trainer(..., callbacks=[hf_callback(region="FRA")])  # doctest: +SKIP
+``hf_callback()`` and ``lightning_callback()`` (the older names) return instances built from the same hooks.
+
+>>> trainer = lightning.Trainer(callbacks=[flopcast.integrations.LightningCallback()])  # doctest: +SKIP
+>>> Trainer(..., callbacks=[flopcast.integrations.HFCallback(region="FRA")])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -26,13 +29,27 @@ if TYPE_CHECKING:
     from flopcast.measure.options import TrackOverrides
 
 
-def _lightning() -> Any:
+def lightning_module() -> Any:
+    """``lightning.pytorch`` (or the older ``pytorch_lightning``), else a one-line :class:`InputError`."""
     for name in ("lightning.pytorch", "pytorch_lightning"):
         try:
             return importlib.import_module(name)
         except ImportError:
             continue
     raise InputError("PyTorch Lightning is not installed (pip install lightning); use flopcast.track() directly")
+
+
+def transformers_callback_base() -> Any:
+    """``transformers.TrainerCallback``, else a one-line :class:`InputError`."""
+    try:
+        from transformers import TrainerCallback
+    except ImportError:
+        raise InputError("transformers is not installed (pip install transformers); use flopcast.track() "
+                         "directly") from None
+    return TrainerCallback
+
+
+_lightning = lightning_module  # the older private name
 
 
 class _Stepper:
@@ -43,7 +60,7 @@ class _Stepper:
         self.run: Run | None = None
         self._seen = 0
 
-    def _start(self, total_steps: Any) -> None:
+    def _start(self, total_steps: Any, *, model_params: int | None = None) -> None:
         opts = self.options
         total = trainer_total_steps(total_steps)
         if opts.steps_in_run is None and total is not None:
@@ -70,59 +87,74 @@ def trainer_total_steps(value: Any) -> int | None:
     return int(total) if math.isfinite(total) and total >= 1 else None
 
 
+def parameter_count(model: Any) -> int | None:
+    """The model's parameter count (``num_parameters()`` of a Hugging Face model, else the sum of
+    ``numel()`` over ``parameters()``); ``None`` when the object has neither."""
+    if model is None:
+        return None
+    try:
+        if hasattr(model, "num_parameters"):
+            return int(model.num_parameters())
+        return int(sum(p.numel() for p in model.parameters()))
+    except (AttributeError, TypeError):
+        return None
+
+
+class LightningHooks:
+    """The hooks of a Lightning callback that tracks ``fit`` (mixed into ``lightning.pytorch.Callback``)."""
+
+    def __init__(self, options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> None:
+        super().__init__()
+        self.stepper = _Stepper(make_options(options, overrides))
+
+    @property
+    def run(self) -> Run | None:
+        return self.stepper.run
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        self.stepper._start(getattr(trainer, "estimated_stepping_batches", None),
+                            model_params=parameter_count(pl_module))
+
+    def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
+        self.stepper._advance(int(trainer.global_step))
+
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        self.stepper._stop()
+
+    def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
+        self.stepper._stop(failed=True)
+
+
+class HFHooks:
+    """The hooks of a Hugging Face ``TrainerCallback`` that tracks ``Trainer.train()``."""
+
+    def __init__(self, options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> None:
+        self.stepper = _Stepper(make_options(options, overrides))
+
+    @property
+    def run(self) -> Run | None:
+        return self.stepper.run
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.stepper._start(getattr(state, "max_steps", None), model_params=parameter_count(kwargs.get("model")))
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.stepper._advance(int(state.global_step))
+
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.stepper._stop()
+
+
 def lightning_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> Any:
-    """A ``lightning.pytorch.Callback`` that tracks ``fit``; arguments are those of :func:`flopcast.track`."""
-    pl = _lightning()
+    """A ``lightning.pytorch.Callback`` that tracks ``fit`` (prefer ``flopcast.integrations.LightningCallback``)."""
+    pl = lightning_module()
     opts = make_options(options, overrides)
-
-    class FlopcastLightningCallback(pl.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.stepper = _Stepper(opts)
-
-        @property
-        def run(self) -> Run | None:
-            return self.stepper.run
-
-        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-            self.stepper._start(getattr(trainer, "estimated_stepping_batches", None))
-
-        def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
-            self.stepper._advance(int(trainer.global_step))
-
-        def on_train_end(self, trainer: Any, pl_module: Any) -> None:
-            self.stepper._stop()
-
-        def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
-            self.stepper._stop(failed=True)
-
-    return FlopcastLightningCallback()
+    cls = type("FlopcastLightningCallback", (LightningHooks, pl.Callback), {})
+    return cls(opts)
 
 
 def hf_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> Any:
-    """A ``transformers.TrainerCallback`` that tracks ``Trainer.train()``; arguments as :func:`flopcast.track`."""
+    """A ``transformers.TrainerCallback`` that tracks ``Trainer.train()`` (prefer ``flopcast.integrations.HFCallback``)."""
     opts = make_options(options, overrides)
-    try:
-        from transformers import TrainerCallback
-    except ImportError:
-        raise InputError("transformers is not installed (pip install transformers); use flopcast.track() "
-                         "directly") from None
-
-    class FlopcastTrainerCallback(TrainerCallback):
-        def __init__(self) -> None:
-            self.stepper = _Stepper(opts)
-
-        @property
-        def run(self) -> Run | None:
-            return self.stepper.run
-
-        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.stepper._start(getattr(state, "max_steps", None))
-
-        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.stepper._advance(int(state.global_step))
-
-        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.stepper._stop()
-
-    return FlopcastTrainerCallback()
+    cls = type("FlopcastTrainerCallback", (HFHooks, transformers_callback_base()), {})
+    return cls(opts)
