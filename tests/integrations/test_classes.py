@@ -1,4 +1,4 @@
-"""``flopcast.integrations.HFCallback`` / ``LightningCallback``: real framework classes after a plain ``import flopcast``."""
+"""``flopcast.integrations.HFCallback`` / ``LightningCallback``: framework classes after a plain ``import flopcast``."""
 
 from __future__ import annotations
 
@@ -73,4 +73,4 @@ def test_lightning_missing_is_a_one_line_error(monkeypatch):
     import flopcast
 
     with pytest.raises(InputError, match="Lightning is not installed"):
-        flopcast.integrations.LightningCallback  # noqa: B018
+        flopcast.integrations.LightningCallback

@@ -154,7 +154,8 @@ def lightning_callback(options: TrackOptions | None = None, **overrides: Unpack[
 
 
 def hf_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> Any:
-    """A ``transformers.TrainerCallback`` that tracks ``Trainer.train()`` (prefer ``flopcast.integrations.HFCallback``)."""
+    """A ``transformers.TrainerCallback`` that tracks ``Trainer.train()`` (prefer
+    ``flopcast.integrations.HFCallback``)."""
     opts = make_options(options, overrides)
     cls = type("FlopcastTrainerCallback", (HFHooks, transformers_callback_base()), {})
     return cls(opts)
