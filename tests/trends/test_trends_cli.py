@@ -7,7 +7,7 @@ import json
 import pytest
 
 from flopcast.cli import main
-from flopcast.scaling.trends_project import analyze
+from flopcast.trends.project import analyze
 
 FIT_KEYS = {"benchmark", "measure", "form", "n", "slope", "slope_ci", "r2"}
 PROJ_KEYS = {"benchmark", "measure", "form", "target_error", "flop", "flop_low", "flop_high", "usd", "co2e_lbs",

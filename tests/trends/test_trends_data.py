@@ -7,7 +7,7 @@ import pytest
 from flopcast import data as fdata
 from flopcast.errors import DataFormatError, InputError, UnknownNameError
 from flopcast.hardware import default_training_precision, get_accelerator
-from flopcast.scaling.trends_data import (
+from flopcast.trends.data import (
     BENCHMARKS,
     canonical_split,
     decimal_year,
@@ -15,7 +15,7 @@ from flopcast.scaling.trends_data import (
     load_rows,
     select,
 )
-from flopcast.scaling.trends_time import compute_trend, doubling_time_years
+from flopcast.trends.time import compute_trend, doubling_time_years
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flopcast.scaling.trends_data import TooFewRowsError
-from flopcast.scaling.trends_fit import fit_trend, fit_xy, invert
-from flopcast.scaling.trends_project import (
+from flopcast.trends.data import TooFewRowsError
+from flopcast.trends.fit import fit_trend, fit_xy, invert
+from flopcast.trends.project import (
     NYC_MONTH_CO2_LBS,
     project,
     thompson2020_conversion,

@@ -107,7 +107,7 @@ def test_impossible_plot_folder_is_refused_before_the_work(tmp_path, capsys, mon
     if where == "file":
         (tmp_path / "a_file").write_text("not a folder")
     called = []
-    import flopcast.scaling.trends_project as tp
+    import flopcast.trends.project as tp
 
     monkeypatch.setattr(tp, "load_rows", lambda *a, **k: called.append(1) or [])  # the work must not start
     _one_line_exit_2(capsys, ["trends", "--data", str(_user_csv(tmp_path)), "--plots", target], "--plots")

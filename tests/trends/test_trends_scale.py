@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flopcast.scaling import trends_fit
-from flopcast.scaling.trends_fit import (
+from flopcast.trends import fit as trends_fit
+from flopcast.trends.fit import (
     BOOTSTRAP_RESAMPLES,
     BOOTSTRAP_SEED,
     _slopes,
@@ -77,7 +77,7 @@ def test_chunked_bootstrap_equals_one_shot(n, monkeypatch):
 
 def test_bundled_fits_are_unchanged_by_the_rewrite():
     """Every bundled fit's LOO range and bootstrap CI equal the brute force (old code) to 1e-10."""
-    from flopcast.scaling.trends_project import analyze
+    from flopcast.trends.project import analyze
 
     report = analyze()
     assert len(report.fits) > 20

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-
 from pathlib import Path
 
 import typer
@@ -124,7 +123,7 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
          exclude_flagged, plots, no_plots, json_out, with_trend: bool, burden_precision=None,
          params_per_pass=False) -> None:
     from flopcast.errors import InputError
-    from flopcast.scaling.trends_project import analyze
+    from flopcast.trends import analyze
 
     if data is not None and benchmarks:
         raise InputError("give either --data FILE.csv or a bundled benchmark, not both")
@@ -141,7 +140,7 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
                      params_per_pass=params_per_pass)
     trend = None
     if with_trend and data is None:
-        from flopcast.scaling.trends_time import compute_trend
+        from flopcast.trends import compute_trend
 
         trend = compute_trend()
     written: list[Path] = []
@@ -186,7 +185,8 @@ def register(app: typer.Typer) -> None:
                                        help="FLOP -> $ and CO2: thompson2020 (paper's factors) or hardware."),
         hardware: str = typer.Option(None, "--hardware", help="Accelerator for --conversion hardware "
                                      "(default H100 SXM5 80GB)."),
-        region: str = typer.Option(None, "--region", help="Grid region for --conversion hardware (default USA)."),
+        region: str = typer.Option(None, "--region", help="Grid region for --conversion hardware "
+                                   "(default: the world-average grid)."),
         utilization: float = typer.Option(None, "--utilization", help="Utilization for --conversion hardware."),
         exclude_flagged: bool = typer.Option(False, "--exclude-flagged",
                                              help="Drop ensembles and extra-training-data rows from fits."),
@@ -235,7 +235,7 @@ def register(app: typer.Typer) -> None:
         """
         if benchmark is None and data is None:
             from flopcast.errors import InputError
-            from flopcast.scaling.trends_data import BENCHMARKS
+            from flopcast.trends import BENCHMARKS
 
             raise InputError("name a benchmark (" + ", ".join(BENCHMARKS) + ") or pass --data FILE.csv")
         _run(benchmarks=[benchmark] if benchmark else None, measure=measure, frontier=frontier,

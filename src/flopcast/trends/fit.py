@@ -25,7 +25,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from flopcast.scaling.trends_data import TooFewRowsError
+from flopcast.trends.data import TooFewRowsError
 
 FORMS = ("polynomial", "exponential")
 CONFIDENCE = 0.95

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flopcast.errors import InputError
+from flopcast.estimate import THOMPSON2020_FLOP_PER_LB_CO2, THOMPSON2020_FLOP_PER_USD  # their one owner
 from flopcast.provenance import Assumption, Basis
-from flopcast.scaling.trends_data import (
+from flopcast.trends.data import (
     BENCHMARKS,
     MEASURES,
     BenchmarkRow,
@@ -28,20 +29,13 @@ from flopcast.scaling.trends_data import (
     load_rows,
     select,
 )
-from flopcast.scaling.trends_fit import FORMS, Fit, fit_trend, invert
+from flopcast.trends.fit import FORMS, Fit, fit_trend, invert
 from flopcast.units import LBS_PER_KG
-
-try:  # the estimate module owns the paper's constants; identical fallbacks keep this module importable alone
-    from flopcast.estimate import THOMPSON2020_FLOP_PER_LB_CO2, THOMPSON2020_FLOP_PER_USD
-except ImportError:  # pragma: no cover - only before the estimate module lands
-    THOMPSON2020_FLOP_PER_USD = 6.874e16
-    THOMPSON2020_FLOP_PER_LB_CO2 = 3.498e17
 
 PAPER = "Thompson et al. 2020, The Computational Limits of Deep Learning, arXiv:2007.05558"
 NYC_MONTH_CO2_LBS = 1.04e10   # New York City's CO2 emissions for one month, as compared in Thompson et al. 2020
 CONVERSIONS = ("thompson2020", "hardware")
 DEFAULT_HARDWARE = "H100 SXM5 80GB"
-DEFAULT_REGION = "USA"
 _MAX_LOG10 = 300.0            # beyond this a FLOP count is reported as infinite (JSON null)
 
 
@@ -89,10 +83,11 @@ def hardware_conversion(hardware: str | None = None, region: str | None = None,
 
     ref = 1e24
     est = estimate(flop=ref, hardware=hardware or DEFAULT_HARDWARE, chips=1, utilization=utilization,
-                   region=region or DEFAULT_REGION)
+                   region=region)  # no region: the estimate's one default grid (flopcast.hardware.default_grid)
     if est.cost_usd is None or est.co2e_kg is None:
+        where = f"in {region!r}" if region is not None else "on the default grid"
         raise InputError(f"the hardware conversion needs a price and a grid intensity for "
-                         f"{hardware or DEFAULT_HARDWARE!r} in {region or DEFAULT_REGION!r}; "
+                         f"{hardware or DEFAULT_HARDWARE!r} {where}; "
                          "try another --hardware/--region or --conversion thompson2020")
     kept = tuple(a for a in est.assumptions if a.name not in ("training_flop", "flop", "chips"))  # reference run only
     return Conversion("hardware", est.cost_usd / ref, est.co2e_kg / ref, kept)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from flopcast import data as _data
-from flopcast.scaling.trends_data import decimal_year
-from flopcast.scaling.trends_fit import Fit, fit_xy
+from flopcast.trends.data import decimal_year
+from flopcast.trends.fit import Fit, fit_xy
 
 BREAK_YEAR = 2012.0
 EPOCH_SYSTEMS = "epoch/ml_systems.csv"

@@ -1,0 +1,30 @@
+"""The paper's analysis (Thompson et al. 2020): benchmark data, fits, projections, compute over time.
+
+``data`` loads and selects benchmark rows, ``fit`` fits error against computation, ``project`` inverts
+the fits at target errors and prices them (:func:`analyze` is the one call behind ``flopcast trends``
+and ``flopcast project``), ``time`` fits training compute over time (the paper's Figure 2).
+Scaling laws fitted from your own runs live in :mod:`flopcast.scaling`.
+"""
+
+from flopcast.trends.data import BENCHMARKS, MEASURES, Benchmark, BenchmarkRow, TooFewRowsError, get_benchmark
+from flopcast.trends.fit import Fit, fit_trend
+from flopcast.trends.project import BenchmarkResult, Conversion, Projection, TrendsReport, analyze
+from flopcast.trends.time import ComputeTrend, compute_trend
+
+__all__ = [
+    "BENCHMARKS",
+    "MEASURES",
+    "Benchmark",
+    "BenchmarkResult",
+    "BenchmarkRow",
+    "ComputeTrend",
+    "Conversion",
+    "Fit",
+    "Projection",
+    "TooFewRowsError",
+    "TrendsReport",
+    "analyze",
+    "compute_trend",
+    "fit_trend",
+    "get_benchmark",
+]
