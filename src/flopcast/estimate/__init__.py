@@ -4,6 +4,14 @@ from flopcast.estimate.burden import hardware_burden_flop
 from flopcast.estimate.core import CONVERSIONS, Estimate, estimate
 from flopcast.estimate.formulas import THOMPSON2020_FLOP_PER_LB_CO2, THOMPSON2020_FLOP_PER_USD
 from flopcast.estimate.memory import MemoryFit, MemoryFitError, memory_fit
+from flopcast.estimate.project import (
+    OverheadLine,
+    ProjectEstimate,
+    ProjectOverheads,
+    default_overheads,
+    estimate_project,
+    project_estimate,
+)
 
 __all__ = [
     "CONVERSIONS",
@@ -12,7 +20,13 @@ __all__ = [
     "Estimate",
     "MemoryFit",
     "MemoryFitError",
+    "OverheadLine",
+    "ProjectEstimate",
+    "ProjectOverheads",
+    "default_overheads",
     "estimate",
+    "estimate_project",
     "hardware_burden_flop",
     "memory_fit",
+    "project_estimate",
 ]
