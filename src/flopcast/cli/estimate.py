@@ -22,6 +22,8 @@ Examples:
   flopcast estimate --flop 3.14e23 --hardware h100 --hours 720 --region aws:us-east-1
 
   flopcast estimate --hardware "GTX 580" --chips 2 --hours 132 --conversion thompson2020 --json
+
+  flopcast estimate --params 7B --tokens 2T --hardware h100 --chips 256 --project --eval-fraction 0.05
 """
 
 
@@ -83,6 +85,74 @@ def _render(est) -> None:
         stdout.print(f"[dim]{a.basis.value}: {a.name} = {value} {a.unit} ({a.source})[/dim]", soft_wrap=True)
 
 
+_PROJECT_OPTIONS = ("experiments", "goodput", "idle_fraction", "embodied_kg_per_chip_hour", "eval_fraction",
+                    "serving_queries_per_day", "serving_wh_per_query", "serving_days")
+
+
+def _fig(key: str, value) -> str:
+    from flopcast.units import si
+
+    if value is None:
+        return "n/a"
+    if key == "usd":
+        return "$" + si(value, "", 3)
+    if key == "kg_co2e":
+        return f"{value / 1000:,.3g} t" if value >= 1000 else f"{value:.3g} kg"
+    if key == "kwh":
+        return si(value * 1000.0, "Wh", 3)
+    return si(value, "h", 3)
+
+
+def _cell(key: str, central, low, high) -> str:
+    text = _fig(key, central)
+    if low is not None and high is not None and low != high:
+        text += f" ({_fig(key, low)} - {_fig(key, high)})"
+    return text
+
+
+def _render_project(proj) -> None:
+    from flopcast.report.console import stdout, table
+
+    keys = ("chip_hours", "kwh", "kg_co2e", "usd")
+
+    def cells(central: dict, low, high) -> list[str]:
+        return [_cell(k, central.get(k), low.get(k), high.get(k)) for k in keys]
+
+    final = {"chip_hours": proj.final_chip_hours, "kwh": proj.final_kwh, "kg_co2e": proj.final_kg_co2e,
+             "usd": proj.final_usd}
+    rows = [("final run", "", *cells(final, proj.final_low, proj.final_high), "")]
+    for ln in proj.lines:
+        factor = f"{ln.value:.3g}" + (f" [{ln.value_low:.3g} - {ln.value_high:.3g}]"
+                                      if ln.value_low != ln.value_high else "") + f" {ln.unit}"
+        line = {"chip_hours": ln.chip_hours, "kwh": ln.kwh, "kg_co2e": ln.kg_co2e, "usd": ln.usd}
+        rows.append((f"+ {ln.name}", factor, *cells(line, ln.low, ln.high), ln.basis.value))
+    total = {"chip_hours": proj.total_chip_hours, "kwh": proj.total_kwh, "kg_co2e": proj.total_kg_co2e,
+             "usd": proj.total_usd}
+    rows.append(("project total", "", *cells(total, proj.low, proj.high), ""))
+    stdout.print(table("project (central, low - high)", ["line", "factor", "chip-hours", "energy", "CO2e", "cost",
+                                                         "basis"], rows, right_align_from=2))
+    for ln in proj.lines:
+        stdout.print(f"[dim]{ln.basis.value}: {ln.name} ({ln.kind}): {ln.source}[/dim]", soft_wrap=True)
+    for text in proj.omitted:
+        stdout.print(f"[dim]omitted: {text}[/dim]", soft_wrap=True)
+    for c in proj.caveats:
+        stdout.print(f"[yellow]caveat:[/yellow] {c}")
+
+
+def _overheads(project: bool, values: dict):
+    """The ProjectOverheads the options ask for, or None without --project (refusing project options then)."""
+    from flopcast.errors import InputError
+
+    given = [k for k, v in values.items() if v is not None]
+    if not project:
+        if given:
+            raise InputError(f"--{given[0].replace('_', '-')} is a project overhead; add --project")
+        return None
+    from flopcast.estimate import ProjectOverheads
+
+    return ProjectOverheads(**values)
+
+
 def register(app: typer.Typer) -> None:
     @app.command("estimate", help=_HELP)
     def estimate_cmd(
@@ -126,10 +196,35 @@ def register(app: typer.Typer) -> None:
         zero_stage: int = typer.Option(3, "--zero-stage", help="Sharding stage for the memory fit (0-3)."),
         optimizer: str = typer.Option("adam", "--optimizer", help="adam, adamw, sgd or none (memory fit)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+        project: bool = typer.Option(False, "--project",
+                                     help="Price the project: add experimentation, lost time (goodput), idle power, "
+                                          "embodied carbon, evaluation and serving, each a cited, labelled line."),
+        experiments: float = typer.Option(None, "--experiments",
+                                          help="Training before and including the final run, x final run (>= 1; "
+                                               "default 1.5, range 1.5-2.68: OLMo, BigScience)."),
+        goodput: float = typer.Option(None, "--goodput",
+                                      help="Useful / elapsed training time, (0, 1] (default 0.9, range 0.59-0.9: "
+                                           "Llama 3, OPT-175B)."),
+        idle_fraction: float = typer.Option(None, "--idle-fraction",
+                                            help="Idle/static energy per chip-hour, x board power (default 0.59, "
+                                                 "BLOOM)."),
+        embodied_kg_per_chip_hour: float = typer.Option(None, "--embodied-kg-per-chip-hour",
+                                                        help="Manufacturing CO2e per chip-hour, kg (default 0.0104, "
+                                                             "BLOOM)."),
+        eval_fraction: float = typer.Option(None, "--eval-fraction",
+                                            help="Evaluation runs, x final run (no default)."),
+        serving_queries_per_day: float = typer.Option(None, "--serving-queries-per-day", help="Serving: queries/day."),
+        serving_wh_per_query: float = typer.Option(None, "--serving-wh-per-query", help="Serving: Wh per query."),
+        serving_days: float = typer.Option(None, "--serving-days", help="Serving horizon, days."),
     ) -> None:
         from flopcast.estimate import estimate
         from flopcast.report.jsonout import dumps
 
+        overheads = _overheads(project, {
+            "experiments": experiments, "goodput": goodput, "idle_fraction": idle_fraction,
+            "embodied_kg_per_chip_hour": embodied_kg_per_chip_hour, "eval_fraction": eval_fraction,
+            "serving_queries_per_day": serving_queries_per_day, "serving_wh_per_query": serving_wh_per_query,
+            "serving_days": serving_days})
         fwd = mem_params = is_lm = None
         acts = 0.0
         n_examples = parse_number("examples", examples)
@@ -161,7 +256,14 @@ def register(app: typer.Typer) -> None:
                                                                                   activations_bytes),
             memory_params=mem_params, language_model=is_lm, g_co2e_per_kwh=grid_intensity,
         )
+        proj = None
+        if overheads is not None:
+            from flopcast.estimate import project_estimate
+
+            proj = project_estimate(est, overheads)
         if as_json:
-            typer.echo(dumps(est))
+            typer.echo(dumps(est) if proj is None else dumps({**est.to_dict(), "project": proj.to_dict()}))
         else:
             _render(est)
+            if proj is not None:
+                _render_project(proj)

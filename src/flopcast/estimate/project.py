@@ -150,7 +150,11 @@ class ProjectOverheads:
 
 @dataclass(frozen=True)
 class OverheadLine:
-    """One overhead: its factor (with range) and what it adds, central and at the ends of the range."""
+    """One overhead: its factor ``value`` in ``[value_low, value_high]`` and what it adds.
+
+    ``low`` / ``high`` are the figures at the favourable / unfavourable end of the factor's range (for
+    goodput the favourable end is ``value_high``), with the final run's own low / high figures.
+    """
 
     name: str
     kind: str
@@ -226,11 +230,11 @@ class _Factor:
 
 
 _KINDS = {  # name -> (kind of multiplier, unit, favourable end is the low value)
-    "goodput": ("lost chip-time: final x (1/g - 1)", "useful / elapsed time", False),
-    "experiments": ("multiple of the final run: final x (X - 1)", "x final run", True),
-    "eval_fraction": ("fraction of the final run: final x f", "x final run", True),
-    "idle_fraction": ("static energy: chip-hours x board W x i", "x board power", True),
-    "embodied_kg_per_chip_hour": ("embodied CO2e: chip-hours x r", "kg CO2e / chip-hour", True),
+    "goodput": ("lost chip-time: final x (1/g - 1)", "useful/elapsed", False),
+    "experiments": ("multiple of the final run: final x (X - 1)", "x final", True),
+    "eval_fraction": ("fraction of the final run: final x f", "x final", True),
+    "idle_fraction": ("static energy: chip-hours x board W x i", "x board W", True),
+    "embodied_kg_per_chip_hour": ("embodied CO2e: chip-hours x r", "kg/chip-h", True),
 }
 _LINE_NAMES = {"goodput": "goodput", "experiments": "experimentation", "eval_fraction": "evaluation",
                "idle_fraction": "idle", "embodied_kg_per_chip_hour": "embodied"}
@@ -369,7 +373,7 @@ def project_estimate(final: Estimate, overheads: ProjectOverheads) -> ProjectEst
 
 
 def _line(f: _Factor, at: Mapping[str, Mapping[str, dict]]) -> OverheadLine:
-    return _make_line(_LINE_NAMES[f.name], f.kind, f.range.central, _end(f, "low"), _end(f, "high"), f.unit, at,
+    return _make_line(_LINE_NAMES[f.name], f.kind, f.range.central, f.range.low, f.range.high, f.unit, at,
                       f.range.source, f.basis)
 
 
