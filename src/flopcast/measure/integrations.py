@@ -65,12 +65,14 @@ class _Stepper:
         total = trainer_total_steps(total_steps)
         if opts.steps_in_run is None and total is not None:
             opts = opts.replace(total_steps=total)
+        if opts.model_params is None and model_params:
+            opts = opts.replace(model_params=model_params)
         self.run = Run(opts).start()
         self._seen = 0
 
-    def _advance(self, global_step: int) -> None:
+    def _advance(self, global_step: int, *, tokens: int | None = None) -> None:
         if self.run is not None and global_step > self._seen:
-            self.run.step(global_step - self._seen)
+            self.run.step(global_step - self._seen, tokens=tokens)
             self._seen = global_step
 
     def _stop(self, *, failed: bool = False) -> None:
@@ -125,21 +127,67 @@ class LightningHooks:
         self.stepper._stop(failed=True)
 
 
+TOTAL_FLOS_SOURCE = "state.total_flos"
+
+
 class HFHooks:
-    """The hooks of a Hugging Face ``TrainerCallback`` that tracks ``Trainer.train()``."""
+    """The hooks of a Hugging Face ``TrainerCallback`` that tracks ``Trainer.train()``.
+
+    * steps: ``state.global_step`` (optimizer steps);
+    * tokens: the trainer's ``state.num_input_tokens_seen`` (the callback sets ``include_num_input_tokens_seen``
+      to ``"all"`` when it is ``"no"``, so the trainer counts them; already global under DDP);
+    * loss, learning rate, eval metrics: what the trainer logs (``on_log``), stored per logged step;
+    * FLOP per optimizer step, unless given: the growth of ``state.total_flos`` (the trainer's own count,
+      6 x tokens x non-embedding parameters for a ``PreTrainedModel``, summed over ranks and micro-batches)
+      per optimizer step between two logs; the record's ``flop_per_step_source`` says ``state.total_flos``.
+    """
 
     def __init__(self, options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> None:
         self.stepper = _Stepper(make_options(options, overrides))
+        self._flos_mark = (0, 0.0)    # (global step, total_flos) at the last log
+        self._flos_start = (0, 0.0)   # ... at train begin (a resumed run counts from there)
+        self._tokens_mark = 0
 
     @property
     def run(self) -> Run | None:
         return self.stepper.run
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if args is not None and getattr(args, "include_num_input_tokens_seen", None) in ("no", False):
+            args.include_num_input_tokens_seen = "all"
+        self._flos_start = self._flos_mark = (int(state.global_step), float(getattr(state, "total_flos", 0) or 0))
+        self._tokens_mark = int(getattr(state, "num_input_tokens_seen", 0) or 0)
         self.stepper._start(getattr(state, "max_steps", None), model_params=parameter_count(kwargs.get("model")))
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        seen = int(getattr(state, "num_input_tokens_seen", 0) or 0)
+        tokens = seen - self._tokens_mark if seen > self._tokens_mark else None
+        self._tokens_mark = max(seen, self._tokens_mark)
+        self.stepper._advance(int(state.global_step), tokens=tokens)
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
+               **kwargs: Any) -> None:
+        run = self.run
+        if run is None:
+            return
+        logs = logs or {}
         self.stepper._advance(int(state.global_step))
+        metrics = {k: v for k, v in logs.items() if k.startswith("eval_") and isinstance(v, (int, float))}
+        per_step = self._flop_per_step(state)
+        if per_step is not None or "loss" in logs or metrics:
+            step0, flos0 = self._flos_start
+            mean = (float(state.total_flos) - flos0) / (int(state.global_step) - step0) if per_step else None
+            run.observe(loss=logs.get("loss"), learning_rate=logs.get("learning_rate"), metrics=metrics or None,
+                        flop_per_step=per_step, run_flop_per_step=mean, flop_per_step_source=TOTAL_FLOS_SOURCE)
+
+    def _flop_per_step(self, state: Any) -> float | None:
+        """FLOP per optimizer step since the last log, from ``state.total_flos`` (``None``: no growth)."""
+        step, flos = int(state.global_step), float(getattr(state, "total_flos", 0) or 0)
+        last_step, last_flos = self._flos_mark
+        if step <= last_step or flos <= last_flos:
+            return None
+        self._flos_mark = (step, flos)
+        return (flos - last_flos) / (step - last_step)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.stepper._stop()

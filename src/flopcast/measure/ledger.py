@@ -5,6 +5,10 @@ run row) per sampling tick, the final record at the end, so a ``kill -9`` loses 
 flight. WAL with ``synchronous=NORMAL`` survives a killed process (not a power cut). Several writers
 share one file: a busy timeout plus retries make them queue rather than fail.
 
+Schema version 2 adds the ``steps`` table (per-step loss, tokens seen, learning rate, FLOP per step and
+metrics). A version-1 ledger opened for writing is migrated in place (the table is created and the version
+raised, in one transaction); opened read-only it reads as before, with no steps.
+
 A file that is not a flopcast ledger (corrupt, another database, a newer schema) raises
 :class:`LedgerError` and is never modified; a path that cannot be written raises before a job starts.
 """
@@ -25,8 +29,9 @@ from typing import Any, TypeVar
 
 from flopcast._names import nearest
 from flopcast.errors import AmbiguousNameError, LedgerError, UnknownNameError
+from flopcast.measure.steplog import STEP_COLUMNS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: runs, samples, events; 2: + steps (loss, tokens, learning rate, FLOP per step per step)
 ENV_VAR = "FLOPCAST_LEDGER"
 BUSY_TIMEOUT_SECONDS = 30.0
 T = TypeVar("T")
@@ -47,6 +52,10 @@ CREATE TABLE IF NOT EXISTS samples (
 CREATE TABLE IF NOT EXISTS events (
     run_id TEXT NOT NULL, t_seconds REAL, kind TEXT NOT NULL, message TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS runs_job ON runs(job_id);
+CREATE TABLE IF NOT EXISTS steps (
+    run_id TEXT NOT NULL, step INTEGER NOT NULL, t_seconds REAL, loss REAL, tokens INTEGER,
+    learning_rate REAL, flop_per_step REAL, metrics TEXT);
+CREATE INDEX IF NOT EXISTS steps_run ON steps(run_id, step);
 """
 
 SUMMARY_COLUMNS = ("status", "exit_code", "updated_at", "ended_at", "wall_seconds", "cpu_seconds", "steps",
@@ -205,6 +214,9 @@ class Ledger:
                 self._conn.execute(stmt)
             if self._conn.execute("SELECT COUNT(*) FROM flopcast_schema").fetchone()[0] == 0:
                 self._conn.execute("INSERT INTO flopcast_schema(version) VALUES (?)", (SCHEMA_VERSION,))
+            else:  # migrate an older ledger: its new tables were created above
+                self._conn.execute("UPDATE flopcast_schema SET version = ? WHERE version < ?",
+                                   (SCHEMA_VERSION, SCHEMA_VERSION))
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
@@ -251,12 +263,17 @@ class Ledger:
         marks = ", ".join("?" for _ in row)
         self._transaction([(f"INSERT INTO runs ({cols}) VALUES ({marks})", tuple(_sql(v) for v in row.values()))])
 
-    def add_sample(self, run_id: str, seq: int, sample: dict[str, Any], summary: dict[str, Any]) -> None:
-        """Commit one sample and the run's running summary together."""
+    def add_sample(self, run_id: str, seq: int, sample: dict[str, Any], summary: dict[str, Any],
+                   steps: Iterable[dict[str, Any]] = ()) -> None:
+        """Commit one sample, the per-step rows since the last one (``STEP_COLUMNS``) and the run's running
+        summary together."""
         cols = ["run_id", "seq", *SAMPLE_COLUMNS]
         vals = [run_id, seq, *(_sql(sample.get(c)) for c in SAMPLE_COLUMNS)]
         ins = (f"INSERT INTO samples ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", tuple(vals))
-        self._transaction([ins, self._update(run_id, summary)])
+        scols = ["run_id", *STEP_COLUMNS]
+        step_sql = f"INSERT INTO steps ({', '.join(scols)}) VALUES ({', '.join('?' for _ in scols)})"
+        rows = [(step_sql, (run_id, *(_sql(r.get(c)) for c in STEP_COLUMNS))) for r in steps]
+        self._transaction([ins, *rows, self._update(run_id, summary)])
 
     def finish_run(self, run_id: str, summary: dict[str, Any]) -> None:
         """Write the final summary and record durably, then read them back from the file.
@@ -345,6 +362,15 @@ class Ledger:
             return self._query("SELECT * FROM samples ORDER BY run_id, seq")
         return self._query("SELECT * FROM samples WHERE run_id = ? ORDER BY seq", (run_id,))
 
+    def steps(self, run_id: str) -> list[dict[str, Any]]:
+        """Per-step rows of run ``run_id`` in the order written (``metrics`` parsed); ``[]`` for a version-1
+        ledger opened read-only (it has no ``steps`` table)."""
+        has = self._query("SELECT COUNT(*) AS n FROM sqlite_master WHERE type='table' AND name='steps'")[0]["n"]
+        if not has:
+            return []
+        rows = self._query("SELECT * FROM steps WHERE run_id = ? ORDER BY rowid", (run_id,))
+        return [decode(r) for r in rows]
+
     def sample_count(self, run_id: str) -> int:
         """How many samples of run ``run_id`` the ledger holds."""
         return int(self._query("SELECT COUNT(*) AS n FROM samples WHERE run_id = ?", (run_id,))[0]["n"])
@@ -384,7 +410,7 @@ def strict_json(value: Any) -> Any:
 def decode(row: dict[str, Any]) -> dict[str, Any]:
     """A run row with its JSON columns (``config``, ``record``) parsed."""
     out = dict(row)
-    for k in ("config", "record", "data"):
+    for k in ("config", "record", "data", "metrics"):
         if isinstance(out.get(k), str):
             with contextlib.suppress(ValueError):
                 out[k] = json.loads(out[k])

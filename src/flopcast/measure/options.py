@@ -6,6 +6,8 @@ line naming the argument, the ``flopcast track`` flag and the fix), so a bad val
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +41,10 @@ class TrackOptions:
     ledger : str, Path, Ledger or bool
         Ledger file (default: ``$FLOPCAST_LEDGER`` or the user data dir); ``False`` keeps no ledger.
     name : str, optional
-        A label for the run in the ledger.
+        A label for the run in the ledger (``flopcast scaling fit --ledger L --tag 'sweep-*'`` selects runs by it).
+    model_params : int, optional
+        The model's parameter count N, recorded with the run (what ``scaling fit --ledger`` reads); the
+        trainer callbacks fill it from the model, and a given ``model`` fills it too.
     pid : int, optional
         Root of the process tree to measure (default: this process).
     command, progress_file, samplers, env, rapl_root, install_signal_handlers
@@ -66,6 +71,7 @@ class TrackOptions:
     cpu_tdp_watts: float | None = None
     model: Any = None
     batch: Any = None
+    model_params: int | None = None
     progress_file: str | Path | None = None
     samplers: Sequence[Sampler] | None = None
     env: Mapping[str, str] | None = None
@@ -79,6 +85,8 @@ class TrackOptions:
         for k, v in nums.items():
             object.__setattr__(self, k, v)
         total_steps_of(self.total_steps, self.epochs, self.steps_per_epoch)  # refuses a lone/contradicting pair
+        if self.model_params is not None:
+            object.__setattr__(self, "model_params", check_model_params(self.model_params))
         if self.command is not None:
             object.__setattr__(self, "command", tuple(self.command) or None)
         if self.samplers is not None:
@@ -97,6 +105,15 @@ class TrackOptions:
     def replace(self, **overrides: Any) -> TrackOptions:
         """A copy with ``overrides`` applied (and checked again)."""
         return dataclasses.replace(self, **overrides)
+
+
+def check_model_params(value: Any) -> int:
+    """A parameter count as an int >= 1, else a one-line :class:`InputError`."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
+    if not ok or float(value) < 1 or not float(value).is_integer():
+        raise InputError(f"model_params must be a whole number of parameters >= 1 (got {value!r}); "
+                         "e.g. model_params=125_000_000")
+    return int(value)
 
 
 class TrackOverrides(TypedDict, total=False):
@@ -120,6 +137,7 @@ class TrackOverrides(TypedDict, total=False):
     cpu_tdp_watts: float | None
     model: Any
     batch: Any
+    model_params: int | None
     progress_file: str | Path | None
     samplers: Sequence[Sampler] | None
     env: Mapping[str, str] | None

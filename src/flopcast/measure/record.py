@@ -71,6 +71,11 @@ class RunRecord:
     ledger: str | None                # the ledger holding this record (read back after the final write)
     fallback_file: str | None = None  # where the record (or samples the ledger refused) was saved instead
     save_error: str | None = None     # one line: the final record is not in the ledger, and where it is
+    final_loss: float | None = None   # the last loss given to run.step(loss=) / logged by the trainer
+    final_eval_loss: float | None = None  # the last ``eval_loss`` metric a trainer logged
+    tokens_seen: int | None = None    # tokens given to run.step(tokens=) (the trainer's num_input_tokens_seen)
+    model_params: int | None = None   # the model's parameter count N, when known
+    flop_per_step_source: str | None = None  # given | counted from model and batch | state.total_flos | reported
 
     def to_dict(self) -> dict[str, Any]:
         """The one public shape of a run (``schema`` ``flopcast.run/1``): ``track --json``, ``runs show --json``,
@@ -218,6 +223,11 @@ class RunState:
     samples: int
     errors: tuple[str, ...]
     extra_assumptions: tuple[Assumption, ...]
+    final_loss: float | None = None
+    final_eval_loss: float | None = None
+    tokens_seen: int | None = None
+    model_params: int | None = None
+    flop_per_step_source: str | None = None
 
 
 def effective_readings(readings: Mapping[str, Reading], rates: Rates, wall_seconds: float) -> dict[str, Reading]:
@@ -262,4 +272,7 @@ def build_record(state: RunState, rates: Rates, *, status: str, exit_code: int |
         interval_seconds=state.interval_seconds, tracker_cpu_seconds=state.tracker_cpu_seconds,
         first_sample_seconds=state.first_sample_seconds, errors=state.errors,
         assumptions=(*rates.assumptions, *state.extra_assumptions), distributed=state.distributed,
-        ledger=state.ledger, **dataclasses.asdict(figs))
+        ledger=state.ledger, final_loss=state.final_loss, final_eval_loss=state.final_eval_loss,
+        tokens_seen=state.tokens_seen, model_params=state.model_params,
+        flop_per_step_source=state.flop_per_step_source if state.flop_per_step else None,
+        **dataclasses.asdict(figs))

@@ -31,6 +31,7 @@ from flopcast.measure.progress import read_progress, write_progress
 from flopcast.measure.rates import Rates, count_flop_per_step, resolve_rates
 from flopcast.measure.record import RunRecord, RunState, build_record, sample_row
 from flopcast.measure.samplers import ProcessTreeSampler, Reading, Sampler, cpu_energy_sampler
+from flopcast.measure.steplog import StepLog
 from flopcast.provenance import Assumption, Basis
 
 MAX_POINTS = 4096
@@ -55,6 +56,9 @@ class Counter(Protocol):
     tracker_cpu: float
     errors: list[str]
     extra: list[Assumption]
+    log: StepLog
+    model_params: int | None
+    flop_per_step_source: str | None
 
 
 class PassiveRole:
@@ -179,13 +183,14 @@ class SamplerRole:
         self.points.append((t, steps))
         if len(self.points) > MAX_POINTS:  # keep the first point, thin the rest
             self.points = self.points[:1] + self.points[2::2]
+        step_rows = run.log.drain()
         if self.ledger is None:
             self.seq += 1
             return
         sample = sample_row(t, steps, self.readings)
         rec = self.record(run, status="stopping" if final else "running", at=(t, steps))
         try:
-            self.ledger.add_sample(run.run_id, self.seq, sample, summary_of(rec))
+            self.ledger.add_sample(run.run_id, self.seq, sample, summary_of(rec), step_rows)
         except Exception:
             if len(self.unsaved) < MAX_POINTS:  # kept for the fallback file (see persist)
                 self.unsaved.append({"seq": self.seq, **sample})
@@ -213,6 +218,8 @@ class SamplerRole:
         for key in ("total_steps", "flop_per_step"):
             if getattr(run, key) is None and data.get(key):
                 setattr(run, key, data[key])
+                if key == "flop_per_step":
+                    run.flop_per_step_source = "reported by the tracked program"
                 run.extra.append(Assumption(key, data[key], "", "reported by the tracked program", Basis.GIVEN))
         return run.steps_done
 
@@ -230,7 +237,9 @@ class SamplerRole:
             steps=steps, total_steps=run.total_steps, flop_per_step=run.flop_per_step, points=tuple(self.points),
             readings=dict(self.readings), cpu_seconds_exact=self.cpu_exact, tracker_cpu_seconds=run.tracker_cpu,
             first_sample_seconds=self.first_sample, samples=self.seq, errors=tuple(run.errors),
-            extra_assumptions=tuple(run.extra))
+            extra_assumptions=tuple(run.extra), final_loss=run.log.final_loss,
+            final_eval_loss=run.log.final_eval_loss, tokens_seen=run.log.tokens_seen,
+            model_params=run.model_params, flop_per_step_source=run.flop_per_step_source)
 
     def record(self, run: Counter, *, status: str = "running", exit_code: int | None = None,
                ended_at: str | None = None, at: tuple[float, int] | None = None) -> RunRecord:

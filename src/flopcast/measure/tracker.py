@@ -27,6 +27,7 @@ from flopcast.measure.clock import new_run_id, now_iso
 from flopcast.measure.options import DEFAULT_INTERVAL_SECONDS, TrackOptions, make_options
 from flopcast.measure.record import RunRecord
 from flopcast.measure.roles import MAX_POINTS, PassiveRole, ReporterRole, SamplerRole, counted_flop_per_step
+from flopcast.measure.steplog import StepLog
 from flopcast.provenance import Assumption
 
 if TYPE_CHECKING:
@@ -100,6 +101,9 @@ class Run:
         self.tracker_cpu = 0.0
         self.errors: list[str] = []
         self.extra: list[Assumption] = []
+        self.model_params: int | None = o.model_params if o.model_params is not None else _param_count(o.model)
+        self.flop_per_step_source: str | None = "given" if o.flop_per_step is not None else None
+        self.log = StepLog(self.errors)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._state = "new"
@@ -111,10 +115,36 @@ class Run:
 
     # -- the hot path -----------------------------------------------------------------------------
 
-    def step(self, n: int = 1) -> None:
-        """Count ``n`` finished steps. Non-blocking: an increment and a timestamp."""
+    def step(self, n: int = 1, *, loss: Any = None, tokens: Any = None) -> None:
+        """Count ``n`` finished steps. Non-blocking: an increment and a timestamp.
+
+        ``loss`` (a number or a one-element tensor: converted off the training thread) and ``tokens`` (tokens
+        these ``n`` steps consumed, summed into ``tokens_seen``) go to the ledger's ``steps`` table and the
+        record (``final_loss``, ``tokens_seen``): a ``deque.append``, no I/O.
+        """
         self.steps_done += n
         self.last_step_t = time.perf_counter()
+        if loss is not None or tokens is not None:
+            self.log.add(self.steps_done, self.last_step_t - self.t0, loss=loss, tokens=tokens)
+
+    def observe(self, *, loss: Any = None, learning_rate: Any = None, flop_per_step: float | None = None,
+                run_flop_per_step: float | None = None, flop_per_step_source: str | None = None,
+                metrics: dict[str, Any] | None = None) -> None:
+        """Note figures at the current step without counting one (what a trainer logs: loss, learning rate,
+        eval metrics, FLOP per step of the steps since the last note). ``run_flop_per_step`` (default
+        ``flop_per_step``; e.g. the mean over the run so far) becomes the run's FLOP per step, with its
+        ``flop_per_step_source``, unless one was given."""
+        run_fps = run_flop_per_step if run_flop_per_step is not None else flop_per_step
+        if run_fps is not None and self.options.flop_per_step is None:
+            self.flop_per_step = float(run_fps)
+            self.flop_per_step_source = flop_per_step_source or "reported"
+        self.log.add(self.steps_done, time.perf_counter() - self.t0, loss=loss, learning_rate=learning_rate,
+                     flop_per_step=flop_per_step, metrics=metrics)
+
+    @property
+    def tokens_seen(self) -> int | None:
+        """Tokens given to :meth:`step` so far (``None`` if none were)."""
+        return self.log.tokens_seen
 
     @property
     def steps(self) -> int:
@@ -144,6 +174,7 @@ class Run:
             self.interval = reporter_interval(self.interval, self.env)
         if self.flop_per_step is None and self.options.model is not None:
             self.flop_per_step, note = counted_flop_per_step(self.options, self.ctx)
+            self.flop_per_step_source = "counted from model and batch"
             self.extra.append(note)
         self._role.open(self)
         self._state = "prepared"
@@ -246,6 +277,14 @@ class Run:
         if not isinstance(self._role, SamplerRole):
             raise RuntimeError("record() needs a started sampler run")
         return self._role.record(self, status=status, exit_code=exit_code, ended_at=ended_at, at=at)
+
+
+def _param_count(model: Any) -> int | None:
+    """Parameters of a ``torch.nn.Module`` (sum of ``numel()``), ``None`` for no model or another object."""
+    try:
+        return int(sum(p.numel() for p in model.parameters())) if model is not None else None
+    except (AttributeError, TypeError):
+        return None
 
 
 def exit_of(etype: Any, exc: Any) -> dict[str, Any]:

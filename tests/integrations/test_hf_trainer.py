@@ -1,0 +1,94 @@
+"""A real (tiny) Hugging Face Trainer run on CPU with ``HFCallback``: losses, tokens and FLOP per step in the ledger.
+
+The model is GPT-2 with n_layer=1, n_embd=32, vocab 64, 16 positions. Its parameters, counted by hand:
+embeddings wte 64*32 = 2048, wpe 16*32 = 512; one block: ln_1 2*32 = 64, c_attn 32*96+96 = 3168,
+attn c_proj 32*32+32 = 1056, ln_2 64, mlp c_fc 32*128+128 = 4224, mlp c_proj 128*32+32 = 4128; ln_f 64;
+the LM head is tied to wte. Total 15328; without embeddings 12768.
+The trainer's FLOP count (``Trainer.floating_point_ops``) is 6 x tokens x non-embedding parameters, so one
+optimizer step of 4 sequences x 16 tokens is 6 * 64 * 12768 = 4,902,912 FLOP.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.torch
+
+N_PARAMS = 15_328
+FLOP_PER_STEP = 6 * 4 * 16 * 12_768  # 4,902,912
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    from flopcast.integrations import HFCallback
+
+    tmp = tmp_path_factory.mktemp("hf")
+    torch.manual_seed(0)
+    cfg = transformers.GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=64, n_positions=16,
+                                  bos_token_id=0, eos_token_id=0)
+    model = transformers.GPT2LMHeadModel(cfg)
+    data = []
+    for _ in range(16):
+        ids = torch.randint(0, 64, (16,))
+        data.append({"input_ids": ids, "labels": ids.clone()})
+
+    flos_at_log: list[tuple[int, float]] = []
+
+    class Spy(transformers.TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            flos_at_log.append((state.global_step, state.total_flos))
+
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp / "out"), report_to=[], max_steps=4, per_device_train_batch_size=4, logging_steps=1,
+        use_cpu=True, save_strategy="no", eval_strategy="steps", eval_steps=2, disable_tqdm=True, seed=0)
+    cb = HFCallback(ledger=tmp / "runs.sqlite", interval=0.05)
+    trainer = transformers.Trainer(model=model, args=args, train_dataset=data, eval_dataset=data[:4],
+                                   callbacks=[cb, Spy()])
+    trainer.train()
+    return cb, trainer, flos_at_log, tmp / "runs.sqlite"
+
+
+def test_record_has_flop_per_step_from_total_flos(trained):
+    cb, trainer, _, _ = trained
+    rec = cb.run.result
+    assert rec.status == "completed" and rec.steps == 4
+    assert rec.flop_per_step_source == "state.total_flos"
+    assert rec.flop_per_step == trainer.state.total_flos / 4 == FLOP_PER_STEP
+    assert rec.model_params == N_PARAMS == trainer.model.num_parameters()
+    assert rec.tokens_seen == 4 * 4 * 16 == trainer.state.num_input_tokens_seen
+
+
+def test_ledger_holds_loss_and_flop_per_step(trained):
+    from flopcast.measure import Ledger
+
+    cb, trainer, flos_at_log, path = trained
+    logged = [h for h in trainer.state.log_history if "loss" in h]
+    with Ledger(path, readonly=True) as led:
+        rows = led.steps(cb.run.run_id)
+    train_rows = [r for r in rows if r["loss"] is not None]
+    assert [(r["step"], r["loss"]) for r in train_rows] == [(h["step"], h["loss"]) for h in logged]
+    assert [r["learning_rate"] for r in train_rows] == [h["learning_rate"] for h in logged]
+    # FLOP per step in each row = growth of state.total_flos since the previous log / steps between them
+    deltas = {}
+    for (s0, f0), (s1, f1) in zip([(0, 0.0), *flos_at_log], flos_at_log, strict=False):
+        if s1 > s0 and f1 > f0:
+            deltas[s1] = (f1 - f0) / (s1 - s0)
+    with_flop = {r["step"]: r["flop_per_step"] for r in rows if r["flop_per_step"] is not None}
+    assert with_flop == deltas and set(with_flop.values()) == {FLOP_PER_STEP} and len(with_flop) == 4
+    assert [r["tokens"] for r in rows if r["loss"] is not None and r["tokens"] is not None] == [64, 128, 192, 256]
+
+
+def test_eval_metrics_and_final_losses(trained):
+    from flopcast.measure import Ledger
+
+    cb, trainer, _, path = trained
+    evals = [h for h in trainer.state.log_history if "eval_loss" in h]
+    with Ledger(path, readonly=True) as led:
+        rows = [r for r in led.steps(cb.run.run_id) if r["metrics"]]
+    assert [(r["step"], r["metrics"]["eval_loss"]) for r in rows] == [(h["step"], h["eval_loss"]) for h in evals]
+    rec = cb.run.result
+    assert rec.final_loss == [h["loss"] for h in trainer.state.log_history if "loss" in h][-1]
+    assert rec.final_eval_loss == evals[-1]["eval_loss"]

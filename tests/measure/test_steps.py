@@ -1,0 +1,108 @@
+"""Losses and tokens per step: ``run.step(loss=..., tokens=...)`` in the ledger's ``steps`` table and the record;
+ledger schema 2 migrates a version-1 file in place and reads one read-only as before."""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+
+import pytest
+
+from flopcast.errors import InputError
+from flopcast.measure import Ledger, RunRecord, track
+from flopcast.measure.ledger import SCHEMA_VERSION
+
+
+def test_step_losses_and_tokens_reach_ledger_and_record(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    losses = [4.0, 3.5, 3.25, 3.0]
+    with track(ledger=path, interval=0.05, model_params=1234, name="s1") as run:
+        for loss in losses:
+            run.step(loss=loss, tokens=512)
+    rec = run.result
+    assert (rec.final_loss, rec.tokens_seen, rec.model_params) == (3.0, 2048, 1234)
+    assert rec.flop_per_step is None and rec.flop_per_step_source is None
+    with Ledger(path, readonly=True) as led:
+        rows = led.steps(run.run_id)
+        stored = RunRecord.from_dict(json.loads(led.run(run.run_id)["record"]))
+    assert [(r["step"], r["loss"], r["tokens"]) for r in rows] == [(1, 4.0, 512), (2, 3.5, 1024), (3, 3.25, 1536),
+                                                                    (4, 3.0, 2048)]
+    assert (stored.final_loss, stored.tokens_seen, stored.model_params) == (3.0, 2048, 1234)
+
+
+def test_given_flop_per_step_says_given(tmp_path):
+    with track(ledger=False, flop_per_step=1e9, interval=0.05) as run:
+        run.step()
+    assert run.result.flop_per_step_source == "given"
+
+
+def test_a_tensor_loss_is_converted_off_the_hot_path(tmp_path):
+    torch = pytest.importorskip("torch")
+    with track(ledger=tmp_path / "r.sqlite", interval=0.05) as run:
+        run.step(loss=torch.tensor(2.5), tokens=torch.tensor(8))
+    assert run.result.final_loss == 2.5 and run.result.tokens_seen == 8
+
+
+def test_a_nan_loss_is_null_and_noted_once(tmp_path):
+    path = tmp_path / "r.sqlite"
+    with track(ledger=path, interval=0.05) as run:
+        run.step(loss=1.0)
+        run.step(loss=math.nan)
+        run.step(loss=math.inf)
+    assert run.result.final_loss is None  # the run diverged: no final loss rather than nan
+    assert sum("not a finite number" in e for e in run.result.errors) == 1
+    with Ledger(path, readonly=True) as led:
+        assert [r["loss"] for r in led.steps(run.run_id)] == [1.0, None, None]
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "12", True, math.nan])
+def test_bad_tokens_are_one_line_errors(bad):
+    run = track(ledger=False)
+    with pytest.raises(InputError, match=r"tokens=\.\.\.\) must be a whole number"):
+        run.step(tokens=bad)
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, -3, math.inf, "1e6"])
+def test_bad_model_params_are_one_line_errors(bad):
+    with pytest.raises(InputError, match="model_params must be a whole number"):
+        track(model_params=bad)
+
+
+def _make_v1(path):
+    """A version-1 ledger: one run written, then the steps table removed and the version set back to 1."""
+    with track(ledger=path, interval=0.05, name="old") as run:
+        run.step()
+    con = sqlite3.connect(path)
+    con.executescript("DROP INDEX steps_run; DROP TABLE steps; UPDATE flopcast_schema SET version = 1;")
+    con.close()
+    return run.run_id
+
+
+def test_version_1_ledger_reads_read_only_and_migrates_on_write(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    old_id = _make_v1(path)
+    with Ledger(path, readonly=True) as led:  # read-only: untouched, no steps
+        assert [r["run_id"] for r in led.runs()] == [old_id] and led.steps(old_id) == []
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT version FROM flopcast_schema").fetchall() == [(1,)]
+    con.close()
+    with track(ledger=path, interval=0.05) as run:
+        run.step(loss=2.0, tokens=4)
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT version FROM flopcast_schema").fetchall() == [(SCHEMA_VERSION,)] == [(2,)]
+    con.close()
+    with Ledger(path, readonly=True) as led:
+        assert [r["run_id"] for r in led.runs()] == [old_id, run.run_id]
+        assert [(r["loss"], r["tokens"]) for r in led.steps(run.run_id)] == [(2.0, 4)]
+        assert led.steps(old_id) == []
+
+
+def test_old_record_without_the_new_fields_reads(tmp_path):
+    with track(ledger=False, interval=0.05) as run:
+        run.step()
+    data = run.result.to_dict()
+    for k in ("final_loss", "final_eval_loss", "tokens_seen", "model_params", "flop_per_step_source"):
+        del data[k]
+    back = RunRecord.from_dict(data)
+    assert back.final_loss is None and back.tokens_seen is None and back.steps == 1
