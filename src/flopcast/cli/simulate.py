@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from flopcast.errors import InputError
@@ -101,7 +103,8 @@ def register(app: typer.Typer) -> None:
         from flopcast.simulate import SimulationConfig, simulate
 
         config = SimulationConfig(sims=sims, reference_n=reference_n, seed=seed)
-        overrides = {"features": features, "relevant": relevant, "noise": noise, "sizes": _parse_sizes(sizes)}
+        overrides: dict[str, Any] = {"features": features, "relevant": relevant, "noise": noise,
+                                     "sizes": _parse_sizes(sizes)}
         config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
         if plot:
             from flopcast.report.simulate_plots import check_plot_destination

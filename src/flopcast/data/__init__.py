@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal, overload
 
 from flopcast.errors import DataFormatError, InputError
 
@@ -36,6 +37,14 @@ class Row:
 
     def get(self, column: str, default: str = "") -> str:
         return (self.values.get(column) or default).strip()
+
+    @overload
+    def number(self, column: str, *, required: Literal[True], positive: bool = ..., minimum: float | None = ...,
+               maximum: float | None = ...) -> float: ...
+
+    @overload
+    def number(self, column: str, *, required: bool = ..., positive: bool = ..., minimum: float | None = ...,
+               maximum: float | None = ...) -> float | None: ...
 
     def number(
         self,

@@ -62,10 +62,11 @@ def evaluate_ranges(scenario: Callable[..., dict[str, float | None]], u: D.Range
     cs = (c.low, c.high) if c else (None,)
     for uu, pp, cc in itertools.product((u.low, u.high), (p.low, p.high), cs):
         points.append(scenario(uu, pp, cc))
-    low, high = {}, {}
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
     for k, v in central.items():
         if v is None:
             continue
-        vals = [pt[k] for pt in points if pt[k] is not None]
+        vals = [x for pt in points if (x := pt[k]) is not None]
         low[k], high[k] = min(vals), max(vals)
     return central, low, high

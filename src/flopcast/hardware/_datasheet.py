@@ -34,8 +34,8 @@ def load() -> list[Accelerator]:
         tensor: set[str] = set()
         if (v := row.number("fp32_tflops", positive=True)) is not None:
             peaks["fp32"] = v * _TF
-        for col, keys in (("tf32_tensor_tflops_dense", ("tf32",)),
-                          ("fp16_bf16_tensor_tflops_dense", half_precisions(vendor, year and int(year), notes, name)),
+        half = half_precisions(vendor, int(year) if year else None, notes, name)
+        for col, keys in (("tf32_tensor_tflops_dense", ("tf32",)), ("fp16_bf16_tensor_tflops_dense", half),
                           ("fp8_tensor_tflops_dense", ("fp8",)), ("int8_tops_dense", ("int8",))):
             if (v := row.number(col, positive=True)) is not None:
                 for k in keys:

@@ -77,10 +77,10 @@ def _with_memory(hits: list[Accelerator], mem_words: Sequence[str]) -> tuple[lis
     """Rows whose name or memory agrees with the memory words; else all rows and the memory to state."""
     if not mem_words:
         return hits, None
-    wanted = [memory_bytes(w) for w in mem_words]
+    wanted = [m for m in (memory_bytes(w) for w in mem_words) if m is not None]
     agree = [a for a in hits if all(w in words(a.name) for w in mem_words)
              or (a.memory_bytes is not None and any(abs(a.memory_bytes - m) < 0.5e9 for m in wanted))]
-    return (agree, None) if agree else (hits, wanted[0])
+    return (agree, None) if agree or not wanted else (hits, wanted[0])
 
 
 def candidates(query: str, catalog: Iterable[Accelerator], is_datasheet) -> tuple[list[Accelerator], float | None]:

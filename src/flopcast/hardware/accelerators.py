@@ -157,10 +157,10 @@ def _index() -> tuple[dict[str, Accelerator], dict[str, Accelerator]]:
                 if k:
                     exact.setdefault(k, acc)
     for alias, target in _epoch.ALIASES.items():
-        acc = exact.get(normalize(target))
-        if acc is not None:
+        known = exact.get(normalize(target))
+        if known is not None:
             for k in (normalize(alias), _lookup.key(alias)):
-                exact.setdefault(k, acc)
+                exact.setdefault(k, known)
     return exact, by_name
 
 

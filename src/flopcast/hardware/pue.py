@@ -28,7 +28,7 @@ def _pue_rows() -> tuple[tuple[str, int | None, float, str], ...]:
 def default_pue() -> tuple[float, str]:
     """(PUE, source): the most recent global-average survey value (Uptime Institute)."""
     rows = [r for r in _pue_rows() if r[0].lower().startswith("global average") and r[1] is not None]
-    best = max(rows, key=lambda r: r[1])
+    best = max(rows, key=lambda r: r[1] or 0)
     return best[2], best[3]
 
 

@@ -126,7 +126,10 @@ def plot_isoflop(fit, runs, path: str | Path, levels: int = 6) -> Path:
         n = np.logspace(np.log10(n_lo), np.log10(min(n_hi, c / FLOP_PER_PARAM_TOKEN)), 120)
         loss = spec.predict(fit.params, params=n, tokens=c / (FLOP_PER_PARAM_TOKEN * n))
         ax.plot(n, loss, color=cmap(norm(c)), lw=1.5)
-        n_opt, d_opt = optimal_allocation(fit.law, fit.params, c)
+        allocation = optimal_allocation(fit.law, fit.params, c)
+        if allocation is None:  # a compute-only law has no (N, D) to mark
+            continue
+        n_opt, d_opt = allocation
         ax.scatter([n_opt], [spec.predict(fit.params, params=n_opt, tokens=d_opt)], color=cmap(norm(c)),
                    marker="D", edgecolors="k", s=40, zorder=4)
     sc = ax.scatter(runs.params, runs.loss, c=runs.flop, norm=norm, cmap=cmap, s=14, edgecolors="k",

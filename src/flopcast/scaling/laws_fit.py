@@ -229,18 +229,20 @@ def fit_theta(law: Law, logx: Sequence[np.ndarray], log_loss: np.ndarray, *, del
     return best_theta, best_val
 
 
-def _check_inputs(law: Law, inputs: Mapping[str, np.ndarray], loss: np.ndarray) -> None:
-    missing = [k for k in law.inputs if inputs.get(k) is None]
+def _check_inputs(law: Law, inputs: Mapping[str, np.ndarray | None], loss: np.ndarray) -> dict[str, np.ndarray]:
+    given = {k: v for k in law.inputs if (v := inputs.get(k)) is not None}
+    missing = [k for k in law.inputs if k not in given]
     if missing:
         raise InputError(f"the {law.name} law needs {', '.join(missing)} for every run; give the column(s) "
                          f"or choose --law compute (needs flop only)")
-    for name, arr in (*((k, inputs[k]) for k in law.inputs), ("loss", loss)):
+    for name, arr in (*given.items(), ("loss", loss)):
         bad = np.flatnonzero(~(np.isfinite(arr) & (arr > 0)))
         if bad.size:
             raise InputError(f"run {bad[0] + 1}: {name} must be a positive finite number, got {arr[bad[0]]!r}")
     if len(loss) < law.n_params + 1:
         raise TooFewRunsError(f"{len(loss)} run(s) are too few for the {law.name} law's {law.n_params} parameters; "
                               f"give at least {law.n_params + 1} runs (more, spread over scale, for a useful fit)")
+    return given
 
 
 def _refit(spec: Law, logx, log_loss, theta, idx, delta, box: Box) -> np.ndarray:
@@ -330,8 +332,8 @@ def _resolution(spec: Law, logx, log_loss, theta, box: Box, z: float, delta: flo
     half = z * np.sqrt(max(s2, delta * delta) * inv_diag)
     mid, lo_box, hi_box = (_to_check_units(spec, b) for b in (theta, *box))
     lo, hi = np.clip(mid - half, lo_box, hi_box), np.clip(mid + half, lo_box, hi_box)
-    back = (lambda a: np.where(_linear(spec), np.log(np.maximum(a, 1e-300)), a))  # noqa: E731
-    return back(lo), back(hi)
+    linear = _linear(spec)
+    return (np.where(linear, np.log(np.maximum(lo, 1e-300)), lo), np.where(linear, np.log(np.maximum(hi, 1e-300)), hi))
 
 
 def identify(spec: Law, logx, log_loss, theta, samples: Sequence[np.ndarray], box: Box,
@@ -339,6 +341,7 @@ def identify(spec: Law, logx, log_loss, theta, samples: Sequence[np.ndarray], bo
     """``{parameter: reason}`` for every parameter the runs do not pin down (empty: all identified)."""
     z = _z(confidence, len(log_loss) - spec.n_params)
     reasons: dict[str, list[str]] = {}
+    checks: list[tuple[str | list[str], np.ndarray]]
     res_lo, res_hi = _resolution(spec, logx, log_loss, theta, box, z, delta)
     checks = [("at the edge of its range", _on_edge(theta, box)),
               ("the fit is flat along it", _flat(spec, logx, log_loss, theta, box, z, delta)),
@@ -404,10 +407,10 @@ def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootst
     loss = np.asarray(loss, float).ravel()
     inputs = {k: None if v is None else np.asarray(v, float).ravel() for k, v in
               (("params", params), ("tokens", tokens), ("flop", flop))}
-    _check_inputs(spec, inputs, loss)
+    given = _check_inputs(spec, inputs, loss)
     if not 0 < confidence < 1:
         raise InputError(f"confidence must be between 0 and 1, got {confidence}")
-    logx = [np.log(inputs[k]) for k in spec.inputs]
+    logx = [np.log(given[k]) for k in spec.inputs]
     log_loss = np.log(loss)
     box = spec.box(logx, log_loss)
     with _one_blas_thread():
@@ -449,13 +452,13 @@ def _intervals(spec: Law, rows: np.ndarray, confidence: float,
             ci[name] = (float("nan"), float("nan"))
             continue
         lo, hi = _percentile_band(rows[:, j], confidence)
-        ci[name] = (float(min(lo, floor_lo[name])), float(max(hi, floor_hi[name])))
+        ci[name] = (min(float(lo), floor_lo[name]), max(float(hi), floor_hi[name]))
     return ci
 
 
 def _fitted_range(inputs: Mapping[str, np.ndarray | None], loss: np.ndarray) -> dict[str, tuple[float, float]]:
-    out = {k: (float(inputs[k].min()), float(inputs[k].max())) for k in ("params", "tokens", "flop")
-           if inputs[k] is not None}
+    out = {k: (float(v.min()), float(v.max())) for k in ("params", "tokens", "flop")
+           if (v := inputs[k]) is not None}
     out["loss"] = (float(loss.min()), float(loss.max()))
     return out
 

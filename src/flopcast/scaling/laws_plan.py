@@ -149,7 +149,12 @@ class ScalingPlan:
 
 def _point(law: str, params: Mapping[str, float], *, target_loss: float | None, flop: float | None) -> dict:
     """One plan under ``params``; quantities that do not exist (no finite compute, a zero-size model) are NaN."""
-    c = flop_for_loss(law, params, target_loss) if target_loss is not None else float(flop)
+    if target_loss is not None:
+        c = flop_for_loss(law, params, target_loss)
+    elif flop is not None:
+        c = float(flop)
+    else:
+        raise InputError("give a target loss or a compute budget")
     with np.errstate(all="ignore"):
         alloc = optimal_allocation(law, params, c) if np.isfinite(c) and c > 0 else None
         loss = float(target_loss) if target_loss is not None else loss_at_flop(law, params, c)

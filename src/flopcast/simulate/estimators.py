@@ -37,9 +37,11 @@ def lasso_cv_setup_flop(n: int, p: int, folds: int) -> float:
 
 
 def _stacked_rows(stats: list[FoldStats]) -> tuple[np.ndarray, np.ndarray]:
-    if any(s.rows is None for s in stats):
+    rows = [s.rows for s in stats]
+    if any(r is None for r in rows):
         raise ValueError("minimum-norm least squares needs the explicit rows (n < d)")
-    return (np.concatenate([s.rows[0] for s in stats], axis=1), np.concatenate([s.rows[1] for s in stats], axis=1))
+    given = [r for r in rows if r is not None]
+    return np.concatenate([r[0] for r in given], axis=1), np.concatenate([r[1] for r in given], axis=1)
 
 
 def least_squares(stats: list[FoldStats], columns: int) -> np.ndarray:

@@ -161,7 +161,7 @@ class ChunkResult:
     nmse: np.ndarray  # (3, b): oracle, flexible, regularized
     lasso_flop: np.ndarray  # (b,)
     alpha: np.ndarray  # (b,)
-    knots: np.ndarray = field(default=None)  # (b,)
+    knots: np.ndarray | None = field(default=None)  # (b,)
 
 
 def chunk_seed(seed: int, size_index: int, chunk_index: int) -> np.random.SeedSequence:

@@ -165,7 +165,7 @@ def summarize(config: SimulationConfig, chunks: list[ChunkResult], *, backend: s
             "flexible": matched["flexible"], "regularized": matched["regularized"],
             "flexible_interval": intervals["flexible"], "regularized_interval": intervals["regularized"],
             "interval": "95 % bootstrap percentile interval over simulations"}
-    compute_match = {"oracle": float(compute["oracle"][ref])}
+    compute_match: dict[str, float | None] = {"oracle": float(compute["oracle"][ref])}
     for m in ("flexible", "regularized"):
         compute_match[m] = _interp_log(sizes, compute[m], matched[m])
     return SimulationResult(config, sizes, samples, compute, alpha, data, compute_match, backend, wall_seconds)

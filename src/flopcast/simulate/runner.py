@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import numbers
 import time
 from urllib.parse import urlsplit
@@ -155,11 +156,12 @@ def _check_timeout(timeout_seconds: object, scheduler: str | None) -> float:
         return DEFAULT_CONNECT_TIMEOUT_SECONDS
     if scheduler is None:
         raise InputError("--connect-timeout only applies with --scheduler; add --scheduler ADDRESS or drop it")
-    ok = isinstance(timeout_seconds, numbers.Real) and not isinstance(timeout_seconds, bool)
-    if not ok or not 0 < float(timeout_seconds) <= MAX_CONNECT_TIMEOUT_SECONDS:
+    seconds = float(timeout_seconds) if isinstance(timeout_seconds, numbers.Real) and not isinstance(
+        timeout_seconds, bool) else math.nan
+    if not 0 < seconds <= MAX_CONNECT_TIMEOUT_SECONDS:
         raise InputError(f"--connect-timeout must be a number of seconds in (0, {MAX_CONNECT_TIMEOUT_SECONDS:g}] "
                          f"(got {timeout_seconds!r}); e.g. --connect-timeout 10")
-    return float(timeout_seconds)
+    return seconds
 
 
 def _check_memory(config: SimulationConfig, workers: int) -> None:
