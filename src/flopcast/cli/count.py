@@ -42,6 +42,8 @@ def _rows(r):
     if r.mode == "train":
         yield ("backward FLOP", flop(r.backward_flop) + incomplete)
         yield ("backward / forward", f"{r.backward_forward_ratio:.3f}" if r.backward_forward_ratio else "n/a")
+        if r.recompute_flop:
+            yield ("recompute FLOP (checkpointing)", flop(r.recompute_flop))
         if r.optimizer_flop is not None:
             yield (f"optimizer step FLOP ({r.optimizer})", flop(r.optimizer_flop))
         yield ("train step FLOP", flop(r.train_step_flop))
@@ -60,6 +62,8 @@ def _tree(r, depth: int):
         text += f" [dim]({100 * row['forward_flop'] / total:.1f}%)[/]"
         if "backward_flop" in row:
             text += f"  bwd {si(row['backward_flop'], 'FLOP')}"
+        if row.get("recompute_flop"):
+            text += f"  recompute {si(row['recompute_flop'], 'FLOP')}"
         if row.get("uncounted_ops"):
             text += f"  [yellow]uncounted: {', '.join(row['uncounted_ops'])}[/]"
         return text

@@ -20,7 +20,9 @@ DTYPES = {"fp32": torch.float32, "float32": torch.float32, "bf16": torch.bfloat1
           "fp16": torch.float16, "float16": torch.float16, "half": torch.float16}
 CONVENTION = ("matmul-class FLOP: matrix products, convolutions, attention and fused RNN kernels; "
               "1 multiply-add = 2 FLOP; bias adds excluded; attention counts the full S×S scores "
-              "even under a causal mask; backward counts algorithmic products (no recomputation)")
+              "even under a causal mask; backward counts the gradient products autograd dispatches; forward work "
+              "redone in backward by activation checkpointing is recompute_flop, apart from backward_flop and "
+              "included in train_step_flop")
 
 
 def parse_dtype(dtype: str | torch.dtype | None) -> torch.dtype | None:
@@ -259,6 +261,7 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
 
     fwd = phase_sum("forward", MATMUL)
     bwd = phase_sum("backward", MATMUL) if train else None
+    recompute = phase_sum("recompute", MATMUL) if train else None
     opt = phase_sum("optimizer", MATMUL) + phase_sum("optimizer", ALL) if optimizer is not None else None
     uncounted: dict[str, int] = {}
     for r in records:
@@ -275,6 +278,11 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
                    "flopcast.count.ops", Basis.ASSUMED),
         *mem_notes,
     )
+    if train:
+        assumptions += (Assumption("recompute_flop", "forward ops autograd re-runs during backward (activation "
+                                   "checkpointing: ops under grad mode or inside a re-entered module forward) are "
+                                   "recompute_flop, not backward_flop; train_step_flop = forward + backward + "
+                                   "recompute (+ optimizer)", "FLOP", "flopcast.count.engine", Basis.ASSUMED),)
     if optimizer is not None:
         assumptions += (Assumption("optimizer_flop", f"torch.optim {optimizer} step dispatched on CPU proxy "
                                    "parameters, counted with the elementwise convention and scaled to the trainable "
@@ -287,7 +295,8 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
         forward_flop=fwd, forward_mac=fwd // 2,
         forward_flop_all=fwd + phase_sum("forward", ALL),
         backward_flop=bwd,
-        train_step_flop=(fwd + bwd + (opt or 0)) if train else None,
+        train_step_flop=(fwd + bwd + recompute + (opt or 0)) if train else None,
+        recompute_flop=recompute,
         optimizer_flop=opt,
         backward_forward_ratio=(bwd / fwd) if train and fwd else None,
         memory_bytes=mem, uncounted_ops=uncounted,

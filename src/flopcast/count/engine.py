@@ -4,6 +4,13 @@ Each aten op that reaches the mode is planned once (matmul-class formula, option
 formula, zero-cost, decomposable, or uncounted) and thereafter costs one dict lookup plus its
 formula. FLOPs are attributed to the innermost running module; totals per module are summed up
 the tree afterwards, so they nest by construction.
+
+Recomputation: autograd runs backward with grad mode off (``loss.backward()`` without
+``create_graph``), and activation checkpointing (``torch.utils.checkpoint``, reentrant or not)
+re-runs the forward of a segment under ``torch.enable_grad()``. An op dispatched during backward
+with grad mode on, or inside a module forward re-entered during backward (which also covers a
+``no_grad`` block inside a recomputed module, such as rotary embeddings), is recomputed forward
+work: phase ``"recompute"``, not ``"backward"``.
 """
 
 from __future__ import annotations
@@ -81,7 +88,14 @@ class Counter(TorchDispatchMode):
         out = meta(args, kwargs) if on_meta else func(*args, **kwargs)
         if kind is _SILENT:
             return out
-        key = (self.phase, self.tracker.current)
+        phase, module = self.phase, self.tracker.current
+        if phase == "backward":
+            stack = self.tracker.recompute
+            if stack or torch.is_grad_enabled():  # forward work redone for activation checkpointing
+                phase = "recompute"
+                if stack:
+                    module = stack[-1]
+        key = (phase, module)
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = {}

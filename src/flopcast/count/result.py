@@ -10,7 +10,7 @@ from typing import Any
 
 from flopcast.provenance import Assumption
 
-PHASES = ("forward", "backward", "optimizer")
+PHASES = ("forward", "backward", "recompute", "optimizer")
 MATMUL, ALL, ZERO, UNCOUNTED = "matmul", "all", "zero", "uncounted"
 
 #: Operator-name families of matrix products, convolutions, attention, recurrent kernels and dense linear
@@ -62,7 +62,9 @@ class CountResult:
     ``forward_flop`` is matmul-class (matrix products, convolutions, attention: 1 multiply-add =
     2 FLOP) and ``forward_mac`` its multiply-adds; ``forward_flop_all`` adds the optional ops
     (normalisation, softmax, activations, pooling, elementwise). ``backward_flop`` and
-    ``train_step_flop`` (forward + backward + optimizer update) exist in ``mode="train"``.
+    ``train_step_flop`` (forward + backward + recompute + optimizer update) exist in ``mode="train"``;
+    ``recompute_flop`` is the forward work redone during backward by activation checkpointing (0
+    without it), kept out of ``backward_flop``, which is the gradient work alone.
     ``memory_bytes`` holds ``params``, ``buffers``, ``gradients``, ``optimizer_state``,
     ``activations`` (tensors autograd saves for backward, deduplicated by storage) and ``total``.
     ``uncounted_matmul_ops`` are the uncounted ops of the matmul class: when there is any, ``incomplete``
@@ -181,6 +183,8 @@ class CountResult:
                                    "forward_flop_all": fwd.get(MATMUL, 0) + fwd.get(ALL, 0)}
             if self.mode == "train":
                 row["backward_flop"] = bwd.get(MATMUL, 0)
+                if self.recompute_flop:
+                    row["recompute_flop"] = self._tree.get(("recompute", m), {}).get(MATMUL, 0)
             uncounted = self.unsupported_ops(m)
             if uncounted:
                 row["uncounted_ops"] = uncounted
@@ -196,6 +200,7 @@ class CountResult:
             "embedding_params": self.embedding_params, "non_embedding_params": self.non_embedding_params,
             "forward_flop": self.forward_flop, "forward_mac": self.forward_mac,
             "forward_flop_all": self.forward_flop_all, "backward_flop": self.backward_flop,
+            "recompute_flop": self.recompute_flop,
             "optimizer_flop": self.optimizer_flop, "train_step_flop": self.train_step_flop,
             "backward_forward_ratio": self.backward_forward_ratio,
             "memory_bytes": dict(self.memory_bytes),

@@ -7,6 +7,12 @@ the deepest one still active (the most recently entered among equals), so the co
 a module's input needs no gradient (the first layer, an embedding) still hands ops to the right
 owner. A module whose inputs need no gradient but whose output does stays active until the end
 of backward, and may take later backward ops of shallower modules: attribution, never totals.
+
+After the forward pass (:meth:`ModuleTracker.stop_forward`) a module forward runs only to recompute
+activations (``torch.utils.checkpoint``, Hugging Face gradient checkpointing): such calls are kept
+on their own stack, :attr:`recompute`, and register no gradient hooks. The post hook is registered
+with ``always_call`` so that a recomputation checkpoint stops early (by raising inside the
+segment) still unwinds the stack.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ class ModuleTracker:
         self.names: dict[int, str] = {id(m): n for n, m in root.named_modules()}
         self.types: dict[str, str] = {n: type(m).__name__ for n, m in root.named_modules()}
         self.current = ""
+        self.recompute: list[str] = []  # modules re-running their forward during backward, outermost first
+        self._forward_done = False
         self._active: dict[str, int] = {}  # name -> depth, in entry order
         self._backward = backward
         self._handles: list = []
@@ -78,6 +86,9 @@ class ModuleTracker:
 
     def _pre(self, mod, args) -> None:
         name = self._name(mod)
+        if self._forward_done:
+            self.recompute.append(name)
+            return
         self._enter(name)
         if self._backward:
             tensors = self._grad_tensors(args)
@@ -86,6 +97,10 @@ class ModuleTracker:
 
     def _post(self, mod, args, output) -> None:
         name = self._name(mod)
+        if self._forward_done:
+            if name in self.recompute:  # the innermost call of this module, and anything left inside it
+                del self.recompute[len(self.recompute) - 1 - self.recompute[::-1].index(name):]
+            return
         self._leave(name)
         if self._backward:
             tensors = self._grad_tensors(output)
@@ -95,13 +110,12 @@ class ModuleTracker:
 
     def __enter__(self) -> ModuleTracker:
         self._handles.append(register_module_forward_pre_hook(self._pre))
-        self._handles.append(register_module_forward_hook(self._post))
+        self._handles.append(register_module_forward_hook(self._post, always_call=True))
         return self
 
     def stop_forward(self) -> None:
-        """Remove the global forward hooks (keep the backward ones) once the forward pass is done."""
-        for h in self._handles[:2]:
-            h.remove()
+        """The forward pass is done: a module forward from now on recomputes (see :attr:`recompute`)."""
+        self._forward_done = True
 
     def __exit__(self, *exc) -> None:
         for h in self._handles:
