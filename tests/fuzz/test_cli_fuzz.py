@@ -58,7 +58,9 @@ VOCABULARY: dict[str, list[str]] = {
     "device": ["meta", "cpu", "cuda"],
     "architecture": ["decoder", "encoder", "encoder-decoder"],
     "law": ["chinchilla", "kaplan", "power"],
-    "format": ["csv", "json", "jsonl"],
+    "format": ["csv", "json", "jsonl", "md", "html", "model-card"],
+    "training_type": ["pre-training", "fine-tuning", "pretraining"],
+    "target": ["demo", "dem*", "261", "nosuch", "<script>alert(1)</script>"],
     "kind": ["country", "cloud"],
     "vendor": ["nvidia", "NVIDIA", "nvidiaa", "google", "amd"],
     "search": ["h100", "a100", "zzz"],
@@ -74,7 +76,7 @@ VOCABULARY: dict[str, list[str]] = {
     "run_col": ["run", "nosuchcol"],
 }
 QUANTITY_OPTIONS = {"params", "tokens", "flop", "examples", "chips", "hours", "target_loss"}
-FILE_OPTIONS = {"data", "runs", "fit", "ledger", "plot", "plots", "output", "model"}
+FILE_OPTIONS = {"data", "runs", "fit", "ledger", "plot", "plots", "output", "model", "estimate", "count"}
 # Heavy commands get small defaults (a fuzzed value replaces them) so a run takes well under a second.
 BASELINE: dict[str, dict[str, str]] = {
     "simulate": {"--sims": "2", "--features": "6", "--relevant": "2", "--sizes": "8,12", "--reference-n": "8"},
@@ -132,6 +134,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
         code = main(["scaling", "fit", str(runs), "--bootstrap", "20", "--json"])
     fit.write_text(out.getvalue() if code == 0 else "{}")
+    plans = _plan_files(d)
     bundled = Path(__file__).resolve().parents[2] / "src" / "flopcast" / "data" / "benchmarks" / "imagenet.csv"
     inputs = [str(d / n) for n in ("runs.csv", "few.csv", "header.csv", "empty.csv", "latin1.csv", "binary.bin",
                                    "adir", "missing.csv", "garbage.json", "empty.json", "nan.json", "fit.json")]
@@ -143,10 +146,37 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
              str(d / "empty.csv" / "x.png"), "/proc/flopcast/x.png", str(d / "adir")]
     folders = [str(d / "plots"), str(d / "empty.csv"), "/proc/flopcast", str(d / "new" / "deeper")]
     ledgers = [str(d / "ledger.sqlite"), str(d / "damaged.sqlite"), str(d / "adir"), str(d / "empty.csv"),
-               "/proc/flopcast/l.sqlite", str(d / "nodir" / "l.sqlite")]
+               "/proc/flopcast/l.sqlite", str(d / "nodir" / "l.sqlite"), plans["ledger"][0]]
     exports = [str(d / "export.csv"), str(d / "adir"), "/proc/flopcast/e.csv", str(d / "nodir" / "e.csv")]
     return {"data": inputs, "runs": inputs, "fit": inputs, "model": models, "plot": plots, "plots": folders,
-            "ledger": ledgers, "output": exports, "_dir": [str(d)]}
+            "ledger": ledgers, "output": exports, "estimate": plans["estimate"], "count": plans["count"],
+            "_dir": [str(d)]}
+
+
+def _quiet_main(argv: list[str]) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main(argv)
+    return code, out.getvalue()
+
+
+def _plan_files(d: Path) -> dict[str, list[str]]:
+    """`report` inputs: a real estimate and count, files of the wrong kind or schema, a ledger with one run."""
+    estimate, count, record = d / "estimate.json", d / "count.json", d / "record.json"
+    code, text = _quiet_main(["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100", "--chips", "8",
+                              "--json"])
+    estimate.write_text(text if code == 0 else "{}")
+    code, text = _quiet_main(["count", str(d / "config.json"), "--seq-len", "8", "--json"])
+    count.write_text(text if code == 0 else "{}")
+    ledger = d / "report-ledger.sqlite"
+    code, text = _quiet_main(["track", "--ledger", str(ledger), "--name", "demo", "--interval", "0.05", "--json", "--",
+                              sys.executable, "-c", "pass"])
+    record.write_text(text if code == 0 else "{}")
+    (d / "estimate-v2.json").write_text(json.dumps({"schema": "flopcast.estimate/2", "training_flop": 1.0}))
+    wrong = [str(d / n) for n in ("fit.json", "garbage.json", "empty.json", "nan.json", "estimate-v2.json",
+                                  "record.json", "runs.csv", "adir", "missing.json")]
+    return {"estimate": [str(estimate), str(count), *wrong], "count": [str(count), str(estimate), *wrong],
+            "ledger": [str(ledger)]}
 
 
 def _values(param: Any, files: dict[str, list[str]]) -> list[str]:

@@ -50,13 +50,14 @@ from flopcast.cli import (  # noqa: E402
     count,
     estimate,
     hardware,
+    report,
     scaling,
     simulate,
     track,
     trends,
 )
 
-for _module in (count, estimate, hardware, trends, track, scaling, simulate):
+for _module in (count, estimate, hardware, trends, track, scaling, simulate, report):
     _module.register(app)
 
 

@@ -1,0 +1,146 @@
+"""Render a :class:`~flopcast.report.documents.Report`: Markdown, one self-contained HTML page, JSON, a model card.
+
+Templates are Jinja2 (``report/templates/*.j2``). HTML autoescapes every value (a run named
+``<script>alert(1)</script>`` is shown as text); Markdown escapes every value through ``finalize`` (``|``, ``<``,
+``>``, backticks, ``*``, newlines), so no user string can open a tag or break a table. The HTML page fetches
+nothing: its CSS is inline, its plot is inline SVG (matplotlib's SVG backend, text as paths), and a
+Content-Security-Policy forbids any other source.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from typing import Any
+
+from flopcast import __version__
+from flopcast.errors import InputError
+from flopcast.report.documents import Figure, PowerSample, Report
+from flopcast.report.jsonout import dumps
+
+FORMATS = ("md", "html", "json", "model-card")
+TRAINING_TYPES = ("pre-training", "fine-tuning")
+_MD_SPECIAL = re.compile(r"([\\`*|<>\[\]])")
+
+
+def show(value: Any, unit: str = "") -> str:
+    """A figure for people: 4 significant digits and its unit; ``None`` → ``n/a``; MFU as a percentage."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if not math.isfinite(value):
+        return "n/a"
+    if unit == "fraction of peak":
+        return f"{100 * value:.3g}%"
+    if unit == "USD":
+        return f"${value:.4g}"
+    if unit == "s":
+        return f"{value:.4g} s" + (f" ({value / 3600:.3g} h)" if value >= 3600 else "")
+    text = f"{value:.4g}"
+    return f"{text} {unit}".strip()
+
+
+def ratio_text(r: float | None) -> str:
+    if r is None:
+        return "n/a"
+    return f"{r:.3g}× " + ("(overestimated)" if r > 1 else "(underestimated)" if r < 1 else "(exact)")
+
+
+def share_text(v: float | None) -> str:
+    return "n/a" if v is None else f"{100 * v:.3g}%"
+
+
+def _md_escape(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
+
+
+def _environment(markdown: bool) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("flopcast.report", "templates"),
+                             autoescape=not markdown, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True, keep_trailing_newline=True,
+                             finalize=_md_escape if markdown else None)
+    env.filters.update(show=show, ratio=ratio_text, share=share_text)
+    return env
+
+
+def power_svg(samples: tuple[PowerSample, ...]) -> str | None:
+    """Per-sample power (W, each component) and cumulative IT energy (Wh) as an inline ``<svg>``; ``None`` when
+    the run has fewer than two samples or no power figure."""
+    pts = [s for s in samples if s.gpu_watts is not None or s.cpu_watts is not None or s.energy_joules is not None]
+    if len(pts) < 2:
+        return None
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=(7.0, 3.4))
+    FigureCanvasSVG(fig)
+    ax_p, ax_e = fig.subplots(1, 2)
+    t = [s.t_seconds for s in pts]
+    for name, values in (("GPU", [s.gpu_watts for s in pts]), ("CPU", [s.cpu_watts for s in pts])):
+        if any(v is not None for v in values):
+            ax_p.plot(t, [math.nan if v is None else v for v in values], marker=".", label=name)
+    ax_p.set(xlabel="time since start (s)", ylabel="power (W)", title="power per sample")
+    ax_p.legend(loc="best")
+    ax_e.plot(t, [math.nan if s.energy_joules is None else s.energy_joules / 3600 for s in pts], color="tab:green")
+    ax_e.set(xlabel="time since start (s)", ylabel="IT energy so far (Wh)", title="cumulative energy")
+    fig.tight_layout()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _yaml_scalar(v: Any) -> str:
+    """A YAML scalar: numbers as written, strings double-quoted (JSON quoting is valid YAML)."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return repr(round(float(v), 6)) if not float(v).is_integer() else str(int(v))
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+def co2_block(report: Report, training_type: str | None) -> dict[str, Any]:
+    """The Hugging Face ``co2_eq_emissions`` mapping (keys with no known value are left out)."""
+    c = report.card
+    block: dict[str, Any] = {}
+    if c.emissions_g is not None:
+        block["emissions"] = c.emissions_g
+    block["source"] = c.source
+    if training_type is not None:
+        block["training_type"] = training_type
+    if c.geographical_location:
+        block["geographical_location"] = c.geographical_location
+    if c.hardware_used:
+        block["hardware_used"] = c.hardware_used
+    return block
+
+
+def front_matter(report: Report, training_type: str | None) -> str:
+    lines = ["---", "co2_eq_emissions:"]
+    lines += [f"  {k}: {_yaml_scalar(v)}" for k, v in co2_block(report, training_type).items()]
+    return "\n".join([*lines, "---", ""])
+
+
+def render(report: Report, fmt: str, *, training_type: str | None = None) -> str:
+    """The report as text in ``fmt`` (md, html, json, model-card)."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if training_type is not None and training_type not in TRAINING_TYPES:
+        raise InputError(f"unknown training type {training_type!r}; use {' or '.join(TRAINING_TYPES)}")
+    if fmt == "json":
+        return dumps(report) + "\n"
+    ctx = {"r": report, "version": __version__, "missing": [f for f in report.figures if _unavailable(f)],
+           "training_type": training_type}
+    if fmt == "html":
+        ctx["svg"] = power_svg(report.samples)
+        return str(_environment(False).get_template("report.html.j2").render(**ctx))
+    body = _environment(True).get_template("report.md.j2").render(**ctx, card=fmt == "model-card")
+    return front_matter(report, training_type) + "\n" + body if fmt == "model-card" else body
+
+
+def _unavailable(f: Figure) -> bool:
+    return f.value is None
