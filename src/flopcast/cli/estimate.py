@@ -120,17 +120,17 @@ def _render_project(proj) -> None:
 
     final = {"chip_hours": proj.final_chip_hours, "kwh": proj.final_kwh, "kg_co2e": proj.final_kg_co2e,
              "usd": proj.final_usd}
-    rows = [("final run", "", *cells(final, proj.final_low, proj.final_high), "")]
+    rows = [("final run", "", *cells(final, proj.final_low, proj.final_high))]
     for ln in proj.lines:
-        factor = f"{ln.value:.3g}" + (f" [{ln.value_low:.3g} - {ln.value_high:.3g}]"
-                                      if ln.value_low != ln.value_high else "") + f" {ln.unit}"
+        factor = f"{ln.value:.3g}" + (f" [{ln.value_low:.3g}-{ln.value_high:.3g}]"
+                                      if ln.value_low != ln.value_high else "") + f" {ln.unit} ({ln.basis.value})"
         line = {"chip_hours": ln.chip_hours, "kwh": ln.kwh, "kg_co2e": ln.kg_co2e, "usd": ln.usd}
-        rows.append((f"+ {ln.name}", factor, *cells(line, ln.low, ln.high), ln.basis.value))
+        rows.append((f"+ {ln.name}", factor, *cells(line, ln.low, ln.high)))
     total = {"chip_hours": proj.total_chip_hours, "kwh": proj.total_kwh, "kg_co2e": proj.total_kg_co2e,
              "usd": proj.total_usd}
-    rows.append(("project total", "", *cells(total, proj.low, proj.high), ""))
-    stdout.print(table("project (central, low - high)", ["line", "factor", "chip-hours", "energy", "CO2e", "cost",
-                                                         "basis"], rows, right_align_from=2))
+    rows.append(("= total", "", *cells(total, proj.low, proj.high)))
+    stdout.print(table("project: final run + overheads (central (low - high))",
+                       ["line", "factor", "chip-hours", "energy", "CO2e", "cost"], rows, right_align_from=2))
     for ln in proj.lines:
         stdout.print(f"[dim]{ln.basis.value}: {ln.name} ({ln.kind}): {ln.source}[/dim]", soft_wrap=True)
     for text in proj.omitted:

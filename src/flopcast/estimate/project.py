@@ -323,8 +323,7 @@ def _board_watts_and_prices(final: Estimate) -> tuple[float, float, float | None
     if not isinstance(watts, (int, float)) or watts <= 0:
         raise InputError("a project estimate needs the chip's board power (TDP); this hardware has none")
     kg_per_kwh = final.co2e_kg / final.energy_kwh if final.energy_kwh else 0.0
-    owned = by_name.get("pricing") == "owned"
-    price = by_name.get("electricity_usd_per_kwh") if owned else None
+    price = by_name.get("electricity_usd_per_kwh")  # recorded only when cost is priced by energy (owned)
     return float(watts), kg_per_kwh, float(price) if isinstance(price, (int, float)) else None
 
 
