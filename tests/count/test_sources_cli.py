@@ -70,3 +70,19 @@ def test_factory_and_preset_count_through_the_cli(capsys):
     assert main(["count", "t5-base", "--seq-len", "64", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["model"] == "t5-base" and d["forward_flop"] > 0 and d["uncounted_ops"] == {}
+
+
+def test_a_directory_without_config_json_says_so(capsys, tmp_path):
+    err = one_line_error(capsys, str(tmp_path))
+    assert f"'{tmp_path}' is a directory with no config.json" in err and "module:factory" in err
+    assert "unknown model preset" not in err
+
+
+def test_a_directory_holding_config_json_counts_that_config(capsys, tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_layer": 1, "n_embd": 16, "n_head": 2,
+                                                      "n_positions": 32, "vocab_size": 50, "bos_token_id": 0,
+                                                      "eos_token_id": 0}))
+    assert main(["count", str(tmp_path), "--seq-len", "8", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    # one layer: 2·8 tokens·12·16² (projections and MLP) + 2·2·8²·16 (QKᵀ and PV)
+    assert d["forward_flop"] == 2 * 8 * 12 * 16 * 16 + 2 * 2 * 8 * 8 * 16

@@ -117,7 +117,10 @@ def load_model(spec: str, *, batch: int = 1, seq_len: int | None = None,
         return _from_factory(spec, factory["target"], factory["attr"], batch=batch, seq_len=seq_len,
                              input_shape=input_shape, dtype=dtype, device=device)
     path = Path(spec)
-    if path.is_dir() and (path / "config.json").is_file():
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{spec!r} is a directory with no config.json in it: give a Hugging Face config.json "
+                             "(or its folder), a bundled preset name, or module:factory")
         path = path / "config.json"
     if path.is_file() or spec.endswith(".json"):
         values = parse_config_file(path)
