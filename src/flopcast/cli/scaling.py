@@ -45,6 +45,35 @@ def _fit_from_csv(runs_csv: Path, *, params_col, tokens_col, flop_col, loss_col,
     return runs, fit_runs(runs, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
 
 
+def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_highest_loss, columns):
+    """``fit --ledger L`` with no CSV: the ledger's runs, a one-line warning for those skipped, the fit."""
+    from flopcast.errors import InputError
+    from flopcast.report.console import stderr
+    from flopcast.scaling.laws_runs import LedgerRuns, drop_highest, fit_ledger_runs, ledger_runs
+
+    if ledger is None:
+        raise InputError("give RUNS.csv, or --ledger LEDGER to fit tracked runs (e.g. flopcast scaling fit "
+                         "--ledger runs.sqlite)")
+    if any(c is not None for c in columns):
+        raise InputError("with --ledger and no RUNS.csv, N, D and loss come from the ledger: drop --params-col, "
+                         "--tokens-col, --flop-col and --run-col (or give the CSV)")
+    found = ledger_runs(ledger, tag=tag)
+    found = LedgerRuns(drop_highest(found.runs, drop_highest_loss), found.skipped)
+    result = fit_ledger_runs(found, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
+    warning = found.warning()
+    if warning:
+        stderr.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
+    return found.runs, result
+
+
+def _refuse_tag(tag) -> None:
+    from flopcast.errors import InputError
+
+    if tag is not None:
+        raise InputError("--tag selects runs of --ledger; use it without RUNS.csv (flopcast scaling fit "
+                         "--ledger L --tag PATTERN)")
+
+
 def _check_plot(plot: Path | None) -> None:
     """Check ``--plot`` before any work: a known format, in an existing folder flopcast can write to."""
     from flopcast.errors import InputError
@@ -97,7 +126,7 @@ def _ci(pair) -> str:
 
 
 def fit(
-    runs: Path = typer.Argument(..., help="CSV of runs, one row per training run."),
+    runs: Path | None = typer.Argument(None, help="CSV of runs, one row per training run (or --ledger alone)."),
     params_col: str | None = _PARAMS,
     tokens_col: str | None = _TOKENS,
     flop_col: str | None = _FLOP,
@@ -107,7 +136,12 @@ def fit(
     seed: int = _SEED,
     confidence: float = _CONF,
     drop_highest_loss: int = _DROP,
-    ledger: Path | None = _LEDGER,
+    ledger: Path | None = typer.Option(None, "--ledger", help="A 'flopcast track' run ledger. Alone: fit its runs "
+                                       "directly (N = recorded parameter count, D = recorded tokens, loss = final "
+                                       "loss). With RUNS.csv and --run-col: each run's compute is its measured "
+                                       "steps x FLOP per step."),
+    tag: str | None = typer.Option(None, "--tag", help="With --ledger alone: only runs whose name matches this "
+                                   "glob, e.g. 'sweep1-*'."),
     run_col: str | None = _RUNCOL,
     json_out: bool = typer.Option(False, "--json", help="Print the fit as JSON (what 'plan --fit' reads)."),
     plot: Path | None = typer.Option(None, "--plot", help="Write loss vs compute (and the IsoFLOP view for "
@@ -116,12 +150,19 @@ def fit(
     """Fit a scaling law to runs (Huber on log loss, L-BFGS from a grid of starts, bootstrap intervals).
 
     Example: flopcast scaling fit chinchilla.csv --params-col "Model Size" --flop-col "Training FLOP"
-    --loss-col loss --json > fit.json
+    --loss-col loss --json > fit.json; or from tracked runs: flopcast scaling fit --ledger runs.sqlite --tag 'sweep-*'
     """
     _check_plot(plot)
-    runs_, result = _fit_from_csv(runs, params_col=params_col, tokens_col=tokens_col, flop_col=flop_col,
-                                  loss_col=loss_col, law=law, bootstrap=bootstrap, seed=seed, confidence=confidence,
-                                  drop_highest_loss=drop_highest_loss, ledger=ledger, run_col=run_col)
+    if runs is None:
+        runs_, result = _fit_from_ledger(ledger, tag=tag, law=law, bootstrap=bootstrap, seed=seed,
+                                         confidence=confidence, drop_highest_loss=drop_highest_loss,
+                                         columns=(params_col, tokens_col, flop_col, run_col))
+    else:
+        _refuse_tag(tag)
+        runs_, result = _fit_from_csv(runs, params_col=params_col, tokens_col=tokens_col, flop_col=flop_col,
+                                      loss_col=loss_col, law=law, bootstrap=bootstrap, seed=seed,
+                                      confidence=confidence, drop_highest_loss=drop_highest_loss, ledger=ledger,
+                                      run_col=run_col)
     written = []
     if plot is not None:
         from flopcast.report.scaling_plots import plot_fit

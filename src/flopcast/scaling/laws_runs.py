@@ -1,5 +1,8 @@
 """Runs to fit a scaling law to: model size, tokens, compute and loss, read strictly from a CSV.
 
+Or from a ``flopcast track`` ledger (:func:`ledger_runs`): N is each run's recorded parameter count, D its
+recorded tokens seen, the loss its final loss, and the compute its measured steps x FLOP per step.
+
 Each run needs a loss and either training FLOP (for the compute-only laws) or model size and tokens (for
 Chinchilla and Kaplan). Given two of (params, tokens, flop), the third follows from C = 6·N·D (Kaplan et
 al. 2020, sec. 2.1), so Epoch AI's Chinchilla file (``Model Size``, ``Training FLOP``, ``loss``) works as is.
@@ -134,6 +137,96 @@ def ledger_flop(ledger: str | Path, rows, run_col: str) -> np.ndarray:
                                       column=run_col)
             out.append(float(per_step) * float(steps))
     return np.array(out)
+
+
+@dataclass(frozen=True, eq=False)
+class LedgerRuns:
+    """The runs a ledger gives a fit, and those it skipped (``run_id (why)``, for a one-line warning)."""
+
+    runs: Runs
+    skipped: tuple[str, ...]
+
+    def warning(self) -> str | None:
+        """One line naming the skipped runs (at most 8, then a count), or ``None``."""
+        if not self.skipped:
+            return None
+        shown = ", ".join(self.skipped[:8]) + (f" and {len(self.skipped) - 8} more" if len(self.skipped) > 8 else "")
+        return (f"skipped {len(self.skipped)} ledger run(s) without a parameter count, tokens or final loss: "
+                f"{shown}")
+
+
+def _ledger_point(row: dict[str, Any]) -> tuple[tuple[float, float, float, float | None] | None, str]:
+    """(loss, params, tokens, measured flop or None) of one decoded run row, or ``None`` and what it lacks."""
+    rec = row.get("record") if isinstance(row.get("record"), dict) else {}
+    if row.get("status") != "completed":
+        return None, f"status {row.get('status')}"
+    values = {"final loss": rec.get("final_loss"), "parameter count": rec.get("model_params"),
+              "tokens": rec.get("tokens_seen")}
+    lacking = [k for k, v in values.items() if not (isinstance(v, (int, float)) and np.isfinite(v) and v > 0)]
+    if lacking:
+        return None, "no " + " or ".join(lacking)
+    per_step, steps = rec.get("flop_per_step"), rec.get("steps")
+    flop = float(per_step) * float(steps) if per_step and steps else None
+    return (float(values["final loss"]), float(values["parameter count"]), float(values["tokens"]), flop), ""
+
+
+def ledger_runs(ledger: str | Path, *, tag: str | None = None) -> LedgerRuns:
+    """Runs straight from a ``flopcast track`` ledger: completed runs (whose name matches the glob ``tag``)
+    with a recorded parameter count, tokens seen and final loss; the rest are listed as skipped.
+
+    Compute is the measured steps x FLOP per step when every run has it, else C = 6ND. O(runs) time.
+
+    Raises
+    ------
+    LedgerError
+        The ledger cannot be read.
+    InputError
+        No run matches ``tag``, or none of those that do has all three figures.
+    """
+    from fnmatch import fnmatchcase
+
+    from flopcast.measure import Ledger
+    from flopcast.measure.ledger import decode
+
+    points, where, skipped, matched = [], [], [], 0
+    with Ledger(ledger, readonly=True) as book:
+        rows = [decode(r) for r in book.runs()]
+    for row in rows:
+        if tag is not None and not fnmatchcase(row.get("name") or "", tag):
+            continue
+        matched += 1
+        point, why = _ledger_point(row)
+        if point is None:
+            skipped.append(f"{row['run_id']} ({why})")
+        else:
+            points.append(point)
+            where.append(f"run {row['run_id']}" + (f" ({row['name']})" if row.get("name") else ""))
+    label = f"ledger {ledger}" + (f" --tag {tag}" if tag is not None else "")
+    if not matched:
+        raise InputError(f"{label}: no tracked runs" + (" have a name matching the tag; name runs with "
+                         "track(name=...) or give another --tag" if tag is not None else ""))
+    if not points:
+        raise InputError(f"{label}: none of its {matched} run(s) has a parameter count, tokens and a final loss; "
+                         "track them with flopcast.integrations.HFCallback or run.step(loss=..., tokens=...) "
+                         "and model_params=...")
+    loss, params, tokens, flop = (np.array(col) for col in zip(*points, strict=True))
+    measured = flop if all(f is not None for f in flop) else None
+    runs = make_runs(loss=loss, params=params, tokens=tokens, flop=None if measured is None else measured.astype(float),
+                     source=label, where=tuple(where))
+    return LedgerRuns(runs, tuple(skipped))
+
+
+def fit_ledger_runs(found: LedgerRuns, law: str | None = None, **options: Any) -> LawFit:
+    """:func:`fit_runs` on ledger runs; too few runs is one line that also counts the skipped ones."""
+    from flopcast.scaling.laws_fit import TooFewRunsError
+
+    try:
+        return fit_runs(found.runs, law, **options)
+    except TooFewRunsError as exc:
+        if not found.skipped:
+            raise
+        raise TooFewRunsError(f"{exc} ({len(found.skipped)} more in the ledger were skipped: "
+                              f"{', '.join(found.skipped[:3])}{' ...' if len(found.skipped) > 3 else ''})") from None
 
 
 def drop_highest(runs: Runs, k: int) -> Runs:

@@ -1,0 +1,108 @@
+"""``flopcast scaling fit --ledger L [--tag P]``: a scaling law fitted straight from runs tracked through the real API.
+
+The runs' final losses follow Hoffmann et al. (2022) eq. 10, L = 1.69 + 406.4/N^0.34 + 410.7/D^0.28, on a grid of
+4 model sizes x 3 token ratios (so N and D vary independently); a noiseless fit must give those constants back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pytest
+
+from flopcast.cli import main
+from flopcast.measure import track
+from flopcast.scaling.laws_runs import ledger_runs
+
+E, A, B, ALPHA, BETA = 1.69, 406.4, 410.7, 0.34, 0.28
+
+
+def chinchilla(n: float, d: float) -> float:
+    return E + A / n ** ALPHA + B / d ** BETA
+
+
+def tracked(path, *, name, n, d, loss, steps=2, params=True, tokens=True, fail=False):
+    """One run through the real tracker: ``steps`` steps of d/steps tokens, the last one at ``loss``."""
+    run = track(ledger=path, interval=0.05, name=name, model_params=int(n) if params else None,
+                flop_per_step=6 * n * d / steps, install_signal_handlers=False)
+    with contextlib.suppress(RuntimeError), run:
+        for i in range(steps):
+            run.step(loss=loss + (steps - 1 - i) * 0.5, tokens=int(d // steps) if tokens else None)
+        if fail:
+            raise RuntimeError("diverged")
+    return run.run_id
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    path = tmp_path_factory.mktemp("led") / "runs.sqlite"
+    for n in (1e7, 3e7, 1e8, 3e8):
+        for ratio in (5, 20, 80):
+            tracked(path, name=f"sweep-{n:g}-{ratio}", n=n, d=ratio * n, loss=chinchilla(n, ratio * n))
+    skipped = {
+        "no-params": tracked(path, name="sweep-x1", n=1e7, d=2e8, loss=3.0, params=False),
+        "no-tokens": tracked(path, name="sweep-x2", n=1e7, d=2e8, loss=3.0, tokens=False),
+        "failed": tracked(path, name="sweep-x3", n=1e7, d=2e8, loss=3.0, fail=True),
+    }
+    tracked(path, name="other-1", n=1e9, d=2e10, loss=9.9)  # not in the sweep: --tag leaves it out
+    return path, skipped
+
+
+def _fit(argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_ledger_runs_take_n_d_loss_and_measured_compute(ledger):
+    path, skipped = ledger
+    found = ledger_runs(path, tag="sweep-*")
+    assert len(found.runs) == 12 and found.runs.derived == ()
+    assert sorted(s.split()[0] for s in found.skipped) == sorted(skipped.values())
+    i = list(found.runs.params).index(1e8)
+    n, d = found.runs.params[i], found.runs.tokens[i]
+    assert found.runs.loss[i] == pytest.approx(chinchilla(n, d), rel=1e-12)
+    assert found.runs.flop[i] == pytest.approx(6 * n * d, rel=1e-12)  # measured steps x FLOP per step
+
+
+def test_fit_from_the_ledger_recovers_the_law(ledger):
+    path, skipped = ledger
+    code, out, err = _fit(["scaling", "fit", "--ledger", str(path), "--tag", "sweep-*", "--bootstrap", "0", "--json"])
+    assert code == 0, err
+    fit = json.loads(out)
+    assert fit["law"] == "chinchilla" and fit["n"] == 12
+    got = fit["params"]
+    assert got["E"] == pytest.approx(E, rel=1e-3) and got["alpha"] == pytest.approx(ALPHA, rel=1e-3)
+    assert got["beta"] == pytest.approx(BETA, rel=1e-3)
+    warning = [line for line in err.splitlines() if "skipped" in line]
+    assert len(warning) == 1 and all(r in warning[0] for r in skipped.values())
+    assert "no parameter count" in warning[0] and "no tokens" in warning[0] and "status failed" in warning[0]
+
+
+def test_tag_selects_by_name(ledger):
+    path, _ = ledger
+    code, _, err = _fit(["scaling", "fit", "--ledger", str(path), "--tag", "other-*", "--bootstrap", "0"])
+    assert code == 2 and "1 run(s) are too few for the chinchilla law" in err and err.count("\n") == 1
+    code, _, err = _fit(["scaling", "fit", "--ledger", str(path), "--tag", "nosuch*", "--bootstrap", "0"])
+    assert code == 2 and "no tracked runs have a name matching the tag" in err and err.count("\n") == 1
+
+
+def test_too_few_runs_is_one_line_that_counts_the_skipped(tmp_path):
+    path = tmp_path / "few.sqlite"
+    for n in (1e7, 1e8, 1e9):
+        tracked(path, name="s", n=n, d=20 * n, loss=chinchilla(n, 20 * n))
+    tracked(path, name="s", n=1e7, d=2e8, loss=3.0, tokens=False)
+    code, out, err = _fit(["scaling", "fit", "--ledger", str(path), "--bootstrap", "0"])
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "3 run(s) are too few" in err and "1 more in the ledger were skipped" in err and "no tokens" in err
+
+
+def test_ledger_alone_refuses_column_options_and_nothing_at_all_is_an_error(ledger):
+    path, _ = ledger
+    code, _, err = _fit(["scaling", "fit", "--ledger", str(path), "--params-col", "N"])
+    assert code == 2 and "come from the ledger" in err
+    code, _, err = _fit(["scaling", "fit"])
+    assert code == 2 and "give RUNS.csv, or --ledger" in err
