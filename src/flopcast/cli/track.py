@@ -28,7 +28,8 @@ def track_cmd(
     ledger: Path = typer.Option(None, "--ledger", help=_LEDGER_HELP),
     name: str = typer.Option(None, "--name", help="A label for the run in the ledger."),
     cpu_tdp: float = typer.Option(None, "--cpu-tdp", help="CPU package TDP, W, when RAPL is unreadable."),
-    json_out: bool = typer.Option(False, "--json", help="Print the final record as one JSON object."),
+    json_out: bool = typer.Option(False, "--json", help="Print the final record as one JSON object (the "
+                                  "command's own stdout then goes to stderr, so stdout is only the JSON)."),
 ) -> int:
     """Run a command and measure it: wall/CPU time, energy, chip-hours, CO2e, cost, MFU, forecast.
 
@@ -49,7 +50,7 @@ def track_cmd(
                            cpu_tdp_watts=cpu_tdp)
     bar = ProgressBar() if stderr.is_terminal and not json_out else None
     try:
-        rec = run_command(command or [], options, on_tick=bar)
+        rec = run_command(command or [], options, on_tick=bar, stdout_to_stderr=json_out)
     finally:
         if bar is not None:
             bar.stop()

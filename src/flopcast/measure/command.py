@@ -62,12 +62,14 @@ def exit_code_of(wait_status: int) -> int:
 
 def run_command(argv: Sequence[str], options: TrackOptions | None = None, *,
                 on_tick: Callable[[Run], None] | None = None, tick_seconds: float = 0.25,
-                **overrides: Unpack[TrackOverrides]) -> RunRecord:
+                stdout_to_stderr: bool = False, **overrides: Unpack[TrackOverrides]) -> RunRecord:
     """Run ``argv`` to completion under a sampler :class:`Run`; return its final record.
 
     ``options``/``overrides`` as for :func:`flopcast.track`. Errors in the inputs (unknown hardware/region,
     unwritable or corrupt ledger, missing command) raise before the command starts. ``on_tick(run)`` is
-    called every ``tick_seconds`` while it runs (the CLI's progress bar).
+    called every ``tick_seconds`` while it runs (the CLI's progress bar). ``stdout_to_stderr``: the command's
+    standard output goes to this process's standard error (file descriptor 2), so that what flopcast itself
+    prints on standard output (``track --json``) is the only thing there.
     """
     if not argv:
         raise InputError("no command given: put it after '--', e.g. flopcast track -- python train.py")
@@ -78,7 +80,8 @@ def run_command(argv: Sequence[str], options: TrackOptions | None = None, *,
                                                     install_signal_handlers=False)
     run = Run(opts).prepare()
     try:
-        child = subprocess.Popen([exe, *argv[1:]], env=child_env(run, progress))
+        child = subprocess.Popen([exe, *argv[1:]], env=child_env(run, progress),
+                                 stdout=2 if stdout_to_stderr else None)
     except OSError as exc:
         run.stop(status="failed")
         err = CommandNotFoundError(f"cannot execute {argv[0]}: {exc.strerror}")
