@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -77,6 +78,8 @@ def test_cli_json_keys_and_plot(tmp_path, capsys):
     (["--sizes", "-5"], "not a positive sample size"),
     (["--noise", "0"], "--noise must be a positive"),
     (["--noise", "-1"], "--noise must be a positive"),
+    (["--noise", "1e-300"], "where rounding or overflow, not the noise"),  # fuzz finding: log10(0) internal error
+    (["--noise", "1e200"], "where rounding or overflow, not the noise"),  # an OverflowError internal error
     (["--sims", "1"], "--sims must be at least 2"),
     (["--workers", "0", "--sims", "2", "--sizes", "15"], "--workers must be at least 1"),
     (["--plot", "fig.jpg"], ".png, .svg or .pdf"),
@@ -226,3 +229,18 @@ def test_a_plot_that_fails_to_write_never_loses_the_results(tmp_path, capsys, mo
     assert code == 2
     assert json.loads(out.out)["sample_sizes"] == [15]  # the computed results are printed
     assert out.err.count("\n") == 1 and "No space left on device" in out.err and "printed" in out.err
+
+
+def test_oracle_performance_follows_the_noise_over_the_allowed_range():
+    """-log10 NMSE of the oracle falls by exactly 2 per decade of noise (the error scales as σ): at both ends of
+    NOISE_RATIO_RANGE the result is set by the noise, not by rounding."""
+    from flopcast.simulate import SimulationConfig, simulate
+    from flopcast.simulate.experiment import NOISE_RATIO_RANGE
+
+    def oracle(noise):
+        cfg = SimulationConfig(sims=4, features=2, relevant=2, sizes=(8,), reference_n=8, noise=noise)
+        return simulate(cfg).to_dict()["performance"]["oracle"]["mean"][0]
+
+    base = oracle(1.0)
+    for noise in (NOISE_RATIO_RANGE[0], 1e8):
+        assert oracle(noise) == pytest.approx(base - 2 * math.log10(noise), abs=1e-3)

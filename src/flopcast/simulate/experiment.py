@@ -22,6 +22,10 @@ from flopcast.simulate.lasso import lasso_cv
 
 MODELS = ("oracle", "flexible", "regularized")
 DEFAULT_SIZES = (15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000)
+#: noise / |coefficient| allowed. Below 1e-8 float64 rounding (eps 2.2e-16), not the noise, sets the fits' error
+#: (measured: the oracle's performance leaves its exact -2·log10(noise) line near 1e-15 and is an exact 0 error at
+#: 1e-20); above 1e100 the squared errors overflow float64.
+NOISE_RATIO_RANGE = (1e-8, 1e100)
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,12 @@ class SimulationConfig:
                              "deviation")
         if not (math.isfinite(self.coefficient) and self.coefficient != 0):
             raise InputError(f"the relevant coefficient must be a non-zero number (got {self.coefficient})")
+        ratio = self.noise / abs(self.coefficient)
+        if not NOISE_RATIO_RANGE[0] <= ratio <= NOISE_RATIO_RANGE[1]:
+            raise InputError(f"--noise {self.noise:g} is {ratio:.3g}x the relevant coefficient "
+                             f"({self.coefficient:g}), where rounding or overflow, not the noise, would set the "
+                             f"result; choose a noise between {NOISE_RATIO_RANGE[0]:g} and "
+                             f"{NOISE_RATIO_RANGE[1]:g} times it (default 1)")
         if self.folds < 2:
             raise InputError(f"--folds must be at least 2 (got {self.folds})")
         low = [n for n in (*self.sizes, self.reference_n) if n < self.folds]
