@@ -18,14 +18,11 @@ N_PARAMS = 15_328
 FLOP_PER_STEP = 6 * 4 * 16 * 12_768  # 4,902,912
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def _trainer(tmp, callbacks):
+    """A tiny GPT-2 Trainer on 16 random 16-token sequences: 4 steps of batch 4, a log every step, eval every 2."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     pytest.importorskip("accelerate")
-    from flopcast.integrations import HFCallback
-
-    tmp = tmp_path_factory.mktemp("hf")
     torch.manual_seed(0)
     cfg = transformers.GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=64, n_positions=16,
                                   bos_token_id=0, eos_token_id=0)
@@ -34,19 +31,27 @@ def trained(tmp_path_factory):
     for _ in range(16):
         ids = torch.randint(0, 64, (16,))
         data.append({"input_ids": ids, "labels": ids.clone()})
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp / "out"), report_to=[], max_steps=4, per_device_train_batch_size=4, logging_steps=1,
+        use_cpu=True, save_strategy="no", eval_strategy="steps", eval_steps=2, disable_tqdm=True, seed=0)
+    return transformers.Trainer(model=model, args=args, train_dataset=data, eval_dataset=data[:4],
+                                callbacks=callbacks)
 
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    transformers = pytest.importorskip("transformers")
+    from flopcast.integrations import HFCallback
+
+    tmp = tmp_path_factory.mktemp("hf")
     flos_at_log: list[tuple[int, float]] = []
 
     class Spy(transformers.TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
             flos_at_log.append((state.global_step, state.total_flos))
 
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp / "out"), report_to=[], max_steps=4, per_device_train_batch_size=4, logging_steps=1,
-        use_cpu=True, save_strategy="no", eval_strategy="steps", eval_steps=2, disable_tqdm=True, seed=0)
     cb = HFCallback(ledger=tmp / "runs.sqlite", interval=0.05)
-    trainer = transformers.Trainer(model=model, args=args, train_dataset=data, eval_dataset=data[:4],
-                                   callbacks=[cb, Spy()])
+    trainer = _trainer(tmp, [cb, Spy()])
     trainer.train()
     return cb, trainer, flos_at_log, tmp / "runs.sqlite"
 
@@ -92,3 +97,40 @@ def test_eval_metrics_and_final_losses(trained):
     rec = cb.run.result
     assert rec.final_loss == [h["loss"] for h in trainer.state.log_history if "loss" in h][-1]
     assert rec.final_eval_loss == evals[-1]["eval_loss"]
+
+
+def test_flopcast_figures_reach_the_trainer_logs(tmp_path):
+    """energy, CO2e, achieved FLOP/s and MFU in log_history, and -- with attach() -- in the logs that a reporting
+    callback (TensorBoard, W&B, MLflow: installed before user callbacks) receives."""
+    transformers = pytest.importorskip("transformers")
+    from flopcast.integrations import HFCallback
+
+    seen: list[dict] = []
+
+    class Reporter(transformers.TrainerCallback):  # stands where report_to's callbacks stand: before ours
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            seen.append(dict(logs))
+
+    cb = HFCallback(ledger=tmp_path / "runs.sqlite", interval=0.05, hardware="H100 SXM", chips=1)
+    trainer = _trainer(tmp_path, [Reporter()])
+    cb.attach(trainer)
+    trainer.train()
+    keys = {"flopcast/energy_kwh", "flopcast/co2e_kg", "flopcast/achieved_flop_per_s", "flopcast/mfu"}
+    train_logs = [h for h in trainer.state.log_history if "loss" in h]
+    assert train_logs and all(keys <= set(h) for h in train_logs)
+    assert all(keys <= set(logs) for logs in seen if "loss" in logs)
+    rec = cb.run.result
+    last = trainer.state.log_history[-1]  # the trainer's final summary, logged just before the run stops
+    assert 0 < last["flopcast/energy_kwh"] <= rec.energy_kwh
+    assert last["flopcast/mfu"] == pytest.approx(last["flopcast/achieved_flop_per_s"] / rec.peak_flop_per_s_per_chip)
+    ours = [v for h in trainer.state.log_history for k, v in h.items() if k.startswith("flopcast/")]
+    assert all(isinstance(v, float) for v in ours)
+
+
+def test_figures_can_be_left_out(tmp_path):
+    pytest.importorskip("transformers")
+    from flopcast.integrations import HFCallback
+
+    trainer = _trainer(tmp_path, [HFCallback(ledger=False, interval=0.05, log_figures=False)])
+    trainer.train()
+    assert not any(k.startswith("flopcast/") for h in trainer.state.log_history for k in h)

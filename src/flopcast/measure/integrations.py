@@ -128,6 +128,24 @@ class LightningHooks:
 
 
 TOTAL_FLOS_SOURCE = "state.total_flos"
+FIGURE_KEYS = ("energy_kwh", "co2e_kg", "achieved_flop_per_s", "mfu")
+
+
+def trainer_figures(run: Run | None) -> dict[str, float]:
+    """The run's figures so far as ``{"flopcast/energy_kwh": ..., ...}`` for a trainer's logs: only those that
+    are known (a missing figure is left out, never logged as 0 or nan); ``{}`` on a rank that does not sample."""
+    if run is None:
+        return {}
+    try:
+        rec = run.record()
+    except RuntimeError:  # a passive rank, or a run not started
+        return {}
+    out = {}
+    for key in FIGURE_KEYS:
+        v = getattr(rec, key)
+        if isinstance(v, (int, float)) and math.isfinite(v):
+            out[f"flopcast/{key}"] = float(v)
+    return out
 
 
 class HFHooks:
@@ -142,8 +160,10 @@ class HFHooks:
       per optimizer step between two logs; the record's ``flop_per_step_source`` says ``state.total_flos``.
     """
 
-    def __init__(self, options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> None:
+    def __init__(self, options: TrackOptions | None = None, *, log_figures: bool = True,
+                 **overrides: Unpack[TrackOverrides]) -> None:
         self.stepper = _Stepper(make_options(options, overrides))
+        self.log_figures = log_figures
         self._flos_mark = (0, 0.0)    # (global step, total_flos) at the last log
         self._flos_start = (0, 0.0)   # ... at train begin (a resumed run counts from there)
         self._tokens_mark = 0
@@ -179,6 +199,25 @@ class HFHooks:
             mean = (float(state.total_flos) - flos0) / (int(state.global_step) - step0) if per_step else None
             run.observe(loss=logs.get("loss"), learning_rate=logs.get("learning_rate"), metrics=metrics or None,
                         flop_per_step=per_step, run_flop_per_step=mean, flop_per_step_source=TOTAL_FLOS_SOURCE)
+        if self.log_figures:
+            self._add_figures(state, logs)
+
+    def _add_figures(self, state: Any, logs: dict[str, Any]) -> None:
+        """Flopcast's figures so far into the trainer's ``logs`` (what later callbacks -- TensorBoard, W&B,
+        MLflow -- report) and into the entry the trainer just appended to ``state.log_history``."""
+        figures = trainer_figures(self.run)
+        logs.update(figures)
+        history = getattr(state, "log_history", None)
+        if figures and history and history[-1].get("step") == state.global_step:
+            history[-1].update(figures)
+
+    def attach(self, trainer: Any) -> HFHooks:
+        """Add this callback to ``trainer`` *first*, so the reporting callbacks that ``report_to`` installed
+        (TensorBoard, W&B, MLflow, which run before callbacks passed to ``Trainer(callbacks=...)``) see
+        flopcast's figures in the same log. Returns ``self``."""
+        handler = trainer.callback_handler
+        handler.callbacks[:] = [self, *(c for c in handler.callbacks if c is not self)]
+        return self
 
     def _flop_per_step(self, state: Any) -> float | None:
         """FLOP per optimizer step since the last log, from ``state.total_flos`` (``None``: no growth)."""
