@@ -40,7 +40,6 @@ from flopcast.provenance import Basis
 SCHEMA = "flopcast.project_estimate/1"
 FIGURES = ("chip_hours", "kwh", "kg_co2e", "usd")
 HOURS_PER_YEAR = 8760.0  # 365 days, as Luccioni et al. 2022 amortize over years of service
-_FINAL_KEYS = {"chip_hours": "chip_hours", "kwh": "energy_kwh", "kg_co2e": "co2e_kg", "usd": "cost_usd"}
 _ACCOUNTS = "overheads/accounts.csv"
 
 
@@ -268,52 +267,66 @@ def _end(f: _Factor, end: str) -> float:
     return favourable if end == "low" else unfavourable
 
 
-def _scale(fig: Mapping[str, float | None], k: float) -> dict[str, float | None]:
-    return {key: None if v is None else v * k for key, v in fig.items()}
+@dataclass(frozen=True)
+class _Figs:
+    """One set of project figures; ``usd`` is ``None`` where nothing prices it."""
+
+    chip_hours: float
+    kwh: float
+    kg_co2e: float
+    usd: float | None
+
+    def scaled(self, k: float) -> _Figs:
+        return _Figs(self.chip_hours * k, self.kwh * k, self.kg_co2e * k, None if self.usd is None else self.usd * k)
+
+    def plus(self, other: _Figs) -> _Figs:
+        usd = self.usd if other.usd is None or self.usd is None else self.usd + other.usd
+        return _Figs(self.chip_hours + other.chip_hours, self.kwh + other.kwh, self.kg_co2e + other.kg_co2e, usd)
+
+    def mapping(self) -> Mapping[str, float]:
+        return MappingProxyType({k: v for k in FIGURES if (v := getattr(self, k)) is not None})
 
 
-def _add(a: Mapping[str, float | None], b: Mapping[str, float | None]) -> dict[str, float | None]:
-    return {k: None if a[k] is None or b[k] is None else a[k] + b[k] for k in FIGURES}
-
-
-def _lines_at(final: Mapping[str, float | None], values: Mapping[str, float], board_w: float,
-              kg_per_kwh: float, usd_per_kwh: float | None, serving_kwh: float | None) -> dict[str, dict]:
+def _lines_at(final: _Figs, values: Mapping[str, float], board_w: float, kg_per_kwh: float,
+              usd_per_kwh: float | None, serving_kwh: float | None) -> dict[str, _Figs]:
     """Each line's figures for one set of factor values and one set of final-run figures."""
-    lines: dict[str, dict] = {}
+    lines: dict[str, _Figs] = {}
     if "goodput" in values:
-        lines["goodput"] = _scale(final, 1.0 / values["goodput"] - 1.0)
+        lines["goodput"] = final.scaled(1.0 / values["goodput"] - 1.0)
     if "experiments" in values:
-        lines["experimentation"] = _scale(final, values["experiments"] - 1.0)
+        lines["experimentation"] = final.scaled(values["experiments"] - 1.0)
     if "eval_fraction" in values:
-        lines["evaluation"] = _scale(final, values["eval_fraction"])
-    compute = dict(final)
+        lines["evaluation"] = final.scaled(values["eval_fraction"])
+    compute = final
     for ln in lines.values():
-        compute = _add(compute, ln)
+        compute = compute.plus(ln)
     energy_usd = 0.0 if usd_per_kwh is None else usd_per_kwh  # cloud: the chip-hour price pays the facility
+    no_usd = final.usd is None
     if "idle_fraction" in values:
-        kwh = compute["chip_hours"] * board_w * values["idle_fraction"] / 1000.0
-        lines["idle"] = {"chip_hours": 0.0, "kwh": kwh, "kg_co2e": kwh * kg_per_kwh,
-                         "usd": None if final["usd"] is None else kwh * energy_usd}
+        kwh = compute.chip_hours * board_w * values["idle_fraction"] / 1000.0
+        lines["idle"] = _Figs(0.0, kwh, kwh * kg_per_kwh, None if no_usd else kwh * energy_usd)
     if "embodied_kg_per_chip_hour" in values:
-        lines["embodied"] = {"chip_hours": 0.0, "kwh": 0.0,
-                             "kg_co2e": compute["chip_hours"] * values["embodied_kg_per_chip_hour"],
-                             "usd": None if final["usd"] is None else 0.0}
+        lines["embodied"] = _Figs(0.0, 0.0, compute.chip_hours * values["embodied_kg_per_chip_hour"],
+                                  None if no_usd else 0.0)
     if serving_kwh is not None:
-        lines["serving"] = {"chip_hours": 0.0, "kwh": serving_kwh, "kg_co2e": serving_kwh * kg_per_kwh,
-                            "usd": None if usd_per_kwh is None else serving_kwh * usd_per_kwh}
+        lines["serving"] = _Figs(0.0, serving_kwh, serving_kwh * kg_per_kwh,
+                                 None if usd_per_kwh is None else serving_kwh * usd_per_kwh)
     return lines
 
 
-def _final_figures(final: Estimate) -> dict[str, dict[str, float | None]]:
+def _final_figures(final: Estimate) -> dict[str, _Figs]:
+    """The final run's figures, central and at its own low / high ends."""
     if final.chip_hours is None or final.energy_kwh is None or final.co2e_kg is None:
         raise InputError("a project estimate needs the final run's chip-hours, energy and CO2e: give --hardware "
                          "(with a published TDP) and the hardware conversion")
-    central = {k: getattr(final, attr) for k, attr in _FINAL_KEYS.items()}
-    low = {k: final.low.get(attr, central[k]) for k, attr in _FINAL_KEYS.items()}
-    high = {k: final.high.get(attr, central[k]) for k, attr in _FINAL_KEYS.items()}
-    if central["usd"] is None:
-        low["usd"] = high["usd"] = None
-    return {"central": central, "low": low, "high": high}
+    central = _Figs(final.chip_hours, final.energy_kwh, final.co2e_kg, final.cost_usd)
+
+    def end(fig: Mapping[str, float]) -> _Figs:
+        usd = None if final.cost_usd is None else fig.get("cost_usd", final.cost_usd)
+        return _Figs(fig.get("chip_hours", central.chip_hours), fig.get("energy_kwh", central.kwh),
+                     fig.get("co2e_kg", central.kg_co2e), usd)
+
+    return {"central": central, "low": end(final.low), "high": end(final.high)}
 
 
 def _board_watts_and_prices(final: Estimate) -> tuple[float, float, float | None]:
@@ -322,7 +335,7 @@ def _board_watts_and_prices(final: Estimate) -> tuple[float, float, float | None
     watts = by_name.get("tdp_watts") or by_name.get("measured_mean_watts")
     if not isinstance(watts, (int, float)) or watts <= 0:
         raise InputError("a project estimate needs the chip's board power (TDP); this hardware has none")
-    kg_per_kwh = final.co2e_kg / final.energy_kwh if final.energy_kwh else 0.0
+    kg_per_kwh = final.co2e_kg / final.energy_kwh if final.co2e_kg is not None and final.energy_kwh else 0.0
     price = by_name.get("electricity_usd_per_kwh")  # recorded only when cost is priced by energy (owned)
     return float(watts), kg_per_kwh, float(price) if isinstance(price, (int, float)) else None
 
@@ -349,58 +362,52 @@ def project_estimate(final: Estimate, overheads: ProjectOverheads) -> ProjectEst
     board_w, kg_per_kwh, usd_per_kwh = _board_watts_and_prices(final)
     factors, omitted = _factors(overheads)
     serving_kwh = None
-    if overheads.serving_days is not None:
-        serving_kwh = overheads.serving_queries_per_day * overheads.serving_wh_per_query * overheads.serving_days / 1e3
+    q, w, d = overheads.serving_queries_per_day, overheads.serving_wh_per_query, overheads.serving_days
+    if q is not None and w is not None and d is not None:
+        serving_kwh = q * w * d / 1e3
     at = {end: _lines_at(figs[end], {f.name: _end(f, end) for f in factors}, board_w, kg_per_kwh, usd_per_kwh,
                          serving_kwh) for end in ("central", "low", "high")}
     lines = [_line(f, at) for f in factors]
     if serving_kwh is not None:
-        q, w, d = overheads.serving_queries_per_day, overheads.serving_wh_per_query, overheads.serving_days
         lines.append(_make_line("serving", "queries/day x Wh/query x days", serving_kwh, serving_kwh, serving_kwh,
                                 "kWh", at, f"given by the user: {q:g} queries/day x {w:g} Wh x {d:g} days",
                                 Basis.GIVEN))
     totals = {end: _total(figs[end], at[end]) for end in at}
     _require_finite(totals)
-    caveats = _caveats(final, usd_per_kwh, serving_kwh)
-    c = totals["central"]
+    c, f = totals["central"], figs["central"]
     return ProjectEstimate(
-        final_chip_hours=figs["central"]["chip_hours"], final_kwh=figs["central"]["kwh"],
-        final_kg_co2e=figs["central"]["kg_co2e"], final_usd=figs["central"]["usd"],
-        final_low=_clean(figs["low"]), final_high=_clean(figs["high"]), lines=tuple(lines),
-        total_chip_hours=c["chip_hours"], total_kwh=c["kwh"], total_kg_co2e=c["kg_co2e"], total_usd=c["usd"],
-        low=_clean(totals["low"]), high=_clean(totals["high"]), omitted=tuple(omitted), caveats=tuple(caveats))
+        final_chip_hours=f.chip_hours, final_kwh=f.kwh, final_kg_co2e=f.kg_co2e, final_usd=f.usd,
+        final_low=figs["low"].mapping(), final_high=figs["high"].mapping(), lines=tuple(lines),
+        total_chip_hours=c.chip_hours, total_kwh=c.kwh, total_kg_co2e=c.kg_co2e, total_usd=c.usd,
+        low=totals["low"].mapping(), high=totals["high"].mapping(), omitted=tuple(omitted),
+        caveats=tuple(_caveats(final, usd_per_kwh, serving_kwh)))
 
 
-def _line(f: _Factor, at: Mapping[str, Mapping[str, dict]]) -> OverheadLine:
+def _line(f: _Factor, at: Mapping[str, Mapping[str, _Figs]]) -> OverheadLine:
     return _make_line(_LINE_NAMES[f.name], f.kind, f.range.central, f.range.low, f.range.high, f.unit, at,
                       f.range.source, f.basis)
 
 
 def _make_line(name: str, kind: str, value: float, lo: float, hi: float, unit: str,
-               at: Mapping[str, Mapping[str, dict]], source: str, basis: Basis) -> OverheadLine:
+               at: Mapping[str, Mapping[str, _Figs]], source: str, basis: Basis) -> OverheadLine:
     c = at["central"][name]
     return OverheadLine(name=name, kind=kind, value=value, value_low=lo, value_high=hi, unit=unit,
-                        chip_hours=c["chip_hours"], kwh=c["kwh"], kg_co2e=c["kg_co2e"], usd=c["usd"],
-                        low=_clean(at["low"][name]), high=_clean(at["high"][name]), source=source, basis=basis)
+                        chip_hours=c.chip_hours, kwh=c.kwh, kg_co2e=c.kg_co2e, usd=c.usd,
+                        low=at["low"][name].mapping(), high=at["high"][name].mapping(), source=source, basis=basis)
 
 
-def _total(final: Mapping[str, float | None], lines: Mapping[str, dict]) -> dict[str, float | None]:
-    out = dict(final)
+def _total(final: _Figs, lines: Mapping[str, _Figs]) -> _Figs:
+    """Final run + every line; a line with no price (serving in the cloud) adds nothing to the cost."""
+    out = final
     for ln in lines.values():
-        for k in FIGURES:
-            if out[k] is not None and ln[k] is not None:
-                out[k] += ln[k]
+        out = out.plus(_Figs(ln.chip_hours, ln.kwh, ln.kg_co2e, 0.0 if ln.usd is None else ln.usd))
     return out
 
 
-def _clean(fig: Mapping[str, float | None]) -> Mapping[str, float]:
-    return MappingProxyType({k: v for k, v in fig.items() if v is not None})
-
-
-def _require_finite(totals: Mapping[str, Mapping[str, float | None]]) -> None:
+def _require_finite(totals: Mapping[str, _Figs]) -> None:
     for fig in totals.values():
-        for k, v in fig.items():
-            if v is not None and not math.isfinite(v):
+        for k, v in fig.mapping().items():
+            if not math.isfinite(v):
                 raise InputError(f"project {k} overflows ({v}); the overheads are out of range: check their units")
 
 
