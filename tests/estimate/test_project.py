@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from flopcast.cli import main
 from flopcast.errors import InputError
-from flopcast.estimate import ProjectEstimate, ProjectOverheads, default_overheads, estimate, project_estimate
+from flopcast.estimate import (
+    ProjectEstimate,
+    ProjectOverheads,
+    default_overheads,
+    estimate,
+    estimate_project,
+    project_estimate,
+)
 from flopcast.estimate.project import FIGURES, account, bloom_embodied_kg_per_chip_hour, published_accounts
 from flopcast.report.jsonout import dumps
 
@@ -168,6 +175,12 @@ def test_bad_overheads_refused_at_construction(kwargs, match):
         ProjectOverheads(**kwargs)
 
 
+def test_estimate_project_is_estimate_then_project_estimate():
+    final, p = estimate_project(ProjectOverheads(goodput=0.95), params=7e9, tokens=2e12, hardware="h100", chips=256)
+    assert final == _final()
+    assert p == project_estimate(_final(), ProjectOverheads(goodput=0.95))
+
+
 def test_a_final_run_without_energy_is_refused():
     with pytest.raises(InputError, match="needs the final run's chip-hours"):
         project_estimate(estimate(params=7e9, tokens=2e12), ProjectOverheads())
@@ -197,7 +210,7 @@ def test_project_is_monotone_in_each_factor(name, data):
     strategy, sign = FACTORS[name]
     a, b = sorted([data.draw(strategy), data.draw(strategy)])
     pa, pb = _with({name: a}), _with({name: b})
-    for key in ("chip_hours", "kwh", "kg_co2e"):
+    for key in FIGURES:
         lo, hi = getattr(pa, f"total_{key}"), getattr(pb, f"total_{key}")
         assert (hi - lo) * sign >= -1e-9 * max(abs(hi), 1.0), (name, key, a, b)
 
