@@ -37,6 +37,10 @@ class Comparison:
     rows: tuple[ComparisonRow, ...]
     furthest_off: str | None     # the key whose |log(ratio)| is largest
 
+    @property
+    def furthest(self) -> ComparisonRow | None:
+        return next((r for r in self.rows if r.key == self.furthest_off), None)
+
     def to_dict(self) -> dict[str, Any]:
         return {"estimate": self.estimate_path, "rows": [dict(r.__dict__) for r in self.rows],
                 "furthest_off": self.furthest_off}

@@ -99,7 +99,12 @@ def power_svg(samples: tuple[PowerSample, ...]) -> str | None:
 def _yaml_scalar(v: Any) -> str:
     """A YAML scalar: numbers as written, strings double-quoted (JSON quoting is valid YAML)."""
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return repr(round(float(v), 6)) if not float(v).is_integer() else str(int(v))
+        if float(v).is_integer() and abs(v) < 1e15:
+            return str(int(v))
+        mantissa, _, exponent = repr(float(v)).partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"  # YAML 1.1 (PyYAML) reads 1e-05 as a string, 1.0e-05 as a float
+        return mantissa + (f"e{exponent}" if exponent else "")
     return json.dumps(str(v), ensure_ascii=False)
 
 

@@ -1,0 +1,167 @@
+"""`flopcast report --estimate`: planned against measured; a count + estimate card with no run; the Hugging Face
+model-card block; estimate files of another kind or schema refused in one line."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from .helpers import Recorded, cli
+
+CONFIG = {"model_type": "gpt2", "n_layer": 2, "n_embd": 64, "n_head": 2, "vocab_size": 128, "n_positions": 32}
+
+
+def write_cli_json(path: Path, args: list[str]) -> dict:
+    code, out, err = cli(args)
+    assert code == 0, err
+    path.write_text(out)
+    return json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def plan(recorded: Recorded) -> tuple[Path, dict]:
+    """The estimate sweep-3 could have been planned with: its own compute on the hardware it ran on."""
+    rec = recorded.records["sweep-3"]
+    path = recorded.dir / "est.json"
+    est = write_cli_json(path, ["estimate", "--flop", str(rec["steps"] * rec["flop_per_step"]), "--hardware", "h100",
+                                "--chips", "1", "--region", "FRA", "--json"])
+    return path, est
+
+
+@pytest.fixture(scope="module")
+def counted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path, dict]:
+    pytest.importorskip("torch")
+    d = tmp_path_factory.mktemp("card")
+    (d / "config.json").write_text(json.dumps(CONFIG))
+    count = write_cli_json(d / "count.json", ["count", str(d / "config.json"), "--seq-len", "16", "--json"])
+    est = write_cli_json(d / "est.json", ["estimate", "--params", str(count["params"]), "--tokens", "2e9",
+                                          "--hardware", "h100", "--chips", "8", "--region", "FRA", "--json"])
+    return d / "count.json", count, d / "est.json", est
+
+
+def test_estimate_against_actual_ratios_and_furthest_off(recorded: Recorded, plan: tuple[Path, dict]) -> None:
+    path, est = plan
+    rec = recorded.records["sweep-3"]
+    code, out, err = cli(["report", rec["run_id"], "--ledger", str(recorded.ledger), "--estimate", str(path),
+                          "--format", "json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    rows = {r["key"]: r for r in doc["comparison"]["rows"]}
+    expected = {"wall_seconds": est["wall_hours"] * 3600 / rec["wall_seconds"],
+                "energy_kwh": est["energy_kwh"] / rec["energy_kwh"], "cost_usd": est["cost_usd"] / rec["cost_usd"],
+                "co2e_kg": est["co2e_kg"] / rec["co2e_kg"], "chip_hours": est["chip_hours"] / rec["chip_hours"],
+                "utilization": est["utilization"] / rec["mfu"]}
+    for key, ratio in expected.items():
+        assert rows[key]["ratio"] == pytest.approx(ratio), key
+    assert rows["training_flop"]["ratio"] == pytest.approx(1.0)  # planned with the run's own compute
+    assert doc["comparison"]["furthest_off"] == max(expected, key=lambda k: abs(math.log(expected[k])))
+    assert f"utilization {est['utilization']}" in rows["wall_seconds"]["driver"]
+    assert doc["estimate"] == est
+    code, md, _ = cli(["report", rec["run_id"], "--ledger", str(recorded.ledger), "--estimate", str(path)])
+    assert "## Estimate against actual" in md and f"Furthest off: {doc['comparison']['furthest_off']} (" in md
+
+
+def test_project_is_compared_with_its_final_run(recorded: Recorded, plan: tuple[Path, dict]) -> None:
+    code, out, err = cli(["report", "sweep-*", "--ledger", str(recorded.ledger), "--estimate", str(plan[0]),
+                          "--format", "json"])
+    assert code == 0, err
+    rows = {r["key"]: r for r in json.loads(out)["comparison"]["rows"]}
+    assert rows["energy_kwh"]["measured"] == recorded.records["sweep-3"]["energy_kwh"]
+
+
+@pytest.mark.parametrize("content, says", [
+    (None, "a flopcast.run/1 file, not an estimate"),
+    ({"schema": "flopcast.estimate/2", "training_flop": 1.0}, "a flopcast.estimate/2 file, not an estimate"),
+    ({"forward_flop": 1, "params": 2, "by_operator": {}}, "a flopcast.count/1 file, not an estimate"),
+    ({"hello": 1}, "not a flopcast file of any kind"),
+    ("{not json", "not JSON"),
+])
+def test_estimate_of_another_kind_is_one_line_exit_2(recorded: Recorded, tmp_path: Path, content, says) -> None:
+    path = tmp_path / "est.json"
+    if content is None:
+        path.write_text(json.dumps(recorded.records["sweep-1"]))
+    else:
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+    code, out, err = cli(["report", "sweep-*", "--ledger", str(recorded.ledger), "--estimate", str(path)])
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and says in err and "flopcast estimate" in err, err
+
+
+def test_card_from_count_and_estimate(counted) -> None:
+    count_path, count, est_path, est = counted
+    code, out, err = cli(["report", "--count", str(count_path), "--estimate", str(est_path), "--format", "json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    f = {x["key"]: x for x in doc["figures"]}
+    assert doc["kind"] == "card" and doc["count"] == count and doc["estimate"] == est
+    assert f["forward_flop"]["value"] == count["forward_flop"] and f["params"]["value"] == count["params"]
+    assert f["training_flop_counting"]["value"] == pytest.approx(6 * count["params"] * 2e9)  # 6 N D
+    # hardware burden at peak: chips × peak × hours = compute / assumed utilization (0.3, Epoch AI's LM convention)
+    assert f["training_flop_burden"]["value"] == pytest.approx(est["training_flop"] / est["utilization"])
+    for key, value in (("wall_seconds", est["wall_hours"] * 3600), ("energy_kwh", est["energy_kwh"]),
+                       ("co2e_kg", est["co2e_kg"]), ("cost_usd", est["cost_usd"]), ("chip_hours", est["chip_hours"])):
+        assert f[key]["value"] == pytest.approx(value), key
+    assert f["hardware"]["value"] == "8 × H100 SXM5 80GB"
+    for fmt in ("md", "html"):
+        code, text, err = cli(["report", "--count", str(count_path), "--estimate", str(est_path), "--format", fmt])
+        assert code == 0 and "operation counting" in text and "hardware burden" in text, err
+
+
+def model_card(counted) -> str:
+    count_path, _, est_path, _ = counted
+    code, text, err = cli(["report", "--count", str(count_path), "--estimate", str(est_path), "--format",
+                           "model-card", "--training-type", "pre-training"])
+    assert code == 0, err
+    return text
+
+
+def test_model_card_front_matter_is_the_co2_block(counted) -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML reads the front matter back")
+    text = model_card(counted)
+    assert text.startswith("---\nco2_eq_emissions:\n")
+    meta = yaml.safe_load(text.split("---\n")[1])["co2_eq_emissions"]
+    est = counted[3]
+    assert meta["emissions"] == pytest.approx(est["co2e_kg"] * 1000, rel=1e-6)  # grams
+    assert meta["training_type"] == "pre-training" and meta["hardware_used"] == "8 × H100 SXM5 80GB"
+    assert meta["geographical_location"] == "FRA (France)"
+    assert meta["source"].startswith("flopcast estimate (planned, not measured")
+    assert "## Compute and emissions" in text
+
+
+def test_huggingface_hub_parses_and_round_trips_the_card(counted) -> None:
+    hub = pytest.importorskip("huggingface_hub", reason="not installed (pip install huggingface_hub)")
+    text = model_card(counted)
+    card = hub.ModelCard(text)
+    block = card.data.to_dict()["co2_eq_emissions"]
+    assert block["emissions"] == pytest.approx(counted[3]["co2e_kg"] * 1000, rel=1e-6)
+    again = hub.ModelCard(str(card))
+    assert again.data.to_dict()["co2_eq_emissions"] == block
+    data = hub.ModelCardData(co2_eq_emissions=block)
+    assert data.to_dict()["co2_eq_emissions"] == block
+    assert "Compute and emissions" in card.text
+
+
+def test_run_model_card_is_measured(recorded: Recorded) -> None:
+    yaml = pytest.importorskip("yaml")
+    rec = recorded.records["sweep-1"]
+    code, text, err = cli(["report", rec["run_id"], "--ledger", str(recorded.ledger), "--format", "model-card"])
+    assert code == 0, err
+    meta = yaml.safe_load(text.split("---\n")[1])["co2_eq_emissions"]
+    assert meta["emissions"] == pytest.approx(rec["co2e_kg"] * 1000, rel=1e-6)
+    assert meta["geographical_location"] == "FRA" and "measured" in meta["source"]
+    assert "training_type" not in meta and "--training-type" in text  # not given: left out, and said so
+
+
+@pytest.mark.parametrize("args, says", [
+    (["report"], "nothing to report"),
+    (["report", "--count", "c.json"], "--count needs --estimate"),
+    (["report", "x", "--count", "c.json", "--estimate", "e.json"], "not both"),
+    (["report", "x", "--format", "pdf"], "unknown --format"),
+    (["report", "x", "--training-type", "pretrain"], "unknown --training-type"),
+])
+def test_usage_errors_are_one_line(args, says) -> None:
+    code, out, err = cli(args)
+    assert code == 2 and out == "" and says in err and len(err.strip().splitlines()) == 1
