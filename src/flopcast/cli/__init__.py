@@ -75,7 +75,7 @@ def _click_exception_classes(name: str) -> tuple[type[BaseException], ...]:
 _NO_ARGS_HELP = _click_exception_classes("NoArgsIsHelpError")
 _USAGE = _click_exception_classes("UsageError")
 _CLICK = _click_exception_classes("ClickException")
-_ABORT = (*_click_exception_classes("Abort"), typer.Abort, KeyboardInterrupt)
+_ABORT: tuple[type[BaseException], ...] = (*_click_exception_classes("Abort"), typer.Abort, KeyboardInterrupt)
 
 
 def _debug_requested(argv: Sequence[str]) -> bool:
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _CLICK as exc:
         if debug:
             raise
-        print(f"flopcast: error: {exc.format_message()}", file=sys.stderr)
+        print(f"flopcast: error: {getattr(exc, 'format_message', exc.__str__)()}", file=sys.stderr)
         code = 2
     except _ABORT:
         print("flopcast: aborted", file=sys.stderr)
