@@ -9,6 +9,9 @@ import typer
 
 DEFAULT_PLOTS = Path("flopcast-plots")
 
+_SINCE_HELP = ("Fit and project only rows dated in or after this year (the all-data fit is shown beside); "
+               "default: all rows, with the paper-era fit (rows up to 2019) beside.")
+_UNTIL_HELP = "Fit and project only rows dated up to this year, e.g. --until 2019 for the paper's era."
 _BENCH_HELP = "Bundled benchmark (repeatable): imagenet, coco, squad11, conll2003, wmt14_en_fr, wmt14_en_de."
 
 
@@ -52,19 +55,38 @@ def _ci(pair, digits: int = 3) -> str:
     return f"[{low:.{digits}g}, {high:.{digits}g}]"
 
 
-def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path | None = None) -> None:
-    from flopcast.report.console import stdout, table
+def _fit_row(f, window) -> tuple:
+    k = f"{f.exponent:.3g} {_ci(f.exponent_ci, 2)}" if f.exponent is not None else "-"
+    return (f"{f.benchmark} {f.measure}" + (" frontier" if f.frontier else ""), window.label, f.form[:4], f.n,
+            f"{f.slope:.3g} {_ci(f.slope_ci, 2)}", f"{f.r2:.2f}", k,
+            f"{_ci(f.bootstrap_slope_ci, 2)} {_ci(f.loo_slope_range, 2)}")
 
-    width = stdout.width if stdout.is_terminal else max(stdout.width, 140)  # piped: don't squeeze to 80
 
-    def out(obj, **kw) -> None:
-        saved = stdout.width
-        stdout.width = width  # rich clamps print(width=) to the console width, so widen the console itself
-        try:
-            stdout.print(obj, **kw)
-        finally:
-            stdout.width = saved
+def _fit_rows(report) -> list[tuple]:
+    """Each window's fit with the reference window's fit of the same measure, form and rows below it."""
+    rows = []
+    for b in report.benchmarks:
+        for f in b.fits:
+            rows.append(_fit_row(f, b.window))
+            ref = b.reference_fit(f)
+            if ref is not None:
+                rows.append(_fit_row(ref, b.reference))
+    return rows
 
+
+def _claim_line(claim: dict) -> str:
+    def k(fits: dict) -> str:
+        return "; ".join(f"{m} k = {d['exponent']:.3g} {_ci(d['exponent_ci'], 2)}, n = {d['n']}, R2 {d['r2']:.2f}"
+                         for m, d in fits.items() if d is not None and d["exponent"] is not None) or "no fit"
+
+    return (f"Paper-era rows: dated up to {claim['cutoff_until']} ({claim['cutoff_source']}). The paper's ImageNet "
+            f"exponent was fitted on data of that era, so it corresponds to the paper-era fit: "
+            f"{k(claim['paper_era'])}. On {claim['other_window_name']}: {k(claim['other_window'])} (rows after "
+            f"{claim['cutoff_until']} are data the paper never saw).")
+
+
+def _render_rows(out, report) -> None:
+    """Which rows entered each fit, per benchmark and measure, and the reference window's counts."""
     out("[bold]Rows entering each fit[/bold] (one split per fit, one row per model; "
                  "unverified_rows.csv never enters)")
     for b in report.benchmarks:
@@ -81,17 +103,36 @@ def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path 
             if srcs:
                 line += f"; training FLOP from: {srcs}"
             line += f"; {len(s.skipped)} skipped" + (f" ({why})" if why else "")
+            if b.window.bounded:
+                line += f"; {b.n_outside_window} outside {b.window.label}"
             out(line, highlight=False)
-    fit_rows = []
-    for f in report.fits:
-        k = f"{f.exponent:.3g} {_ci(f.exponent_ci, 2)}" if f.exponent is not None else "-"
-        fit_rows.append((f"{f.benchmark} {f.measure}" + (" frontier" if f.frontier else ""), f.form[:4], f.n,
-                         f"{f.slope:.3g} {_ci(f.slope_ci, 2)}", f"{f.r2:.2f}", k,
-                         f"{_ci(f.bootstrap_slope_ci, 2)} {_ci(f.loo_slope_range, 2)}"))
+        if b.reference is not None:
+            used = ", ".join(f"{s.measure} {s.n_used} used" for s in b.reference_selections)
+            label = f" ({b.reference.label})" if b.reference.bounded else ""
+            out(f"  beside it, {b.reference.name}{label}: {used}", highlight=False)
+
+
+def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path | None = None) -> None:
+    from flopcast.report.console import stdout, table
+
+    width = stdout.width if stdout.is_terminal else max(stdout.width, 160)  # piped: don't squeeze to 80
+
+    def out(obj, **kw) -> None:
+        saved = stdout.width
+        stdout.width = width  # rich clamps print(width=) to the console width, so widen the console itself
+        try:
+            stdout.print(obj, **kw)
+        finally:
+            stdout.width = saved
+
+    _render_rows(out, report)
     out(table("Fits (OLS, 95% CI): poly: log10(err%) = a + b*log10(FLOP), FLOP ~ (1/err)^k, k = -1/b; "
-                       "expo: err% = a + b*log10(FLOP)",
-                       ["fit", "form", "n", "slope b [95% CI]", "R2", "k [95% CI]", "b: bootstrap 95%, leave-one-out"],
-                       fit_rows, right_align_from=2))
+                       "expo: err% = a + b*log10(FLOP); rows: the years fitted",
+                       ["fit", "rows", "form", "n", "slope b [95% CI]", "R2", "k [95% CI]",
+                        "b: bootstrap 95%, leave-one-out"], _fit_rows(report), right_align_from=3))
+    claim = report.paper_claim()
+    if claim is not None:
+        out(_claim_line(claim), highlight=False)
     proj_rows = []
     for p in report.projections:
         pi = "unbounded" if p.flop_low is None else f"{_fmt(p.flop_low)}-{_fmt(p.flop_high)}"
@@ -99,8 +140,11 @@ def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path 
                           "-" if p.decades_beyond_data is None else f"{p.decades_beyond_data:+.1f}",
                           _usd(p.usd), "-" if p.co2e_lbs is None else _fmt(p.co2e_lbs),
                           _nyc(p.nyc_months)))
-    rows_used = report.projection_rows
-    out(table(f"Projections ({rows_used} rows; conversion {report.conversion.name}): FLOP to reach the "
+    rows_used = report.projection_rows + " rows"
+    bounded = {b.window.label for b in report.benchmarks if b.window.bounded}
+    if bounded:
+        rows_used += f" dated {', '.join(sorted(bounded))}"
+    out(table(f"Projections ({rows_used}; conversion {report.conversion.name}): FLOP to reach the "
                        "target error with its 95% PREDICTION interval (unbounded: slope not significant); "
                        "beyond = decades past the largest fitted FLOP",
                        ["fit", "form", "target", "FLOP", "95% PI", "beyond", "USD", "lbs CO2", "NYC-mo"],
@@ -121,7 +165,7 @@ def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path 
 
 def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, region, utilization,
          exclude_flagged, plots, no_plots, json_out, with_trend: bool, burden_precision=None,
-         params_per_pass=False) -> None:
+         params_per_pass=False, since=None, until=None) -> None:
     from flopcast.errors import InputError
     from flopcast.trends import analyze
 
@@ -137,7 +181,7 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
     report = analyze(benchmarks or None, measures=[measure] if measure else None, targets=targets or None,
                      data=data, conversion=conversion, hardware=hardware, region=region, utilization=utilization,
                      frontier=frontier, exclude_flagged=exclude_flagged, burden_precision=burden_precision,
-                     params_per_pass=params_per_pass)
+                     params_per_pass=params_per_pass, since=since, until=until)
     trend = None
     if with_trend and data is None:
         from flopcast.trends import compute_trend
@@ -198,6 +242,8 @@ def register(app: typer.Typer) -> None:
                                              "models; the NLP tables publish no forward FLOPs)."),
         plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (default ./flopcast-plots)."),
         no_plots: bool = typer.Option(False, "--no-plots", help="Write no plots."),
+        since: int = typer.Option(None, "--since", help=_SINCE_HELP),
+        until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print JSON (fits, projections, compute_trend)."),
     ) -> None:
         """Fit how benchmark error falls with computation (Thompson et al. 2020) and project targets.
@@ -207,7 +253,7 @@ def register(app: typer.Typer) -> None:
         _run(benchmarks=benchmark, measure=measure, frontier=frontier, data=data, targets=target,
              conversion=conversion, hardware=hardware, region=region, utilization=utilization,
              exclude_flagged=exclude_flagged, plots=plots, no_plots=no_plots, json_out=json_out, with_trend=True,
-             burden_precision=burden_precision, params_per_pass=params_per_pass)
+             burden_precision=burden_precision, params_per_pass=params_per_pass, since=since, until=until)
 
     @app.command("project")
     def project_cmd(
@@ -227,6 +273,8 @@ def register(app: typer.Typer) -> None:
         params_per_pass: bool = typer.Option(False, "--params-per-pass",
                                              help="Estimate NLP per-pass FLOP as 2 x params per token."),
         plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (none by default)."),
+        since: int = typer.Option(None, "--since", help=_SINCE_HELP),
+        until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Computation, dollars and CO2 to reach a target error on one benchmark.
@@ -242,4 +290,4 @@ def register(app: typer.Typer) -> None:
              data=data, targets=target, conversion=conversion, hardware=hardware, region=region,
              utilization=utilization, exclude_flagged=exclude_flagged, plots=plots, no_plots=plots is None,
              json_out=json_out, with_trend=False, burden_precision=burden_precision,
-             params_per_pass=params_per_pass)
+             params_per_pass=params_per_pass, since=since, until=until)

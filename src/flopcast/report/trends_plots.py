@@ -96,6 +96,7 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
         lo = np.maximum(lo, 1e-3)  # the exponential band crosses zero error: fill down to the axis
         ax.fill_between(10 ** grid, lo, hi, color=st["color"], alpha=0.12 if f.form == "polynomial" else 0.07,
                         lw=0, label=f"{f.form} 95% prediction band")
+    _reference_line(ax, result, measure, grid)
     for f in front:
         pred = np.asarray(f.predict_error(grid), dtype=float)
         ax.plot(10 ** grid, pred, color="#2ca02c", lw=1.2, ls=":",
@@ -123,6 +124,20 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
     ax.set_title(f"{result.name}: {measure} (split: {selection.split})", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
+
+
+def _reference_line(ax, result, measure: str, grid: np.ndarray) -> None:
+    """The reference window's polynomial fit (e.g. paper-era rows beside all rows), dashed, if it differs."""
+    ref = getattr(result, "reference", None)
+    f = next((f for f in getattr(result, "reference_fits", ()) if (f.measure, f.form, f.frontier)
+              == (measure, "polynomial", False)), None)
+    own = next((g for g in result.fits if (g.measure, g.form, g.frontier) == (measure, "polynomial", False)), None)
+    if ref is None or f is None or (own is not None and own.n == f.n and own.slope == f.slope):
+        return
+    pred = np.asarray(f.predict_error(grid), dtype=float)
+    k = f"k={f.exponent:.3g}, " if f.exponent else ""
+    ax.plot(10 ** grid, pred, color="#9467bd", lw=1.4, ls="--",
+            label=f"{ref.name} ({ref.label}) polynomial: {k}n={f.n}, R2={f.r2:.2f}")
 
 
 def plot_benchmark(result, outdir: Path) -> list[Path]:

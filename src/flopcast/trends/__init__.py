@@ -2,18 +2,21 @@
 
 ``data`` loads and selects benchmark rows, ``fit`` fits error against computation, ``project`` inverts
 the fits at target errors and prices them (:func:`analyze` is the one call behind ``flopcast trends``
-and ``flopcast project``), ``time`` fits training compute over time (the paper's Figure 2).
-Scaling laws fitted from your own runs live in :mod:`flopcast.scaling`.
+and ``flopcast project``), ``window`` keeps the rows of a span of years (the paper-era rows), ``time``
+fits training compute over time (the paper's Figure 2). Scaling laws fitted from your own runs live
+in :mod:`flopcast.scaling`.
 """
 
 from flopcast.trends.data import BENCHMARKS, MEASURES, Benchmark, BenchmarkRow, TooFewRowsError, get_benchmark
 from flopcast.trends.fit import Fit, fit_trend
 from flopcast.trends.project import BenchmarkResult, Conversion, Projection, TrendsReport, analyze
 from flopcast.trends.time import ComputeTrend, compute_trend
+from flopcast.trends.window import PAPER_ERA, YearWindow
 
 __all__ = [
     "BENCHMARKS",
     "MEASURES",
+    "PAPER_ERA",
     "Benchmark",
     "BenchmarkResult",
     "BenchmarkRow",
@@ -23,6 +26,7 @@ __all__ = [
     "Projection",
     "TooFewRowsError",
     "TrendsReport",
+    "YearWindow",
     "analyze",
     "compute_trend",
     "fit_trend",

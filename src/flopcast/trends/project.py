@@ -19,6 +19,7 @@ from flopcast.provenance import Assumption, Basis
 from flopcast.trends.data import (
     BENCHMARKS,
     MEASURES,
+    Benchmark,
     BenchmarkRow,
     Selection,
     TooFewRowsError,
@@ -30,6 +31,7 @@ from flopcast.trends.data import (
     select,
 )
 from flopcast.trends.fit import FORMS, Fit, fit_trend, invert
+from flopcast.trends.window import ALL_DATA, PAPER_ERA, YearWindow, check_window, user_window, window_rows
 from flopcast.units import LBS_PER_KG
 
 PAPER = "Thompson et al. 2020, The Computational Limits of Deep Learning, arXiv:2007.05558"
@@ -174,6 +176,19 @@ class BenchmarkResult:
     fits: tuple[Fit, ...]
     projections: tuple[Projection, ...]
     targets: tuple[float, ...]
+    window: YearWindow = ALL_DATA                   # the rows selections, fits and projections use
+    reference: YearWindow | None = None             # a second window fitted beside it (no projections)
+    reference_selections: tuple[Selection, ...] = ()
+    reference_fits: tuple[Fit, ...] = ()
+
+    @property
+    def n_outside_window(self) -> int:
+        return sum(not self.window.contains(r.year) for r in self.rows)
+
+    def reference_fit(self, fit: Fit) -> Fit | None:
+        """The reference window's fit of the same measure, form and rows (all/frontier), if any."""
+        return next((f for f in self.reference_fits if (f.measure, f.form, f.frontier)
+                     == (fit.measure, fit.form, fit.frontier)), None)
 
     def to_dict(self) -> dict:
         status = []  # per measure: "used" or why the row was skipped; by identity, O(n)
@@ -181,15 +196,19 @@ class BenchmarkResult:
             why = {id(o): w for o, w in s.skipped}
             why.update((id(o), "used") for o in s.used)
             status.append((f"fit_{s.measure}", why))
+        outside = f"outside the {self.window.name} window ({self.window.label})"
         rows = []
         for r in self.rows:
             d = r.to_dict()
             for key, why in status:
-                d[key] = why[id(r)]
+                d[key] = why.get(id(r), outside)
             rows.append(d)
         return {"benchmark": self.benchmark, "name": self.name, "n_rows": len(self.rows),
                 "best_error": self.best_error, "best_model": self.best_model, "targets": list(self.targets),
-                "selections": [s.to_dict() for s in self.selections], "rows": rows}
+                "window": self.window.to_dict(), "n_outside_window": self.n_outside_window,
+                "selections": [s.to_dict() for s in self.selections],
+                "reference_window": self.reference.to_dict() if self.reference else None,
+                "reference_selections": [s.to_dict() for s in self.reference_selections], "rows": rows}
 
 
 @dataclass(frozen=True)
@@ -203,14 +222,45 @@ class TrendsReport:
 
     @property
     def fits(self) -> list[Fit]:
+        """The fits of each benchmark's window (the ones projections use)."""
         return [f for b in self.benchmarks for f in b.fits]
+
+    @property
+    def reference_fits(self) -> list[Fit]:
+        """The fits of each benchmark's reference window, fitted beside :attr:`fits` (no projections)."""
+        return [f for b in self.benchmarks for f in b.reference_fits]
+
+    def paper_claim(self) -> dict | None:
+        """Which ImageNet fit the paper's ImageNet exponent corresponds to: the paper-era one."""
+        b = next((b for b in self.benchmarks if b.benchmark == "imagenet"), None)
+        if b is None or PAPER_ERA not in (b.window, b.reference):
+            return None
+        era, other = (b.fits, b.reference_fits) if b.window == PAPER_ERA else (b.reference_fits, b.fits)
+        other_window = b.reference if b.window == PAPER_ERA else b.window
+
+        def k(fits, measure):
+            f = next((f for f in fits if (f.measure, f.form, f.frontier) == (measure, "polynomial", False)), None)
+            return None if f is None else {"exponent": f.exponent, "exponent_ci": f.exponent_ci, "n": f.n,
+                                           "r2": f.r2}
+
+        return {"claim": "the paper's ImageNet exponent k (computation ~ (1/error)^k)", "source": PAPER,
+                "corresponds_to": "paper-era", "cutoff_until": PAPER_ERA.until, "cutoff_source": PAPER_ERA.source,
+                "why": f"the paper fitted data up to its v1 (July 2020); rows dated after {PAPER_ERA.until} "
+                       "are data it never saw",
+                "paper_era": {m: k(era, m) for m in MEASURES}, "other_window": {m: k(other, m) for m in MEASURES},
+                "other_window_name": other_window.name if other_window else ""}
 
     @property
     def projections(self) -> list[Projection]:
         return [p for b in self.benchmarks for p in b.projections]
 
     def to_dict(self) -> dict:
-        return {"fits": [f.to_dict() for f in self.fits], "projections": [p.to_dict() for p in self.projections],
+        fits = [{**f.to_dict(), "window": b.window.name, "window_label": b.window.label}
+                for b in self.benchmarks for f in b.fits]
+        fits += [{**f.to_dict(), "window": b.reference.name, "window_label": b.reference.label}
+                 for b in self.benchmarks if b.reference for f in b.reference_fits]
+        return {"fits": fits, "projections": [p.to_dict() for p in self.projections],
+                "paper_claim": self.paper_claim(),
                 "benchmarks": [b.to_dict() for b in self.benchmarks], "conversion": self.conversion.to_dict(),
                 "projection_rows": self.projection_rows,
                 "assumptions": [a.to_dict() for a in self.assumptions]}
@@ -245,11 +295,15 @@ def check_options_apply(measures: Sequence[str], *, conversion: str, hardware: s
 def analyze_rows(key: str, name: str, rows: Sequence[BenchmarkRow], *, measures: Sequence[str] = MEASURES,
                  targets: Sequence[float] | None = None, conversion: Conversion | None = None,
                  frontier: bool = False, exclude_flagged: bool = False,
-                 strict: bool = False) -> BenchmarkResult:
+                 strict: bool = False, window: YearWindow = ALL_DATA,
+                 reference: YearWindow | None = None) -> BenchmarkResult:
     """Select, fit (both forms, all rows and frontier) and project one benchmark's rows.
 
-    ``strict`` raises :class:`TooFewRowsError` when a requested measure has < 3 usable rows
-    (the default records it in the selection instead, so a full run covers every benchmark).
+    Only the rows inside ``window`` are selected, fitted and projected; ``reference`` (e.g. the
+    paper-era window beside all data) is fitted the same way beside them, without projections.
+    Today's best error (the bound on targets) is over all rows. ``strict`` raises
+    :class:`TooFewRowsError` when a requested measure has < 3 usable rows in ``window`` (the default
+    records it in the selection instead, so a full run covers every benchmark).
     """
     conversion = conversion or thompson2020_conversion()
     best = best_error(rows)
@@ -257,7 +311,26 @@ def analyze_rows(key: str, name: str, rows: Sequence[BenchmarkRow], *, measures:
     targets = tuple(targets) if targets else ()
     for t in targets:
         check_target(t, best, key, best_model)
-    selections, fits, projections = [], [], []
+    selections, fits, projections = _fit_window(key, window_rows(rows, window), measures, window, targets=targets,
+                                                conversion=conversion, frontier=frontier,
+                                                exclude_flagged=exclude_flagged, strict=strict)
+    ref_selections: tuple[Selection, ...] = ()
+    ref_fits: tuple[Fit, ...] = ()
+    if reference is not None:
+        ref_selections, ref_fits, _ = _fit_window(key, window_rows(rows, reference), measures, reference,
+                                                  exclude_flagged=exclude_flagged)
+    return BenchmarkResult(key, name, tuple(rows), best, best_model, selections, fits, projections, targets,
+                           window, reference, ref_selections, ref_fits)
+
+
+def _fit_window(key: str, rows: Sequence[BenchmarkRow], measures: Sequence[str], window: YearWindow, *,
+                targets: tuple[float, ...] = (), conversion: Conversion | None = None, frontier: bool = False,
+                exclude_flagged: bool = False, strict: bool = False,
+                ) -> tuple[tuple[Selection, ...], tuple[Fit, ...], tuple[Projection, ...]]:
+    """Selections, fits (both forms, all rows and frontier) and projections of one window's rows."""
+    selections: list[Selection] = []
+    fits: list[Fit] = []
+    projections: list[Projection] = []
     for measure in measures:
         base = select(rows, measure, exclude_flagged=exclude_flagged)
         selections.append(base)
@@ -266,18 +339,18 @@ def analyze_rows(key: str, name: str, rows: Sequence[BenchmarkRow], *, measures:
             if sel.n_used < 3:
                 if strict and not on_frontier:
                     why = "; ".join(f"{n} {w}" for w, n in sel.skip_counts().items())
-                    raise TooFewRowsError(f"{key} ({measure}): {sel.n_used} usable row(s), a fit needs at least 3"
-                                          + (f" (skipped: {why})" if why else ""))
+                    where = f" in years {window.label}" if window.bounded else ""
+                    raise TooFewRowsError(f"{key} ({measure}): {sel.n_used} usable row(s){where}, a fit needs at "
+                                          "least 3" + (f" (skipped: {why})" if why else ""))
                 continue
             flop = [r.flop(measure) for r in sel.used]
             err = [r.error_pct for r in sel.used]
             for form in FORMS:
                 f = fit_trend(flop, err, form, benchmark=key, measure=measure, frontier=on_frontier)
                 fits.append(f)
-                if on_frontier == frontier:
+                if on_frontier == frontier and conversion is not None:
                     projections.extend(project(f, t, conversion) for t in targets)
-    return BenchmarkResult(key, name, tuple(rows), best, best_model, tuple(selections), tuple(fits),
-                           tuple(projections), targets)
+    return tuple(selections), tuple(fits), tuple(projections)
 
 
 def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] | None = None,
@@ -285,13 +358,16 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
             conversion: str = "thompson2020", hardware: str | None = None, region: str | None = None,
             utilization: float | None = None, frontier: bool = False,
             exclude_flagged: bool = False, burden_precision: str | None = None,
-            params_per_pass: bool = False) -> TrendsReport:
+            params_per_pass: bool = False, since: int | None = None, until: int | None = None) -> TrendsReport:
     """The paper's analysis on bundled benchmarks (default: all) or a user CSV (``data``).
 
     ``targets`` (error %) apply to every benchmark analysed; by default each bundled benchmark uses
     its own defaults and a user CSV uses half and a tenth of its best error. ``burden_precision``
     picks the chip peak used for hardware-burden rows (default: the chip's default training precision).
     ``params_per_pass`` gives NLP rows an estimated per-pass measure, 2 × params per token.
+    ``since`` / ``until`` (calendar years, inclusive) fit and project only the rows dated in that
+    window, with the all-data fits beside them; with neither, bundled benchmarks are fitted on all
+    rows with the paper-era fits (rows up to :data:`~flopcast.trends.window.PAPER_ERA_UNTIL`) beside.
     """
     measures = tuple(measures) if measures else MEASURES
     for m in measures:
@@ -299,6 +375,7 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
             raise InputError(f"unknown measure {m!r}; use one of: {', '.join(MEASURES)}")
     check_options_apply(measures, conversion=conversion, hardware=hardware, region=region, utilization=utilization,
                         burden_precision=burden_precision, params_per_pass=params_per_pass)
+    window = user_window(since, until)
     conv = make_conversion(conversion, hardware=hardware, region=region, utilization=utilization)
     strict = bool(data) or bool(benchmarks)
     if burden_precision is not None:
@@ -306,40 +383,59 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
 
         burden_precision = normalize_precision(burden_precision)
     burden = hardware_burden(burden_precision)
+    loaded = _load(benchmarks, data, burden, params_per_pass)
+    check_window(window, [r for _, _, rows in loaded for r in rows])
+    reference = ALL_DATA if window.bounded else (None if data is not None else PAPER_ERA)
     results = []
+    for b, key, rows in loaded:
+        if b is None:  # a user CSV
+            best = best_error(rows)
+            tg = targets or (round(best / 2, 6), round(best / 10, 6))
+            ms = measures
+        else:
+            tg = targets or b.default_targets_pct
+            ms = measures
+            if strict and len(measures) > 1:  # a named benchmark: only insist on measures that have data
+                ms = tuple(m for m in measures if any(r.flop(m) is not None for r in rows)) or measures
+        results.append(analyze_rows(key, b.name if b else key, rows, measures=ms, targets=tg, conversion=conv,
+                                    frontier=frontier, exclude_flagged=exclude_flagged, strict=strict,
+                                    window=window, reference=reference))
+    return TrendsReport(tuple(results), conv, "frontier" if frontier else "all",
+                        _assumptions(conv, burden_precision, params_per_pass, window, reference))
+
+
+def _load(benchmarks: Sequence[str] | None, data: str | Path | None, burden, params_per_pass: bool,
+          ) -> list[tuple[Benchmark | None, str, list[BenchmarkRow]]]:
+    """(benchmark or None for a user CSV, key, rows) for each benchmark analysed."""
     if data is not None:
         rows = load_rows(path=data, burden=burden, params_per_pass=params_per_pass)
         if not rows:
             raise TooFewRowsError(f"{data}: no data rows; a fit needs at least 3")
-        key = Path(data).stem
-        best = best_error(rows)
-        tg = targets or (round(best / 2, 6), round(best / 10, 6))
-        results.append(analyze_rows(key, key, rows, measures=measures, targets=tg, conversion=conv,
-                                    frontier=frontier, exclude_flagged=exclude_flagged, strict=True))
-    else:
-        chosen = [get_benchmark(b) for b in benchmarks] if benchmarks else list(BENCHMARKS.values())
-        for b in dict.fromkeys(chosen):
-            rows = load_rows(b, burden=burden, params_per_pass=params_per_pass)
-            ms = measures
-            if strict and len(measures) > 1:  # a named benchmark: only insist on measures that have data
-                ms = tuple(m for m in measures if any(r.flop(m) is not None for r in rows)) or measures
-            results.append(analyze_rows(b.key, b.name, rows, measures=ms, targets=targets or b.default_targets_pct,
-                                        conversion=conv, frontier=frontier, exclude_flagged=exclude_flagged,
-                                        strict=strict))
-    assumptions = (*conv.assumptions,
-                   Assumption("hardware_burden_utilization", 1.0, "fraction", PAPER + " (hardware burden at peak)"),
-                   Assumption("hardware_burden_precision", burden_precision or "chip's default training precision",
-                              "", "given by the user" if burden_precision else
-                              "flopcast.hardware.default_training_precision: fp16/bf16 tensor peak where the chip "
-                              "has one, else fp32", Basis.GIVEN if burden_precision else Basis.ASSUMED),
-                   Assumption("gflops_forward_unit", "multiply-adds (x2 = FLOP) for bundled vision rows; for a "
-                              "user CSV only where flops_unit_note says multiply-adds/MACs", "",
-                              "flopcast/data/benchmarks/README.md", Basis.GIVEN),
-                   Assumption("nyc_month_co2", NYC_MONTH_CO2_LBS, "lbs CO2", PAPER),
-                   *((Assumption("nlp_forward_flop_per_token", "2 x params", "FLOP/token",
-                                 "Kaplan et al. 2020, arXiv:2001.08361 (dense models; given --params-per-pass)",
-                                 Basis.ESTIMATED),) if params_per_pass else ()))
-    return TrendsReport(tuple(results), conv, "frontier" if frontier else "all", assumptions)
+        return [(None, Path(data).stem, rows)]
+    chosen = [get_benchmark(b) for b in benchmarks] if benchmarks else list(BENCHMARKS.values())
+    return [(b, b.key, load_rows(b, burden=burden, params_per_pass=params_per_pass)) for b in dict.fromkeys(chosen)]
+
+
+def _assumptions(conv: Conversion, burden_precision: str | None, params_per_pass: bool, window: YearWindow,
+                 reference: YearWindow | None) -> tuple[Assumption, ...]:
+    windows = tuple(Assumption(w.name.replace("-", "_").replace(" ", "_") + "_rows", w.label,
+                               "calendar years (dated rows)", w.source,
+                               Basis.GIVEN if w.source == "given by the user" else Basis.ASSUMED)
+                    for w in (window, reference) if w is not None and w.bounded)
+    return (*conv.assumptions,
+            Assumption("hardware_burden_utilization", 1.0, "fraction", PAPER + " (hardware burden at peak)"),
+            Assumption("hardware_burden_precision", burden_precision or "chip's default training precision",
+                       "", "given by the user" if burden_precision else
+                       "flopcast.hardware.default_training_precision: fp16/bf16 tensor peak where the chip "
+                       "has one, else fp32", Basis.GIVEN if burden_precision else Basis.ASSUMED),
+            Assumption("gflops_forward_unit", "multiply-adds (x2 = FLOP) for bundled vision rows; for a "
+                       "user CSV only where flops_unit_note says multiply-adds/MACs", "",
+                       "flopcast/data/benchmarks/README.md", Basis.GIVEN),
+            Assumption("nyc_month_co2", NYC_MONTH_CO2_LBS, "lbs CO2", PAPER),
+            *windows,
+            *((Assumption("nlp_forward_flop_per_token", "2 x params", "FLOP/token",
+                          "Kaplan et al. 2020, arXiv:2001.08361 (dense models; given --params-per-pass)",
+                          Basis.ESTIMATED),) if params_per_pass else ()))
 
 
 __all__ = ["CONVERSIONS", "NYC_MONTH_CO2_LBS", "THOMPSON2020_FLOP_PER_LB_CO2", "THOMPSON2020_FLOP_PER_USD",
