@@ -98,6 +98,39 @@ def _year(date: str) -> int | None:
     return int(date[:4]) if len(date) >= 4 and date[:4].isdigit() else None
 
 
+def _raw_rates(row, name: str) -> dict[str, float]:
+    """The row's positive rates by key, less the figures :data:`DROPPED` names for this chip."""
+    raw = {}
+    for key, col in _COLUMNS.items():
+        if (name, key) in DROPPED:
+            continue
+        v = row.number(col)
+        if v is not None and v > 0:
+            raw[key] = v
+    return raw
+
+
+def _peaks(raw: dict[str, float], vendor: str, year: int | None, name: str) -> tuple[dict[str, float], set[str]]:
+    """Dense peak per precision key and the keys that are tensor/matrix-unit rates."""
+    peaks: dict[str, float] = {key: raw[key] for key in ("fp64", "fp32") if key in raw}
+    tensor: set[str] = set()
+    if "tensor16" in raw:
+        for k in half_precisions(vendor, year, "", name):
+            peaks[k] = raw["tensor16"]
+            tensor.add(k)
+    if "fp16" not in peaks and "fp16_vector" in raw:
+        peaks["fp16"] = raw["fp16_vector"]
+    for key in ("tf32", "fp8", "int8"):
+        if key in raw:
+            peaks[key] = raw[key]
+            tensor.add(key)
+    return peaks, tensor
+
+
+def _optional(row, column: str) -> float | None:
+    return row.number(column) if column in row.values else None
+
+
 def load() -> list[Accelerator]:
     """Every row of the chip table as an :class:`Accelerator` (source: Epoch AI, CC BY 4.0)."""
     rows = bundled("epoch/chips.csv", ("Hardware name", "Manufacturer", "Release date", *_COLUMNS.values()))
@@ -108,33 +141,12 @@ def load() -> list[Accelerator]:
             continue
         vendor = row.get("Manufacturer")
         year = _year(row.get("Release date"))
-        raw = {}
-        for key, col in _COLUMNS.items():
-            if (name, key) in DROPPED:
-                continue
-            v = row.number(col)
-            if v is not None and v > 0:
-                raw[key] = v
-        peaks: dict[str, float] = {}
-        tensor: set[str] = set()
-        for key in ("fp64", "fp32"):
-            if key in raw:
-                peaks[key] = raw[key]
-        if "tensor16" in raw:
-            for k in half_precisions(vendor, year, "", name):
-                peaks[k] = raw["tensor16"]
-                tensor.add(k)
-        if "fp16" not in peaks and "fp16_vector" in raw:
-            peaks["fp16"] = raw["fp16_vector"]
-        for key in ("tf32", "fp8", "int8"):
-            if key in raw:
-                peaks[key] = raw[key]
-                tensor.add(key)
+        peaks, tensor = _peaks(_raw_rates(row, name), vendor, year, name)
         if not peaks:
             continue
-        mem = row.number("Memory size per board (Byte)") if "Memory size per board (Byte)" in row.values else None
-        bw = row.number("Memory bandwidth (byte/s)") if "Memory bandwidth (byte/s)" in row.values else None
-        tdp = row.number("TDP (W)") if "TDP (W)" in row.values else None
+        mem = _optional(row, "Memory size per board (Byte)")
+        bw = _optional(row, "Memory bandwidth (byte/s)")
+        tdp = _optional(row, "TDP (W)")
         notes = "; ".join(r for (n, _), r in DROPPED.items() if n == name)
         mean = peak_w = None
         if name in MEASURED_POWER:
