@@ -59,6 +59,30 @@ def test_paper_era_and_all_data_exponents_match_a_plain_polyfit(default_report, 
     assert era_fit.exponent == pytest.approx(k_era, rel=1e-9)
 
 
+def _csv_years(benchmark: str) -> dict[int, int]:
+    """CSV line number -> the year of its date cell, read with the csv module (not flopcast's parser)."""
+    with open(BENCH / f"{benchmark}.csv", encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader)
+        col = header.index("date")
+        return {reader.line_num: int(cells[col][:4]) for cells in reader if cells and cells[col].strip()}
+
+
+@pytest.mark.parametrize("benchmark", ["imagenet", "coco", "squad11", "conll2003", "wmt14_en_fr", "wmt14_en_de"])
+def test_training_windows_match_a_plain_polyfit_over_the_rows_they_keep(benchmark):
+    """Each row's training FLOP is flopcast's (tested elsewhere); the window and the fit are redone here."""
+    report = analyze([benchmark], measures=["training"])
+    b = report.benchmarks[0]
+    years = _csv_years(benchmark)
+    all_used = next(s for s in b.selections if s.measure == "training").used
+    for rows, fit in ((all_used, _fit(report, benchmark, "training")),
+                      ([r for r in all_used if years.get(r.line, 10**4) <= PAPER_ERA_UNTIL],
+                       _fit(report, benchmark, "training", reference=True))):
+        slope = np.polyfit(np.log10([r.training_flop for r in rows]), np.log10([r.error_pct for r in rows]), 1)[0]
+        assert fit.n == len(rows)
+        assert fit.exponent == pytest.approx(-1.0 / slope, rel=1e-9)
+
+
 def test_imagenet_paper_era_differs_from_all_data(default_report):
     """The 2020-22 rows are a large share of ImageNet per-pass: the two windows give different exponents."""
     all_fit = _fit(default_report, "imagenet", "per-pass")
