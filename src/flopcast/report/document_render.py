@@ -88,12 +88,18 @@ def power_svg(samples: tuple[PowerSample, ...]) -> str | None:
     ax_p.set(xlabel="time since start (s)", ylabel="power (W)", title="power per sample")
     ax_p.legend(loc="best")
     ax_e.plot(t, [math.nan if s.energy_joules is None else s.energy_joules / 3600 for s in pts], color="tab:green")
-    ax_e.set(xlabel="time since start (s)", ylabel="IT energy so far (Wh)", title="cumulative energy")
+    ax_e.set(xlabel="time since start (s)", ylabel="sampled energy so far (Wh)", title="cumulative energy")
     fig.tight_layout()
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     return text[text.index("<svg"):]
+
+
+def plotted_components(samples: tuple[PowerSample, ...]) -> tuple[list[str], list[str]]:
+    """(components with a per-sample power reading, components without one)."""
+    seen = {"GPU": any(s.gpu_watts is not None for s in samples), "CPU": any(s.cpu_watts is not None for s in samples)}
+    return [c for c, v in seen.items() if v], [c for c, v in seen.items() if not v]
 
 
 def _yaml_scalar(v: Any) -> str:
@@ -142,6 +148,7 @@ def render(report: Report, fmt: str, *, training_type: str | None = None) -> str
            "training_type": training_type}
     if fmt == "html":
         ctx["svg"] = power_svg(report.samples)
+        ctx["plotted"], ctx["unplotted"] = plotted_components(report.samples)
         return str(_environment(False).get_template("report.html.j2").render(**ctx))
     body = _environment(True).get_template("report.md.j2").render(**ctx, card=fmt == "model-card")
     return front_matter(report, training_type) + "\n" + body if fmt == "model-card" else body

@@ -199,7 +199,7 @@ def _record_figures(rec: RunRecord) -> list[Figure]:
         Figure("achieved_flop_per_s", "achieved FLOP/s", rec.achieved_flop_per_s, "FLOP/s",
                *_derived(rec.achieved_flop_per_s, "steps × FLOP per step / active time")),
         Figure("mfu", "MFU", rec.mfu, "fraction of peak", *_derived(
-            rec.mfu, f"achieved / (chips × {rec.precision} peak {rec.peak_flop_per_s_per_chip})"
+            rec.mfu, f"achieved / (chips × {rec.precision} peak {rec.peak_flop_per_s_per_chip or 0:.4g} FLOP/s)"
             if rec.mfu is not None else "needs --flop-per-step, steps and --hardware")),
     ]
 
