@@ -12,12 +12,22 @@ def test_progress_roundtrip_and_garbage(tmp_path):
     p = tmp_path / "p.json"
     assert read_progress(p) is None
     write_progress(p, 12, 100, 3.5e9)
-    assert read_progress(p) == {"steps": 12, "total_steps": 100, "flop_per_step": 3.5e9}
+    assert read_progress(p) == {"steps": 12, "total_steps": 100, "flop_per_step": 3.5e9, "figures": {}}
     assert list(tmp_path.iterdir()) == [p]  # the temp file was renamed over, not left behind
     p.write_text("{not json")
     assert read_progress(p) is None
     p.write_text('{"steps": "many"}')
     assert read_progress(p) is None
+
+
+def test_reported_figures_roundtrip_and_junk_is_dropped(tmp_path):
+    p = tmp_path / "p.json"
+    write_progress(p, 3, None, None, figures={"final_loss": 2.5, "tokens_seen": 96, "model_params": 10,
+                                             "final_eval_loss": None})
+    assert read_progress(p)["figures"] == {"final_loss": 2.5, "tokens_seen": 96, "model_params": 10}
+    p.write_text('{"steps": 1, "figures": {"final_loss": "low", "tokens_seen": -1, "model_params": 0.5, '
+                 '"final_eval_loss": true}}')
+    assert read_progress(p)["figures"] == {}
 
 
 def test_parent_reads_steps_and_program_figures(tmp_path):

@@ -94,8 +94,11 @@ class ReporterRole(PassiveRole):
         self.path, self.env = path, env
 
     def tick(self, run: Counter) -> None:
+        run.log.drain()  # per-step rows stay in the program; its figures so far go to the parent
         if self.env.get("RANK", "0") == "0":
-            write_progress(self.path, run.steps_done, run.total_steps, run.flop_per_step)
+            write_progress(self.path, run.steps_done, run.total_steps, run.flop_per_step, figures={
+                "final_loss": run.log.final_loss, "final_eval_loss": run.log.final_eval_loss,
+                "tokens_seen": run.log.tokens_seen, "model_params": run.model_params})
 
     def finish(self, run: Counter, *, status: str, exit_code: int | None, cpu_seconds: float | None,
                ended_at: str) -> RunRecord | None:
@@ -129,6 +132,7 @@ class SamplerRole:
         self.first_sample: float | None = None
         self.cpu_exact: float | None = None
         self.unsaved: list[dict[str, Any]] = []
+        self.reported: dict[str, Any] = {}  # figures a program inside ``track -- CMD`` reported
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -215,6 +219,7 @@ class SamplerRole:
         if data["steps"] > run.steps_done:
             run.steps_done = data["steps"]
             run.last_step_t = time.perf_counter()  # within one interval of the program's own step
+        self.reported = data.get("figures") or self.reported
         for key in ("total_steps", "flop_per_step"):
             if getattr(run, key) is None and data.get(key):
                 setattr(run, key, data[key])
@@ -237,9 +242,14 @@ class SamplerRole:
             steps=steps, total_steps=run.total_steps, flop_per_step=run.flop_per_step, points=tuple(self.points),
             readings=dict(self.readings), cpu_seconds_exact=self.cpu_exact, tracker_cpu_seconds=run.tracker_cpu,
             first_sample_seconds=self.first_sample, samples=self.seq, errors=tuple(run.errors),
-            extra_assumptions=tuple(run.extra), final_loss=run.log.final_loss,
-            final_eval_loss=run.log.final_eval_loss, tokens_seen=run.log.tokens_seen,
-            model_params=run.model_params, flop_per_step_source=run.flop_per_step_source)
+            extra_assumptions=tuple(run.extra), flop_per_step_source=run.flop_per_step_source,
+            **self._figures(run))
+
+    def _figures(self, run: Counter) -> dict[str, Any]:
+        """Loss, tokens and size: the run's own, else what the program inside ``track -- CMD`` reported."""
+        own = {"final_loss": run.log.final_loss, "final_eval_loss": run.log.final_eval_loss,
+               "tokens_seen": run.log.tokens_seen, "model_params": run.model_params}
+        return {k: v if v is not None else self.reported.get(k) for k, v in own.items()}
 
     def record(self, run: Counter, *, status: str = "running", exit_code: int | None = None,
                ended_at: str | None = None, at: tuple[float, int] | None = None) -> RunRecord:
