@@ -134,12 +134,18 @@ def response(error_pct: np.ndarray, form: str) -> np.ndarray:
 
 
 def _slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """OLS slopes of each row of (x, y) stacked as 2-D arrays (vectorised, for resampling)."""
+    """OLS slopes of each row of (x, y) stacked as 2-D arrays (vectorised, for resampling).
+
+    A row whose x values differ by no more than the rounding of their mean (all equal, as when a
+    resample or a leave-one-out refit keeps one distinct x) has no slope: NaN, not a quotient of
+    rounding errors.
+    """
     xm = x - x.mean(axis=-1, keepdims=True)
     ym = y - y.mean(axis=-1, keepdims=True)
     sxx = (xm * xm).sum(axis=-1)
+    rounding = x.shape[-1] * (4 * np.finfo(float).eps * np.abs(x).max(axis=-1, initial=0.0)) ** 2
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (xm * ym).sum(axis=-1) / sxx
+        return np.where(sxx > rounding, (xm * ym).sum(axis=-1) / sxx, np.nan)
 
 
 def loo_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
