@@ -10,7 +10,6 @@ Content-Security-Policy forbids any other source.
 from __future__ import annotations
 
 import io
-import json
 import math
 import re
 from typing import Any
@@ -111,7 +110,23 @@ def _yaml_scalar(v: Any) -> str:
         if "." not in mantissa:
             mantissa += ".0"  # YAML 1.1 (PyYAML) reads 1e-05 as a string, 1.0e-05 as a float
         return mantissa + (f"e{exponent}" if exponent else "")
-    return json.dumps(str(v), ensure_ascii=False)
+    return yaml_string(str(v))
+
+
+def yaml_string(text: str) -> str:
+    """A double-quoted YAML scalar: printable characters as they are, anything else (line breaks, controls,
+    U+2028, a BOM, surrogates) as a \\u / \\U escape, so every YAML reader gets ``text`` back. O(len(text))."""
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        else:
+            o = ord(ch)
+            out.append(f"\\u{o:04x}" if o <= 0xFFFF else f"\\U{o:08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def co2_block(report: Report, training_type: str | None) -> dict[str, Any]:
