@@ -334,7 +334,7 @@ def _next_header(reader, name: str) -> list[str]:
 
 def _flags(model: str, notes: str) -> tuple[str, ...]:
     text = f"{model} {notes}" if notes else model
-    flags = ("ensemble",) if _ENSEMBLE.search(model) or (notes and re.match(r"\s*ensemble", notes, re.I)) else ()
+    flags: tuple[str, ...] = ("ensemble",) if _ENSEMBLE.search(model) or (notes and re.match(r"\s*ensemble", notes, re.I)) else ()
     flags += ("extra data",) if _EXTRA_DATA.search(text) else ()
     if notes and "secondary" in notes.lower():
         flags += ("secondary",)
@@ -362,7 +362,9 @@ def _parse_row(r: _data.Row, key: str, vision: bool, burden: HardwareBurden | No
     if not model:
         raise DataFormatError(r.file, "empty model name", line=r.line, column="model")
     score = _num(r, "score", required=True, minimum=0.0, maximum=100.0)
-    if score is not None and score == 100.0:
+    if score is None:  # unreachable: a required cell is a number or a DataFormatError
+        raise DataFormatError(r.file, "empty value; a number is required", line=r.line, column="score")
+    if score == 100.0:
         raise DataFormatError(r.file, "score 100 means zero error, which a log fit cannot use",
                               line=r.line, column="score")
     vals = {c: _num(r, c, positive=True) for c in ("gflops_forward", "train_chips", "train_hours",
@@ -378,8 +380,8 @@ def _parse_row(r: _data.Row, key: str, vision: bool, burden: HardwareBurden | No
     hardware = get("train_hardware")
     train, train_src = _training(vals, hardware, notes, burden)
     return BenchmarkRow(
-        benchmark=key, model=model, line=r.line, year=year, score=float(score),
-        error_pct=round(100.0 - float(score), 9),
+        benchmark=key, model=model, line=r.line, year=year, score=score,
+        error_pct=round(100.0 - score, 9),
         split=get("split"), forward_flop=fwd, forward_flop_source=fwd_src, training_flop=train,
         training_flop_source=train_src, score_source=get("score_source") or r.file,
         compute_source=get("compute_source"), flags=_flags(model, notes), skip_reason=_skip(notes),
