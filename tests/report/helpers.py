@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from flopcast.measure import Ledger
 
 PY = sys.executable
 XSS = "<script>alert(1)</script>"
+DEAD_PID = 2**22 + 12345  # above Linux's largest pid_max: no such process
 STEPS_CHILD = """
 import sys, time, flopcast
 with flopcast.track() as run:
@@ -50,6 +52,23 @@ def track(ledger: Path, name: str, exit_code: int, *extra: str) -> dict[str, Any
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == exit_code, done.stderr
     return json.loads(done.stdout)
+
+
+def add_row(ledger: Path, template: dict[str, Any], run_id: str, name: str, status: str, started_at: str,
+            **changes: Any) -> dict[str, Any]:
+    """One run row as the tracker leaves it: ``interrupted`` (SIGINT, exit 130) is finished; ``running`` is a
+    row whose tracker died (its pid is gone from this host), which the ledger's read side calls ``lost``."""
+    rec = dict(template, run_id=run_id, name=name, status=status, started_at=started_at, **changes)
+    with Ledger(ledger) as led:
+        led.begin_run({"run_id": run_id, "host": socket.gethostname(), "pid": DEAD_PID, "name": name,
+                       "command": json.dumps(["python", "train.py"]), "status": "running", "started_at": started_at})
+        summary = {"status": status, "exit_code": rec.get("exit_code"), "wall_seconds": rec["wall_seconds"],
+                   "steps": rec["steps"], "energy_kwh": rec["energy_kwh"], "samples": 1, "record": rec}
+        if status == "running":
+            led.add_sample(run_id, 0, {"t_seconds": 0.1, "unix_time": 0.0, "steps": 0}, summary)
+        else:
+            led.finish_run(run_id, summary)
+    return rec
 
 
 def add_job(ledger: Path, template: dict[str, Any], job_id: str) -> list[dict[str, Any]]:

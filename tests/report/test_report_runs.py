@@ -78,21 +78,30 @@ def test_failed_run_report_says_status_and_exit(recorded: Recorded) -> None:
     assert f["status"]["value"] == "failed" and f["status"]["source"] == "exit code 3"
 
 
-def test_project_totals_include_the_failed_run_and_the_final_share(recorded: Recorded) -> None:
+def test_project_totals_include_failed_interrupted_and_lost_runs_and_the_final_share(recorded: Recorded) -> None:
     doc = report_json(recorded, "sweep-*")
-    sweep = [recorded.records[f"sweep-{i}"] for i in (1, 2, 3)]
+    sweep = [recorded.records[f"sweep-{i}"] for i in (1, 2, 3, 4, 5)]
     assert doc["kind"] == "project" and [r["run_id"] for r in doc["runs"]] == [r["run_id"] for r in sweep]
-    assert [r["status"] for r in doc["runs"]] == ["completed", "failed", "completed"]
+    assert [r["status"] for r in doc["runs"]] == ["completed", "failed", "completed", "interrupted", "lost"]
     f = figures(doc)
     total = sum(r["energy_kwh"] for r in sweep)
     assert f["total_energy_kwh"]["value"] == pytest.approx(total)
     assert f["total_co2e_kg"]["value"] == pytest.approx(sum(r["co2e_kg"] for r in sweep))
     assert f["total_cost_usd"]["value"] == pytest.approx(sum(r["cost_usd"] for r in sweep))
     assert f["total_wall_seconds"]["value"] == pytest.approx(sum(r["wall_seconds"] for r in sweep))
+    # the final run is the last *completed* one, though an interrupted and a lost run started after it
     assert doc["final_run_id"] == sweep[2]["run_id"]
     assert doc["final_share"]["energy_kwh"] == pytest.approx(sweep[2]["energy_kwh"] / total)
-    assert 0 < doc["final_share"]["energy_kwh"] < 0.5  # three similar runs: the final one is about a third
-    assert f["runs"]["source"] == "2 completed, 1 failed"
+    assert 0 < doc["final_share"]["energy_kwh"] < 0.5  # five runs, three of them alike: the final is under half
+    assert f["runs"]["source"] == "2 completed, 1 failed, 1 interrupted, 1 lost"
+    _, md, _ = cli(["report", "sweep-*", "--ledger", str(recorded.ledger)])
+    assert f"| {sweep[2]['run_id']} (final) | sweep-3 | completed |" in md and "| sweep-run-5 | sweep-5 | lost |" in md
+
+
+def test_lost_run_report_says_it_covers_up_to_its_last_sample(recorded: Recorded) -> None:
+    doc = report_json(recorded, "sweep-run-5")
+    assert figures(doc)["status"]["value"] == "lost"
+    assert any("up to its last sample" in n for n in doc["notes"])
 
 
 def test_two_node_job_sums_resources_and_maxes_time(recorded: Recorded) -> None:
