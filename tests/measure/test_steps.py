@@ -40,7 +40,7 @@ def test_given_flop_per_step_says_given(tmp_path):
 def test_a_tensor_loss_is_converted_off_the_hot_path(tmp_path):
     torch = pytest.importorskip("torch")
     with track(ledger=tmp_path / "r.sqlite", interval=0.05) as run:
-        run.step(loss=torch.tensor(2.5), tokens=torch.tensor(8))
+        run.step(loss=torch.tensor(2.5, requires_grad=True) * 1, tokens=torch.tensor(8))  # a graph's output
     assert run.result.final_loss == 2.5 and run.result.tokens_seen == 8
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from flopcast.errors import InputError
 from flopcast.measure.options import TrackOptions, make_options
+from flopcast.measure.steplog import as_float
 from flopcast.measure.tracker import Run
 
 if TYPE_CHECKING:
@@ -102,23 +103,73 @@ def parameter_count(model: Any) -> int | None:
         return None
 
 
-class LightningHooks:
-    """The hooks of a Lightning callback that tracks ``fit`` (mixed into ``lightning.pytorch.Callback``)."""
+def batch_tokens(batch: Any) -> int | None:
+    """Tokens in a Hugging Face-style batch (``batch["input_ids"].numel()``), else ``None`` (no guessing)."""
+    ids = batch.get("input_ids") if isinstance(batch, dict) else None
+    try:
+        return int(ids.numel()) if ids is not None else None
+    except (AttributeError, TypeError):
+        return None
 
-    def __init__(self, options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> None:
+
+def _loss_of(outputs: Any) -> Any:
+    """The loss a ``training_step`` returned (a tensor, or ``{"loss": tensor, ...}``), detached; else ``None``."""
+    loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
+    detach = getattr(loss, "detach", None)
+    return detach() if callable(detach) else (loss if isinstance(loss, (int, float)) else None)
+
+
+class LightningHooks:
+    """The hooks of a Lightning callback that tracks ``fit`` (mixed into ``lightning.pytorch.Callback``).
+
+    Records optimizer steps (``trainer.global_step``), the loss ``training_step`` returned (at each optimizer
+    step, the last micro-batch's), tokens of dict batches with ``input_ids`` (x world size), validation metrics
+    (``trainer.callback_metrics`` after each validation), the model's parameter count; and, every
+    ``log_every_n_steps``, logs flopcast's figures (``flopcast/energy_kwh`` ...) to ``trainer.loggers``.
+    """
+
+    def __init__(self, options: TrackOptions | None = None, *, log_figures: bool = True,
+                 **overrides: Unpack[TrackOverrides]) -> None:
         super().__init__()
         self.stepper = _Stepper(make_options(options, overrides))
+        self.log_figures = log_figures
+        self._tokens = 0
 
     @property
     def run(self) -> Run | None:
         return self.stepper.run
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        self._tokens = 0
         self.stepper._start(getattr(trainer, "estimated_stepping_batches", None),
                             model_params=parameter_count(pl_module))
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
-        self.stepper._advance(int(trainer.global_step))
+        tokens = batch_tokens(batch)
+        if tokens is not None:
+            self._tokens += tokens * int(getattr(trainer, "world_size", 1) or 1)
+        step, run = int(trainer.global_step), self.run
+        if run is None or step <= self.stepper._seen:
+            return
+        run.step(step - self.stepper._seen, loss=_loss_of(outputs), tokens=self._tokens or None)
+        self.stepper._seen, self._tokens = step, 0
+        every = int(getattr(trainer, "log_every_n_steps", 50) or 50)
+        if self.log_figures and step % every == 0:
+            self._log_figures(trainer, step)
+
+    def _log_figures(self, trainer: Any, step: int) -> None:
+        figures = trainer_figures(self.run)
+        for logger in (getattr(trainer, "loggers", None) or []) if figures else []:
+            logger.log_metrics(figures, step=step)
+
+    def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
+        if self.run is None or getattr(trainer, "sanity_checking", False):
+            return
+        metrics = {k: v for k, v in dict(getattr(trainer, "callback_metrics", {}) or {}).items()
+                   if "val" in k and as_float(v) is not None}
+        if metrics:
+            self.run.observe(metrics={("eval_loss" if k in ("val_loss", "val/loss") else k): as_float(v)
+                                      for k, v in metrics.items()})
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         self.stepper._stop()

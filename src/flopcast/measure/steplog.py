@@ -60,7 +60,8 @@ class StepLog:
         if tokens is not None:
             self.tokens_seen = (self.tokens_seen or 0) + check_tokens(tokens)
         if loss is not None:
-            self.last_loss = loss
+            detach = getattr(loss, "detach", None)
+            loss = self.last_loss = detach() if callable(detach) else loss  # a tensor: no graph kept, no sync
         if metrics:
             self.last_metrics = {**self.last_metrics, **metrics}
         self.pending.append({"step": step, "t_seconds": t_seconds, "loss": loss, "tokens": self.tokens_seen,
