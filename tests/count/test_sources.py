@@ -143,14 +143,22 @@ def test_position_table_limit_reads_offsets_and_padding():
         offset = 2
 
     model = nn.Module()
+    model.embed_tokens = nn.Embedding(100, 8)
     model.embed_positions = Opt(2050, 8)
     assert position_table_limit(model) == 2048
     roberta = nn.Module()
+    roberta.word_embeddings = nn.Embedding(100, 8)
     roberta.position_embeddings = nn.Embedding(514, 8, padding_idx=1)  # positions start at padding_idx + 1
     assert position_table_limit(roberta) == 512
     rotary = nn.Module()
     rotary.embed_tokens = nn.Embedding(100, 8)  # token table only: no positional limit
     assert position_table_limit(rotary) is None
+    # a vision tower's patch-position table sits beside a convolution, not a token table: it limits patches
+    two_towers = nn.Module()
+    two_towers.text, two_towers.vision = nn.Module(), nn.Module()
+    two_towers.text.token_embedding, two_towers.text.position_embedding = nn.Embedding(50, 8), nn.Embedding(77, 8)
+    two_towers.vision.patch_embedding, two_towers.vision.position_embedding = nn.Conv2d(3, 8, 4), nn.Embedding(17, 8)
+    assert position_table_limit(two_towers) == 77
 
 
 def test_rotary_models_may_run_past_their_pretraining_context():

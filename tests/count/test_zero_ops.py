@@ -23,7 +23,8 @@ class InPlaceViews(nn.Module):
         y.squeeze_(0)
         y.t_()
         y.as_strided_((3, 3), (3, 1))
-        return torch.linalg.inv(y) + torch.eye(3, device=x.device)  # inv checks its info tensor with _linalg_check_errors
+        # inv checks its info tensor with _linalg_check_errors
+        return torch.linalg.inv(y) + torch.eye(3, device=x.device)
 
 
 @pytest.mark.parametrize("device", ["cpu", "meta"])

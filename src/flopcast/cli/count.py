@@ -122,7 +122,8 @@ def register(app: typer.Typer) -> None:
         mode: str = typer.Option("forward", "--mode", help="forward, or train (forward + backward [+ optimizer])."),
         dtype: str = typer.Option("fp32", "--dtype", help="fp32, bf16 or fp16 (parameters, activations)."),
         depth: int = typer.Option(2, "--depth", min=0, help="Depth of the module tree."),
-        attention: str = typer.Option(None, "--attention", help="Hugging Face attention: eager or sdpa."),
+        attention: str = typer.Option(None, "--attention",
+                                      help="Hugging Face attention: eager or sdpa (default: sdpa if the model has it)"),
         optimizer: str = typer.Option(None, "--optimizer", help="adam or sgd: count its step and state (train)."),
         device: str = typer.Option("meta", "--device", help="meta (no memory) or cpu (real tensors, e.g. MoE)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -149,6 +150,8 @@ def register(app: typer.Typer) -> None:
             result = count(loaded.model, loaded.inputs, mode=mode, optimizer=optimizer, depth=depth,
                            name=loaded.name, dtype=dtype.lower())
         except ModelError as exc:
+            if "--device cpu" in str(exc):  # the fix is already named
+                raise
             raise ModelError(f"{exc} (check --input-shape, --batch, --seq-len)") from exc
         if as_json:
             typer.echo(dumps(result))

@@ -110,6 +110,22 @@ class _ModelState:
             m.training = flag
 
 
+def _meta_hint(exc: Exception, params: list[torch.Tensor], args: tuple, kw: dict) -> str:
+    """The fix for a model that reads tensor values while counted on meta: count it on a real device.
+
+    torch's refusals all name meta (``Tensor.item() cannot be called on meta tensors``, ``nonzero``'s
+    meta kernel, "Cannot copy out of meta tensor") or data dependence.
+    """
+    inputs = [a for a in (*args, *kw.values()) if isinstance(a, torch.Tensor)]
+    if not any(t.is_meta for t in (*params[:1], *inputs)):
+        return ""
+    text = str(exc).lower()
+    if "meta" not in text and "data-dependent" not in text:
+        return ""
+    return ("; the model reads tensor values, which meta tensors do not have: count it on real tensors "
+            "with --device cpu (small dimensions suffice)")
+
+
 def _make_optimizer(name: str, params: list[torch.Tensor]) -> torch.optim.Optimizer:
     if name == "sgd":
         return torch.optim.SGD(params, lr=1e-3, momentum=0.9)
@@ -248,7 +264,8 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     except FlopcastError:
         raise
     except Exception as exc:
-        raise ModelError(f"the model failed on its input: {one_line(exc)}") from exc
+        raise ModelError(f"the model failed on its input: {one_line(exc)}{_meta_hint(exc, params, args, kw)}"
+                         ) from exc
     finally:
         state.restore()
 

@@ -78,7 +78,7 @@ class LoadedModel:
 
 def load_model(spec: str, *, batch: int = 1, seq_len: int | None = None,
                input_shape: tuple[int, ...] | None = None, dtype: str = "fp32",
-               device: str = "meta", attn_implementation: str = "sdpa") -> LoadedModel:
+               device: str = "meta", attn_implementation: str | None = None) -> LoadedModel:
     """Build the model named by ``spec`` and synthesize the inputs of one forward pass.
 
     Parameters
@@ -97,8 +97,9 @@ def load_model(spec: str, *, batch: int = 1, seq_len: int | None = None,
         Parameter and floating-input dtype.
     device : str
         ``"meta"`` (default: no memory, no real arithmetic) or a real device such as ``"cpu"``.
-    attn_implementation : {"sdpa", "eager"}
-        Hugging Face attention backend.
+    attn_implementation : {None, "sdpa", "eager"}
+        Hugging Face attention backend; None (default) takes ``sdpa`` where the model has it, else
+        ``eager`` (they count alike); ``"sdpa"`` for a model without it is a one-line error naming eager.
 
     Raises
     ------
@@ -138,16 +139,18 @@ def load_model(spec: str, *, batch: int = 1, seq_len: int | None = None,
 
 
 def _context_length(values: dict[str, Any]) -> int | None:
+    """The config's token context: its own, else its text tower's (a multi-modal config such as CLIP's)."""
     for key in ("n_positions", "max_position_embeddings", "n_ctx", "max_seq_len"):
         v = values.get(key)
         if isinstance(v, int) and v > 0:
             return v
-    return None
+    text = values.get("text_config")
+    return _context_length(text) if isinstance(text, dict) else None
 
 
 def _from_config(values: dict[str, Any], *, name: str, kind: str, source: str, default_seq_len: int | None,
                  where: str, batch: int, seq_len: int | None, input_shape: tuple[int, ...] | None,
-                 dtype: str, device: str, attn_implementation: str) -> LoadedModel:
+                 dtype: str, device: str, attn_implementation: str | None) -> LoadedModel:
     clean = {k: v for k, v in values.items() if not k.startswith("_")}
     if seq_len is None:
         ctx = _context_length(clean)
