@@ -105,9 +105,24 @@ def test_card_from_count_and_estimate(counted) -> None:
                        ("co2e_kg", est["co2e_kg"]), ("cost_usd", est["cost_usd"]), ("chip_hours", est["chip_hours"])):
         assert f[key]["value"] == pytest.approx(value), key
     assert f["hardware"]["value"] == "8 × H100 SXM5 80GB"
+    lo, hi = est["low"]["energy_kwh"], est["high"]["energy_kwh"]
+    assert f"range {lo:.4g} – {hi:.4g}" in f["energy_kwh"]["source"]
+    assert not any("differ from the count" in n for n in doc["notes"])  # planned with the count's params
     for fmt in ("md", "html"):
         code, text, err = cli(["report", "--count", str(count_path), "--estimate", str(est_path), "--format", fmt])
         assert code == 0 and "operation counting" in text and "hardware burden" in text, err
+
+
+def test_card_says_when_the_estimate_is_for_another_model_size(counted, tmp_path: Path) -> None:
+    count_path, count, _, _ = counted
+    other = write_cli_json(tmp_path / "other.json", ["estimate", "--params", str(3 * count["params"]), "--tokens",
+                                                     "2e9", "--hardware", "h100", "--chips", "8", "--json"])
+    code, out, err = cli(["report", "--count", str(count_path), "--estimate", str(tmp_path / "other.json"),
+                          "--format", "json"])
+    assert code == 0, err
+    notes = json.loads(out)["notes"]
+    assert any(f"({3 * count['params']:.4g}) differ from the count's ({count['params']:.4g})" in n for n in notes)
+    assert other["training_flop"] == pytest.approx(6 * 3 * count["params"] * 2e9)
 
 
 def model_card(counted) -> str:

@@ -11,6 +11,7 @@ Complexity: a project report reads every run of the ledger once, O(runs); a run 
 from __future__ import annotations
 
 import fnmatch
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -392,6 +393,26 @@ def _actual_of_job(job: Mapping[str, Any]) -> dict[str, float | None]:
 # -- count + estimate, no run ---------------------------------------------------------------------------------
 
 
+def _range(planned: Planned, key: str, scale: float = 1.0, unit: str = "") -> str:
+    """``'the estimate; range 1.2 – 3.4 (favourable – unfavourable ends of the assumed ranges)'``."""
+    lo, hi = (planned.data.get(end, {}).get(key) for end in ("low", "high"))
+    if not all(isinstance(v, (int, float)) for v in (lo, hi)) or lo == hi:
+        return "the estimate"
+    return (f"the estimate; range {lo * scale:.4g} – {hi * scale:.4g}{' ' + unit if unit else ''} "
+            "(favourable – unfavourable ends of its assumed ranges)")
+
+
+def _card_mismatch(counted: Counted | None, planned: Planned) -> tuple[str, ...]:
+    """A note when the estimate was made for another model size than the count's (both given by the user)."""
+    a = planned.assumption("params")
+    if counted is None or counted.params is None or a is None or not isinstance(a.value, (int, float)):
+        return ()
+    if math.isclose(float(a.value), counted.params, rel_tol=0.01):
+        return ()
+    return (f"the estimate's params ({a.value:.4g}) differ from the count's ({counted.params:.4g}): "
+            "re-run the estimate with --params from the count",)
+
+
 def card_report(counted: Counted | None, planned: Planned) -> Report:
     """A paper-appendix card from a count and an estimate: per-pass FLOP, training compute by operation counting
     and by hardware burden (chips × peak × hours, Thompson et al. 2020), time, energy, CO2e, cost."""
@@ -416,11 +437,11 @@ def card_report(counted: Counted | None, planned: Planned) -> Report:
         Figure("hardware", "hardware", hardware_text(planned.hardware, planned.chips), "", Basis.GIVEN.value
                if planned.hardware else Basis.UNAVAILABLE.value, planned.path),
         Figure("wall_seconds", "time", planned.wall_hours * SECONDS_PER_HOUR if planned.wall_hours is not None
-               else None, "s", est, "the estimate"),
-        Figure("chip_hours", "chip-hours", planned.chip_hours, "h", est, "the estimate"),
-        Figure("energy_kwh", "energy (facility)", planned.energy_kwh, "kWh", est, "the estimate"),
-        Figure("co2e_kg", "CO2e", planned.co2e_kg, "kg", est, "the estimate"),
-        Figure("cost_usd", "cost", planned.cost_usd, "USD", est, "the estimate")]
+               else None, "s", est, _range(planned, "wall_hours", SECONDS_PER_HOUR, "s")),
+        Figure("chip_hours", "chip-hours", planned.chip_hours, "h", est, _range(planned, "chip_hours")),
+        Figure("energy_kwh", "energy (facility)", planned.energy_kwh, "kWh", est, _range(planned, "energy_kwh")),
+        Figure("co2e_kg", "CO2e", planned.co2e_kg, "kg", est, _range(planned, "co2e_kg")),
+        Figure("cost_usd", "cost", planned.cost_usd, "USD", est, _range(planned, "cost_usd"))]
     grid = planned.assumption("grid_intensity")
     card = CardFacts(planned.co2e_kg * GRAMS_PER_KG if planned.co2e_kg is not None else None,
                      f"flopcast estimate (planned, not measured: {planned.method})",
@@ -430,7 +451,8 @@ def card_report(counted: Counted | None, planned: Planned) -> Report:
     title = f"Compute card: {counted.model}" if counted is not None else "Compute card"
     return Report(kind="card", subject=counted.model if counted else planned.path, title=title, figures=tuple(figs),
                   assumptions=(*(counted.assumptions if counted else ()), *planned.assumptions), card=card,
-                  notes=("figures are planned (an estimate), not measured",), estimate=planned.data,
+                  notes=("figures are planned (an estimate), not measured", *_card_mismatch(counted, planned)),
+                  estimate=planned.data,
                   count=counted.data if counted else None)
 
 
