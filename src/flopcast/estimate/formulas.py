@@ -12,6 +12,9 @@ from flopcast.units import JOULES_PER_KWH, LBS_PER_KG, SECONDS_PER_HOUR
 
 THOMPSON2020_FLOP_PER_USD = 6.874e16  # Thompson et al. 2020, ImageNet chart conversion: dollars = FLOP / 6.874e16
 THOMPSON2020_FLOP_PER_LB_CO2 = 3.498e17  # Thompson et al. 2020, same chart: lbs CO2 = FLOP / 3.498e17
+#: Training FLOP per parameter per token of a dense transformer, C = 6 N D (Kaplan et al. 2020, sec. 2.1:
+#: 2 N D forward + 4 N D backward). The one owner of 6ND: ``flopcast.scaling`` imports it from here.
+FLOP_PER_PARAM_TOKEN = 6.0
 
 
 def positive(name: str, value: float | None, *, allow_zero: bool = False) -> float:
@@ -45,13 +48,13 @@ def fraction(name: str, value: float) -> float:
 
 def dense_transformer_training_flop(params: float, tokens: float) -> float:
     """C = 6 N D (Kaplan et al. 2020, eq. 2.1 and sec. 2.1; Hoffmann et al. 2022 use the same)."""
-    return 6.0 * params * tokens
+    return FLOP_PER_PARAM_TOKEN * params * tokens
 
 
 def encoder_decoder_training_flop(params: float, tokens: float) -> float:
     """C = 6 (N/2) D: each token meets only the encoder or only the decoder half of the parameters
     (see :data:`flopcast.estimate.defaults.ENCODER_DECODER_SOURCE`)."""
-    return 6.0 * (params / 2.0) * tokens
+    return FLOP_PER_PARAM_TOKEN * (params / 2.0) * tokens
 
 
 def attention_training_flop(layers: float, context: float, d_model: float, tokens: float) -> float:

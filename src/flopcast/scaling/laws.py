@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from flopcast._names import lookup
+from flopcast.estimate.formulas import FLOP_PER_PARAM_TOKEN as FLOP_PER_PARAM_TOKEN  # C = 6ND: its one owner
 
 #: Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models", eq. (10) / Table A3 (approach 3).
 HOFFMANN2022 = {"E": 1.69, "A": 406.4, "B": 410.7, "alpha": 0.34, "beta": 0.28}
@@ -40,9 +41,6 @@ LOG_COEF_MAX = 700.0
 #: Width of the coefficient boxes beyond the data, in nats: ln(1e6). A coefficient whose term is a
 #: millionth of the smallest loss contributes nothing the runs can see.
 _MARGIN = float(np.log(1e6))
-
-#: Training FLOP per parameter per token of a dense transformer, C = 6 N D (Kaplan et al. 2020, sec. 2.1).
-FLOP_PER_PARAM_TOKEN = 6.0
 
 
 # --- the laws, as users read them -------------------------------------------------------------------
