@@ -59,3 +59,11 @@ def test_chromium_dom_shows_the_script_name_as_text(page: Path) -> None:
     dom = done.stdout
     assert "<svg" in dom and "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
     assert "<script" not in dom.lower()
+
+
+def test_chromium_prints_the_page(page: Path) -> None:
+    pdf = page.parent / "report.pdf"
+    done = chromium(f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri(), cwd=page.parent)
+    assert pdf.is_file(), done.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and data.count(b"/Type /Page") + data.count(b"/Type/Page") >= 1

@@ -349,8 +349,9 @@ def project_report(pattern: str, runs: Sequence[LedgerRun], planned: Planned | N
                       "sum over runs (a job's nodes count once: its longest)"), *totals.values())
     final_run = next(r for r in runs if r.run_id == final.run_id)
     share = _share(final, totals, wall)
+    energy_share = share.get("energy_kwh")
     notes = (f"final run: {final.run_id}, {which}; it is "
-             + (f"{100 * share['energy_kwh']:.3g}% of the project's energy" if share.get("energy_kwh") is not None
+             + (f"{100 * energy_share:.3g}% of the project's energy" if energy_share is not None
                 else "an unknown share of the project's energy"),)
     fr = final_run.record
     card = _run_card(fr, final.run_id) if fr else CardFacts(None, "flopcast track", None, None)
@@ -460,7 +461,7 @@ def card_report(counted: Counted | None, planned: Planned) -> Report:
 
 
 def _matches(pattern: str, run: LedgerRun) -> bool:
-    return bool(run.name) and (run.name == pattern or fnmatch.fnmatchcase(run.name, pattern))
+    return run.name is not None and (run.name == pattern or fnmatch.fnmatchcase(run.name, pattern))
 
 
 def report_from_ledger(ledger: str | Path | None, target: str, planned: Planned | None = None) -> Report:
