@@ -138,3 +138,29 @@ def test_grouped_transposed_conv_backward_is_twice_forward(groups):
     r = count(m, x, mode="train")
     assert r.forward_flop == forward
     assert r.backward_flop == 2 * forward
+
+
+STEMS = {  # the first convolution's forward FLOP at 224x224: its input needs no gradient, so backward skips it
+    "convnext_tiny": conv(1, 3, 96, 4, (56, 56)),
+    "resnext50_32x4d": conv(1, 3, 64, 7, (112, 112)),
+    "mobilenet_v1": conv(1, 3, 32, 3, (112, 112)),
+}
+PUBLISHED = {  # (parameters, forward MAC) as published, to the published precision (see tests/count/models.py)
+    "convnext_tiny": (28.6e6, 1e5, 4.456e9, 1e6),
+    "resnext50_32x4d": (25_028_904, 0, 4.23e9, 1e7),
+    "mobilenet_v1": (4.2e6, 1e5, 569e6, 1e6),
+}
+
+
+@pytest.mark.parametrize("name", sorted(STEMS))
+def test_full_size_grouped_nets_train_step_is_twice_forward_less_the_stem_input_gradient(name):
+    from pathlib import Path
+
+    from flopcast.count.sources import load_model
+
+    lm = load_model(f"{Path(__file__).with_name('models.py')}:{name}", input_shape=(1, 3, 224, 224))  # on meta
+    r = count(lm.model, lm.inputs, mode="train")
+    params, params_tol, macs, macs_tol = PUBLISHED[name]
+    assert abs(r.params - params) <= params_tol / 2 and abs(r.forward_mac - macs) <= macs_tol / 2
+    assert r.backward_flop == 2 * r.forward_flop - STEMS[name]
+    assert 1.97 < r.backward_forward_ratio < 2.0  # was 7.69 (ConvNeXt-T), 9.47 (MobileNet v1), 3.67 (ResNeXt-50)
