@@ -157,16 +157,18 @@ class LedgerRuns:
 
 def _ledger_point(row: dict[str, Any]) -> tuple[tuple[float, float, float, float | None] | None, str]:
     """(loss, params, tokens, measured flop or None) of one decoded run row, or ``None`` and what it lacks."""
-    rec = row.get("record") if isinstance(row.get("record"), dict) else {}
+    raw = row.get("record")
+    rec: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if row.get("status") != "completed":
         return None, f"status {row.get('status')}"
-    values = {"final loss": rec.get("final_loss"), "parameter count": rec.get("model_params"),
-              "tokens": rec.get("tokens_seen")}
+    values: dict[str, Any] = {"final loss": rec.get("final_loss"), "parameter count": rec.get("model_params"),
+                              "tokens": rec.get("tokens_seen")}
     lacking = [k for k, v in values.items() if not (isinstance(v, (int, float)) and np.isfinite(v) and v > 0)]
     if lacking:
         return None, "no " + " or ".join(lacking)
     per_step, steps = rec.get("flop_per_step"), rec.get("steps")
-    flop = float(per_step) * float(steps) if per_step and steps else None
+    flop = float(per_step) * float(steps) if isinstance(per_step, (int, float)) and isinstance(steps, int) \
+        and per_step > 0 and steps > 0 else None
     return (float(values["final loss"]), float(values["parameter count"]), float(values["tokens"]), flop), ""
 
 
