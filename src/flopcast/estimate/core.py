@@ -10,28 +10,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
 from flopcast.errors import InputError
 from flopcast.estimate import defaults as D
 from flopcast.estimate import formulas as F
-from flopcast.estimate.memory import OPTIMIZERS, MemoryFit, MemoryFitError, memory_fit
-from flopcast.estimate.ranges import evaluate_ranges, price_for
-from flopcast.hardware import (
-    Accelerator,
-    GridIntensity,
-    default_grid,
-    default_grid_assumption,
-    default_training_precision,
-    get_accelerator,
-    get_region,
-    normalize_precision,
-    normalize_pricing,
-    pue_for_region,
-)
+from flopcast.estimate.compute import ComputeInputs, ComputeSource, compute_source
+from flopcast.estimate.energy import EnergyInputs, EnergyOptions, energy_inputs
+from flopcast.estimate.memory import MemoryFit, MemoryFitError
+from flopcast.estimate.ranges import PriceInputs, evaluate_ranges, price_inputs
+from flopcast.estimate.schedule import MemoryOptions, Schedule, accelerator, schedule, utilization_range
+from flopcast.hardware import Accelerator
 from flopcast.provenance import Assumption, Basis
-from flopcast.units import SECONDS_PER_HOUR
 
 CONVERSIONS = ("hardware", "thompson2020")
 FIGURES = ("training_flop", "wall_hours", "chip_hours", "chips", "cost_usd", "energy_kwh", "co2e_kg", "co2e_lbs")
@@ -88,57 +80,11 @@ class Estimate:
         }
 
 
-def _a(out: list[Assumption], name: str, value: Any, unit: str, source: str, basis: Basis = Basis.ASSUMED) -> None:
-    out.append(Assumption(name, value, unit, source, basis))
-
-
-def _compute_source(flop, params, tokens, forward_flop, examples, epochs, layers, context, d_model, ratio,
-                    out: list[Assumption], architecture: str | None = None) -> tuple[str, float | None, str]:
-    """(kind, FLOP or None for hardware burden, method text)."""
-    given = {"flop": flop is not None, "params/tokens": params is not None or tokens is not None,
-             "forward_flop/examples": forward_flop is not None or examples is not None}
-    chosen = [k for k, v in given.items() if v]
-    if len(chosen) > 1:
-        raise InputError(f"give one compute source, not {' and '.join(chosen)}")
-    if flop is not None:
-        c = F.positive("flop", flop)
-        _a(out, "training_flop", c, "FLOP", "given by the user", Basis.GIVEN)
-        return "given", c, "given"
-    if params is not None or tokens is not None:
-        n, d = F.positive("params", params), F.positive("tokens", tokens)
-        _a(out, "params", n, "parameters", "given by the user", Basis.GIVEN)
-        _a(out, "tokens", d, "tokens", "given by the user", Basis.GIVEN)
-        shape = (layers, context, d_model)
-        if architecture == "encoder-decoder":
-            if any(v is not None for v in shape):
-                raise InputError("the attention term (--layers/--context/--d-model) is for decoder-only models; "
-                                 "drop it with --architecture encoder-decoder")
-            _a(out, "formula", "6 (N/2) D", "", D.ENCODER_DECODER_SOURCE, Basis.ESTIMATED)
-            return "llm", F.encoder_decoder_training_flop(n, d), "operation counting: 6 (N/2) D (encoder-decoder)"
-        c = F.dense_transformer_training_flop(n, d)
-        method = "operation counting: 6 N D"
-        _a(out, "formula", "6 N D", "", "Kaplan et al. 2020 sec. 2.1 (2ND forward + 4ND backward)", Basis.ESTIMATED)
-        if any(v is not None for v in shape):
-            if not all(v is not None for v in shape):
-                raise InputError("the attention term needs layers, context and d_model together")
-            extra = F.attention_training_flop(F.positive("layers", layers), F.positive("context", context),
-                                              F.positive("d_model", d_model), d)
-            c += extra
-            method += " + 6 n_layer n_ctx d_model D (attention)"
-            _a(out, "attention_flop", extra, "FLOP", "Kaplan et al. 2020 Table 1 (2 n_layer n_ctx d_attn per token "
-               "forward, x3 for training)", Basis.ESTIMATED)
-        return "llm", c, method
-    if forward_flop is not None or examples is not None:
-        fwd, ex = F.positive("forward_flop", forward_flop), F.positive("examples", examples)
-        ep, r = F.positive("epochs", epochs), F.positive("backward_forward_ratio", ratio)
-        c = F.counted_training_flop(fwd, ex, ep, r)
-        _a(out, "forward_flop", fwd, "FLOP per example", "given (e.g. from `flopcast count`)", Basis.GIVEN)
-        _a(out, "examples", ex, "examples per epoch", "given by the user", Basis.GIVEN)
-        _a(out, "epochs", ep, "epochs", "given by the user", Basis.GIVEN)
-        _a(out, "backward_forward_ratio", r, "", D.BACKWARD_FORWARD_RATIO_SOURCE if ratio == 2.0 else "given",
-           Basis.ASSUMED if ratio == 2.0 else Basis.GIVEN)
-        return "counted", c, f"operation counting: (1 + {r:g}) x forward FLOP x examples x epochs"
-    return "burden", None, "hardware burden: chips x peak x hours x utilization"
+def _check_choices(conversion: str, architecture: str | None) -> None:
+    if conversion not in CONVERSIONS:
+        raise InputError(f"unknown conversion {conversion!r}; choose one of {', '.join(CONVERSIONS)}")
+    if architecture is not None and architecture not in D.ARCHITECTURE_CAVEATS:
+        raise InputError(f"unknown architecture {architecture!r}; choose one of {', '.join(D.ARCHITECTURE_CAVEATS)}")
 
 
 def estimate(*, flop: float | None = None, params: float | None = None, tokens: float | None = None,
@@ -180,193 +126,97 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
         Missing, conflicting, zero or negative inputs; unknown hardware/region/precision; an
         impossible memory fit or an implied utilization above 1.
     """
-    out: list[Assumption] = []
-    caveats: list[str] = []
-    if conversion not in CONVERSIONS:
-        raise InputError(f"unknown conversion {conversion!r}; choose one of {', '.join(CONVERSIONS)}")
-    if architecture is not None and architecture not in D.ARCHITECTURE_CAVEATS:
-        raise InputError(f"unknown architecture {architecture!r}; choose one of {', '.join(D.ARCHITECTURE_CAVEATS)}")
-    kind, flop_c, method = _compute_source(flop, params, tokens, forward_flop, examples, epochs, layers, context,
-                                           d_model, backward_forward_ratio, out, architecture)
-    if F.positive("epochs", epochs) != 1.0 and kind != "counted":
-        raise InputError("epochs apply to a per-example count (--model with --examples); with --tokens give the "
-                         "total tokens seen, with --flop the total compute")
-    if architecture is not None and D.ARCHITECTURE_CAVEATS[architecture] and kind == "llm":
-        caveats.append(D.ARCHITECTURE_CAVEATS[architecture])
-    acc = get_accelerator(hardware) if hardware is not None else None
-    if acc is None and (chips is not None or hours is not None or kind == "burden"):
-        if kind == "burden":
-            raise InputError("nothing to estimate from: give --flop, --params and --tokens, --model with "
-                             "--examples, or --hardware with --chips and --hours")
-        raise InputError("--chips/--hours need --hardware (e.g. --hardware h100)")
+    # Each step validates its own option group once, in this order (so the first bad input is the one named).
+    _check_choices(conversion, architecture)
+    source = compute_source(ComputeInputs(flop, params, tokens, forward_flop, examples, epochs, layers, context,
+                                          d_model, backward_forward_ratio, architecture))
+    acc = accelerator(hardware, chips, hours, source.kind)
     n_chips = float(F.whole("chips", chips)) if chips is not None else None
-    _check_memory_options(optimizer, zero_stage, activations_bytes)
+    memory = MemoryOptions(optimizer, zero_stage, activations_bytes, params if params is not None else memory_params)
     n_hours = F.positive("hours", hours) if hours is not None else None
-    hw_pue = F.positive("pue", pue) if pue is not None else None
-    if hw_pue is not None and hw_pue < 1:
-        raise InputError(f"pue must be >= 1 (facility energy / IT energy), got {pue!r}")
-    host = F.positive("host_overhead", host_overhead, allow_zero=True)
+    energy_options = EnergyOptions(region, pue, power_fraction, host_overhead, g_co2e_per_kwh)
+    urange = utilization_range(utilization, conversion, source.kind, family, language_model)
+    plan = schedule(acc, source, chips=n_chips, hours=n_hours, urange=urange,
+                    utilization_given=utilization is not None, precision=precision, memory=memory)
+    energy = energy_inputs(acc, energy_options, modelled=acc is not None and conversion == "hardware")
+    price = price_inputs(acc, conversion=conversion, pricing=pricing, provider=provider,
+                         usd_per_chip_hour=usd_per_chip_hour, electricity_usd_per_kwh=electricity_usd_per_kwh)
+    return _result(source, plan, energy, price, conversion)
 
-    urange = _utilization_range(utilization, conversion, kind, family, language_model)
 
-    prec = peak = None
-    if acc is not None:
-        prec = normalize_precision(precision) if precision not in (None, "auto") else default_training_precision(acc)
-        peak = acc.peak(prec)
-        _a(out, "hardware", acc.name, "", acc.source, Basis.GIVEN)
-        _a(out, "precision", prec, "", "given by the user" if precision not in (None, "auto") else
-           "default training precision for the chip (bf16/fp16 tensor rate where it has one, else fp32)",
-           Basis.GIVEN if precision not in (None, "auto") else Basis.ASSUMED)
-        _a(out, "peak_flop_per_s", peak, "FLOP/s", f"dense {prec} peak, {acc.source}")
-        if prec not in acc.tensor_precisions and (acc.year or 0) >= 2018 and precision in (None, "auto"):
-            caveats.append(D.NO_TENSOR_RATE.format(name=acc.name, prec=prec))
-
-    # ---- memory fit
-    fit = None
-    fit_params = params if params is not None else memory_params
-    if acc is not None and fit_params is not None and acc.memory_bytes:
-        fit = memory_fit(fit_params, acc.memory_bytes, precision=prec or "bf16", optimizer=optimizer,
-                         zero_stage=zero_stage, activations_bytes=activations_bytes)
-        _a(out, "min_chips_memory", fit.min_chips, "chips", f"weights + gradients + {optimizer} state + activations "
-           f"at ZeRO stage {zero_stage} in {fit.usable_fraction:.0%} of {acc.memory_bytes / 1e9:g} GB "
-           "(Rajbhandari et al. 2020)", Basis.ESTIMATED)
-        if activations_bytes == 0:
-            caveats.append("memory fit excludes activations (none given); pass --activations-bytes "
-                           "(activations_bytes=) with the whole batch's activation memory, or count it with --model")
-        if n_chips is not None and n_chips < fit.min_chips:
-            raise MemoryFitError(f"impossible memory fit: {n_chips:g} x {acc.name} cannot hold the training state; "
-                                 f"needs at least {fit.min_chips} at ZeRO stage {zero_stage}")
-
-    # ---- mode: how chips / hours / utilization relate
-    mode = "none"
-    if acc is not None:
-        if kind == "burden":
-            if n_chips is None or n_hours is None:
-                raise InputError("hardware burden needs --chips and --hours")
-            mode = "burden"
-        elif n_chips is not None and n_hours is not None:
-            if utilization is not None:
-                raise InputError("over-determined: with a FLOP source, chips and hours, utilization is implied; "
-                                 "drop one of them")
-            implied = flop_c / (n_chips * peak * n_hours * SECONDS_PER_HOUR)
-            if implied > 1:
-                raise InputError(f"impossible: {n_chips:g} x {acc.name} in {n_hours:g} h would need "
-                                 f"{implied:.0%} of peak; add chips or hours")
-            urange = D.Range(implied, implied, implied, "implied by FLOP / (chips x peak x hours)")
-            mode = "fixed"
-        elif n_chips is not None:
-            mode = "chips"
-        elif n_hours is not None:
-            mode = "deadline"
-        elif fit is not None:
-            n_chips = float(fit.min_chips)
-            _a(out, "chips", fit.min_chips, "chips", "no chips given: the memory-fit minimum", Basis.ESTIMATED)
-            mode = "chips"
-        else:
-            raise InputError("with --hardware give --chips (wall clock) or --hours (chips for a deadline)")
-        _a(out, "utilization", urange.central, "fraction of peak", urange.source,
-           Basis.GIVEN if utilization is not None else Basis.ESTIMATED if mode == "fixed" else Basis.ASSUMED)
-        if urange.low != urange.high:
-            _a(out, "utilization_range", [urange.low, urange.high], "fraction of peak", urange.source)
-
-    # ---- energy inputs
-    tdp, pf, power_label, power_source = _board_power(acc, power_fraction)
-    grid = get_region(region) if region is not None else default_grid()
-    if g_co2e_per_kwh is not None:  # the user's own figure (e.g. a market-based or measured intensity)
-        g = F.positive("g_co2e_per_kwh", g_co2e_per_kwh, allow_zero=True)
-        grid = GridIntensity(grid.code if region is not None else "given", "given by the user", g, None,
-                             "given by the user")
-    if hw_pue is not None:
-        pue_v, pue_src, pue_basis = hw_pue, "given by the user", Basis.GIVEN
-    else:
-        (pue_v, pue_src), pue_basis = pue_for_region(grid.code), Basis.ASSUMED
-    energy_possible = acc is not None and conversion == "hardware"
-    if energy_possible:
-        if tdp is None:
-            _a(out, "tdp_watts", None, "W", f"{acc.name} has no published TDP; energy and CO2e unavailable",
-               Basis.UNAVAILABLE)
-        else:
-            _a(out, power_label, tdp, "W", power_source)
-            _a(out, "power_fraction", pf.central, f"fraction of {power_label}", pf.source,
-               Basis.GIVEN if power_fraction is not None else Basis.ASSUMED)
-            if pf.low != pf.high:
-                _a(out, "power_fraction_range", [pf.low, pf.high], f"fraction of {power_label}", pf.source)
-            _a(out, "host_overhead", host, "fraction of accelerator power",
-               D.HOST_OVERHEAD_SOURCE if host_overhead == 0 else "given by the user",
-               Basis.ASSUMED if host_overhead == 0 else Basis.GIVEN)
-            _a(out, "pue", pue_v, "", pue_src, pue_basis)
-            if region is None and g_co2e_per_kwh is None:
-                out.append(default_grid_assumption())
-            else:
-                _a(out, "grid_intensity", grid.g_co2e_per_kwh, "gCO2e/kWh", "given by the user"
-                   if g_co2e_per_kwh is not None else f"{grid.code} ({grid.name}): {grid.source}", Basis.GIVEN)
-
-    # ---- price range
-    kind_price = "owned" if str(pricing).lower() == "owned" else normalize_pricing(pricing)
-    price = None
-    if conversion == "hardware" and acc is not None:
-        price = price_for(acc, kind_price, provider, usd_per_chip_hour, electricity_usd_per_kwh, out)
-    if conversion == "thompson2020":
-        _a(out, "conversion", "thompson2020", "", "Thompson et al. 2020: dollars = FLOP / 6.874e16, lbs CO2 = FLOP "
-           "/ 3.498e17 (their ImageNet chart conversion; energy not modelled)")
-
-    def scenario(u: float, p: float, c: float | None) -> dict[str, float | None]:
-        fig: dict[str, float | None] = dict.fromkeys(FIGURES)
-        if kind == "burden":
-            fig["training_flop"] = F.hardware_burden(n_chips, peak, n_hours, u)
-        else:
-            fig["training_flop"] = flop_c
-        if mode in ("burden", "fixed"):
-            fig["chips"], fig["wall_hours"] = n_chips, n_hours
-        elif mode == "chips":
-            fig["chips"], fig["wall_hours"] = n_chips, F.wall_hours(flop_c, n_chips, peak, u)
-        elif mode == "deadline":
-            k = F.chips_for_deadline(flop_c, n_hours, peak, u)
-            if fit is not None:
-                k = max(k, fit.min_chips)
-            fig["chips"], fig["wall_hours"] = float(k), F.wall_hours(flop_c, k, peak, u)
-        if fig["wall_hours"] is not None:
-            fig["chip_hours"] = fig["chips"] * fig["wall_hours"]
-        if conversion == "thompson2020":
-            fig["cost_usd"] = F.thompson2020_cost_usd(fig["training_flop"])
-            fig["co2e_lbs"] = F.thompson2020_co2_lbs(fig["training_flop"])
-            fig["co2e_kg"] = fig["co2e_lbs"] / F.kg_to_lbs(1.0)
-            return fig
-        if fig["chip_hours"] is not None and tdp is not None:
-            fig["energy_kwh"] = F.energy_kwh(fig["chip_hours"], tdp, p, pue_v, host)
-            fig["co2e_kg"] = F.co2e_kg(fig["energy_kwh"], grid.g_co2e_per_kwh)
-            fig["co2e_lbs"] = F.kg_to_lbs(fig["co2e_kg"])
-        if c is not None and fig["chip_hours"] is not None:
-            if kind_price == "owned":
-                fig["cost_usd"] = None if fig["energy_kwh"] is None else fig["energy_kwh"] * c
-            else:
-                fig["cost_usd"] = fig["chip_hours"] * c
-        return fig
-
-    central, low, high = evaluate_ranges(scenario, urange, pf, price)
+def _result(source: ComputeSource, plan: Schedule, energy: EnergyInputs, price: PriceInputs,
+            conversion: str) -> Estimate:
+    """Figures at the central point and over the corners of the assumed ranges, with what they rest on."""
+    scenario = partial(_figures, source, plan, energy, price.kind, conversion)
+    central, low, high = evaluate_ranges(scenario, plan.utilization, energy.power_fraction, price.usd)
     _require_finite(central, low, high)
-    if mode == "deadline" and fit is not None and central["chips"] == fit.min_chips:
-        caveats.append("the memory-fit minimum, not the deadline, sets the chip count")
-    if mode == "chips" or mode == "deadline":
-        _a(out, "chips", central["chips"], "chips", "given by the user" if chips is not None else
-           "fewest chips meeting the deadline at the central utilization" if mode == "deadline" else
-           "memory-fit minimum", Basis.GIVEN if chips is not None else Basis.ESTIMATED)
+    caveats = (*source.caveats, *plan.caveats)
+    if plan.mode == "deadline" and plan.fit is not None and central["chips"] == plan.fit.min_chips:
+        caveats = (*caveats, "the memory-fit minimum, not the deadline, sets the chip count")
+    chips_read: tuple[Assumption, ...] = ()
+    if plan.mode in ("chips", "deadline"):
+        chips_read = (Assumption("chips", central["chips"], "chips", "given by the user" if plan.chips_given else
+                                 "fewest chips meeting the deadline at the central utilization"
+                                 if plan.mode == "deadline" else "memory-fit minimum",
+                                 Basis.GIVEN if plan.chips_given else Basis.ESTIMATED),)
+    read = _dedupe([*source.assumptions, *plan.assumptions, *energy.assumptions, *price.assumptions, *chips_read])
+    acc = plan.accelerator
     return Estimate(
-        training_flop=central["training_flop"], method=method, wall_hours=central["wall_hours"],
+        training_flop=_known(central["training_flop"]), method=source.method, wall_hours=central["wall_hours"],
         chip_hours=central["chip_hours"], cost_usd=central["cost_usd"], energy_kwh=central["energy_kwh"],
         co2e_kg=central["co2e_kg"], co2e_lbs=central["co2e_lbs"], low=MappingProxyType(low),
-        high=MappingProxyType(high), assumptions=tuple(_dedupe(out)), chips=central["chips"],
-        hardware=acc.name if acc else None, precision=prec, utilization=urange.central if acc or kind == "burden"
-        else None, conversion=conversion, memory=fit, caveats=tuple(caveats))
+        high=MappingProxyType(high), assumptions=tuple(read), chips=central["chips"],
+        hardware=acc.name if acc else None, precision=plan.precision,
+        utilization=plan.utilization.central if acc or source.kind == "burden" else None, conversion=conversion,
+        memory=plan.fit, caveats=caveats)
 
 
-def _check_memory_options(optimizer: str, zero_stage: int, activations_bytes: float) -> None:
-    """Refuse memory-fit options that would be silently wrong even where no fit is made."""
-    if zero_stage not in (0, 1, 2, 3) or isinstance(zero_stage, bool):
-        raise InputError(f"zero stage must be 0, 1, 2 or 3, got {zero_stage!r}")
-    if optimizer not in OPTIMIZERS:
-        raise InputError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
-    F.positive("activations_bytes", activations_bytes, allow_zero=True)
+def _figures(source: ComputeSource, plan: Schedule, energy: EnergyInputs, price_kind: str, conversion: str,
+             u: float, p: float, c: float | None) -> dict[str, float | None]:
+    """Every figure at utilization ``u``, power fraction ``p`` and price ``c`` (``None``: no price)."""
+    fig: dict[str, float | None] = dict.fromkeys(FIGURES)
+    if source.kind == "burden":
+        flop = F.hardware_burden(_known(plan.chips), _known(plan.peak_flop_per_s), _known(plan.hours), u)
+    else:
+        flop = _known(source.flop)
+    fig["training_flop"] = flop
+    chips, hours = _chips_and_hours(plan, flop, u)
+    fig["chips"], fig["wall_hours"] = chips, hours
+    chip_hours = fig["chip_hours"] = None if chips is None or hours is None else chips * hours
+    if conversion == "thompson2020":
+        lbs = fig["co2e_lbs"] = F.thompson2020_co2_lbs(flop)
+        fig["cost_usd"], fig["co2e_kg"] = F.thompson2020_cost_usd(flop), lbs / F.kg_to_lbs(1.0)
+        return fig
+    kwh = None
+    if chip_hours is not None and energy.watts is not None:
+        kwh = fig["energy_kwh"] = F.energy_kwh(chip_hours, energy.watts, p, energy.pue, energy.host_overhead)
+        kg = fig["co2e_kg"] = F.co2e_kg(kwh, energy.g_co2e_per_kwh)
+        fig["co2e_lbs"] = F.kg_to_lbs(kg)
+    if c is not None and chip_hours is not None:
+        fig["cost_usd"] = (None if kwh is None else kwh * c) if price_kind == "owned" else chip_hours * c
+    return fig
+
+
+def _chips_and_hours(plan: Schedule, flop: float, u: float) -> tuple[float | None, float | None]:
+    """(chips, wall-clock hours) of the run at utilization ``u``, by the schedule's mode."""
+    if plan.mode in ("burden", "fixed"):
+        return plan.chips, plan.hours
+    if plan.mode == "chips":
+        return plan.chips, F.wall_hours(flop, _known(plan.chips), _known(plan.peak_flop_per_s), u)
+    if plan.mode == "deadline":
+        peak = _known(plan.peak_flop_per_s)
+        k = F.chips_for_deadline(flop, _known(plan.hours), peak, u)
+        if plan.fit is not None:
+            k = max(k, plan.fit.min_chips)
+        return float(k), F.wall_hours(flop, k, peak, u)
+    return None, None
+
+
+def _known(value: float | None) -> float:
+    """A figure the schedule guarantees (e.g. the peak in every mode but ``none``)."""
+    if value is None:
+        raise ValueError("internal: a figure this schedule guarantees is missing")
+    return value
 
 
 def _require_finite(*figures: Mapping[str, float | None]) -> None:
@@ -375,48 +225,6 @@ def _require_finite(*figures: Mapping[str, float | None]) -> None:
         for k, v in fig.items():
             if v is not None and not math.isfinite(v):
                 raise InputError(f"{k} overflows ({v}); the inputs are out of range: check their units")
-
-
-def _utilization_range(utilization: float | None, conversion: str, kind: str, family: str | None,
-                       language_model: bool | None) -> D.Range:
-    """The utilization assumed: given; peak for Thompson 2020; else the convention for the model family."""
-    if utilization is not None:
-        u = F.fraction("utilization", utilization)
-        return D.Range(u, u, u, "given by the user")
-    if conversion == "thompson2020":
-        return D.UTILIZATION_THOMPSON
-    if family is not None:
-        key = str(family).strip().lower()
-        key = D.FAMILY_ALIASES.get(key, key)
-        if key not in D.FAMILY_UTILIZATION:
-            raise InputError(f"unknown model family {family!r}; choose one of "
-                             f"{', '.join([*D.FAMILY_UTILIZATION, *D.FAMILY_ALIASES])}")
-        r = D.FAMILY_UTILIZATION[key]
-        return D.Range(r.low, r.central, r.high, f"--family {key}: {r.source}")
-    is_lm = (kind == "llm") if language_model is None else language_model
-    r = D.UTILIZATION_LLM if is_lm else D.UTILIZATION_OTHER
-    if kind == "burden" and language_model is None:
-        return D.Range(r.low, r.central, r.high, f"no --family given, so the 'other models' convention; "
-                       f"--family language uses 0.3. {r.source}")
-    return r
-
-
-def _board_power(acc: Accelerator | None, power_fraction: float | None
-                 ) -> tuple[float | None, D.Range, str, str]:
-    """(watts, fraction range, label, source): TDP x power fraction, or a measured mean power as is."""
-    given = None if power_fraction is None else F.fraction("power_fraction", power_fraction)
-    if acc is None:
-        return None, D.POWER_FRACTION, "tdp_watts", ""
-    if acc.tdp_watts is None and acc.measured_mean_watts is not None:
-        if given is not None:
-            raise InputError(f"--power-fraction is a share of TDP; {acc.name} has no published TDP, only a "
-                             f"measured mean power ({acc.measured_mean_watts:g} W) that energy uses as is; drop "
-                             "--power-fraction")
-        top = (acc.measured_max_watts or acc.measured_mean_watts) / acc.measured_mean_watts
-        return (acc.measured_mean_watts, D.Range(1.0, 1.0, top, D.MEASURED_POWER_SOURCE), "measured_mean_watts",
-                f"{acc.notes or acc.source}")
-    pf = D.Range(given, given, given, "given by the user") if given is not None else D.POWER_FRACTION
-    return acc.tdp_watts, pf, "tdp_watts", acc.source
 
 
 def _dedupe(items: list[Assumption]) -> list[Assumption]:

@@ -4,50 +4,77 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
 
 from flopcast.errors import InputError
 from flopcast.estimate import defaults as D
 from flopcast.estimate import formulas as F
-from flopcast.hardware import Accelerator, price_range
+from flopcast.hardware import Accelerator, normalize_pricing, price_range
 from flopcast.provenance import Assumption, Basis
 
 
-def _a(out: list[Assumption], name: str, value: Any, unit: str, source: str, basis: Basis = Basis.ASSUMED) -> None:
-    out.append(Assumption(name, value, unit, source, basis))
+@dataclass(frozen=True)
+class PriceInputs:
+    """What cost is computed from: ``kind`` (``owned``: USD per kWh; else USD per chip-hour), its range
+    (``None``: no price available), and the assumptions behind it."""
+
+    kind: str
+    usd: D.Range | None = None
+    assumptions: tuple[Assumption, ...] = ()
 
 
-def price_for(acc: Accelerator, kind: str, provider: str | None, usd_per_chip_hour: float | None,
-           electricity: float | None, out: list[Assumption]) -> D.Range | None:
-    """The price range for cost: USD per chip-hour (cloud) or USD per kWh (owned)."""
+def price_inputs(acc: Accelerator | None, *, conversion: str, pricing: str, provider: str | None,
+                 usd_per_chip_hour: float | None, electricity_usd_per_kwh: float | None) -> PriceInputs:
+    """The price for cost: a cloud quote range, the user's price, electricity for owned hardware, or Thompson 2020."""
+    kind = "owned" if str(pricing).lower() == "owned" else normalize_pricing(pricing)
+    if conversion == "thompson2020":
+        return PriceInputs(kind, None, (Assumption(
+            "conversion", "thompson2020", "", "Thompson et al. 2020: dollars = FLOP / 6.874e16, lbs CO2 = FLOP "
+            "/ 3.498e17 (their ImageNet chart conversion; energy not modelled)", Basis.ASSUMED),))
+    if acc is None:
+        return PriceInputs(kind)
     if kind == "owned":
-        if electricity is not None:
-            e = F.positive("electricity_usd_per_kwh", electricity)
-            _a(out, "electricity_usd_per_kwh", e, "USD/kWh", "given by the user", Basis.GIVEN)
-            return D.Range(e, e, e, "given")
-        value, src = D.ELECTRICITY_USD_PER_KWH
-        _a(out, "electricity_usd_per_kwh", value, "USD/kWh", src)
-        _a(out, "pricing", "owned", "", "owned hardware: electricity only, no purchase or depreciation",
-           Basis.GIVEN)
-        return D.Range(value, value, value, src)
+        return _owned(electricity_usd_per_kwh)
     if usd_per_chip_hour is not None:
         v = F.positive("usd_per_chip_hour", usd_per_chip_hour)
-        _a(out, "usd_per_chip_hour", v, "USD/chip-hour", "given by the user", Basis.GIVEN)
-        return D.Range(v, v, v, "given")
+        return PriceInputs(kind, D.Range(v, v, v, "given"), (
+            Assumption("usd_per_chip_hour", v, "USD/chip-hour", "given by the user", Basis.GIVEN),))
+    return _quoted(acc, kind, provider)
+
+
+def _owned(electricity: float | None) -> PriceInputs:
+    """Owned hardware: electricity only, at the user's price or the EIA 2023 US industrial average."""
+    if electricity is not None:
+        e = F.positive("electricity_usd_per_kwh", electricity)
+        return PriceInputs("owned", D.Range(e, e, e, "given"), (
+            Assumption("electricity_usd_per_kwh", e, "USD/kWh", "given by the user", Basis.GIVEN),))
+    value, src = D.ELECTRICITY_USD_PER_KWH
+    return PriceInputs("owned", D.Range(value, value, value, src), (
+        Assumption("electricity_usd_per_kwh", value, "USD/kWh", src, Basis.ASSUMED),
+        Assumption("pricing", "owned", "", "owned hardware: electricity only, no purchase or depreciation",
+                   Basis.GIVEN)))
+
+
+def _quoted(acc: Accelerator, kind: str, provider: str | None) -> PriceInputs:
+    """The median of the bundled cloud quotes for ``acc`` (low/high: the cheapest and dearest quote)."""
     try:
         pr = price_range(acc, kind, provider)
     except InputError as exc:
-        _a(out, "usd_per_chip_hour", None, "USD/chip-hour", f"{exc}", Basis.UNAVAILABLE)
-        return None
+        return PriceInputs(kind, None, (Assumption("usd_per_chip_hour", None, "USD/chip-hour", f"{exc}",
+                                                   Basis.UNAVAILABLE),))
     c = pr.central
     note = "" if c.confirmed else " (value not confirmed in its source)"
-    _a(out, "usd_per_chip_hour", c.usd_per_chip_hour, "USD/chip-hour",
-       f"median of {len(pr.quotes)} {kind} quote(s); {c.provider} {c.offering} as of {c.as_of}{note}: {c.source}")
-    _a(out, "pricing", kind, "", f"{c.pricing} price, as of {c.as_of}", Basis.GIVEN)
+    central = (f"median of {len(pr.quotes)} {kind} quote(s); {c.provider} {c.offering} as of {c.as_of}{note}: "
+               f"{c.source}")
+    read: tuple[Assumption, ...] = (
+        Assumption("usd_per_chip_hour", c.usd_per_chip_hour, "USD/chip-hour", central, Basis.ASSUMED),
+        Assumption("pricing", kind, "", f"{c.pricing} price, as of {c.as_of}", Basis.GIVEN))
     if len(pr.quotes) > 1:
-        _a(out, "usd_per_chip_hour_range", [pr.low.usd_per_chip_hour, pr.high.usd_per_chip_hour], "USD/chip-hour",
-           f"lowest: {pr.low.provider} as of {pr.low.as_of}; highest: {pr.high.provider} as of {pr.high.as_of}")
-    return D.Range(pr.low.usd_per_chip_hour, c.usd_per_chip_hour, pr.high.usd_per_chip_hour, c.source)
+        read = (*read, Assumption("usd_per_chip_hour_range", [pr.low.usd_per_chip_hour, pr.high.usd_per_chip_hour],
+                                  "USD/chip-hour", f"lowest: {pr.low.provider} as of {pr.low.as_of}; highest: "
+                                  f"{pr.high.provider} as of {pr.high.as_of}", Basis.ASSUMED))
+    return PriceInputs(kind, D.Range(pr.low.usd_per_chip_hour, c.usd_per_chip_hour, pr.high.usd_per_chip_hour,
+                                     c.source), read)
 
 
 def evaluate_ranges(scenario: Callable[..., dict[str, float | None]], u: D.Range, p: D.Range, c: D.Range | None
