@@ -74,9 +74,9 @@ def _offline() -> None:
 
 
 def _meta_safe_masks() -> None:
-    """Let transformers' mask utilities run on meta tensors (idempotent; patches three functions).
+    """Let transformers' mask utilities run on meta tensors (idempotent; patches four functions).
 
-    Masks built from shapes alone work on meta, but three helpers ask data-dependent questions that a
+    Masks built from shapes alone work on meta, but four helpers ask data-dependent questions that a
     meta tensor cannot answer (``Tensor.item()`` raises):
 
     * ``find_packed_sequence_indices``: with no attention mask and no KV cache (a training pass),
@@ -87,6 +87,8 @@ def _meta_safe_masks() -> None:
       all-ones ``attention_mask`` themselves when given none (BART, mBART, Marian, PLBart...) then ask
       whether it pads anything, ``padding_mask.sum() == numel``. A meta mask has no values: it is
       answered as "no padding" (the checks see ``padding_mask=None``), the case of synthesized inputs.
+    * ``PreTrainedModel.warn_if_padding_and_no_attention_mask`` (DeBERTa, ALBERT-style models and some
+      30 others): a warning that asks whether ``pad_token_id in input_ids``; skipped for meta ids.
 
     On meta the attention count is the full ``S x S`` either way (flopcast's convention), so the answers
     change which kernel transformers picks, never the count. On every other device the original
@@ -111,15 +113,26 @@ def _meta_safe_masks() -> None:
             return original(padding_mask, *args, **kwargs)
         return ignore_mask
 
-    for name, wrap in (("find_packed_sequence_indices", packed), ("_ignore_causal_mask_sdpa", no_padding),
-                       ("_ignore_bidirectional_mask_sdpa", no_padding)):
-        original = getattr(masking_utils, name, None)
+    def no_warning(original: Any) -> Any:
+        def warn_if_padding_and_no_attention_mask(self: Any, input_ids: Any, *args: Any, **kwargs: Any) -> Any:
+            if getattr(input_ids, "is_meta", False):
+                return None
+            return original(self, input_ids, *args, **kwargs)
+        return warn_if_padding_and_no_attention_mask
+
+    from transformers.modeling_utils import PreTrainedModel
+
+    for owner, name, wrap in ((masking_utils, "find_packed_sequence_indices", packed),
+                              (masking_utils, "_ignore_causal_mask_sdpa", no_padding),
+                              (masking_utils, "_ignore_bidirectional_mask_sdpa", no_padding),
+                              (PreTrainedModel, "warn_if_padding_and_no_attention_mask", no_warning)):
+        original = getattr(owner, name, None)
         if original is None or getattr(original, "_flopcast_meta_safe", False):
             continue
         patched = wrap(original)
         patched._flopcast_meta_safe = True  # type: ignore[attr-defined]
         patched.__name__, patched.__doc__ = original.__name__, original.__doc__
-        setattr(masking_utils, name, patched)
+        setattr(owner, name, patched)
 
 
 def make_config(values: Mapping[str, Any], *, attn_implementation: str | None = None, where: str = "config") -> Any:

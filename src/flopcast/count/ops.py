@@ -45,6 +45,10 @@ def _out_numel(out) -> int:
     return 0
 
 
+def _first(out):
+    return out[0] if isinstance(out, (tuple, list)) and out else out
+
+
 def pointwise(cost: int = 1) -> Formula:
     """``cost`` FLOP per output element; in-place and ``_foreach_`` list ops alike."""
 
@@ -88,6 +92,13 @@ all_formula(*ops("scatter_add", "scatter_add_", "scatter_reduce", "scatter_reduc
     lambda args, kwargs, out: args[3].numel())
 # integer and floor division are elementwise arithmetic torch does not tag pointwise.
 all_formula(*ops("floor_divide", "floor_divide_"))(pointwise(1))
+# activations torch does not tag pointwise (and their backwards): one FLOP per element of the first output
+# (log_sigmoid_forward's buffer, PReLU's weight gradient and RReLU's noise are by-products, not more elements).
+all_formula(*ops("hardswish", "hardswish_", "hardswish_backward", "hardsigmoid_backward", "hardtanh_backward",
+                 "elu_backward", "leaky_relu_backward", "softplus_backward", "hardshrink_backward",
+                 "softshrink_backward", "log_sigmoid_forward", "log_sigmoid_backward", "glu", "glu_backward",
+                 "_prelu_kernel", "_prelu_kernel_backward", "rrelu_with_noise", "rrelu_with_noise_",
+                 "rrelu_with_noise_backward"))(lambda args, kwargs, out: _out_numel(_first(out)))
 # embedding backward accumulates the output gradient rows into the table: one add per element.
 all_formula(*ops("embedding_dense_backward"))(_per_input_element(1))
 # embedding bags reduce their bag's rows: one add per gathered element (indices × embedding width).
