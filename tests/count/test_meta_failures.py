@@ -138,3 +138,11 @@ def test_a_shape_error_on_meta_keeps_the_input_hint(capsys):
     assert main(["count", f"{models}:resnet50", "--input-shape", "1,4,224,224"]) == 2
     err = capsys.readouterr().err
     assert "check --input-shape" in err and "--device cpu" not in err
+
+
+def test_models_that_warn_about_padding_count_on_meta_as_on_cpu(tmp_path):
+    # DeBERTa (and ~30 other models) ask `pad_token_id in input_ids` to warn about a missing mask: .item() on meta
+    path = _write({"model_type": "deberta-v2", "hidden_size": D, "num_hidden_layers": 1, "num_attention_heads": 2,
+                   "intermediate_size": FFN, "vocab_size": V}, tmp_path)
+    meta, cpu = (load_model(path, seq_len=S, device=d) for d in ("meta", "cpu"))
+    assert count(meta.model, meta.inputs).forward_flop == count(cpu.model, cpu.inputs).forward_flop > 0
