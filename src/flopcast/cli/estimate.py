@@ -217,7 +217,7 @@ def register(app: typer.Typer) -> None:
         serving_wh_per_query: float = typer.Option(None, "--serving-wh-per-query", help="Serving: Wh per query."),
         serving_days: float = typer.Option(None, "--serving-days", help="Serving horizon, days."),
     ) -> None:
-        from flopcast.estimate import estimate
+        from flopcast.estimate import estimate, model_source
         from flopcast.report.jsonout import dumps
 
         overheads = _overheads(project, {
@@ -225,36 +225,17 @@ def register(app: typer.Typer) -> None:
             "embodied_kg_per_chip_hour": embodied_kg_per_chip_hour, "eval_fraction": eval_fraction,
             "serving_queries_per_day": serving_queries_per_day, "serving_wh_per_query": serving_wh_per_query,
             "serving_days": serving_days})
-        fwd = mem_params = is_lm = None
-        acts = 0.0
-        n_examples = parse_number("examples", examples)
-        from flopcast.errors import InputError
-
-        if model is not None and n_examples is None:
-            raise InputError("--model needs --examples (training examples per epoch)")
-        if model is None and n_examples is not None:
-            raise InputError("--examples needs --model")
-        if model is None and (batch != 1 or seq_len is not None):
-            raise InputError("--batch/--seq-len set how --model is counted; give --model or drop them")
-        if model is not None:
-            from flopcast.estimate import model as counted_model
-
-            counted = counted_model.count_model(model, batch=batch, seq_len=seq_len)
-            fwd, mem_params = counted.forward_flop_per_example, counted.params
-            acts = counted.activations_bytes_per_example * counted.batch
-            is_lm = counted.seq_len is not None or None  # token inputs: Epoch's language-model utilization
+        counted = model_source(model, examples=parse_number("examples", examples), batch=batch, seq_len=seq_len)
         est = estimate(
             flop=parse_number("flop", flop), params=parse_number("params", params),
-            tokens=parse_number("tokens", tokens), forward_flop=fwd, examples=n_examples, epochs=epochs,
+            tokens=parse_number("tokens", tokens), epochs=epochs,
             hardware=hardware, chips=parse_number("chips", chips), hours=parse_number("hours", hours),
             utilization=utilization, precision=precision, region=region, pue=pue, pricing=pricing,
             conversion=conversion, layers=layers, context=context, d_model=d_model, architecture=architecture,
             provider=provider, usd_per_chip_hour=usd_per_chip_hour, power_fraction=power_fraction,
             host_overhead=host_overhead, electricity_usd_per_kwh=electricity, optimizer=optimizer,
-            zero_stage=zero_stage, family=family,
-            activations_bytes=acts if activations_bytes is None else parse_number("activations-bytes",
-                                                                                  activations_bytes),
-            memory_params=mem_params, language_model=is_lm, g_co2e_per_kwh=grid_intensity,
+            zero_stage=zero_stage, family=family, g_co2e_per_kwh=grid_intensity,
+            **counted.estimate_kwargs(parse_number("activations-bytes", activations_bytes)),
         )
         proj = None
         if overheads is not None:

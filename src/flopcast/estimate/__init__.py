@@ -4,6 +4,7 @@ from flopcast.estimate.burden import hardware_burden_flop
 from flopcast.estimate.core import CONVERSIONS, Estimate, estimate
 from flopcast.estimate.formulas import THOMPSON2020_FLOP_PER_LB_CO2, THOMPSON2020_FLOP_PER_USD
 from flopcast.estimate.memory import MemoryFit, MemoryFitError, memory_fit
+from flopcast.estimate.model import ModelSource, model_source
 from flopcast.estimate.project import (
     OverheadLine,
     ProjectEstimate,
@@ -20,6 +21,7 @@ __all__ = [
     "Estimate",
     "MemoryFit",
     "MemoryFitError",
+    "ModelSource",
     "OverheadLine",
     "ProjectEstimate",
     "ProjectOverheads",
@@ -28,5 +30,6 @@ __all__ = [
     "estimate_project",
     "hardware_burden_flop",
     "memory_fit",
+    "model_source",
     "project_estimate",
 ]

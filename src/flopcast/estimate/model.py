@@ -1,6 +1,7 @@
 """Forward FLOP, parameters and activation memory of a model spec, through ``flopcast.count``.
 
-The only part of :mod:`flopcast.estimate` that needs torch; imported lazily by the CLI.
+The only part of :mod:`flopcast.estimate` that needs torch, and only when a spec is counted
+(``flopcast.count`` is imported inside :func:`count_model`).
 """
 
 from __future__ import annotations
@@ -75,3 +76,49 @@ def count_model(spec: str, *, batch: int = 1, seq_len: int | None = None) -> Cou
     acts = float(result.memory_bytes.get("activations", 0) or 0)
     return CountedModel(loaded.name, result.forward_flop / batch, float(result.params), acts / batch, batch,
                         getattr(loaded, "seq_len", None))
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """What a counted model gives :func:`~flopcast.estimate.estimate`: the per-example compute source
+    (``forward_flop`` x ``examples``) and the memory-fit inputs. Empty (all ``None``) without a model.
+
+    ``language_model`` is ``True`` for token inputs (Epoch AI's language-model utilization), else ``None``.
+    """
+
+    forward_flop: float | None = None
+    examples: float | None = None
+    memory_params: float | None = None
+    activations_bytes: float = 0.0
+    language_model: bool | None = None
+
+    def estimate_kwargs(self, activations_bytes: float | None = None) -> dict[str, Any]:
+        """Keyword arguments for ``estimate()``; ``activations_bytes`` (the user's) replaces the counted one."""
+        return {"forward_flop": self.forward_flop, "examples": self.examples, "memory_params": self.memory_params,
+                "activations_bytes": self.activations_bytes if activations_bytes is None else activations_bytes,
+                "language_model": self.language_model}
+
+
+def model_source(spec: str | None, *, examples: float | None, batch: int = 1,
+                 seq_len: int | None = None) -> ModelSource:
+    """The compute source of ``spec`` counted at ``batch`` x ``seq_len``, trained on ``examples`` per epoch.
+
+    Without ``spec``: an empty :class:`ModelSource` (refusing ``examples``, ``batch`` or ``seq_len``,
+    which only say how a model is counted and trained).
+
+    Raises
+    ------
+    InputError
+        A spec without examples, examples/batch/seq_len without a spec, or what :func:`count_model` raises.
+    """
+    if spec is not None and examples is None:
+        raise InputError("--model needs --examples (training examples per epoch)")
+    if spec is None and examples is not None:
+        raise InputError("--examples needs --model")
+    if spec is None and (batch != 1 or seq_len is not None):
+        raise InputError("--batch/--seq-len set how --model is counted; give --model or drop them")
+    if spec is None:
+        return ModelSource()
+    counted = count_model(spec, batch=batch, seq_len=seq_len)
+    return ModelSource(counted.forward_flop_per_example, examples, counted.params,
+                       counted.activations_bytes_per_example * counted.batch, counted.seq_len is not None or None)
