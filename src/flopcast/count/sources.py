@@ -25,6 +25,7 @@ from typing import Any
 
 from flopcast._names import nearest
 from flopcast.count import hf
+from flopcast.count.deps import require
 from flopcast.count.presets import get_preset, list_presets, parse_config_file
 from flopcast.errors import ModelError, one_line
 
@@ -112,6 +113,7 @@ def load_model(spec: str, *, batch: int = 1, seq_len: int | None = None,
         raise ModelError(f"seq_len must be a positive integer, got {seq_len}")
     if input_shape is not None and (not input_shape or any(int(d) < 1 for d in input_shape)):
         raise ModelError(f"input shape must be positive integers, got {input_shape}")
+    require("torch", "counting a model")
     hf.torch_dtype(dtype)  # validate early
     factory = _FACTORY.match(spec) if not Path(spec).exists() else None
     if factory and not re.match(r"^[A-Za-z]:[\\/]", spec):
@@ -151,6 +153,7 @@ def _context_length(values: dict[str, Any]) -> int | None:
 def _from_config(values: dict[str, Any], *, name: str, kind: str, source: str, default_seq_len: int | None,
                  where: str, batch: int, seq_len: int | None, input_shape: tuple[int, ...] | None,
                  dtype: str, device: str, attn_implementation: str | None) -> LoadedModel:
+    require("transformers", f"building {where} (a Hugging Face config)")
     clean = {k: v for k, v in values.items() if not k.startswith("_")}
     if seq_len is None:
         ctx = _context_length(clean)
