@@ -233,7 +233,7 @@ def plan(
     runs_ = None
     if fit_file is not None:
         result = _read_fit(fit_file)
-    else:
+    elif runs is not None:
         runs_, result = _fit_from_csv(runs, params_col=params_col, tokens_col=tokens_col, flop_col=flop_col,
                                       loss_col=loss_col, law=law, bootstrap=bootstrap, seed=seed, confidence=0.95,
                                       drop_highest_loss=drop_highest_loss, ledger=ledger, run_col=run_col)

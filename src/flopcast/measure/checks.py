@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import Any
 
 from flopcast.errors import InputError
 
@@ -63,7 +64,7 @@ def check_number(name: str, value: object, spec: Spec) -> float | int:
     return v
 
 
-def check_run_numbers(values: dict[str, object]) -> dict[str, float | int | None]:
+def check_run_numbers(values: dict[str, Any]) -> dict[str, Any]:
     """Check every non-``None`` entry of ``values`` named in :data:`RUN_NUMBERS`; return them converted."""
     return {
         k: (None if v is None else check_number(k, v, RUN_NUMBERS[k]) if k in RUN_NUMBERS else v)

@@ -114,7 +114,7 @@ def aggregate_job(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             missing[key] = lacking
             out[key] = None
         else:
-            out[key] = float(sum(vals.values()))
+            out[key] = float(sum(v for v in vals.values() if v is not None))
     out["wall_seconds"] = max(float(r.get("wall_seconds") or 0.0) for r in by_node.values())
     out["steps"] = max(int(r.get("steps") or 0) for r in by_node.values())
     fps = records[0].get("flop_per_step")

@@ -65,8 +65,11 @@ def make_runs(*, loss, params=None, tokens=None, flop=None, source: str = "array
     elif arr["params"] is None and arr["tokens"] is not None and arr["flop"] is not None:
         arr["params"] = arr["flop"] / (FLOP_PER_PARAM_TOKEN * arr["tokens"])
         derived.append("params")
-    n = len(arr["loss"])
-    return Runs(arr["loss"], arr["params"], arr["tokens"], arr["flop"], source,
+    loss_arr = arr["loss"]
+    if loss_arr is None:
+        raise InputError("every run needs a loss")
+    n = len(loss_arr)
+    return Runs(loss_arr, arr["params"], arr["tokens"], arr["flop"], source,
                 where or tuple(f"run {i + 1}" for i in range(n)), tuple(derived))
 
 
@@ -129,7 +132,8 @@ def ledger_flop(ledger: str | Path, rows, run_col: str) -> np.ndarray:
                 row = decode(book.run(run_id))
             except FlopcastError as exc:
                 raise DataFormatError(r.file, str(exc), line=r.line, column=run_col) from None
-            record = row.get("record") if isinstance(row.get("record"), dict) else {}
+            raw = row.get("record")
+            record: dict[str, Any] = raw if isinstance(raw, dict) else {}
             per_step, steps = record.get("flop_per_step"), row.get("steps") or record.get("steps")
             if not per_step or not steps:
                 raise DataFormatError(r.file, f"ledger run {row['run_id']} has no FLOP per step or no steps; "
