@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Annotated
 
 import typer
 
@@ -153,98 +154,119 @@ def _overheads(project: bool, values: dict):
     return ProjectOverheads(**values)
 
 
+# The options, by option group (the signature below keeps the order `--help` shows).
+# compute source
+_Params = Annotated[str | None, typer.Option("--params", help="Parameters N (dense; MoE: active per token).")]
+_Tokens = Annotated[str | None, typer.Option("--tokens", help="Training tokens D.")]
+_Flop = Annotated[str | None, typer.Option("--flop", help="Training compute in FLOP, if known.")]
+_Model = Annotated[str | None, typer.Option("--model", help="Model spec to count (see `flopcast count`).")]
+_Examples = Annotated[str | None, typer.Option("--examples", help="Training examples per epoch (with --model).")]
+_Epochs = Annotated[float, typer.Option("--epochs", help="Epochs (with --model).")]
+_Batch = Annotated[int, typer.Option("--batch", help="Batch size used to count --model (per-example FLOP).")]
+_SeqLen = Annotated[int | None, typer.Option("--seq-len", help="Sequence length used to count --model.")]
+_Layers = Annotated[int | None, typer.Option("--layers", help="Layers (attention term, with --context/--d-model).")]
+_Context = Annotated[int | None, typer.Option("--context", help="Context length (attention term).")]
+_DModel = Annotated[int | None, typer.Option("--d-model", help="Model width (attention term).")]
+_Architecture = Annotated[str | None, typer.Option(
+    "--architecture", help="dense, encoder-decoder (6 (N/2) D: a token meets half the parameters) or moe (N = active "
+    "parameters).")]
+# schedule
+_Hardware = Annotated[str | None, typer.Option("--hardware", help="Accelerator (see `flopcast hardware list`).")]
+_Chips = Annotated[str | None, typer.Option("--chips", help="Number of accelerators (a whole number).")]
+_Hours = Annotated[str | None, typer.Option("--hours", help="Training hours (or the deadline, without --chips).")]
+_Utilization = Annotated[float | None, typer.Option("--utilization", help="Fraction of peak (default: 0.3 LLM / 0.4).")]
+_Precision = Annotated[str, typer.Option("--precision", help="fp32, tf32, bf16, fp16, fp8 or auto.")]
+_Family = Annotated[str | None, typer.Option(
+    "--family", help="Model family for the assumed utilization: language (0.3) or other (0.4), Epoch AI's convention; "
+    "default: language on the 6ND path.")]
+_Conversion = Annotated[str, typer.Option("--conversion", help="hardware or thompson2020.")]
+# memory fit
+_ActivationsBytes = Annotated[str | None, typer.Option(
+    "--activations-bytes", help="Activation memory of the whole batch, bytes (memory fit; --model counts it).")]
+_ZeroStage = Annotated[int, typer.Option("--zero-stage", help="Sharding stage for the memory fit (0-3).")]
+_Optimizer = Annotated[str, typer.Option("--optimizer", help="adam, adamw, sgd or none (memory fit).")]
+# energy inputs
+_Region = Annotated[str | None, typer.Option("--region", help="Grid: ISO3 country, US-VA, gcp:/aws:/azure: region.")]
+_GridIntensity = Annotated[float | None, typer.Option(
+    "--grid-intensity", help="Your own grid intensity, gCO2e/kWh (overrides --region's).")]
+_Pue = Annotated[float | None, typer.Option("--pue", help="Data-centre PUE (default: provider or global survey).")]
+_PowerFraction = Annotated[float | None, typer.Option("--power-fraction", help="Mean power / TDP (default 0.8).")]
+_HostOverhead = Annotated[float, typer.Option("--host-overhead", help="Host power as a fraction of chips'.")]
+# price
+_Pricing = Annotated[str, typer.Option("--pricing", help="on-demand, spot, reserved or owned.")]
+_Provider = Annotated[str | None, typer.Option("--provider", help="Price quotes from one provider (aws, gcp, ...).")]
+_UsdPerChipHour = Annotated[float | None, typer.Option("--usd-per-chip-hour", help="Your own price.")]
+_Electricity = Annotated[float | None, typer.Option(
+    "--electricity-usd-per-kwh", help="Electricity price for --pricing owned (default: EIA 2023 US).")]
+# output
+_AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+# project overheads
+_Project = Annotated[bool, typer.Option(
+    "--project", help="Price the project: add experimentation, lost time (goodput), idle power, embodied carbon, "
+    "evaluation and serving, each a cited, labelled line.")]
+_Experiments = Annotated[float | None, typer.Option(
+    "--experiments", help="Training before and including the final run, x final run (>= 1; default 1.5, range "
+    "1.5-2.68: OLMo, BigScience).")]
+_Goodput = Annotated[float | None, typer.Option(
+    "--goodput", help="Useful / elapsed training time, (0, 1] (default 0.9, range 0.59-0.9: Llama 3, OPT-175B).")]
+_IdleFraction = Annotated[float | None, typer.Option(
+    "--idle-fraction", help="Idle/static energy per chip-hour, x board power (default 0.59, BLOOM).")]
+_EmbodiedKgPerChipHour = Annotated[float | None, typer.Option(
+    "--embodied-kg-per-chip-hour", help="Manufacturing CO2e per chip-hour, kg (default 0.0104, BLOOM).")]
+_EvalFraction = Annotated[float | None, typer.Option(
+    "--eval-fraction", help="Evaluation runs, x final run (no default).")]
+_ServingQueriesPerDay = Annotated[float | None, typer.Option("--serving-queries-per-day", help="Serving: queries/day.")]
+_ServingWhPerQuery = Annotated[float | None, typer.Option("--serving-wh-per-query", help="Serving: Wh per query.")]
+_ServingDays = Annotated[float | None, typer.Option("--serving-days", help="Serving horizon, days.")]
+
+
+def estimate_cmd(
+    params: _Params = None, tokens: _Tokens = None, model: _Model = None, examples: _Examples = None,
+    epochs: _Epochs = 1.0, batch: _Batch = 1, seq_len: _SeqLen = None, flop: _Flop = None, hardware: _Hardware = None,
+    chips: _Chips = None, hours: _Hours = None, utilization: _Utilization = None, precision: _Precision = "auto",
+    region: _Region = None, grid_intensity: _GridIntensity = None, pue: _Pue = None, pricing: _Pricing = "on-demand",
+    provider: _Provider = None, usd_per_chip_hour: _UsdPerChipHour = None, electricity: _Electricity = None,
+    conversion: _Conversion = "hardware", layers: _Layers = None, context: _Context = None, d_model: _DModel = None,
+    architecture: _Architecture = None, family: _Family = None, activations_bytes: _ActivationsBytes = None,
+    power_fraction: _PowerFraction = None, host_overhead: _HostOverhead = 0.0, zero_stage: _ZeroStage = 3,
+    optimizer: _Optimizer = "adam", as_json: _AsJson = False, project: _Project = False,
+    experiments: _Experiments = None, goodput: _Goodput = None, idle_fraction: _IdleFraction = None,
+    embodied_kg_per_chip_hour: _EmbodiedKgPerChipHour = None, eval_fraction: _EvalFraction = None,
+    serving_queries_per_day: _ServingQueriesPerDay = None, serving_wh_per_query: _ServingWhPerQuery = None,
+    serving_days: _ServingDays = None,
+) -> None:
+    from flopcast.estimate import estimate, model_source
+    from flopcast.report.jsonout import dumps
+
+    overheads = _overheads(project, {
+        "experiments": experiments, "goodput": goodput, "idle_fraction": idle_fraction,
+        "embodied_kg_per_chip_hour": embodied_kg_per_chip_hour, "eval_fraction": eval_fraction,
+        "serving_queries_per_day": serving_queries_per_day, "serving_wh_per_query": serving_wh_per_query,
+        "serving_days": serving_days})
+    counted = model_source(model, examples=parse_number("examples", examples), batch=batch, seq_len=seq_len)
+    est = estimate(
+        flop=parse_number("flop", flop), params=parse_number("params", params),
+        tokens=parse_number("tokens", tokens), epochs=epochs,
+        hardware=hardware, chips=parse_number("chips", chips), hours=parse_number("hours", hours),
+        utilization=utilization, precision=precision, region=region, pue=pue, pricing=pricing,
+        conversion=conversion, layers=layers, context=context, d_model=d_model, architecture=architecture,
+        provider=provider, usd_per_chip_hour=usd_per_chip_hour, power_fraction=power_fraction,
+        host_overhead=host_overhead, electricity_usd_per_kwh=electricity, optimizer=optimizer,
+        zero_stage=zero_stage, family=family, g_co2e_per_kwh=grid_intensity,
+        **counted.estimate_kwargs(parse_number("activations-bytes", activations_bytes)),
+    )
+    proj = None
+    if overheads is not None:
+        from flopcast.estimate import project_estimate
+
+        proj = project_estimate(est, overheads)
+    if as_json:
+        typer.echo(dumps(est) if proj is None else dumps({**est.to_dict(), "project": proj.to_dict()}))
+    else:
+        _render(est)
+        if proj is not None:
+            _render_project(proj)
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("estimate", help=_HELP)
-    def estimate_cmd(
-        params: str = typer.Option(None, "--params", help="Parameters N (dense; MoE: active per token)."),
-        tokens: str = typer.Option(None, "--tokens", help="Training tokens D."),
-        model: str = typer.Option(None, "--model", help="Model spec to count (see `flopcast count`)."),
-        examples: str = typer.Option(None, "--examples", help="Training examples per epoch (with --model)."),
-        epochs: float = typer.Option(1.0, "--epochs", help="Epochs (with --model)."),
-        batch: int = typer.Option(1, "--batch", help="Batch size used to count --model (per-example FLOP)."),
-        seq_len: int = typer.Option(None, "--seq-len", help="Sequence length used to count --model."),
-        flop: str = typer.Option(None, "--flop", help="Training compute in FLOP, if known."),
-        hardware: str = typer.Option(None, "--hardware", help="Accelerator (see `flopcast hardware list`)."),
-        chips: str = typer.Option(None, "--chips", help="Number of accelerators (a whole number)."),
-        hours: str = typer.Option(None, "--hours", help="Training hours (or the deadline, without --chips)."),
-        utilization: float = typer.Option(None, "--utilization", help="Fraction of peak (default: 0.3 LLM / 0.4)."),
-        precision: str = typer.Option("auto", "--precision", help="fp32, tf32, bf16, fp16, fp8 or auto."),
-        region: str = typer.Option(None, "--region", help="Grid: ISO3 country, US-VA, gcp:/aws:/azure: region."),
-        grid_intensity: float = typer.Option(None, "--grid-intensity",
-                                             help="Your own grid intensity, gCO2e/kWh (overrides --region's)."),
-        pue: float = typer.Option(None, "--pue", help="Data-centre PUE (default: provider or global survey)."),
-        pricing: str = typer.Option("on-demand", "--pricing", help="on-demand, spot, reserved or owned."),
-        provider: str = typer.Option(None, "--provider", help="Price quotes from one provider (aws, gcp, ...)."),
-        usd_per_chip_hour: float = typer.Option(None, "--usd-per-chip-hour", help="Your own price."),
-        electricity: float = typer.Option(None, "--electricity-usd-per-kwh",
-                                          help="Electricity price for --pricing owned (default: EIA 2023 US)."),
-        conversion: str = typer.Option("hardware", "--conversion", help="hardware or thompson2020."),
-        layers: int = typer.Option(None, "--layers", help="Layers (attention term, with --context/--d-model)."),
-        context: int = typer.Option(None, "--context", help="Context length (attention term)."),
-        d_model: int = typer.Option(None, "--d-model", help="Model width (attention term)."),
-        architecture: str = typer.Option(None, "--architecture",
-                                         help="dense, encoder-decoder (6 (N/2) D: a token meets half the "
-                                              "parameters) or moe (N = active parameters)."),
-        family: str = typer.Option(None, "--family",
-                                   help="Model family for the assumed utilization: language (0.3) or other "
-                                        "(0.4), Epoch AI's convention; default: language on the 6ND path."),
-        activations_bytes: str = typer.Option(None, "--activations-bytes",
-                                              help="Activation memory of the whole batch, bytes (memory fit; "
-                                                   "--model counts it)."),
-        power_fraction: float = typer.Option(None, "--power-fraction", help="Mean power / TDP (default 0.8)."),
-        host_overhead: float = typer.Option(0.0, "--host-overhead", help="Host power as a fraction of chips'."),
-        zero_stage: int = typer.Option(3, "--zero-stage", help="Sharding stage for the memory fit (0-3)."),
-        optimizer: str = typer.Option("adam", "--optimizer", help="adam, adamw, sgd or none (memory fit)."),
-        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-        project: bool = typer.Option(False, "--project",
-                                     help="Price the project: add experimentation, lost time (goodput), idle power, "
-                                          "embodied carbon, evaluation and serving, each a cited, labelled line."),
-        experiments: float = typer.Option(None, "--experiments",
-                                          help="Training before and including the final run, x final run (>= 1; "
-                                               "default 1.5, range 1.5-2.68: OLMo, BigScience)."),
-        goodput: float = typer.Option(None, "--goodput",
-                                      help="Useful / elapsed training time, (0, 1] (default 0.9, range 0.59-0.9: "
-                                           "Llama 3, OPT-175B)."),
-        idle_fraction: float = typer.Option(None, "--idle-fraction",
-                                            help="Idle/static energy per chip-hour, x board power (default 0.59, "
-                                                 "BLOOM)."),
-        embodied_kg_per_chip_hour: float = typer.Option(None, "--embodied-kg-per-chip-hour",
-                                                        help="Manufacturing CO2e per chip-hour, kg (default 0.0104, "
-                                                             "BLOOM)."),
-        eval_fraction: float = typer.Option(None, "--eval-fraction",
-                                            help="Evaluation runs, x final run (no default)."),
-        serving_queries_per_day: float = typer.Option(None, "--serving-queries-per-day", help="Serving: queries/day."),
-        serving_wh_per_query: float = typer.Option(None, "--serving-wh-per-query", help="Serving: Wh per query."),
-        serving_days: float = typer.Option(None, "--serving-days", help="Serving horizon, days."),
-    ) -> None:
-        from flopcast.estimate import estimate, model_source
-        from flopcast.report.jsonout import dumps
-
-        overheads = _overheads(project, {
-            "experiments": experiments, "goodput": goodput, "idle_fraction": idle_fraction,
-            "embodied_kg_per_chip_hour": embodied_kg_per_chip_hour, "eval_fraction": eval_fraction,
-            "serving_queries_per_day": serving_queries_per_day, "serving_wh_per_query": serving_wh_per_query,
-            "serving_days": serving_days})
-        counted = model_source(model, examples=parse_number("examples", examples), batch=batch, seq_len=seq_len)
-        est = estimate(
-            flop=parse_number("flop", flop), params=parse_number("params", params),
-            tokens=parse_number("tokens", tokens), epochs=epochs,
-            hardware=hardware, chips=parse_number("chips", chips), hours=parse_number("hours", hours),
-            utilization=utilization, precision=precision, region=region, pue=pue, pricing=pricing,
-            conversion=conversion, layers=layers, context=context, d_model=d_model, architecture=architecture,
-            provider=provider, usd_per_chip_hour=usd_per_chip_hour, power_fraction=power_fraction,
-            host_overhead=host_overhead, electricity_usd_per_kwh=electricity, optimizer=optimizer,
-            zero_stage=zero_stage, family=family, g_co2e_per_kwh=grid_intensity,
-            **counted.estimate_kwargs(parse_number("activations-bytes", activations_bytes)),
-        )
-        proj = None
-        if overheads is not None:
-            from flopcast.estimate import project_estimate
-
-            proj = project_estimate(est, overheads)
-        if as_json:
-            typer.echo(dumps(est) if proj is None else dumps({**est.to_dict(), "project": proj.to_dict()}))
-        else:
-            _render(est)
-            if proj is not None:
-                _render_project(proj)
+    app.command("estimate", help=_HELP)(estimate_cmd)
