@@ -64,7 +64,7 @@ def violations(package: Path = PACKAGE) -> list[str]:
         here, folder = rel.parts[:-1], rel.parts[0]
         for line, module in _imported(ast.parse(path.read_text(encoding="utf-8")), here):
             target = _folder(module)
-            if target is None or target == folder or target.startswith("_") and _rank(target) == 0:
+            if target is None or target == folder or (target.startswith("_") and _rank(target) == 0):
                 continue
             if _rank(target) >= _rank(folder) and _rank(target) > 0:
                 found.append(f"{rel}:{line} ({folder}, rank {_rank(folder)}) imports {module} (rank {_rank(target)})")
@@ -79,7 +79,8 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     (tmp_path / "count").mkdir()
     (tmp_path / "count" / "x.py").write_text("def f():\n    from ..report import console\n")
     (tmp_path / "estimate").mkdir()
-    (tmp_path / "estimate" / "y.py").write_text("import importlib\nm = importlib.import_module('flopcast.measure.rates')\n")
+    (tmp_path / "estimate" / "y.py").write_text(
+        "import importlib\nm = importlib.import_module('flopcast.measure.rates')\n")
     (tmp_path / "simulate").mkdir()
     (tmp_path / "simulate" / "z.py").write_text("from flopcast import report\n")
     (tmp_path / "measure").mkdir()

@@ -8,6 +8,7 @@ one line naming the path, the problem and the fix.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -34,10 +35,8 @@ def _probe_writable(folder: Path) -> bool:
     except OSError:
         return False
     os.close(fd)
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(name)
-    except OSError:
-        pass
     return True
 
 

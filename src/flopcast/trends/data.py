@@ -334,7 +334,8 @@ def _next_header(reader, name: str) -> list[str]:
 
 def _flags(model: str, notes: str) -> tuple[str, ...]:
     text = f"{model} {notes}" if notes else model
-    flags: tuple[str, ...] = ("ensemble",) if _ENSEMBLE.search(model) or (notes and re.match(r"\s*ensemble", notes, re.I)) else ()
+    ensemble = _ENSEMBLE.search(model) or (notes and re.match(r"\s*ensemble", notes, re.I))
+    flags: tuple[str, ...] = ("ensemble",) if ensemble else ()
     flags += ("extra data",) if _EXTRA_DATA.search(text) else ()
     if notes and "secondary" in notes.lower():
         flags += ("secondary",)

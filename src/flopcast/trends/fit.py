@@ -257,8 +257,8 @@ def bootstrap_slope_ci(x: np.ndarray, y: np.ndarray, confidence: float = CONFIDE
     return (float(np.percentile(boot, tail)), float(np.percentile(boot, 100 - tail))), "pairs"
 
 
-def fit_xy(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, benchmark: str = "", measure: str = "", form: str = "",
-           frontier: bool = False, confidence: float = CONFIDENCE) -> Fit:
+def fit_xy(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, benchmark: str = "", measure: str = "",
+           form: str = "", frontier: bool = False, confidence: float = CONFIDENCE) -> Fit:
     """OLS of ``y`` on ``x`` with intervals and robustness checks (needs ≥ 3 points and 2 distinct x).
 
     O(n) memory throughout (statsmodels' OLS of an n×2 design, closed-form leave-one-out, chunked
@@ -291,7 +291,8 @@ def fit_xy(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, 
         bootstrap_slope_ci=boot_ci, confidence=confidence, bootstrap_method=method)
 
 
-def fit_trend(flop: Sequence[float | None] | np.ndarray, error_pct: Sequence[float] | np.ndarray, form: str, **labels) -> Fit:
+def fit_trend(flop: Sequence[float | None] | np.ndarray, error_pct: Sequence[float] | np.ndarray, form: str,
+              **labels) -> Fit:
     """Fit one form to (computation in FLOP, error in %) pairs."""
     f = np.asarray(flop, dtype=float)
     e = np.asarray(error_pct, dtype=float)
