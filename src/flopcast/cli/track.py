@@ -30,6 +30,10 @@ def track_cmd(
     cpu_tdp: float = typer.Option(None, "--cpu-tdp", help="CPU package TDP, W, when RAPL is unreadable."),
     json_out: bool = typer.Option(False, "--json", help="Print the final record as one JSON object (the "
                                   "command's own stdout then goes to stderr, so stdout is only the JSON)."),
+    log_to: str = typer.Option(None, "--log-to", help="Also write flopcast's figures to 'tensorboard' or "
+                               "'mlflow' at every sample and at the end."),
+    log_dir: str = typer.Option(None, "--log-dir", help="TensorBoard log directory (default "
+                                "runs/flopcast-RUN_ID) or MLflow tracking URI (default: MLflow's own)."),
 ) -> int:
     """Run a command and measure it: wall/CPU time, energy, chip-hours, CO2e, cost, MFU, forecast.
 
@@ -47,7 +51,7 @@ def track_cmd(
     options = TrackOptions(flop_per_step=flop_per_step, total_steps=total_steps, epochs=epochs,
                            steps_per_epoch=steps_per_epoch, hardware=hardware, chips=chips, precision=precision,
                            region=region, pue=pue, pricing=pricing, interval=interval, ledger=ledger, name=name,
-                           cpu_tdp_watts=cpu_tdp)
+                           cpu_tdp_watts=cpu_tdp, log_to=log_to, log_dir=log_dir)
     bar = ProgressBar() if stderr.is_terminal and not json_out else None
     try:
         rec = run_command(command or [], options, on_tick=bar, stdout_to_stderr=json_out)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 from flopcast.errors import InputError
 from flopcast.measure.checks import check_run_numbers, total_steps_of
+from flopcast.measure.logto import check_log_to
 from flopcast.measure.samplers import RAPL_ROOT, Sampler
 
 if TYPE_CHECKING:
@@ -47,6 +48,11 @@ class TrackOptions:
         trainer callbacks fill it from the model, and a given ``model`` fills it too.
     pid : int, optional
         Root of the process tree to measure (default: this process).
+    log_to : {"tensorboard", "mlflow"}, optional
+        Also write flopcast's figures (energy, CO2e, achieved FLOP/s, MFU, loss) to this tracker at every
+        sample and at the end (see :mod:`flopcast.measure.logto`).
+    log_dir : str or Path, optional
+        TensorBoard's log directory (default ``runs/flopcast-<run id>``) or MLflow's tracking URI.
     command, progress_file, samplers, env, rapl_root, install_signal_handlers
         Plumbing for ``flopcast track -- CMD`` and tests: the command line recorded, the progress file
         a child writes, injected samplers, the environment read for the launcher, the RAPL root, and
@@ -77,6 +83,8 @@ class TrackOptions:
     env: Mapping[str, str] | None = None
     rapl_root: Path = RAPL_ROOT
     install_signal_handlers: bool = True
+    log_to: str | None = None
+    log_dir: str | Path | None = None
 
     def __post_init__(self) -> None:
         if self.interval is None:
@@ -87,6 +95,7 @@ class TrackOptions:
         total_steps_of(self.total_steps, self.epochs, self.steps_per_epoch)  # refuses a lone/contradicting pair
         if self.model_params is not None:
             object.__setattr__(self, "model_params", check_model_params(self.model_params))
+        object.__setattr__(self, "log_to", check_log_to(self.log_to, self.log_dir))
         if self.command is not None:
             object.__setattr__(self, "command", tuple(self.command) or None)
         if self.samplers is not None:
@@ -143,6 +152,8 @@ class TrackOverrides(TypedDict, total=False):
     env: Mapping[str, str] | None
     rapl_root: Path
     install_signal_handlers: bool
+    log_to: str | None
+    log_dir: str | Path | None
 
 
 def make_options(options: TrackOptions | None, overrides: Mapping[str, Any]) -> TrackOptions:

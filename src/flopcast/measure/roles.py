@@ -25,6 +25,7 @@ from flopcast.measure import distributed as dist
 from flopcast.measure.clock import now_iso
 from flopcast.measure.fallback import save_unsaved
 from flopcast.measure.ledger import Ledger
+from flopcast.measure.logto import LOOP_FIGURES, FigureWriter, open_writer, record_figures
 from flopcast.measure.nvml import gpu_sampler
 from flopcast.measure.options import TrackOptions
 from flopcast.measure.progress import read_progress, write_progress
@@ -133,6 +134,7 @@ class SamplerRole:
         self.cpu_exact: float | None = None
         self.unsaved: list[dict[str, Any]] = []
         self.reported: dict[str, Any] = {}  # figures a program inside ``track -- CMD`` reported
+        self.writer: FigureWriter | None = None  # options.log_to's tracker
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -144,6 +146,8 @@ class SamplerRole:
             self.samplers = [self.proc, *self._instruments(run)]
             names = next((list(getattr(s, "names", [])) for s in self.samplers if s.component == "gpu"), [])
             self.rates = resolve_rates(**self.options.rate_options(), detected_gpus=names)
+            if self.options.log_to is not None:
+                self.writer = open_writer(self.options.log_to, self.options.log_dir, writer_run_name(run))
         except BaseException:
             self.close(run)
             raise
@@ -188,11 +192,16 @@ class SamplerRole:
         if len(self.points) > MAX_POINTS:  # keep the first point, thin the rest
             self.points = self.points[:1] + self.points[2::2]
         step_rows = run.log.drain()
+        if self.ledger is None and self.writer is None:
+            self.seq += 1
+            return
+        rec = self.record(run, status="stopping" if final else "running", at=(t, steps))
+        if not final:  # the final figures are written from the final record (finish)
+            self.log_figures(run, rec)
         if self.ledger is None:
             self.seq += 1
             return
         sample = sample_row(t, steps, self.readings)
-        rec = self.record(run, status="stopping" if final else "running", at=(t, steps))
         try:
             self.ledger.add_sample(run.run_id, self.seq, sample, summary_of(rec), step_rows)
         except Exception:
@@ -268,10 +277,26 @@ class SamplerRole:
         except Exception as exc:  # a failing ledger must not mask the job's own outcome
             run.errors.append(f"final sample: {type(exc).__name__}: {exc}")
         rec = self.record(run, status=status, exit_code=exit_code, ended_at=ended_at)
+        self.log_figures(run, rec)
         if self.ledger is not None:
             rec = self.persist(run, rec)
         self.close(run)
         return rec
+
+    def log_figures(self, run: Counter, rec: RunRecord) -> None:
+        """The record's figures to ``log_to``'s tracker at the step count; a failing tracker is noted once in
+        the run's errors and not written to again (the run and its ledger go on)."""
+        if self.writer is None:
+            return
+        figures = record_figures(rec, LOOP_FIGURES)
+        if not figures:
+            return
+        try:
+            self.writer.write(figures, rec.steps)
+        except Exception as exc:
+            run.errors.append(f"log_to={self.writer.kind} ({self.writer.where}): {one_line(exc)}; "
+                              "no more figures written there")
+            self._close_writer(run)
 
     def persist(self, run: Counter, rec: RunRecord) -> RunRecord:
         """Write the final record to the ledger and read it back; whatever the ledger refuses (the record,
@@ -307,7 +332,16 @@ class SamplerRole:
         return dataclasses.replace(rec, fallback_file=str(path) if path else None, save_error=(
             f"run {rec.run_id}'s final record could not be confirmed in the ledger: {problem}; {where}"))
 
+    def _close_writer(self, run: Counter) -> None:
+        writer, self.writer = self.writer, None
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception as exc:
+                run.errors.append(f"closing log_to={writer.kind}: {one_line(exc)}")
+
     def close(self, run: Counter) -> None:
+        self._close_writer(run)
         for s in self.samplers:
             try:
                 s.close()
@@ -315,6 +349,12 @@ class SamplerRole:
                 run.errors.append(f"closing {s.backend}: {exc}")
         if self.ledger is not None and not isinstance(self.options.ledger, Ledger):
             self.ledger.close()
+
+
+def writer_run_name(run: Counter) -> str:
+    """The tracker's run name: the run's name (or ``flopcast-<run id>``), one per node of a multi-node job."""
+    base = run.name or f"flopcast-{run.run_id}"
+    return f"{base}-node{run.ctx.node_rank}" if run.ctx.distributed and run.ctx.node_rank else base
 
 
 def begin_row(run: Counter, rates: Rates | None) -> dict[str, Any]:
