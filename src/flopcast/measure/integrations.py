@@ -20,6 +20,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from flopcast.errors import InputError
+from flopcast.measure.logto import record_figures
 from flopcast.measure.options import TrackOptions, make_options
 from flopcast.measure.steplog import as_float
 from flopcast.measure.tracker import Run
@@ -179,7 +180,6 @@ class LightningHooks:
 
 
 TOTAL_FLOS_SOURCE = "state.total_flos"
-FIGURE_KEYS = ("energy_kwh", "co2e_kg", "achieved_flop_per_s", "mfu")
 
 
 def trainer_figures(run: Run | None) -> dict[str, float]:
@@ -191,12 +191,7 @@ def trainer_figures(run: Run | None) -> dict[str, float]:
         rec = run.record()
     except RuntimeError:  # a passive rank, or a run not started
         return {}
-    out = {}
-    for key in FIGURE_KEYS:
-        v = getattr(rec, key)
-        if isinstance(v, (int, float)) and math.isfinite(v):
-            out[f"flopcast/{key}"] = float(v)
-    return out
+    return record_figures(rec)
 
 
 class HFHooks:
