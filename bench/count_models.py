@@ -8,7 +8,7 @@ independently of any counter:
 * ResNet-50: every convolution ``2·k²·C_in·C_out·H_out·W_out`` plus the classifier (He et al. 2016,
   torchvision's v1.5 layout with the stride on the 3x3 convolution);
 * LSTM LM: ``4·h·(x + h)`` multiply-adds per token per layer plus the head (``tests/count/models.py``);
-* transformers: ``flopcast.count.analytic.dense_forward_flop`` (all projections, both attention
+* transformers: ``flopcast.estimate.analytic.dense_forward_flop`` (all projections, both attention
   matmuls over the full context, the head).
 """
 
@@ -64,8 +64,8 @@ def resnet50_dense_flop(size: int = 224, num_classes: int = 1000) -> int:
 
 def _analytic(preset: str, batch: int, seq_len: int) -> Callable[[], int]:
     def ref() -> int:
-        from flopcast.count.analytic import dense_forward_flop, shape_from_config, vit_patches
         from flopcast.count.presets import get_preset
+        from flopcast.estimate.analytic import dense_forward_flop, shape_from_config, vit_patches
 
         config = get_preset(preset).config
         tokens = vit_patches(config) if config["model_type"] == "vit" else seq_len

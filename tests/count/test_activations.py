@@ -38,3 +38,30 @@ def test_untagged_activations_cost_one_flop_per_output_element(name):
     act = getattr(activation, name)(*ARGS.get(name, ()))
     r = count(nn.Sequential(act), torch.randn(2, 4))
     assert r.forward_flop_all == (2 * 2 if name == "GLU" else 2 * 4)  # one per element of the output
+
+
+INPLACE = ["ReLU", "ReLU6", "Hardtanh", "LeakyReLU", "ELU", "CELU", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid"]
+
+
+@pytest.mark.parametrize("device", ["cpu", "meta"])
+@pytest.mark.parametrize("name", INPLACE)
+def test_in_place_activations_count_one_flop_per_element(name, device):
+    # MobileNet v2's ReLU6(inplace=True) dispatches hardtanh_, which torch 2.11 does not tag pointwise
+    act = getattr(activation, name)(inplace=True)
+    model = nn.Sequential(nn.Linear(4, 4), act, nn.Linear(4, 3)).to(device)
+    r = count(model, torch.randn(2, 4).to(device), mode="train")
+    assert r.uncounted_ops == {}, name
+    assert r.by_operator("forward", all_ops=True).get("aten.addmm") == 2 * 2 * (4 * 4 + 4 * 3)
+    assert r.forward_flop_all - r.forward_flop == 2 * 4, name  # one per element of the (2, 4) activation
+
+
+def test_cudnn_batch_norm_has_the_native_batch_norm_formula():
+    from flopcast.count.ops import ALL
+
+    aten = torch.ops.aten
+    x = torch.empty(2, 3, 4, 4)
+    for fwd, bwd in ((aten.cudnn_batch_norm, aten.cudnn_batch_norm_backward),
+                     (aten.miopen_batch_norm, aten.miopen_batch_norm_backward)):
+        assert ALL[fwd]((x, None, None, None, None, True, 0.1, 1e-5), {}, None) == 7 * x.numel()
+        assert ALL[bwd]((x, x, None), {}, None) == 14 * x.numel()
+        assert ALL[fwd]((x,), {}, None) == ALL[aten.native_batch_norm]((x,), {}, None)

@@ -3,7 +3,7 @@
 * ResNet-50 (torchvision's architecture, written in ``models.py``): 25,557,032 parameters and
   4.09 GMAC at 224x224, as published by torchvision.
 * An LSTM LM: the hand-derived ``4·h·(x + h)`` MACs per token per layer plus the head.
-* Every transformer preset: the analytic dense count of ``flopcast.count.analytic`` (all
+* Every transformer preset: the analytic dense count of ``flopcast.estimate.analytic`` (all
   projections, both attention matmuls over the full context, the head), on meta, with eager and
   sdpa attention; GPT-2 and BERT-base also on CPU with real (random) weights.
 * A 70B preset counts forward and train step on meta in < 20 s with < 2 GB peak RSS.
@@ -23,15 +23,15 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from flopcast.count import count  # noqa: E402
-from flopcast.count.analytic import (  # noqa: E402
+from flopcast.count.presets import get_preset  # noqa: E402
+from flopcast.count.sources import list_presets, load_model  # noqa: E402
+from flopcast.estimate.analytic import (  # noqa: E402
     dense_forward_flop,
     kaplan_forward_flop_per_token,
     non_embedding_params,
     shape_from_config,
     vit_patches,
 )
-from flopcast.count.presets import get_preset  # noqa: E402
-from flopcast.count.sources import list_presets, load_model  # noqa: E402
 
 MODELS = Path(__file__).with_name("models.py")
 

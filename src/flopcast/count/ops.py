@@ -76,6 +76,9 @@ all_formula(*ops("_fused_rms_norm"))(_per_input_element(4))
 # backward of a normalisation: twice its forward (gradients for the input and the affine parameters).
 all_formula(*ops("native_layer_norm_backward", "native_group_norm_backward", "native_batch_norm_backward",
                  "batch_norm_backward"))(lambda args, kwargs, out: 14 * args[1].numel())
+# the cuDNN / MIOpen batch norms CUDA and ROCm dispatch instead (input first, then grad_output in backward).
+all_formula(*ops("cudnn_batch_norm", "miopen_batch_norm"))(_per_input_element(7))
+all_formula(*ops("cudnn_batch_norm_backward", "miopen_batch_norm_backward"))(_per_input_element(14))
 all_formula(*ops("_fused_rms_norm_backward"))(lambda args, kwargs, out: 8 * args[1].numel())
 # reductions and scans: one operation per input element.
 all_formula(*ops("sum", "mean", "amax", "amin", "max", "min", "argmax", "argmin", "var", "var_mean", "std",
@@ -92,9 +95,14 @@ all_formula(*ops("scatter_add", "scatter_add_", "scatter_reduce", "scatter_reduc
     lambda args, kwargs, out: args[3].numel())
 # integer and floor division are elementwise arithmetic torch does not tag pointwise.
 all_formula(*ops("floor_divide", "floor_divide_"))(pointwise(1))
-# activations torch does not tag pointwise (and their backwards): one FLOP per element of the first output
-# (log_sigmoid_forward's buffer, PReLU's weight gradient and RReLU's noise are by-products, not more elements).
-all_formula(*ops("hardswish", "hardswish_", "hardswish_backward", "hardsigmoid_backward", "hardtanh_backward",
+# activations, forward, in place and backward: one FLOP per element of the first output (log_sigmoid_forward's
+# buffer, PReLU's weight gradient and RReLU's noise are by-products, not more elements). Listed by name, not
+# left to torch's pointwise tag: torch tags some in one release and not another (hardtanh_, leaky_relu in 2.11)
+# and never tags others (gelu_, mish_, threshold_, the backwards).
+all_formula(*ops("relu", "relu_", "hardtanh", "hardtanh_", "leaky_relu", "leaky_relu_", "elu", "elu_", "celu",
+                 "celu_", "gelu", "gelu_", "silu", "silu_", "mish", "mish_", "softplus", "hardsigmoid",
+                 "hardsigmoid_", "hardshrink", "softshrink", "threshold", "threshold_",
+                 "hardswish", "hardswish_", "hardswish_backward", "hardsigmoid_backward", "hardtanh_backward",
                  "elu_backward", "leaky_relu_backward", "softplus_backward", "hardshrink_backward",
                  "softshrink_backward", "log_sigmoid_forward", "log_sigmoid_backward", "glu", "glu_backward",
                  "_prelu_kernel", "_prelu_kernel_backward", "rrelu_with_noise", "rrelu_with_noise_",

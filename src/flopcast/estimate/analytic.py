@@ -10,6 +10,9 @@ Kaplan et al. (2020, "Scaling Laws for Neural Language Models", Table 1 / eq. 2.
 the same pass as ``C_forward ≈ 2·N + 2·n_layer·n_ctx·d_attn`` FLOP per token, with ``N`` the
 non-embedding parameters: it omits the head and counts one attention matmul. Both are here so the
 docs can relate them (:func:`kaplan_forward_flop_per_token`).
+
+Torch-free arithmetic, so it lives with the estimate formulas (it was ``flopcast.count.analytic``);
+the count tests and benchmark compare the measured count with it.
 """
 
 from __future__ import annotations
