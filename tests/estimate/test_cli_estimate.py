@@ -67,17 +67,17 @@ def test_parse_number():
 
 def test_hardware_commands(capsys):
     assert main(["hardware", "list", "--json"]) == 0
-    names = {r["name"] for r in json.loads(capsys.readouterr().out)}
+    names = {r["name"] for r in json.loads(capsys.readouterr().out)["accelerators"]}
     assert {"H100 SXM5 80GB", "NVIDIA GeForce GTX 580", "Google TPU v2"} <= names and len(names) < 60
     d = _json(capsys, ["hardware", "show", "NVIDIA Tesla V100 16GB", "--json"])
     assert d["name"] == "NVIDIA Tesla V100 SXM2 16 GB" and d["peak_flop_per_s"]["fp16"] == 125e12
     assert d["prices"]
-    rows = _json(capsys, ["hardware", "list", "--all", "--search", "k80", "--json"])
+    rows = _json(capsys, ["hardware", "list", "--all", "--search", "k80", "--json"])["accelerators"]
     assert any(r["name"] == "NVIDIA Tesla K80" for r in rows)
 
 
 def test_regions_commands(capsys):
-    rows = _json(capsys, ["regions", "list", "--kind", "azure", "--json"])
+    rows = _json(capsys, ["regions", "list", "--kind", "azure", "--json"])["regions"]
     assert rows and all(r["code"].startswith("azure:") for r in rows)
     d = _json(capsys, ["regions", "show", "gcp:us-central1", "--json"])
     assert d["g_co2e_per_kwh"] == 430

@@ -65,7 +65,8 @@ def _resolves(name):
 
 
 def test_benchmark_accelerators_are_the_paper_era_chips():
-    from flopcast.hardware import benchmark_accelerators, is_datasheet
+    from flopcast.hardware import is_datasheet
+    from flopcast.trends.hardware_used import benchmark_accelerators
 
     names = {a.name for a in benchmark_accelerators()}
     assert {"NVIDIA GeForce GTX 580", "NVIDIA Tesla K80", "Google TPU v3", "NVIDIA M40"} <= names

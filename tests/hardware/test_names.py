@@ -107,5 +107,5 @@ def test_cli_unknown_vendor_is_one_line_exit_2(capsys):
     assert main(["hardware", "list", "--vendor", "nvidia", "--json"]) == 0
     import json
 
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["accelerators"]
     assert rows and {r["vendor"] for r in rows} == {"NVIDIA"}

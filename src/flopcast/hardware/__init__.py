@@ -4,13 +4,13 @@ from flopcast.hardware.accelerators import (
     PRECISIONS,
     Accelerator,
     PrecisionUnavailableError,
-    benchmark_accelerators,
     default_training_precision,
     get_accelerator,
     get_vendor,
     is_datasheet,
     list_accelerators,
     normalize_precision,
+    select_accelerators,
     split_hardware,
 )
 from flopcast.hardware.prices import (
@@ -41,7 +41,6 @@ __all__ = [
     "Price",
     "PriceRange",
     "Provider",
-    "benchmark_accelerators",
     "default_grid",
     "default_grid_assumption",
     "default_pue",
@@ -60,5 +59,6 @@ __all__ = [
     "price_range",
     "provider_pue",
     "pue_for_region",
+    "select_accelerators",
     "split_hardware",
 ]

@@ -49,6 +49,6 @@ def load() -> list[Accelerator]:
             tdp_watts=row.number("tdp_w", positive=True), source=row.get("source") + " (data/hardware/"
             "accelerator_specs.csv)", tensor_precisions=frozenset(tensor), notes=notes,
             measured_mean_watts=row.number("measured_mean_w", positive=True),
-            measured_max_watts=row.number("measured_max_w", positive=True),
+            measured_max_watts=row.number("measured_max_w", positive=True), origin="datasheet",
         ))
     return out

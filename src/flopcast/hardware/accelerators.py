@@ -14,12 +14,12 @@ dense figures always win. Lookup is forgiving (see :func:`get_accelerator`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache
 from types import MappingProxyType
 
 from flopcast._names import nearest, normalize
-from flopcast.data import bundled
 from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
 from flopcast.hardware import _datasheet, _epoch, _lookup
 from flopcast.hardware.spec import (
@@ -118,28 +118,23 @@ def list_accelerators() -> list[Accelerator]:
     return list(_catalog())
 
 
+def select_accelerators(rows: Iterable[Accelerator], *, search: str | None = None,
+                        vendor: str | None = None) -> list[Accelerator]:
+    """``rows`` whose name or an alias contains ``search`` (forgiving: case, spaces, hyphens) and whose maker is
+    ``vendor`` (:func:`get_vendor`: an unknown vendor is an :class:`InputError`). O(rows)."""
+    out = list(rows)
+    if search:
+        key = normalize(search)
+        out = [a for a in out if any(key in normalize(n) for n in (a.name, *a.aliases))]
+    if vendor is not None:
+        maker = get_vendor(vendor)
+        out = [a for a in out if a.vendor == maker]
+    return out
+
+
 def is_datasheet(acc: Accelerator) -> bool:
     """Whether ``acc`` comes from the curated datasheet table (else from Epoch's chip table)."""
-    return "accelerator_specs.csv" in acc.source
-
-
-@cache
-def benchmark_accelerators() -> tuple[Accelerator, ...]:
-    """The chips the bundled benchmark rows (``data/benchmarks/*.csv``, ``train_hardware``) trained on."""
-    from flopcast.data import path
-
-    found: dict[str, Accelerator] = {}
-    for f in sorted(path("benchmarks").glob("*.csv")):
-        for row in bundled(f"benchmarks/{f.name}"):
-            cell = row.get("train_hardware")
-            if not cell:
-                continue
-            try:
-                for acc in split_hardware(cell):
-                    found.setdefault(acc.name, acc)
-            except InputError:
-                continue  # a cell naming no chip generation ("Google Cloud TPU (Pod config...)")
-    return tuple(sorted(found.values(), key=lambda a: (a.year or 0, a.name)))
+    return acc.origin == "datasheet"
 
 
 # ---------------------------------------------------------------- forgiving lookup
@@ -235,12 +230,12 @@ __all__ = [
     "PRECISIONS",
     "Accelerator",
     "PrecisionUnavailableError",
-    "benchmark_accelerators",
     "default_training_precision",
     "get_accelerator",
     "get_vendor",
     "is_datasheet",
     "list_accelerators",
     "normalize_precision",
+    "select_accelerators",
     "split_hardware",
 ]

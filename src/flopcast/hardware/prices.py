@@ -52,7 +52,8 @@ class Price:
     confirmed: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"accelerator": self.accelerator, "provider": self.provider, "pricing": self.pricing,
+        return {"schema": "flopcast.price/1", "accelerator": self.accelerator, "provider": self.provider,
+                "pricing": self.pricing,
                 "usd_per_chip_hour": self.usd_per_chip_hour, "as_of": self.as_of, "source": self.source,
                 "offering": self.offering, "confirmed_in_source": self.confirmed}
 

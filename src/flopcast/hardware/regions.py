@@ -84,7 +84,8 @@ class GridIntensity:
     source: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "name": self.name, "g_co2e_per_kwh": self.g_co2e_per_kwh, "year": self.year,
+        return {"schema": "flopcast.grid_intensity/1", "code": self.code,
+                "name": self.name, "g_co2e_per_kwh": self.g_co2e_per_kwh, "year": self.year,
                 "source": self.source}
 
 
@@ -140,9 +141,25 @@ def _table() -> dict[str, GridIntensity]:
     return table
 
 
-def list_regions() -> list[GridIntensity]:
-    """Every known region: countries (ISO3), US state grids, then GCP, AWS and Azure regions."""
-    return list(_table().values())
+REGION_KINDS = ("country", "us-state", "gcp", "aws", "azure")
+
+
+def region_kind(code: str) -> str:
+    """``country``, ``us-state`` or the cloud provider (``gcp``, ``aws``, ``azure``) of a region code."""
+    if ":" in code:
+        return code.partition(":")[0]
+    return "us-state" if code.startswith("US-") else "country"
+
+
+def list_regions(kind: str | None = None) -> list[GridIntensity]:
+    """Every known region (countries (ISO3), US state grids, then GCP, AWS and Azure regions), or those of
+    one ``kind`` (:data:`REGION_KINDS`; another is an :class:`InputError`)."""
+    regions = list(_table().values())
+    if kind is None:
+        return regions
+    if kind.lower() not in REGION_KINDS:
+        raise InputError(f"unknown --kind {kind!r}; choose {', '.join(REGION_KINDS[:-1])} or {REGION_KINDS[-1]}")
+    return [r for r in regions if region_kind(r.code) == kind.lower()]
 
 
 def get_region(code: str) -> GridIntensity:

@@ -22,6 +22,7 @@ PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 BYTES_PER_VALUE = MappingProxyType({"fp64": 8, "fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1})
 
 EPOCH_SOURCE = "Epoch AI chip table (CC BY 4.0), data/epoch/chips.csv"
+ACCELERATOR_SCHEMA = "flopcast.accelerator/1"
 
 
 class PrecisionUnavailableError(InputError):
@@ -48,6 +49,9 @@ class Accelerator:
     tensor_precisions : precisions whose peak is a tensor/matrix-unit rate.
     aliases : other names that resolve to this accelerator.
     notes : caveats carried from the data (e.g. how sparse figures were halved).
+    origin : which table the row comes from: ``"datasheet"`` (the curated, cited datasheet table
+        ``data/hardware/accelerator_specs.csv``, Epoch's figures folded in) or ``"epoch"`` (Epoch AI's chip
+        table only).
     """
 
     name: str
@@ -63,6 +67,7 @@ class Accelerator:
     notes: str = ""
     measured_mean_watts: float | None = None
     measured_max_watts: float | None = None
+    origin: str = "epoch"
 
     def peak(self, precision: str) -> float:
         """Dense peak rate in FLOP/s for ``precision``; :class:`PrecisionUnavailableError` if unknown."""
@@ -77,6 +82,7 @@ class Accelerator:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schema": ACCELERATOR_SCHEMA,
             "name": self.name,
             "vendor": self.vendor,
             "year": self.year,
@@ -91,6 +97,7 @@ class Accelerator:
             "source": self.source,
             "aliases": list(self.aliases),
             "notes": self.notes,
+            "origin": self.origin,
         }
 
 

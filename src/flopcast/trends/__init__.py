@@ -9,6 +9,7 @@ in :mod:`flopcast.scaling`.
 
 from flopcast.trends.data import BENCHMARKS, MEASURES, Benchmark, BenchmarkRow, TooFewRowsError, get_benchmark
 from flopcast.trends.fit import Fit, fit_trend
+from flopcast.trends.hardware_used import benchmark_accelerators
 from flopcast.trends.project import BenchmarkResult, Conversion, Projection, TrendsReport, analyze
 from flopcast.trends.time import ComputeTrend, compute_trend
 from flopcast.trends.window import PAPER_ERA, YearWindow
@@ -28,6 +29,7 @@ __all__ = [
     "TrendsReport",
     "YearWindow",
     "analyze",
+    "benchmark_accelerators",
     "compute_trend",
     "fit_trend",
     "get_benchmark",
