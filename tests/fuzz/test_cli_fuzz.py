@@ -61,6 +61,7 @@ VOCABULARY: dict[str, list[str]] = {
     "format": ["csv", "json", "jsonl", "md", "html", "model-card"],
     "training_type": ["pre-training", "fine-tuning", "pretraining"],
     "target": ["demo", "dem*", "261", "nosuch", "<script>alert(1)</script>"],
+    "project": ["demo", "dem*", "*", "nosuch", "<script>alert(1)</script>"],
     "kind": ["country", "cloud"],
     "vendor": ["nvidia", "NVIDIA", "nvidiaa", "google", "amd"],
     "search": ["h100", "a100", "zzz"],
@@ -166,6 +167,10 @@ def _plan_files(d: Path) -> dict[str, list[str]]:
     code, text = _quiet_main(["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100", "--chips", "8",
                               "--json"])
     estimate.write_text(text if code == 0 else "{}")
+    project = d / "project-estimate.json"
+    code, text = _quiet_main(["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100", "--chips", "8",
+                              "--project", "--json"])
+    project.write_text(text if code == 0 else "{}")
     code, text = _quiet_main(["count", str(d / "config.json"), "--seq-len", "8", "--json"])
     count.write_text(text if code == 0 else "{}")
     ledger = d / "report-ledger.sqlite"
@@ -175,7 +180,7 @@ def _plan_files(d: Path) -> dict[str, list[str]]:
     (d / "estimate-v2.json").write_text(json.dumps({"schema": "flopcast.estimate/2", "training_flop": 1.0}))
     wrong = [str(d / n) for n in ("fit.json", "garbage.json", "empty.json", "nan.json", "estimate-v2.json",
                                   "record.json", "runs.csv", "adir", "missing.json")]
-    return {"estimate": [str(estimate), str(count), *wrong], "count": [str(count), str(estimate), *wrong],
+    return {"estimate": [str(estimate), str(project), str(count), *wrong], "count": [str(count), str(estimate), *wrong],
             "ledger": [str(ledger)]}
 
 

@@ -25,6 +25,7 @@ from flopcast.measure.runs import LedgerRun, list_runs, show_run
 from flopcast.provenance import Assumption, Basis
 from flopcast.report.document_inputs import Counted, Planned
 from flopcast.report.document_plans import Comparison, compare
+from flopcast.report.document_project import PlannedProject, ProjectComparison, compare_project, measure_project
 from flopcast.units import SECONDS_PER_HOUR
 
 REPORT_SCHEMA = "flopcast.report/1"
@@ -105,6 +106,7 @@ class Report:
     records: tuple[Mapping[str, Any], ...] = ()
     estimate: Mapping[str, Any] | None = None
     count: Mapping[str, Any] | None = None
+    project: ProjectComparison | None = None
 
     def figure(self, key: str) -> Figure | None:
         return next((f for f in (*self.figures, *self.totals) if f.key == key), None)
@@ -120,6 +122,7 @@ class Report:
             "co2_eq_emissions": dict(self.card.__dict__),
             "samples": [dict(s.__dict__) for s in self.samples],
             "records": [dict(r) for r in self.records], "estimate": self.estimate, "count": self.count,
+            "project": self.project.to_dict() if self.project else None,
         }
 
 
@@ -335,9 +338,11 @@ def _share(final: RunRow, totals: Mapping[str, Figure], wall: float) -> dict[str
     return out
 
 
-def project_report(pattern: str, runs: Sequence[LedgerRun], planned: Planned | None = None) -> Report:
+def project_report(pattern: str, runs: Sequence[LedgerRun], planned: Planned | None = None,
+                   plan: PlannedProject | None = None) -> Report:
     """All runs whose name matches ``pattern`` (failed, interrupted and sweep runs too): totals and the final
-    run's share. ``planned`` is compared with the final run."""
+    run's share. ``planned`` is compared with the final run; ``plan`` (an ``estimate --project`` file) line by
+    line with the ledger's decomposition of the runs (:mod:`flopcast.report.document_project`)."""
     rows = [_row(r) for r in runs]
     final, which = _final(rows)
     rows = [RunRow(**{**r.__dict__, "final": r.run_id == final.run_id}) for r in rows]
@@ -364,7 +369,8 @@ def project_report(pattern: str, runs: Sequence[LedgerRun], planned: Planned | N
                   card=card, runs=tuple(rows), final_run_id=final.run_id, final_share=share, notes=notes,
                   comparison=compare(planned, _actual_of_record(fr)) if planned and fr else None,
                   records=tuple(r.record.to_dict() for r in runs if r.record),
-                  estimate=planned.data if planned else None)
+                  estimate=planned.data if planned else plan.data if plan else None,
+                  project=compare_project(plan, measure_project(runs, final.run_id), pattern) if plan else None)
 
 
 def _tally(values: Any) -> dict[str, int]:
@@ -462,6 +468,20 @@ def card_report(counted: Counted | None, planned: Planned) -> Report:
 
 def _matches(pattern: str, run: LedgerRun) -> bool:
     return run.name is not None and (run.name == pattern or fnmatch.fnmatchcase(run.name, pattern))
+
+
+def project_plan_report(ledger: str | Path | None, pattern: str, plan: PlannedProject) -> Report:
+    """The project report of every run whose name matches ``pattern``, its plan's lines set against the ledger.
+
+    Raises :class:`UnknownNameError` with the nearest run names when no run's name matches.
+    """
+    with Ledger(ledger, readonly=True) as led:
+        runs = list_runs(led)
+        named = [r for r in runs if _matches(pattern, r)]
+        if not named:
+            raise UnknownNameError("run name", pattern, nearest(pattern, [r.name for r in runs if r.name]),
+                                   hint=f"'flopcast runs list --ledger {led.path}' lists them")
+    return project_report(pattern, named, plan.estimate, plan)
 
 
 def report_from_ledger(ledger: str | Path | None, target: str, planned: Planned | None = None) -> Report:
