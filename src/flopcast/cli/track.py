@@ -101,26 +101,42 @@ def runs_show(run_id: str = typer.Argument(..., help="Run id (or a unique prefix
 
 
 @runs_app.command("export")
-def runs_export(fmt: str = typer.Option("csv", "--format", help="csv or json."),
+def runs_export(fmt: str = typer.Option("csv", "--format", help="csv (one flat column per figure), json (the "
+                                        "records) or parquet (needs pyarrow; with -o)."),
                 samples: bool = typer.Option(False, "--samples", help="Export the samples table instead of runs."),
                 output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
                 ledger: Path = typer.Option(None, "--ledger", help=_LEDGER_HELP)) -> None:
-    """Export runs (or samples) as CSV or JSON. Example: flopcast runs export --format json -o runs.json"""
+    """Export runs (or samples) as CSV, JSON or Parquet. Example: flopcast runs export --format csv -o runs.csv"""
     from flopcast.errors import InputError
-    from flopcast.measure import Ledger, export_rows
+    from flopcast.measure import Ledger, export_rows, list_runs
     from flopcast.report.jsonout import dumps
+    from flopcast.report.paths import check_output_file
+    from flopcast.report.run_table import csv_table, flat_rows, require_pyarrow, write_parquet
     from flopcast.report.track_render import csv_text
 
-    if fmt not in ("csv", "json"):
-        raise InputError(f"unknown export format {fmt!r}; use csv or json")
+    if fmt not in ("csv", "json", "parquet"):
+        raise InputError(f"unknown export format {fmt!r}; use csv, json or parquet")
+    if fmt == "parquet" and samples:
+        raise InputError("--format parquet exports runs; export --samples as csv or json")
+    if fmt == "parquet" and output is None:
+        raise InputError("--format parquet writes a binary file; give -o FILE.parquet")
+    if fmt == "parquet":
+        require_pyarrow()
+    if output is not None:
+        output = check_output_file(output, option="-o", suffixes=None)
     with Ledger(ledger, readonly=True) as led:
-        rows = export_rows(led, samples=samples, as_json=fmt == "json")
-    text = dumps(rows) + "\n" if fmt == "json" else csv_text(rows)
+        rows = export_rows(led, samples=True, as_json=fmt == "json") if samples else (
+            export_rows(led, samples=False, as_json=True) if fmt == "json" else flat_rows(list_runs(led)))
+    if fmt == "parquet":
+        assert output is not None
+        write_parquet(rows, output)
+        return
+    text = dumps(rows) + "\n" if fmt == "json" else csv_text(rows) if samples else csv_table(rows)
     if output is None:
         typer.echo(text, nl=False)
         return
     try:
-        output.write_text(text)
+        output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror}") from None
 
