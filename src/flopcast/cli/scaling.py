@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -38,7 +36,7 @@ _CONF = typer.Option(0.95, "--confidence", min=0.5, max=0.999, help="Coverage of
 
 def _fit_from_csv(runs_csv: Path, *, params_col, tokens_col, flop_col, loss_col, law, bootstrap, seed, confidence,
                   drop_highest_loss=0, ledger=None, run_col=None):
-    from flopcast.scaling.laws_runs import fit_runs, read_runs
+    from flopcast.scaling import fit_runs, read_runs
 
     runs = read_runs(runs_csv, loss_col=loss_col, params_col=params_col, tokens_col=tokens_col, flop_col=flop_col,
                      drop_highest_loss=drop_highest_loss, ledger=ledger, run_col=run_col)
@@ -49,7 +47,7 @@ def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_high
     """``fit --ledger L`` with no CSV: the ledger's runs, a one-line warning for those skipped, the fit."""
     from flopcast.errors import InputError
     from flopcast.report.console import stderr
-    from flopcast.scaling.laws_runs import LedgerRuns, drop_highest, fit_ledger_runs, ledger_runs
+    from flopcast.scaling import LedgerRuns, drop_highest, fit_ledger_runs, ledger_runs
 
     if ledger is None:
         raise InputError("give RUNS.csv, or --ledger LEDGER to fit tracked runs (e.g. flopcast scaling fit "
@@ -85,27 +83,6 @@ def _check_plot(plot: Path | None) -> None:
         raise InputError(f"--plot {plot}: unsupported format {plot.suffix or '(none)'}; use one of "
                          + ", ".join(_PLOT_SUFFIXES))
     check_output_file(plot, option="--plot")
-
-
-def _read_fit(fit_file: Path):
-    """The fit in a 'flopcast scaling fit --json' file, or a one-line error naming what is wrong with it."""
-    from flopcast.errors import InputError
-    from flopcast.scaling.laws_fit import LawFit
-
-    fix = "write one with 'flopcast scaling fit RUNS.csv --json > fit.json' and pass that file"
-    if fit_file.is_dir():
-        raise InputError(f"--fit {fit_file}: is a directory, not a fit file; give the JSON file that "
-                         "'flopcast scaling fit RUNS.csv --json > fit.json' writes")
-    if not fit_file.is_file():
-        raise InputError(f"--fit {fit_file}: no such file; {fix}")
-    try:
-        data: Any = json.loads(fit_file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"--fit {fit_file}: not JSON ({exc}); write it with 'flopcast scaling fit "
-                         "RUNS.csv --json > fit.json'") from None
-    except OSError as exc:
-        raise InputError(f"--fit {fit_file}: cannot read it ({exc.strerror or exc}); {fix}") from None
-    return LawFit.from_dict(data if isinstance(data, dict) else {}, label=str(fit_file))
 
 
 def _warn_unidentified(result) -> None:
@@ -220,8 +197,8 @@ def plan(
     Example: flopcast scaling plan --fit fit.json --flop 5.76e23 --hardware 'H100 SXM' --chips 1024 --region USA
     """
     from flopcast.errors import InputError
-    from flopcast.scaling.laws_plan import check_plan_options
-    from flopcast.scaling.laws_plan import plan as make_plan
+    from flopcast.scaling import check_plan_options, read_fit
+    from flopcast.scaling import plan as make_plan
 
     if (fit_file is None) == (runs is None):
         raise InputError("give exactly one of --fit FIT.json or --runs RUNS.csv")
@@ -232,7 +209,7 @@ def plan(
                        region=region)
     runs_ = None
     if fit_file is not None:
-        result = _read_fit(fit_file)
+        result = read_fit(fit_file)
     elif runs is not None:
         runs_, result = _fit_from_csv(runs, params_col=params_col, tokens_col=tokens_col, flop_col=flop_col,
                                       loss_col=loss_col, law=law, bootstrap=bootstrap, seed=seed, confidence=0.95,

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,7 @@ from scipy.optimize import minimize
 from flopcast.errors import InputError
 from flopcast.scaling.laws import FLOP_PER_PARAM_TOKEN, Law, get_law
 
+LAW_FIT_SCHEMA = "flopcast.law_fit/1"
 HUBER_DELTA = 1e-3  # Hoffmann et al. 2022, appendix D.2
 
 
@@ -107,6 +110,7 @@ class LawFit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schema": LAW_FIT_SCHEMA,
             "law": self.law, "formula": self.formula, "source": self.source, "n": self.n,
             "params": dict(self.params),
             "ci": {k: [None, None] if k in self.unidentified else list(v) for k, v in self.ci.items()},
@@ -123,6 +127,10 @@ class LawFit:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, label: str = "fit") -> LawFit:
         """Rebuild a fit from :meth:`to_dict` output (what ``flopcast scaling fit --json`` writes)."""
+        schema = d.get("schema", LAW_FIT_SCHEMA) if isinstance(d, Mapping) else None
+        if schema != LAW_FIT_SCHEMA:
+            raise InputError(f"{label}: a {schema} file, not a scaling-law fit ({LAW_FIT_SCHEMA}); write one with "
+                             "'flopcast scaling fit RUNS.csv --json > fit.json'")
         try:
             law = get_law(str(d["law"]))
             params = {k: float(d["params"][k]) for k in law.param_names}
@@ -469,3 +477,21 @@ def _span(fitted_range, by: str, inputs) -> tuple[float, float]:
         return fitted_range[by]
     c = FLOP_PER_PARAM_TOKEN * inputs["params"] * inputs["tokens"]
     return float(c.min()), float(c.max())
+
+
+def read_fit(fit_file: Path) -> LawFit:
+    """The fit in a 'flopcast scaling fit --json' file, or a one-line error naming what is wrong with it."""
+    fix = "write one with 'flopcast scaling fit RUNS.csv --json > fit.json' and pass that file"
+    if fit_file.is_dir():
+        raise InputError(f"--fit {fit_file}: is a directory, not a fit file; give the JSON file that "
+                         "'flopcast scaling fit RUNS.csv --json > fit.json' writes")
+    if not fit_file.is_file():
+        raise InputError(f"--fit {fit_file}: no such file; {fix}")
+    try:
+        data: Any = json.loads(fit_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"--fit {fit_file}: not JSON ({exc}); write it with 'flopcast scaling fit "
+                         "RUNS.csv --json > fit.json'") from None
+    except OSError as exc:
+        raise InputError(f"--fit {fit_file}: cannot read it ({exc.strerror or exc}); {fix}") from None
+    return LawFit.from_dict(data if isinstance(data, dict) else {}, label=str(fit_file))

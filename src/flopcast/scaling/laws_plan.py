@@ -132,7 +132,8 @@ class ScalingPlan:
     warnings: tuple[str, ...] = ()  # why, and which runs would pin them down
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"law": self.law, "given": self.given, "flop": self.flop, "params": self.params, "tokens": self.tokens,
+        out = {"schema": "flopcast.scaling_plan/1",
+               "law": self.law, "given": self.given, "flop": self.flop, "params": self.params, "tokens": self.tokens,
                "loss": None if "loss" in self.unidentified else self.loss, "tokens_per_param": self.tokens_per_param,
                "ci": {k: list(v) for k, v in self.ci.items()}, "confidence": self.confidence,
                "interval": "percentile bootstrap over runs: confidence band of the fitted law, not of one new run",

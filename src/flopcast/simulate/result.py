@@ -11,6 +11,7 @@ from flopcast.provenance import Assumption, Basis
 from flopcast.simulate.experiment import MODELS, ChunkResult, SimulationConfig, model_flop
 
 _Z95 = 1.959963984540054  # two-sided 95 % normal quantile
+SIMULATION_SCHEMA = "flopcast.simulation/1"
 _BOOTSTRAP = 400
 _PAPER = "Thompson et al. (2020), The Computational Limits of Deep Learning, Fig. 1"
 
@@ -105,6 +106,7 @@ class SimulationResult:
             s = self.summary(m)
             perf[m] = {k: v.tolist() for k, v in s.items()}
         return {
+            "schema": SIMULATION_SCHEMA,
             "sample_sizes": list(self.sample_sizes),
             "performance": perf,
             "performance_definition": "mean over simulations of -log10(MSE(ŷ, f) / mean(f²)) on the held-out "
