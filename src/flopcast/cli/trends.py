@@ -112,7 +112,8 @@ def _render_rows(out, report) -> None:
             out(f"  beside it, {b.reference.name}{label}: {used}", highlight=False)
 
 
-def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path | None = None) -> None:
+def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path | None = None,
+            affs=None) -> None:
     from flopcast.report.console import stdout, table
 
     width = stdout.width if stdout.is_terminal else max(stdout.width, 160)  # piped: don't squeeze to 80
@@ -136,7 +137,8 @@ def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path 
     proj_rows = []
     for p in report.projections:
         pi = "unbounded" if p.flop_low is None else f"{_fmt(p.flop_low)}-{_fmt(p.flop_high)}"
-        proj_rows.append((f"{p.benchmark} {p.measure}", p.form[:4], f"{p.target_error:g}%", _fmt(p.flop), pi,
+        proj_rows.append((f"{p.benchmark} {p.measure}", p.form[:4], p.n, f"{p.r2:.2f}" if p.r2 is not None else "-",
+                          "yes" if p.slope_significant else "NO", f"{p.target_error:g}%", _fmt(p.flop), pi,
                           "-" if p.decades_beyond_data is None else f"{p.decades_beyond_data:+.1f}",
                           _usd(p.usd), "-" if p.co2e_lbs is None else _fmt(p.co2e_lbs),
                           _nyc(p.nyc_months)))
@@ -146,9 +148,10 @@ def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path 
         rows_used += f" dated {', '.join(sorted(bounded))}"
     out(table(f"Projections ({rows_used}; conversion {report.conversion.name}): FLOP to reach the "
                        "target error with its 95% PREDICTION interval (unbounded: slope not significant); "
-                       "beyond = decades past the largest fitted FLOP",
-                       ["fit", "form", "target", "FLOP", "95% PI", "beyond", "USD", "lbs CO2", "NYC-mo"],
-                       proj_rows, right_align_from=2))
+                       "beyond = decades past the largest fitted FLOP; sig = slope significant at 95% "
+                       "(not significant: not priced unless --allow-insignificant)",
+                       ["fit", "form", "n", "R2", "sig", "target", "FLOP", "95% PI", "beyond", "USD", "lbs CO2",
+                        "NYC-mo"], proj_rows, right_align_from=2))
     if trend is not None:
         out(table("Compute over time (Figure 2): doubling times, OLS of log10 on year",
                            ["series", "years", "n", "doubling (months) [95% CI]", "R2"],
@@ -157,15 +160,71 @@ def _render(report, trend=None, plots: list[Path] | None = None, plot_dir: Path 
                             for e in trend.eras], right_align_from=2))
     for a in report.assumptions:
         out(f"[dim]{a.basis.value}: {a.name} = {a.value} {a.unit} ({a.source})[/dim]")
+    if affs:
+        _render_afford(out, affs)
     out("[dim]NYC-months: one month of New York City's CO2, 1.04e10 lbs (comparator of Thompson et al. "
                  "2020). Extrapolations far beyond the data are statements about the fitted line, not forecasts.[/dim]")
     if plots:
         out(f"Plots ({len(plots)} files) written to {plot_dir}/")
 
 
+def _yr(v: float | None) -> str:
+    return "never" if v is None else f"{v:.0f}"
+
+
+def _factor(v: float | None) -> str:
+    return "unbounded" if v is None else (f"{v:.3g}x" if v < 1e4 else _fmt(v) + "x")
+
+
+def _amount(quantity: str, v: float | None) -> str:
+    if v is None:
+        return "unbounded"
+    return _usd(v) if quantity == "usd" else (f"{v:,.3g} t" if v < 1e6 else _fmt(v) + " t")
+
+
+def _render_afford(out, affs) -> None:
+    """Efficiency needed, the year affordable and the levers, per form and budget."""
+    from flopcast.report.console import table
+
+    rows = []
+    for a in affs:
+        for g in a.gaps:
+            lo, hi = g.efficiency_interval
+            ylo, yhi = g.year_interval
+            by = "" if g.p_by_year is None else f"{g.p_by_year:.0%}"
+            rows.append((f"{a.benchmark} {a.target_error:g}% {a.form[:4]}", f"{a.n}", f"{a.r2:.2f}",
+                         "yes" if a.slope_significant else "NO", "levers" if g.levers else "none",
+                         _amount(g.quantity, g.budget), _amount(g.quantity, g.cost), _factor(g.efficiency_needed),
+                         f"[{_factor(lo)}, {_factor(hi)}]", _yr(g.year), f"[{_yr(ylo)}, {_yr(yhi)}]", by))
+    year = next((a.by_year for a in affs if a.by_year is not None), None)
+    base = affs[0].base_year
+    out(table(f"What makes the target affordable (training compute; costs at {base} prices, {affs[0].draws:,} "
+              "Monte Carlo draws: fit prediction interval x each rate's CI; 95% intervals)",
+              ["target", "n", "R2", "sig", "levers", "budget", f"cost {base}", "efficiency needed", "95%",
+               "affordable", "95%", f"P(by {year})" if year else "P(by year)"], rows, right_align_from=1))
+    levers = affs[0].levers
+    if levers:
+        gap = next((g for g in affs[0].gaps if not g.levers), None)
+        need = math.log10(gap.efficiency_needed) if gap and gap.efficiency_needed else None
+        lrows = [(lv.label, lv.acts_on, f"{lv.usd_multiplier:.3g}", f"{lv.decades_closed('usd'):.2f}",
+                  "-" if not need or need <= 0 else f"{lv.decades_closed('usd') / need:.0%}",
+                  f"{lv.co2_multiplier:.3g}") for lv in levers]
+        out(table(f"Levers (combined by multiplying; share of the {affs[0].form} USD gap of "
+                  f"{'-' if need is None else f'{need:.2f}'} decades at {base})",
+                  ["lever", "acts on", "x cost", "decades closed", "share of gap", "x CO2"], lrows,
+                  right_align_from=2))
+        for lv in levers:
+            out(f"[dim]{lv.label}: {lv.source}[/dim]", highlight=False)
+    for a in affs[0].assumptions:
+        out(f"[dim]{a.basis.value}: {a.name} = {a.value:.3g} {a.unit} ({a.source})[/dim]", highlight=False)
+    out("[dim]Price-performance and algorithmic progress lower the $ cost; CO2 falls with algorithmic progress "
+        "only (no energy-efficiency trend is applied). Years are when the trends, if they continue, bring the "
+        "cost under the budget.[/dim]", highlight=False)
+
+
 def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, region, utilization,
          exclude_flagged, plots, no_plots, json_out, with_trend: bool, burden_precision=None,
-         params_per_pass=False, since=None, until=None) -> None:
+         params_per_pass=False, since=None, until=None, allow_insignificant=False, afford_opts=None) -> None:
     from flopcast.errors import InputError
     from flopcast.trends import analyze
 
@@ -181,7 +240,16 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
     report = analyze(benchmarks or None, measures=[measure] if measure else None, targets=targets or None,
                      data=data, conversion=conversion, hardware=hardware, region=region, utilization=utilization,
                      frontier=frontier, exclude_flagged=exclude_flagged, burden_precision=burden_precision,
-                     params_per_pass=params_per_pass, since=since, until=until)
+                     params_per_pass=params_per_pass, since=since, until=until,
+                     allow_insignificant=allow_insignificant)
+    affs = None
+    if afford_opts is not None:
+        from flopcast.trends.afford import afford
+        from flopcast.trends.data import get_benchmark
+
+        vision = get_benchmark(benchmarks[0]).vision if benchmarks else None
+        affs = afford(report, hardware=hardware, vision=vision, allow_insignificant=allow_insignificant,
+                      **afford_opts)
     trend = None
     if with_trend and data is None:
         from flopcast.trends import compute_trend
@@ -194,6 +262,10 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
 
         try:
             written = write_plots(report, plot_dir, trend=trend)
+            if affs:
+                from flopcast.report.trends_plots import plot_affordability
+
+                written += plot_affordability(affs, plot_dir)
         except OSError as exc:  # e.g. the disk filled or the folder vanished mid-run: keep the tables
             plot_error = (f"plots not written to {str(plot_dir)!r} ({exc.strerror or exc}); the results above are "
                           "complete; give --plots a writable folder or --no-plots")
@@ -203,14 +275,36 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
         out = report.to_dict()
         if trend is not None:
             out["compute_trend"] = trend.to_dict()
+        if affs is not None:
+            out["affordability"] = [a.to_dict() for a in affs]
         out["plots"] = [str(p) for p in written]
         if plot_error:
             out["plot_error"] = plot_error
         typer.echo(dumps(out))
     else:
-        _render(report, trend, written, plot_dir)
+        _render(report, trend, written, plot_dir, affs)
     if plot_error:
         raise InputError(plot_error)
+
+
+def _afford_options(*, budget_usd, budget_co2_t, year, lever, pp_doubling, alg_doubling, spending_growth,
+                    spending_growth_per_year) -> dict | None:
+    """The affordability options as keyword arguments, or None; options without a budget are refused."""
+    from flopcast.errors import InputError
+
+    if budget_usd is None and budget_co2_t is None:
+        given = [n for n, v in (("--year", year), ("--lever", lever or None), ("--price-performance-doubling-years",
+                 pp_doubling), ("--algorithmic-doubling-years", alg_doubling), ("--spending-growth",
+                 spending_growth or None), ("--spending-growth-per-year", spending_growth_per_year))
+                 if v is not None]
+        if given:
+            raise InputError(f"{given[0]} only applies with a budget; add --budget-usd or --budget-co2-t")
+        return None
+    if spending_growth and spending_growth_per_year is not None:
+        raise InputError("--spending-growth and --spending-growth-per-year contradict each other; give one")
+    return {"budget_usd": budget_usd, "budget_co2_t": budget_co2_t, "year": year, "lever_texts": lever or (),
+            "price_performance_doubling_years": pp_doubling, "algorithmic_doubling_years": alg_doubling,
+            "spending_growth": spending_growth, "spending_growth_per_year": spending_growth_per_year}
 
 
 def register(app: typer.Typer) -> None:
@@ -244,6 +338,8 @@ def register(app: typer.Typer) -> None:
         no_plots: bool = typer.Option(False, "--no-plots", help="Write no plots."),
         since: int = typer.Option(None, "--since", help=_SINCE_HELP),
         until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
+        allow_insignificant: bool = typer.Option(False, "--allow-insignificant", help="Price projections whose "
+                                                 "slope is not significant at 95%."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON (fits, projections, compute_trend)."),
     ) -> None:
         """Fit how benchmark error falls with computation (Thompson et al. 2020) and project targets.
@@ -253,7 +349,8 @@ def register(app: typer.Typer) -> None:
         _run(benchmarks=benchmark, measure=measure, frontier=frontier, data=data, targets=target,
              conversion=conversion, hardware=hardware, region=region, utilization=utilization,
              exclude_flagged=exclude_flagged, plots=plots, no_plots=no_plots, json_out=json_out, with_trend=True,
-             burden_precision=burden_precision, params_per_pass=params_per_pass, since=since, until=until)
+             burden_precision=burden_precision, params_per_pass=params_per_pass, since=since, until=until,
+             allow_insignificant=allow_insignificant)
 
     @app.command("project")
     def project_cmd(
@@ -275,6 +372,25 @@ def register(app: typer.Typer) -> None:
         plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (none by default)."),
         since: int = typer.Option(None, "--since", help=_SINCE_HELP),
         until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
+        budget_usd: float = typer.Option(None, "--budget-usd", help="Budget in USD: efficiency needed and the "
+                                         "year the trends make the target affordable."),
+        budget_co2_t: float = typer.Option(None, "--budget-co2-t", help="CO2 budget in tonnes (falls with "
+                                           "algorithmic progress only)."),
+        year: int = typer.Option(None, "--year", help="Also report the cost in this year and the chance it fits "
+                                 "the budget by then."),
+        lever: list[str] = typer.Option(None, "--lever", help="precision=fp8, sparsity=2:4, distill=0.25, "
+                                        "hardware=B200 (repeatable; combined)."),
+        pp_doubling: float = typer.Option(None, "--price-performance-doubling-years", help="Override the "
+                                          "fitted FLOP/s-per-$ doubling time (Epoch AI hardware prices)."),
+        alg_doubling: float = typer.Option(None, "--algorithmic-doubling-years", help="Override the cited "
+                                           "algorithmic-progress halving time of compute (vision: Erdil & "
+                                           "Besiroglu 2022, 0.75; language: Ho et al. 2024, 0.67)."),
+        spending_growth: bool = typer.Option(False, "--spending-growth", help="Grow the budget at Cottier et al. "
+                                             "2024's 2.4x per year [2.0, 2.9]."),
+        spending_growth_per_year: float = typer.Option(None, "--spending-growth-per-year",
+                                                       help="Grow the budget by this factor per year instead."),
+        allow_insignificant: bool = typer.Option(False, "--allow-insignificant", help="Price projections whose "
+                                                 "slope is not significant at 95%."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Computation, dollars and CO2 to reach a target error on one benchmark.
@@ -286,8 +402,13 @@ def register(app: typer.Typer) -> None:
             from flopcast.trends import BENCHMARKS
 
             raise InputError("name a benchmark (" + ", ".join(BENCHMARKS) + ") or pass --data FILE.csv")
+        afford_opts = _afford_options(budget_usd=budget_usd, budget_co2_t=budget_co2_t, year=year, lever=lever,
+                                      pp_doubling=pp_doubling, alg_doubling=alg_doubling,
+                                      spending_growth=spending_growth,
+                                      spending_growth_per_year=spending_growth_per_year)
         _run(benchmarks=[benchmark] if benchmark else None, measure=measure, frontier=frontier,
              data=data, targets=target, conversion=conversion, hardware=hardware, region=region,
              utilization=utilization, exclude_flagged=exclude_flagged, plots=plots, no_plots=plots is None,
              json_out=json_out, with_trend=False, burden_precision=burden_precision,
-             params_per_pass=params_per_pass, since=since, until=until)
+             params_per_pass=params_per_pass, since=since, until=until,
+             allow_insignificant=allow_insignificant, afford_opts=afford_opts)

@@ -258,4 +258,60 @@ def write_plots(report, outdir: str | Path, *, trend=None) -> list[Path]:
     return written
 
 
-__all__ = ["plot_benchmark", "plot_compute_trend", "plot_projection_table", "write_plots"]
+def _afford_panel(ax, gaps, label: str, unit: str) -> None:
+    g0 = gaps[0]
+    ends = [y for g in gaps for y in (g.year, g.year_interval[1]) if y is not None]
+    x_hi = min(g0.curve[-1][0], max([g0.curve[0][0] + 10, *[e + 5 for e in ends]]))
+    for g, color in zip(gaps, ("#1f77b4", "#2ca02c"), strict=False):
+        pts = [c for c in g.curve if c[1] is not None and c[2] is not None and c[3] is not None
+               and c[0] <= x_hi]
+        if not pts:
+            continue
+        yr = np.array([c[0] for c in pts])
+        tag = "with levers" if g.levers else "no levers"
+        ax.plot(yr, [c[1] for c in pts], color=color, label=f"cost, median ({tag})")
+        ax.fill_between(yr, [c[2] for c in pts], [c[3] for c in pts], color=color, alpha=0.15,
+                        label=f"95% interval ({tag})")
+        if g.year is not None:
+            ax.axvline(g.year, color=color, ls=":", lw=1)
+            ax.annotate(f"{g.year:.0f}", (g.year, g.budget), color=color, fontsize=8, xytext=(3, 6),
+                        textcoords="offset points")
+    ax.set_xlim(g0.curve[0][0], x_hi)
+    ax.set_ylim(bottom=g0.budget / 1e3)
+    budget = [(c[0], c[4]) for c in g0.curve if c[4] is not None and c[0] <= x_hi]
+    ax.plot([b[0] for b in budget], [b[1] for b in budget], color="k", ls="--", lw=1.2, label="budget")
+    ax.set_yscale("log")
+    _log_axis(ax.yaxis)
+    ax.set_ylabel(f"cost of the target ({unit}, log scale)")
+    ax.set_xlabel("year")
+    ax.set_title(label, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=7, loc="upper right")
+
+
+def plot_affordability(affs, outdir: str | Path) -> list[Path]:
+    """Cost of each target over the years under the trends, with the budget line and the year it crosses.
+
+    One figure per benchmark and target: a panel per form (rows) and budget (columns: USD, CO2).
+    """
+    plt = _plt()
+    out = Path(outdir)
+    written: list[Path] = []
+    by_target: dict[tuple[str, float], list] = {}
+    for a in affs:
+        by_target.setdefault((a.benchmark, a.target_error), []).append(a)
+    for (bench, target), group in by_target.items():
+        quantities = list(dict.fromkeys(g.quantity for g in group[0].gaps))
+        fig, axes = plt.subplots(len(group), len(quantities), figsize=(6.2 * len(quantities), 4.2 * len(group)),
+                                 squeeze=False)
+        for i, a in enumerate(group):
+            for j, q in enumerate(quantities):
+                unit = "USD" if q == "usd" else "t CO2e"
+                _afford_panel(axes[i][j], [g for g in a.gaps if g.quantity == q],
+                              f"{bench} {target:g}% error, {a.form} fit (n = {a.n}, R2 {a.r2:.2f}), {unit}", unit)
+        fig.tight_layout()
+        written += _save(fig, out, f"trends_affordability_{bench}_{target:g}".replace(".", "p"))
+    return written
+
+
+__all__ = ["plot_affordability", "plot_benchmark", "plot_compute_trend", "plot_projection_table", "write_plots"]

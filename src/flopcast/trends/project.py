@@ -129,14 +129,23 @@ class Projection:
     # usd/co2e are None for the per-pass measure: the conversions price training computation
     conversion: str
     note: str = ""
+    n: int = 0                        # rows of the fit, its R² and whether its slope is significant at 95%
+    r2: float | None = None
+    slope_significant: bool = False
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
 
 
-def project(fit: Fit, target_error_pct: float, conversion: Conversion) -> Projection:
-    """Invert ``fit`` at ``target_error_pct`` and convert the computation to dollars and CO2."""
+def project(fit: Fit, target_error_pct: float, conversion: Conversion, *,
+            allow_insignificant: bool = False) -> Projection:
+    """Invert ``fit`` at ``target_error_pct`` and convert the computation to dollars and CO2.
+
+    A fit whose slope is not significant at 95% (its CI reaches 0) is not priced (no $ or CO2) unless
+    ``allow_insignificant``: its FLOP is a statement about an undetermined line.
+    """
     note = ""
+    significant = fit.slope_ci[1] < 0
     if fit.slope >= 0:
         pred = conf = None
         x = None
@@ -149,6 +158,10 @@ def project(fit: Fit, target_error_pct: float, conversion: Conversion) -> Projec
             note = "slope not distinguishable from 0 at 95%: interval unbounded"
     flop = _pow10(x)
     costed = fit.measure != "per-pass"  # dollars and CO2 convert *training* computation, not one forward pass
+    if costed and not significant and not allow_insignificant and x is not None:
+        costed = False
+        note = (f"slope not significant at 95% (n = {fit.n}, R2 {fit.r2:.2f}): not priced; "
+                "pass --allow-insignificant to price it")
     kg = conversion.co2e_kg(flop) if costed else None
     lbs = None if kg is None else kg * LBS_PER_KG
     return Projection(
@@ -160,7 +173,8 @@ def project(fit: Fit, target_error_pct: float, conversion: Conversion) -> Projec
         usd=conversion.usd(flop) if costed else None,
         usd_low=conversion.usd(_pow10(pred.low) if pred and costed else None),
         usd_high=conversion.usd(_pow10(pred.high) if pred and costed else None), co2e_kg=kg, co2e_lbs=lbs,
-        nyc_months=None if lbs is None else lbs / NYC_MONTH_CO2_LBS, conversion=conversion.name, note=note)
+        nyc_months=None if lbs is None else lbs / NYC_MONTH_CO2_LBS, conversion=conversion.name, note=note,
+        n=fit.n, r2=fit.r2, slope_significant=significant)
 
 
 @dataclass(frozen=True)
@@ -296,7 +310,7 @@ def analyze_rows(key: str, name: str, rows: Sequence[BenchmarkRow], *, measures:
                  targets: Sequence[float] | None = None, conversion: Conversion | None = None,
                  frontier: bool = False, exclude_flagged: bool = False,
                  strict: bool = False, window: YearWindow = ALL_DATA,
-                 reference: YearWindow | None = None) -> BenchmarkResult:
+                 reference: YearWindow | None = None, allow_insignificant: bool = False) -> BenchmarkResult:
     """Select, fit (both forms, all rows and frontier) and project one benchmark's rows.
 
     Only the rows inside ``window`` are selected, fitted and projected; ``reference`` (e.g. the
@@ -313,7 +327,8 @@ def analyze_rows(key: str, name: str, rows: Sequence[BenchmarkRow], *, measures:
         check_target(t, best, key, best_model)
     selections, fits, projections = _fit_window(key, window_rows(rows, window), measures, window, targets=targets,
                                                 conversion=conversion, frontier=frontier,
-                                                exclude_flagged=exclude_flagged, strict=strict)
+                                                exclude_flagged=exclude_flagged, strict=strict,
+                                                allow_insignificant=allow_insignificant)
     ref_selections: tuple[Selection, ...] = ()
     ref_fits: tuple[Fit, ...] = ()
     if reference is not None:
@@ -325,7 +340,7 @@ def analyze_rows(key: str, name: str, rows: Sequence[BenchmarkRow], *, measures:
 
 def _fit_window(key: str, rows: Sequence[BenchmarkRow], measures: Sequence[str], window: YearWindow, *,
                 targets: tuple[float, ...] = (), conversion: Conversion | None = None, frontier: bool = False,
-                exclude_flagged: bool = False, strict: bool = False,
+                exclude_flagged: bool = False, strict: bool = False, allow_insignificant: bool = False,
                 ) -> tuple[tuple[Selection, ...], tuple[Fit, ...], tuple[Projection, ...]]:
     """Selections, fits (both forms, all rows and frontier) and projections of one window's rows."""
     selections: list[Selection] = []
@@ -349,7 +364,8 @@ def _fit_window(key: str, rows: Sequence[BenchmarkRow], measures: Sequence[str],
                 f = fit_trend(flop, err, form, benchmark=key, measure=measure, frontier=on_frontier)
                 fits.append(f)
                 if on_frontier == frontier and conversion is not None:
-                    projections.extend(project(f, t, conversion) for t in targets)
+                    projections.extend(project(f, t, conversion, allow_insignificant=allow_insignificant)
+                                       for t in targets)
     return tuple(selections), tuple(fits), tuple(projections)
 
 
@@ -358,7 +374,8 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
             conversion: str = "thompson2020", hardware: str | None = None, region: str | None = None,
             utilization: float | None = None, frontier: bool = False,
             exclude_flagged: bool = False, burden_precision: str | None = None,
-            params_per_pass: bool = False, since: int | None = None, until: int | None = None) -> TrendsReport:
+            params_per_pass: bool = False, since: int | None = None, until: int | None = None,
+            allow_insignificant: bool = False) -> TrendsReport:
     """The paper's analysis on bundled benchmarks (default: all) or a user CSV (``data``).
 
     ``targets`` (error %) apply to every benchmark analysed; by default each bundled benchmark uses
@@ -399,7 +416,7 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
                 ms = tuple(m for m in measures if any(r.flop(m) is not None for r in rows)) or measures
         results.append(analyze_rows(key, b.name if b else key, rows, measures=ms, targets=tg, conversion=conv,
                                     frontier=frontier, exclude_flagged=exclude_flagged, strict=strict,
-                                    window=window, reference=reference))
+                                    window=window, reference=reference, allow_insignificant=allow_insignificant))
     return TrendsReport(tuple(results), conv, "frontier" if frontier else "all",
                         _assumptions(conv, burden_precision, params_per_pass, window, reference))
 
