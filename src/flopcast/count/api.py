@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
@@ -171,6 +171,75 @@ def optimizer_records(name: str, trainable: list[torch.Tensor]) -> tuple[OpRecor
     return tuple(OpRecord("optimizer", "", op, kind, calls, flop) for op, (kind, calls, flop) in out.items())
 
 
+def _check_arguments(model: Any, mode: str, optimizer: str | None, depth: int) -> str | None:
+    """Refuse bad arguments (one line each); the optimizer's name in lower case."""
+    if mode not in MODES:
+        raise InputError(f"unknown mode {mode!r}; use forward or train")
+    if optimizer is not None:
+        optimizer = optimizer.lower()
+        if optimizer not in OPTIMIZERS:
+            raise InputError(f"unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
+        if mode != "train":
+            raise InputError("an optimizer step needs mode='train'")
+    if not isinstance(model, torch.nn.Module):
+        raise ModelError(f"expected a torch.nn.Module, got {type(model).__name__}")
+    if depth < 0:
+        raise InputError(f"depth must be >= 0, got {depth}")
+    return optimizer
+
+
+def _run(model: torch.nn.Module, args: tuple, kw: dict, *, train: bool, tracker: ModuleTracker, counter: Counter,
+         saved: SavedActivations) -> None:
+    """The counted pass: forward, then (``train``) backward from the model's loss; the model left as found."""
+    state = _ModelState(model)
+    if train:
+        state.clear_grads()
+        model.train()
+    try:
+        with tracker:
+            with counter, saved.hooks():
+                out = model(*args, **kw)
+            tracker.stop_forward()
+            if train:
+                loss = _scalar(out)
+                if loss is None:
+                    raise ModelError("mode='train' needs an output that depends on trainable parameters "
+                                     "(no output requires a gradient)")
+                counter.phase = "backward"
+                with counter:
+                    loss.backward()
+    except FlopcastError:
+        raise
+    except Exception as exc:
+        params = list(model.parameters())
+        raise ModelError(f"the model failed on its input: {one_line(exc)}{_meta_hint(exc, params, args, kw)}"
+                         ) from exc
+    finally:
+        state.restore()
+
+
+def _assumptions(train: bool, optimizer: str | None, mem_notes: Sequence[Assumption]) -> tuple[Assumption, ...]:
+    """The conventions a count rests on, each with its source and basis."""
+    out: tuple[Assumption, ...] = (
+        Assumption("flop_convention", CONVENTION, "FLOP", "flopcast.count.formulas", Basis.ASSUMED),
+        Assumption("all_ops_convention", "forward_flop_all adds 1 FLOP per output element of elementwise ops, "
+                   "per input element of reductions, 5 (softmax) / 7 (norms) per element", "FLOP",
+                   "flopcast.count.ops", Basis.ASSUMED),
+        *mem_notes,
+    )
+    if train:
+        out += (Assumption("recompute_flop", "forward ops autograd re-runs during backward (activation "
+                           "checkpointing: ops under grad mode or inside a re-entered module forward) are "
+                           "recompute_flop, not backward_flop; train_step_flop = forward + backward + "
+                           "recompute (+ optimizer)", "FLOP", "flopcast.count.engine", Basis.ASSUMED),)
+    if optimizer is not None:
+        out += (Assumption("optimizer_flop", f"torch.optim {optimizer} step dispatched on CPU proxy "
+                           "parameters, counted with the elementwise convention and scaled to the trainable "
+                           "parameters (per element and per tensor); included in train_step_flop", "FLOP",
+                           "flopcast.count.api.optimizer_records", Basis.ESTIMATED),)
+    return out
+
+
 def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", kwargs: dict | None = None,
           optimizer: str | None = None, depth: int = 2, name: str | None = None,
           dtype: str | torch.dtype | None = None) -> CountResult:
@@ -216,18 +285,7 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     (value, or None), every registered buffer (BatchNorm running statistics, ``num_batches_tracked``)
     and every submodule's ``training`` flag are saved before the pass and restored after it.
     """
-    if mode not in MODES:
-        raise InputError(f"unknown mode {mode!r}; use forward or train")
-    if optimizer is not None:
-        optimizer = optimizer.lower()
-        if optimizer not in OPTIMIZERS:
-            raise InputError(f"unknown optimizer {optimizer!r}; use one of {', '.join(OPTIMIZERS)}")
-        if mode != "train":
-            raise InputError("an optimizer step needs mode='train'")
-    if not isinstance(model, torch.nn.Module):
-        raise ModelError(f"expected a torch.nn.Module, got {type(model).__name__}")
-    if depth < 0:
-        raise InputError(f"depth must be >= 0, got {depth}")
+    optimizer = _check_arguments(model, mode, optimizer, depth)
     tdtype = parse_dtype(dtype)
     if tdtype is not None:
         model.to(tdtype)
@@ -244,30 +302,7 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     tracker = ModuleTracker(model, backward=train)
     counter = Counter(tracker)
     saved = SavedActivations([*params, *buffers])
-    state = _ModelState(model)
-    if train:
-        state.clear_grads()
-        model.train()
-    try:
-        with tracker:
-            with counter, saved.hooks():
-                out = model(*args, **kw)
-            tracker.stop_forward()
-            if train:
-                loss = _scalar(out)
-                if loss is None:
-                    raise ModelError("mode='train' needs an output that depends on trainable parameters "
-                                     "(no output requires a gradient)")
-                counter.phase = "backward"
-                with counter:
-                    loss.backward()
-    except FlopcastError:
-        raise
-    except Exception as exc:
-        raise ModelError(f"the model failed on its input: {one_line(exc)}{_meta_hint(exc, params, args, kw)}"
-                         ) from exc
-    finally:
-        state.restore()
+    _run(model, args, kw, train=train, tracker=tracker, counter=counter, saved=saved)
 
     records = counter.records()
     if optimizer is not None:
@@ -288,23 +323,7 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     first = next(iter(params), None)
     device = str(first.device.type) if first is not None else "cpu"
     used_dtype = str(first.dtype).replace("torch.", "") if first is not None else "float32"
-    assumptions = (
-        Assumption("flop_convention", CONVENTION, "FLOP", "flopcast.count.formulas", Basis.ASSUMED),
-        Assumption("all_ops_convention", "forward_flop_all adds 1 FLOP per output element of elementwise ops, "
-                   "per input element of reductions, 5 (softmax) / 7 (norms) per element", "FLOP",
-                   "flopcast.count.ops", Basis.ASSUMED),
-        *mem_notes,
-    )
-    if train:
-        assumptions += (Assumption("recompute_flop", "forward ops autograd re-runs during backward (activation "
-                                   "checkpointing: ops under grad mode or inside a re-entered module forward) are "
-                                   "recompute_flop, not backward_flop; train_step_flop = forward + backward + "
-                                   "recompute (+ optimizer)", "FLOP", "flopcast.count.engine", Basis.ASSUMED),)
-    if optimizer is not None:
-        assumptions += (Assumption("optimizer_flop", f"torch.optim {optimizer} step dispatched on CPU proxy "
-                                   "parameters, counted with the elementwise convention and scaled to the trainable "
-                                   "parameters (per element and per tensor); included in train_step_flop", "FLOP",
-                                   "flopcast.count.api.optimizer_records", Basis.ESTIMATED),)
+    assumptions = _assumptions(train, optimizer, mem_notes)
     return CountResult(
         model=name or type(model).__name__, mode=mode,
         params=n_params, trainable_params=sum(p.numel() for p in trainable),
