@@ -61,7 +61,7 @@ def test_track_json_passes_exit_code_and_agrees_with_the_os(capsys, tmp_path):
     # steps and FLOP/step were reported by the flopcast.track() inside the command
     assert rec["steps"] == 6 and rec["total_steps"] == 6 and rec["flop_per_step"] == 2e9
     assert rec["achieved_flop_per_s"] > 0
-    assert rec["energy_source"] == {"gpu": "unavailable", "cpu": "estimated"}
+    assert rec["energy_source"] == {"gpu": "unavailable", "cpu": "estimated", "ram": "estimated"}
     assert rec["region"] == "FRA" and rec["g_co2e_per_kwh"] == 56.0
     with Ledger(ledger, readonly=True) as led:
         (row,) = led.runs()

@@ -156,5 +156,7 @@ def test_cli_tdp_energy_is_the_stated_formula_and_positive(capsys, tmp_path):
         pytest.skip("RAPL readable here: CPU energy is measured, not TDP-based")
     joules = 150.0 * rec["cpu_seconds"] / os.cpu_count()
     assert rec["components"]["cpu"]["energy_joules"] == pytest.approx(joules, rel=1e-9)
-    assert rec["energy_kwh"] == pytest.approx(joules / 3.6e6 * 1.5, rel=1e-9) and rec["energy_kwh"] > 0
+    ram = rec["components"]["ram"]["energy_joules"]  # resident memory x 0.375 W/GB, estimated
+    assert rec["energy_source"]["ram"] == "estimated" and 0 < ram < joules
+    assert rec["energy_kwh"] == pytest.approx((joules + ram) / 3.6e6 * 1.5, rel=1e-9) and rec["energy_kwh"] > 0
     assert rec["co2e_kg"] == pytest.approx(rec["energy_kwh"] * 0.056, rel=1e-9) and rec["co2e_kg"] > 0

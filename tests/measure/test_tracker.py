@@ -22,8 +22,11 @@ def cpu_now() -> float:
 
 
 @pytest.mark.torch
-def test_real_pytorch_loop_agrees_with_the_os(tmp_path):
+def test_real_pytorch_loop_agrees_with_the_os(tmp_path, monkeypatch):
     torch = pytest.importorskip("torch")
+    from flopcast.measure import cpu_power
+
+    monkeypatch.setattr(cpu_power, "CPUINFO", tmp_path / "no-cpuinfo")  # the default TDP, whatever this host is
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(64, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -55,7 +58,9 @@ def test_real_pytorch_loop_agrees_with_the_os(tmp_path):
     assert rec.energy_source["cpu"] == "estimated"
     assert cpu_e["energy_joules"] == pytest.approx(100.0 * rec.cpu_seconds / os.cpu_count())
     assert rec.energy_source["gpu"] == "unavailable"
-    assert rec.energy_kwh == pytest.approx(cpu_e["energy_joules"] * rec.pue / 3.6e6)
+    ram_e = rec.components["ram"]["energy_joules"]  # resident memory x W/GB: estimated, and part of the sum
+    assert rec.energy_source["ram"] == "estimated" and ram_e > 0
+    assert rec.energy_kwh == pytest.approx((cpu_e["energy_joules"] + ram_e) * rec.pue / 3.6e6)
     # no region: the record says so and uses the stated world average, labelled assumed
     assert rec.region is None and rec.g_co2e_per_kwh == 480.0
     grid = next(a for a in rec.assumptions if a.name == "grid_intensity")

@@ -15,7 +15,7 @@ from flopcast.measure.samplers import Reading
 from flopcast.provenance import Assumption, Basis
 
 RUN_SCHEMA = "flopcast.run/1"
-ENERGY_COMPONENTS = ("gpu", "cpu")
+ENERGY_COMPONENTS = ("gpu", "cpu", "ram")  # summed into it_energy_kwh
 EXACT_CPU_SOURCE = "wait4 rusage of the command (exact)"
 SAMPLED_CPU_SOURCE = "psutil process tree (sampled)"
 

@@ -31,7 +31,7 @@ from flopcast.measure.options import TrackOptions
 from flopcast.measure.progress import read_progress, write_progress
 from flopcast.measure.rates import Rates, count_flop_per_step, resolve_rates
 from flopcast.measure.record import RunRecord, RunState, build_record, sample_row
-from flopcast.measure.samplers import ProcessTreeSampler, Reading, Sampler, cpu_energy_sampler
+from flopcast.measure.samplers import ProcessTreeSampler, RamSampler, Reading, Sampler, cpu_energy_sampler
 from flopcast.measure.steplog import StepLog
 from flopcast.provenance import Assumption, Basis
 
@@ -163,7 +163,9 @@ class SamplerRole:
         assert self.proc is not None
         gpu = gpu_sampler(dist.node_visible_gpus(run.ctx, self.env))
         cpu = cpu_energy_sampler(self.proc, tdp_watts=self.options.cpu_tdp_watts, rapl_root=self.options.rapl_root)
-        return [gpu, cpu]
+        ram = RamSampler(self.proc)
+        run.extra.extend(a for s in (cpu, ram) for a in getattr(s, "assumptions", ()))
+        return [gpu, cpu, ram]
 
     def retarget(self, pid: int) -> None:
         if self.proc is not None:

@@ -6,9 +6,10 @@ stated formula, ``unavailable`` when the backend is missing). A missing backend 
 a sampler and never reads as zero: it becomes an :class:`UnavailableSampler` with the reason.
 
 Samplers here: :class:`ProcessTreeSampler` (psutil CPU time and memory of a process and its live
-descendants), :class:`RaplSampler` (Linux powercap package energy, counter wrap handled) and
-:class:`CpuTdpSampler` (CPU time × a TDP share, estimated). The NVIDIA sampler is in
-:mod:`flopcast.measure.nvml`.
+descendants), :class:`RaplSampler` (Linux powercap package energy, counter wrap handled),
+:class:`CpuTdpSampler` (CPU time × a TDP share, estimated; the TDP by processor model from
+:mod:`flopcast.measure.cpu_power`) and :class:`RamSampler` (resident memory × W/GB, estimated).
+The NVIDIA sampler is in :mod:`flopcast.measure.nvml`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from flopcast.measure.checks import RUN_NUMBERS, check_number
-from flopcast.provenance import Basis
+from flopcast.measure.cpu_power import host_cpu, match_cpu, ram_watts_per_gb
+from flopcast.provenance import Assumption, Basis
 
 RAPL_ROOT = Path("/sys/class/powercap")
 
@@ -193,10 +195,12 @@ class ProcessTreeSampler(Sampler):
         self._cpu0 = 0.0
         self._cpu_max = 0.0
         self._peak_rss = 0.0
+        self.rss_bytes = 0.0  # as of the last start/read (what RamSampler integrates)
         self._fresh = False
 
     def start(self, t: float) -> None:
         cpu, rss = tree_cpu_seconds(self._proc)
+        self.rss_bytes = rss
         self._peak_rss = max(self._peak_rss, rss)
         if self._fresh:  # a process we spawned: count everything since its birth
             self._cpu_max = max(self._cpu_max, cpu)
@@ -205,6 +209,7 @@ class ProcessTreeSampler(Sampler):
 
     def read(self, t: float) -> Reading:
         cpu, rss = tree_cpu_seconds(self._proc)
+        self.rss_bytes = rss
         self._cpu_max = max(self._cpu_max, cpu)
         self._peak_rss = max(self._peak_rss, rss)
         metrics = {"cpu_seconds": self._cpu_max - self._cpu0, "rss_bytes": rss, "peak_rss_bytes": self._peak_rss}
@@ -313,12 +318,17 @@ class CpuTdpSampler(Sampler):
     backend = "cpu-tdp"
 
     def __init__(self, process: ProcessTreeSampler, tdp_watts: float, tdp_source: str,
-                 logical_cpus: int | None = None, reason: str = ""):
+                 logical_cpus: int | None = None, reason: str = "", share_cpus: int | None = None,
+                 share_note: str = ""):
         self.process = process
         self.tdp_watts = float(check_number("cpu_tdp_watts", tdp_watts, RUN_NUMBERS["cpu_tdp_watts"]))
         self.tdp_source = tdp_source
         self.logical_cpus = logical_cpus or os.cpu_count() or 1
+        self.share_cpus = share_cpus or self.logical_cpus  # logical CPUs one TDP is shared by
+        self.share_note = share_note or f"{self.logical_cpus} logical CPUs"
         self.reason = reason
+        self.assumptions = (Assumption("cpu_tdp_watts", self.tdp_watts, "W", tdp_source,
+                                       Basis.GIVEN if tdp_source == "given" else Basis.ASSUMED),)
         self._e_prev = 0.0
         self._t_prev: float | None = None
 
@@ -326,22 +336,28 @@ class CpuTdpSampler(Sampler):
         self._e_prev, self._t_prev = 0.0, t
 
     def read(self, t: float) -> Reading:
-        energy = cpu_tdp_energy_joules(self.process.cpu_seconds, self.tdp_watts, self.logical_cpus)
+        energy = cpu_tdp_energy_joules(self.process.cpu_seconds, self.tdp_watts, self.share_cpus)
         power = None
         if self._t_prev is not None and t > self._t_prev:
             power = (energy - self._e_prev) / (t - self._t_prev)
         self._e_prev, self._t_prev = energy, t
-        note = (f"CPU-seconds × {self.tdp_watts:g} W TDP / {self.logical_cpus} logical CPUs "
-                f"(TDP: {self.tdp_source})")
+        note = f"CPU-seconds × {self.tdp_watts:g} W TDP / {self.share_note} (TDP: {self.tdp_source})"
         if self.reason:
             note += f"; RAPL not used: {self.reason}"
         return Reading(self.component, self.backend, Basis.ESTIMATED, energy, power,
-                       {"tdp_watts": self.tdp_watts, "logical_cpus": float(self.logical_cpus)}, note=note)
+                       {"tdp_watts": self.tdp_watts, "logical_cpus": float(self.logical_cpus),
+                        "share_cpus": float(self.share_cpus)}, note=note)
 
 
 def cpu_energy_sampler(process: ProcessTreeSampler, *, tdp_watts: float | None = None,
-                       rapl_root: Path = RAPL_ROOT, use_rapl: bool = True) -> Sampler:
-    """RAPL when its counters are readable, else CPU time × TDP (estimated), with the reason recorded."""
+                       rapl_root: Path = RAPL_ROOT, use_rapl: bool = True,
+                       cpuinfo: Path | str | None = None) -> Sampler:
+    """RAPL when its counters are readable, else CPU time × TDP (estimated), with the reason recorded.
+
+    The TDP: ``tdp_watts`` when given; else the processor model's row of ``data/hardware/cpu_tdp.csv``
+    (``model name`` of ``/proc/cpuinfo``, or ``cpuinfo``: a path or its text), shared per logical CPU of one
+    package (cores × this host's threads per core); else :data:`DEFAULT_CPU_TDP_WATTS` over the host's CPUs.
+    """
     reason = "disabled"
     if use_rapl:
         zones = rapl_package_zones(rapl_root)
@@ -354,4 +370,49 @@ def cpu_energy_sampler(process: ProcessTreeSampler, *, tdp_watts: float | None =
                 reason = f"RAPL counters unreadable ({type(exc).__name__}: {exc})"
     if tdp_watts is not None:
         return CpuTdpSampler(process, tdp_watts, "given", reason=reason)
-    return CpuTdpSampler(process, DEFAULT_CPU_TDP_WATTS, DEFAULT_CPU_TDP_SOURCE, reason=reason)
+    host = host_cpu(cpuinfo)
+    known = match_cpu(host.model_name) if host is not None else None
+    if host is None or known is None:
+        seen = f"; processor {host.model_name!r} is not in flopcast's CPU table" if host is not None else ""
+        return CpuTdpSampler(process, DEFAULT_CPU_TDP_WATTS, DEFAULT_CPU_TDP_SOURCE + seen, reason=reason)
+    share = known.cores * host.threads_per_core
+    return CpuTdpSampler(process, known.tdp_watts, f"{known.name} (/proc/cpuinfo {host.model_name!r}): "
+                         f"{known.source}", reason=reason, share_cpus=share,
+                         share_note=f"({known.cores} cores × {host.threads_per_core} threads per core of one "
+                                    "package)")
+
+
+# ---------------------------------------------------------------------------------------------
+# RAM: resident memory × W/GB (estimated)
+# ---------------------------------------------------------------------------------------------
+
+GIB = 2**30
+
+
+class RamSampler(Sampler):
+    """Memory energy estimated from the tracked tree's resident memory: W/GB × RSS GB, integrated over the
+    samples (trapezoid). Labelled estimated; the figure's source is in the note and the assumptions."""
+
+    component = "ram"
+    backend = "ram-estimate"
+
+    def __init__(self, process: ProcessTreeSampler, watts_per_gb: float | None = None, source: str = ""):
+        if watts_per_gb is None:
+            watts_per_gb, source = ram_watts_per_gb()
+        self.process, self.watts_per_gb, self.source = process, float(watts_per_gb), source
+        self.assumptions = (Assumption("ram_watts_per_gb", self.watts_per_gb, "W/GB", source, Basis.ASSUMED),)
+        self._e = 0.0
+        self._t_prev: float | None = None
+        self._gb_prev = 0.0
+
+    def start(self, t: float) -> None:
+        self._e, self._t_prev, self._gb_prev = 0.0, t, self.process.rss_bytes / GIB
+
+    def read(self, t: float) -> Reading:
+        gb = self.process.rss_bytes / GIB
+        if self._t_prev is not None and t > self._t_prev:
+            self._e += self.watts_per_gb * (self._gb_prev + gb) / 2 * (t - self._t_prev)
+        self._t_prev, self._gb_prev = t, gb
+        return Reading(self.component, self.backend, Basis.ESTIMATED, self._e, self.watts_per_gb * gb,
+                       {"rss_bytes": gb * GIB, "watts_per_gb": self.watts_per_gb},
+                       note=f"resident memory of the tracked processes × {self.watts_per_gb:g} W/GB ({self.source})")
