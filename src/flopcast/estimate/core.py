@@ -128,13 +128,17 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
     """
     # Each step validates its own option group once, in this order (so the first bad input is the one named).
     _check_choices(conversion, architecture)
-    source = compute_source(ComputeInputs(flop, params, tokens, forward_flop, examples, epochs, layers, context,
-                                          d_model, backward_forward_ratio, architecture))
+    source = compute_source(ComputeInputs(
+        flop=flop, params=params, tokens=tokens, forward_flop=forward_flop, examples=examples, epochs=epochs,
+        layers=layers, context=context, d_model=d_model, backward_forward_ratio=backward_forward_ratio,
+        architecture=architecture))
     acc = accelerator(hardware, chips, hours, source.kind)
     n_chips = float(F.whole("chips", chips)) if chips is not None else None
-    memory = MemoryOptions(optimizer, zero_stage, activations_bytes, params if params is not None else memory_params)
+    memory = MemoryOptions(optimizer=optimizer, zero_stage=zero_stage, activations_bytes=activations_bytes,
+                           params=params if params is not None else memory_params)
     n_hours = F.positive("hours", hours) if hours is not None else None
-    energy_options = EnergyOptions(region, pue, power_fraction, host_overhead, g_co2e_per_kwh)
+    energy_options = EnergyOptions(region=region, pue=pue, power_fraction=power_fraction,
+                                   host_overhead=host_overhead, g_co2e_per_kwh=g_co2e_per_kwh)
     urange = utilization_range(utilization, conversion, source.kind, family, language_model)
     plan = schedule(acc, source, chips=n_chips, hours=n_hours, urange=urange,
                     utilization_given=utilization is not None, precision=precision, memory=memory)
