@@ -1,5 +1,10 @@
 """The run ledger: one SQLite file (stdlib ``sqlite3``, WAL) holding every tracked run and its samples.
 
+On a network filesystem (NFS, CIFS, Lustre, GPFS, BeeGFS, sshfs...: :mod:`flopcast.measure.netfs`), where
+SQLite's WAL is unsafe ("WAL does not work over a network filesystem", sqlite.org/wal.html), the ledger uses
+the rollback journal instead (``journal_mode=DELETE``) with the same busy timeout, and says so
+(:attr:`Ledger.journal_note`, in the run's assumptions).
+
 Written as the run goes: the run row at start, one committed sample (and an updated summary on the
 run row) per sampling tick, the final record at the end, so a ``kill -9`` loses at most the tick in
 flight. WAL with ``synchronous=NORMAL`` survives a killed process (not a power cut). Several writers
@@ -29,6 +34,7 @@ from typing import Any, TypeVar
 
 from flopcast._names import nearest
 from flopcast.errors import AmbiguousNameError, LedgerError, UnknownNameError
+from flopcast.measure import netfs
 from flopcast.measure.steplog import STEP_COLUMNS
 
 SCHEMA_VERSION = 2  # 1: runs, samples, events; 2: + steps (loss, tokens, learning rate, FLOP per step per step)
@@ -112,13 +118,20 @@ class Ledger:
         The SQLite file; ``None`` → :func:`default_ledger_path`.
     readonly : bool
         Open an existing ledger for reading only (``runs`` commands); a missing file is an error.
+    mounts : str, optional
+        The text of a mounts file to find the ledger's filesystem in (default: ``/proc/mounts``; for tests).
     """
 
-    def __init__(self, path: str | Path | None = None, *, readonly: bool = False):
+    def __init__(self, path: str | Path | None = None, *, readonly: bool = False, mounts: str | None = None):
         explicit = path is not None or bool(os.environ.get(ENV_VAR))
         self.path = Path(path).expanduser() if path is not None else default_ledger_path()
         self.readonly = readonly
         self._lock = threading.Lock()
+        self.mount = netfs.mount_of(self.path, mounts) if not readonly else None
+        self.journal_mode = "delete" if self.mount is not None and self.mount.network else "wal"
+        # synchronous=NORMAL is corruption-safe in WAL mode; with a rollback journal "a power failure at the wrong
+        # time could corrupt the database" (sqlite.org/pragma.html#pragma_synchronous), so FULL there
+        self._synchronous = "NORMAL" if self.journal_mode == "wal" else "FULL"
         if readonly:
             if self.path.is_dir():
                 raise LedgerError(self._directory_message())
@@ -203,11 +216,22 @@ class Ledger:
             raise LedgerError(f"ledger {self.path} is damaged (integrity check: {'; '.join(problems[:2])[:160]}); "
                               f"it was left untouched — {damage_fix(self.path)}")
 
+    @property
+    def journal_note(self) -> str | None:
+        """One line on why the ledger does not use WAL (``None`` on a local filesystem)."""
+        if self.journal_mode == "wal" or self.mount is None:
+            return None
+        return (f"ledger on a network filesystem ({self.mount.fs_type} at {self.mount.mount_point}): SQLite's WAL "
+                "does not work there (sqlite.org/wal.html), so journal_mode=DELETE with a "
+                f"{BUSY_TIMEOUT_SECONDS:g} s busy timeout; it relies on the filesystem's POSIX locks")
+
     def _init_schema(self) -> None:
-        mode = self._conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise LedgerError(f"cannot put the ledger {self.path} in WAL mode (got {mode})")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        want = self.journal_mode.upper()
+        mode = self._conn.execute(f"PRAGMA journal_mode={want}").fetchone()[0]
+        if str(mode).lower() != self.journal_mode:
+            raise LedgerError(f"cannot put the ledger {self.path} in {want} journal mode (got {mode})")
+        self._conn.execute(f"PRAGMA synchronous={self._synchronous}")
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
@@ -287,7 +311,7 @@ class Ledger:
             self._transaction([self._update(run_id, summary)])
         finally:
             with contextlib.suppress(Exception):
-                self._retry(lambda: self._conn.execute("PRAGMA synchronous=NORMAL"))
+                self._retry(lambda: self._conn.execute(f"PRAGMA synchronous={self._synchronous}"))
         self.verify_row(run_id, summary)
 
     def verify_row(self, run_id: str, summary: dict[str, Any]) -> None:

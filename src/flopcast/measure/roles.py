@@ -141,6 +141,9 @@ class SamplerRole:
     def open(self, run: Counter) -> None:
         """Open the ledger, build the samplers and resolve rates: every input error raises here."""
         self.ledger = open_ledger(self.options.ledger)
+        if self.ledger is not None and self.ledger.journal_note:
+            run.extra.append(Assumption("ledger_journal_mode", self.ledger.journal_mode, "",
+                                        self.ledger.journal_note, Basis.MEASURED))
         try:
             self.proc = ProcessTreeSampler(self._root_pid(run))
             self.samplers = [self.proc, *self._instruments(run)]
