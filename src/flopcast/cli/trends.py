@@ -287,6 +287,41 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
         raise InputError(plot_error)
 
 
+def _check_paper_alone(**given) -> None:
+    """--paper reconciles the default analysis: an option that would change (or be ignored by) it is refused."""
+    from flopcast.errors import InputError
+
+    name = next((k for k, v in given.items() if v is not None), None)
+    if name is not None:
+        flag = "--" + name.replace("_", "-")
+        raise InputError(f"--paper reconciles the default analysis (all bundled benchmarks, paper-era beside); "
+                         f"drop {flag} or drop --paper")
+
+
+def _run_paper(json_out: bool) -> None:
+    from flopcast.trends.paper import reconcile
+
+    rec = reconcile()
+    if json_out:
+        from flopcast.report.jsonout import dumps
+
+        typer.echo(dumps(rec.to_dict()))
+        return
+    from flopcast.report.console import stdout, table
+
+    rows = [(c.claim, c.paper, c.flopcast, c.status, c.reason) for c in rec.claims]
+    saved = stdout.width
+    stdout.width = saved if stdout.is_terminal else max(saved, 200)  # piped: don't squeeze the table to 80
+    try:
+        stdout.print(table("Thompson et al. 2020 (arXiv:2007.05558; IEEE Spectrum 2021) beside flopcast",
+                           ["claim", "paper", "flopcast", "verdict", "why"], rows, right_align_from=5))
+        for c in rec.claims:
+            how = "quoted from" if c.quoted else "claim"
+            stdout.print(f"[dim]{c.key}: {how} {c.source}[/dim]", highlight=False)
+    finally:
+        stdout.width = saved
+
+
 def _afford_options(*, budget_usd, budget_co2_t, year, lever, pp_doubling, alg_doubling, spending_growth,
                     spending_growth_per_year) -> dict | None:
     """The affordability options as keyword arguments, or None; options without a budget are refused."""
@@ -340,12 +375,23 @@ def register(app: typer.Typer) -> None:
         until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
         allow_insignificant: bool = typer.Option(False, "--allow-insignificant", help="Price projections whose "
                                                  "slope is not significant at 95%."),
+        paper: bool = typer.Option(False, "--paper", help="Every known claim of the paper beside flopcast's "
+                                   "number, with a verdict (reproduced / explained difference / not reproducible)."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON (fits, projections, compute_trend)."),
     ) -> None:
         """Fit how benchmark error falls with computation (Thompson et al. 2020) and project targets.
 
         Example: flopcast trends --benchmark imagenet --measure per-pass
         """
+        if paper:
+            _check_paper_alone(benchmark=benchmark or None, measure=measure, frontier=frontier or None, data=data,
+                               target=target or None, conversion=None if conversion == "thompson2020" else conversion,
+                               hardware=hardware, region=region, utilization=utilization,
+                               exclude_flagged=exclude_flagged or None, burden_precision=burden_precision,
+                               params_per_pass=params_per_pass or None, plots=plots, since=since, until=until,
+                               allow_insignificant=allow_insignificant or None)
+            _run_paper(json_out)
+            return
         _run(benchmarks=benchmark, measure=measure, frontier=frontier, data=data, targets=target,
              conversion=conversion, hardware=hardware, region=region, utilization=utilization,
              exclude_flagged=exclude_flagged, plots=plots, no_plots=no_plots, json_out=json_out, with_trend=True,
