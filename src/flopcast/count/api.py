@@ -110,7 +110,7 @@ class _ModelState:
             m.training = flag
 
 
-def _meta_hint(exc: Exception, params: list[torch.Tensor], args: tuple, kw: dict) -> str:
+def _meta_hint(exc: Exception, params: Sequence[torch.Tensor], args: tuple, kw: dict) -> str:
     """The fix for a model that reads tensor values while counted on meta: count it on a real device.
 
     torch's refusals all name meta (``Tensor.item() cannot be called on meta tensors``, ``nonzero``'s
@@ -146,7 +146,7 @@ def _proxy_step(name: str, dtype: torch.dtype, n: int) -> dict[str, list]:
     return {op: entry for bucket in counter.buckets.values() for op, entry in bucket.items()}
 
 
-def optimizer_records(name: str, trainable: list[torch.Tensor]) -> tuple[OpRecord, ...]:
+def optimizer_records(name: str, trainable: Sequence[torch.Tensor]) -> tuple[OpRecord, ...]:
     """The optimizer update's ops, counted on CPU proxies and scaled to ``trainable``.
 
     Stepping the real optimizer on meta costs seconds for a 70B model (elementwise meta kernels
@@ -331,10 +331,10 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
         forward_flop=fwd, forward_mac=fwd // 2,
         forward_flop_all=fwd + phase_sum("forward", ALL),
         backward_flop=bwd,
-        train_step_flop=(fwd + bwd + recompute + (opt or 0)) if train else None,
+        train_step_flop=(fwd + bwd + recompute + (opt or 0)) if bwd is not None and recompute is not None else None,
         recompute_flop=recompute,
         optimizer_flop=opt,
-        backward_forward_ratio=(bwd / fwd) if train and fwd else None,
+        backward_forward_ratio=(bwd / fwd) if bwd is not None and fwd else None,
         memory_bytes=mem, uncounted_ops=uncounted,
         dtype=used_dtype, device=device, optimizer=optimizer, depth=depth,
         records=records, module_types=dict(tracker.types), assumptions=assumptions,

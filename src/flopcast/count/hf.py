@@ -130,7 +130,7 @@ def _meta_safe_masks() -> None:
         if original is None or getattr(original, "_flopcast_meta_safe", False):
             continue
         patched = wrap(original)
-        patched._flopcast_meta_safe = True  # type: ignore[attr-defined]
+        patched._flopcast_meta_safe = True
         patched.__name__, patched.__doc__ = original.__name__, original.__doc__
         setattr(owner, name, patched)
 

@@ -12,7 +12,7 @@ saved are included.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import torch
 
@@ -74,7 +74,7 @@ def optimizer_state_bytes(optimizer: str | None, trainable: Iterable[torch.Tenso
     return total, rule
 
 
-def memory_bytes(params: list[torch.Tensor], buffers: list[torch.Tensor], *, mode: str, optimizer: str | None,
+def memory_bytes(params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor], *, mode: str, optimizer: str | None,
                  activations: int) -> tuple[dict[str, int], tuple[Assumption, ...]]:
     """The ``memory_bytes`` mapping of a count and the assumptions behind it."""
     trainable = [p for p in params if p.requires_grad]

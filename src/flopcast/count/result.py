@@ -10,6 +10,7 @@ from typing import Any
 
 from flopcast.provenance import Assumption
 
+COUNT_SCHEMA = "flopcast.count/1"
 PHASES = ("forward", "backward", "recompute", "optimizer")
 MATMUL, ALL, ZERO, UNCOUNTED = "matmul", "all", "zero", "uncounted"
 
@@ -192,8 +193,9 @@ class CountResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """The public JSON shape (``flopcast count --json``)."""
+        """The public JSON shape (``flopcast count --json``, schema ``flopcast.count/1``)."""
         return {
+            "schema": COUNT_SCHEMA,
             "model": self.model, "mode": self.mode, "dtype": self.dtype, "device": self.device,
             "optimizer": self.optimizer,
             "params": self.params, "trainable_params": self.trainable_params,
