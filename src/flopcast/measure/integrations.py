@@ -19,7 +19,7 @@ import importlib
 import math
 from typing import TYPE_CHECKING, Any
 
-from flopcast.errors import InputError
+from flopcast.errors import InputError, one_line
 from flopcast.measure.logto import record_figures
 from flopcast.measure.options import TrackOptions, make_options
 from flopcast.measure.steplog import as_float
@@ -82,6 +82,26 @@ class _Stepper:
             self.run.stop(exit_code=1 if failed else 0, status="failed" if failed else None)
 
 
+def count_on_meta(run: Run | None, model: Any, batch: Any, *, accumulation: Any = 1, world_size: Any = 1,
+                  lightning: bool = False) -> None:
+    """Count FLOP per optimizer step on a meta copy of ``model`` with ``batch`` (see
+    :mod:`flopcast.measure.meta_count`) into ``run`` -- unless FLOP per step is known already or this rank does
+    not measure. A count that fails is noted in the run's errors (one line naming ``flop_per_step``); training
+    goes on."""
+    if run is None or run.flop_per_step is not None or run.role == "passive" or model is None or batch is None:
+        return
+    from flopcast.measure.meta_count import count_step_on_meta
+
+    try:
+        flop, note = count_step_on_meta(model, batch, accumulation=max(1, int(accumulation or 1)),
+                                        world_size=max(1, int(world_size or 1)), lightning=lightning)
+    except Exception as exc:  # the user's training must not fail because flopcast could not count it
+        run.errors.append(f"FLOP per step not counted on a meta copy of the model ({one_line(exc)}); "
+                          "pass flop_per_step for FLOP/s and MFU")
+        return
+    run.counted(flop, note)
+
+
 def trainer_total_steps(value: Any) -> int | None:
     """A trainer's planned optimizer steps as a whole number >= 1, else ``None`` (infinite, unknown, junk)."""
     try:
@@ -127,13 +147,16 @@ class LightningHooks:
     step, the last micro-batch's), tokens of dict batches with ``input_ids`` (x world size), validation metrics
     (``trainer.callback_metrics`` after each validation), the model's parameter count; and, every
     ``log_every_n_steps``, logs flopcast's figures (``flopcast/energy_kwh`` ...) to ``trainer.loggers``.
+    FLOP per optimizer step, unless given: ``training_step`` on the first batch counted on a meta copy of the
+    module × ``accumulate_grad_batches`` × ``world_size`` (``count_flop=False``: not counted).
     """
 
-    def __init__(self, options: TrackOptions | None = None, *, log_figures: bool = True,
+    def __init__(self, options: TrackOptions | None = None, *, log_figures: bool = True, count_flop: bool = True,
                  **overrides: Unpack[TrackOverrides]) -> None:
         super().__init__()
         self.stepper = _Stepper(make_options(options, overrides))
         self.log_figures = log_figures
+        self.count_flop = count_flop
         self._tokens = 0
 
     @property
@@ -144,6 +167,12 @@ class LightningHooks:
         self._tokens = 0
         self.stepper._start(getattr(trainer, "estimated_stepping_batches", None),
                             model_params=parameter_count(pl_module))
+
+    def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
+        if self.count_flop and self.run is not None and self.run.flop_per_step is None:
+            self.count_flop = False  # once: the first batch
+            count_on_meta(self.run, pl_module, batch, accumulation=getattr(trainer, "accumulate_grad_batches", 1),
+                          world_size=getattr(trainer, "world_size", 1), lightning=True)
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         tokens = batch_tokens(batch)
@@ -204,12 +233,16 @@ class HFHooks:
     * FLOP per optimizer step, unless given: the growth of ``state.total_flos`` (the trainer's own count,
       6 x tokens x non-embedding parameters for a ``PreTrainedModel``, summed over ranks and micro-batches)
       per optimizer step between two logs; the record's ``flop_per_step_source`` says ``state.total_flos``.
+      A model without ``floating_point_ops`` (not a ``PreTrainedModel``: the trainer's ``total_flos`` stays 0) is
+      counted instead on a meta copy with the first batch (built from the train dataset's first items and the
+      loader's collate function, so the loader is not iterated) × ``gradient_accumulation_steps`` × world size.
     """
 
-    def __init__(self, options: TrackOptions | None = None, *, log_figures: bool = True,
+    def __init__(self, options: TrackOptions | None = None, *, log_figures: bool = True, count_flop: bool = True,
                  **overrides: Unpack[TrackOverrides]) -> None:
         self.stepper = _Stepper(make_options(options, overrides))
         self.log_figures = log_figures
+        self.count_flop = count_flop
         self._flos_mark = (0, 0.0)    # (global step, total_flos) at the last log
         self._flos_start = (0, 0.0)   # ... at train begin (a resumed run counts from there)
         self._tokens_mark = 0
@@ -223,7 +256,23 @@ class HFHooks:
             args.include_num_input_tokens_seen = "all"
         self._flos_start = self._flos_mark = (int(state.global_step), float(getattr(state, "total_flos", 0) or 0))
         self._tokens_mark = int(getattr(state, "num_input_tokens_seen", 0) or 0)
-        self.stepper._start(getattr(state, "max_steps", None), model_params=parameter_count(kwargs.get("model")))
+        model = kwargs.get("model")
+        self.stepper._start(getattr(state, "max_steps", None), model_params=parameter_count(model))
+        if self.count_flop and model is not None and not hasattr(model, "floating_point_ops"):
+            self._count_from_loader(args, model, kwargs.get("train_dataloader"))
+
+    def _count_from_loader(self, args: Any, model: Any, loader: Any) -> None:
+        from flopcast.measure.meta_count import first_batch
+
+        try:
+            batch = first_batch(loader, getattr(args, "per_device_train_batch_size", None))
+        except Exception as exc:  # an iterable dataset, a loader without a dataset
+            if self.run is not None:
+                self.run.errors.append(f"FLOP per step not counted: no first batch from the train loader "
+                                       f"({one_line(exc)}); pass flop_per_step for FLOP/s and MFU")
+            return
+        count_on_meta(self.run, model, batch, accumulation=getattr(args, "gradient_accumulation_steps", 1),
+                      world_size=getattr(args, "world_size", 1))
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         seen = int(getattr(state, "num_input_tokens_seen", 0) or 0)

@@ -141,6 +141,13 @@ class Run:
         self.log.add(self.steps_done, time.perf_counter() - self.t0, loss=loss, learning_rate=learning_rate,
                      flop_per_step=flop_per_step, metrics=metrics)
 
+    def counted(self, flop_per_step: float, note: Assumption,
+                source: str = "counted from model and batch") -> None:
+        """Take a FLOP per step counted during the run (a callback's meta count), unless one was given."""
+        if self.options.flop_per_step is None:
+            self.flop_per_step, self.flop_per_step_source = float(flop_per_step), source
+            self.extra.append(note)
+
     @property
     def tokens_seen(self) -> int | None:
         """Tokens given to :meth:`step` so far (``None`` if none were)."""
