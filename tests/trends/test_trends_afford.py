@@ -11,6 +11,8 @@ from importlib import resources
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flopcast.cli import main
 from flopcast.errors import InputError
@@ -185,3 +187,17 @@ def test_user_csv_needs_an_algorithmic_rate():
     report = analyze(["imagenet"], measures=["training"], targets=[5.0])
     with pytest.raises(InputError, match="--algorithmic-doubling-years"):
         afford(report, budget_usd=1e6, vision=None)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(1e2, 1e12), st.floats(1.01, 1e3))
+def test_more_budget_never_later_and_efficiency_scales_inversely(imagenet, budget, factor):
+    report, fit = imagenet
+    trends = default_trends(True, price_performance_doubling_years=2.0, algorithmic_doubling_years=1.0)
+    kw = dict(usd_per_flop=report.conversion.usd_per_flop, co2e_kg_per_flop=1e-18, budget_co2_t=None, trends=trends,
+              base_year=2020, draws=2000)
+    small = affordability(fit, 5.0, budget_usd=budget, **kw).gaps[0]
+    big = affordability(fit, 5.0, budget_usd=budget * factor, **kw).gaps[0]
+    assert big.efficiency_needed == pytest.approx(small.efficiency_needed / factor, rel=1e-9)
+    assert big.year <= small.year
+    assert all(b <= s for b, s in zip(big.year_interval, small.year_interval, strict=True))
