@@ -10,6 +10,8 @@ from pathlib import Path
 import typer
 
 _LEDGER_HELP = "Run ledger (SQLite). Default: $FLOPCAST_LEDGER, else runs.sqlite in the user data dir."
+_LEDGER_URL_HELP = ("Run ledger: an SQLite file, or a PostgreSQL URL (postgresql://user@host/db). Default: "
+                    "$FLOPCAST_LEDGER, else runs.sqlite in the user data dir.")
 
 
 def track_cmd(
@@ -25,7 +27,7 @@ def track_cmd(
     pue: float = typer.Option(None, "--pue", help="Power usage effectiveness (default: catalogue, assumed)."),
     pricing: str = typer.Option("on-demand", "--pricing", help="Price type for cost."),
     interval: float = typer.Option(1.0, "--interval", help="Sampling interval, seconds."),
-    ledger: Path = typer.Option(None, "--ledger", help=_LEDGER_HELP),
+    ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
     name: str = typer.Option(None, "--name", help="A label for the run in the ledger."),
     cpu_tdp: float = typer.Option(None, "--cpu-tdp", help="CPU package TDP, W, when RAPL is unreadable."),
     json_out: bool = typer.Option(False, "--json", help="Print the final record as one JSON object (the "
@@ -68,7 +70,7 @@ runs_app = typer.Typer(help="The run ledger: list, show and export tracked runs.
 
 
 @runs_app.command("list")
-def runs_list(ledger: Path = typer.Option(None, "--ledger", help=_LEDGER_HELP),
+def runs_list(ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
               json_out: bool = typer.Option(False, "--json", help="Print JSON (flopcast.run_list/1).")) -> None:
     """List tracked runs, oldest first. Example: flopcast runs list --ledger runs.sqlite"""
     from flopcast.measure import Ledger, list_runs, run_list_dict
@@ -82,7 +84,7 @@ def runs_list(ledger: Path = typer.Option(None, "--ledger", help=_LEDGER_HELP),
 
 @runs_app.command("show")
 def runs_show(run_id: str = typer.Argument(..., help="Run id (or a unique prefix), or a distributed job id."),
-              ledger: Path = typer.Option(None, "--ledger", help=_LEDGER_HELP),
+              ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
               json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show one run's record (or a distributed job's aggregate). Example: flopcast runs show 261122-0203"""
     from flopcast.measure import Ledger, LedgerRun, show_run
@@ -120,10 +122,10 @@ def runs_export(fmt: str = typer.Option("csv", "--format", help="csv (one flat c
         raise InputError("--format parquet exports runs; export --samples as csv or json")
     if fmt == "parquet" and output is None:
         raise InputError("--format parquet writes a binary file; give -o FILE.parquet")
-    if fmt == "parquet":
-        require_pyarrow()
     if output is not None:
         output = check_output_file(output, option="-o", suffixes=None)
+    if fmt == "parquet":
+        require_pyarrow()
     with Ledger(ledger, readonly=True) as led:
         rows = export_rows(led, samples=True, as_json=fmt == "json") if samples else (
             export_rows(led, samples=False, as_json=True) if fmt == "json" else flat_rows(list_runs(led)))
