@@ -45,6 +45,9 @@ def test_run_report_figures_are_the_ledgers(recorded: Recorded) -> None:
     assert f["gpu_energy_kwh"]["basis"] == held["energy_source"]["gpu"] == "assumed"
     assert f["gpu_energy_kwh"]["value"] == pytest.approx(held["components"]["gpu"]["energy_joules"] / 3.6e6)
     assert f["cpu_energy_kwh"]["basis"] == held["energy_source"]["cpu"]
+    ram = held["components"]["ram"]  # the tracked tree's RSS x W per GB (measure/ram_power)
+    assert f["ram_energy_kwh"]["basis"] == held["energy_source"]["ram"]
+    assert f["ram_energy_kwh"]["value"] == pytest.approx(ram["energy_joules"] / 3.6e6)
     # hand derivations from the record's own inputs
     assert f["chip_hours"]["value"] == pytest.approx(held["wall_seconds"] / 3600)
     assert f["energy_kwh"]["value"] == pytest.approx(held["it_energy_kwh"] * held["pue"])

@@ -159,7 +159,7 @@ def hardware_text(hardware: str | None, chips: float | None, rec: RunRecord | No
 
 def _component_figures(rec: RunRecord) -> list[Figure]:
     out = []
-    for c in ("gpu", "cpu"):
+    for c in ("gpu", "cpu", "ram"):
         comp = rec.components.get(c)
         if comp is None:
             continue
