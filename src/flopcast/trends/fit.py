@@ -170,8 +170,7 @@ def loo_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         out = b - u * e / (sxx * keep)
     for i in np.flatnonzero(keep < 1e-6):
         rest = np.delete(np.arange(len(x)), i)
-        out[i] = _slopes(x[rest][None, :], y[rest][None, :])[0]
-    out[keep <= 1e-12] = np.nan
+        out[i] = _slopes(x[rest][None, :], y[rest][None, :])[0]  # NaN where the others share one x
     return out
 
 
