@@ -122,6 +122,16 @@ class Ledger:
         The text of a mounts file to find the ledger's filesystem in (default: ``/proc/mounts``; for tests).
     """
 
+    def __new__(cls, path: str | Path | None = None, *, readonly: bool = False, mounts: str | None = None) -> Any:
+        """A ``postgresql://`` URL (as ``path`` or ``$FLOPCAST_LEDGER``) opens a
+        :class:`~flopcast.measure.pg_ledger.PgLedger` instead: the same methods on a server database."""
+        from flopcast.measure.pg_ledger import PgLedger, is_url
+
+        target = path if path is not None else os.environ.get(ENV_VAR)
+        if cls is Ledger and is_url(target):
+            return PgLedger(str(target), readonly=readonly)
+        return super().__new__(cls)
+
     def __init__(self, path: str | Path | None = None, *, readonly: bool = False, mounts: str | None = None):
         explicit = path is not None or bool(os.environ.get(ENV_VAR))
         self.path = Path(path).expanduser() if path is not None else default_ledger_path()

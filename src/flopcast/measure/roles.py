@@ -111,7 +111,12 @@ def open_ledger(arg: Any) -> Ledger | None:
     """The ledger a run writes: ``False`` none, a :class:`Ledger` as given, else a path (``None``: default)."""
     if arg is False:
         return None
-    return arg if isinstance(arg, Ledger) else Ledger(None if arg in (None, True) else arg)
+    return arg if is_open_ledger(arg) else Ledger(None if arg in (None, True) else arg)
+
+
+def is_open_ledger(arg: Any) -> bool:
+    """An already open ledger (SQLite :class:`Ledger` or :class:`~flopcast.measure.pg_ledger.PgLedger`)."""
+    return hasattr(arg, "begin_run") and hasattr(arg, "finish_run")
 
 
 class SamplerRole:
@@ -320,8 +325,8 @@ class SamplerRole:
 
     def _save_unsaved_samples(self, rec: RunRecord) -> RunRecord:
         assert self.ledger is not None
-        path, why = save_unsaved(rec.run_id, self.ledger.path, reason="samples the ledger refused", record=None,
-                                 samples=self.unsaved)
+        path, why = save_unsaved(rec.run_id, fallback_path(self.ledger), reason="samples the ledger refused",
+                                 record=None, samples=self.unsaved)
         where = f"saved to {path}" if path else f"not saved ({why})"
         return dataclasses.replace(rec, fallback_file=str(path) if path else None, errors=(
             *rec.errors, f"{len(self.unsaved)} samples could not be written to the ledger; {where}"))
@@ -331,7 +336,8 @@ class SamplerRole:
         led = self.ledger.path
         problem = str(exc) if isinstance(exc, LedgerError) else f"ledger {led}: {one_line(exc)}"
         rec = dataclasses.replace(rec, ledger=None, errors=(*rec.errors, problem))
-        path, why = save_unsaved(rec.run_id, led, reason=problem, record=rec.to_dict(), samples=self.unsaved)
+        path, why = save_unsaved(rec.run_id, fallback_path(self.ledger), reason=problem, record=rec.to_dict(),
+                                 samples=self.unsaved)
         where = (f"the record was saved to {path} instead" if path
                  else f"no fallback file could be written either ({why}); the record is only in this output")
         return dataclasses.replace(rec, fallback_file=str(path) if path else None, save_error=(
@@ -352,8 +358,14 @@ class SamplerRole:
                 s.close()
             except Exception as exc:
                 run.errors.append(f"closing {s.backend}: {exc}")
-        if self.ledger is not None and not isinstance(self.options.ledger, Ledger):
+        if self.ledger is not None and not is_open_ledger(self.options.ledger):
             self.ledger.close()
+
+
+def fallback_path(ledger: Any) -> Path | None:
+    """Where a fallback file goes beside the ledger: the SQLite file's path; ``None`` for a server database
+    (the user data dir, then the temp dir)."""
+    return getattr(ledger, "fallback_path", ledger.path)
 
 
 def writer_run_name(run: Counter) -> str:
