@@ -25,6 +25,7 @@ from flopcast.estimate.schedule import MemoryOptions, Schedule, accelerator, sch
 from flopcast.hardware import Accelerator
 from flopcast.provenance import Assumption, Basis
 
+ESTIMATE_SCHEMA = "flopcast.estimate/1"
 CONVERSIONS = ("hardware", "thompson2020")
 FIGURES = ("training_flop", "wall_hours", "chip_hours", "chips", "cost_usd", "energy_kwh", "co2e_kg", "co2e_lbs")
 
@@ -70,6 +71,7 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "schema": ESTIMATE_SCHEMA,
             "training_flop": self.training_flop, "method": self.method, "wall_hours": self.wall_hours,
             "chip_hours": self.chip_hours, "cost_usd": self.cost_usd, "energy_kwh": self.energy_kwh,
             "co2e_kg": self.co2e_kg, "co2e_lbs": self.co2e_lbs, "chips": self.chips, "hardware": self.hardware,
