@@ -224,7 +224,8 @@ def _render_afford(out, affs) -> None:
 
 def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, region, utilization,
          exclude_flagged, plots, no_plots, json_out, with_trend: bool, burden_precision=None,
-         params_per_pass=False, since=None, until=None, allow_insignificant=False, afford_opts=None) -> None:
+         params_per_pass=False, since=None, until=None, allow_insignificant=False, afford_opts=None,
+         report_file=None) -> None:
     from flopcast.errors import InputError
     from flopcast.trends import analyze
 
@@ -237,6 +238,10 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
         from flopcast.report.paths import check_output_dir
 
         plot_dir = check_output_dir(plot_dir, option="--plots")
+    if report_file is not None:
+        from flopcast.report.paths import check_output_file
+
+        report_file = check_output_file(report_file, option="--report", suffixes=(".html", ".md"))
     report = analyze(benchmarks or None, measures=[measure] if measure else None, targets=targets or None,
                      data=data, conversion=conversion, hardware=hardware, region=region, utilization=utilization,
                      frontier=frontier, exclude_flagged=exclude_flagged, burden_precision=burden_precision,
@@ -269,6 +274,13 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
         except OSError as exc:  # e.g. the disk filled or the folder vanished mid-run: keep the tables
             plot_error = (f"plots not written to {str(plot_dir)!r} ({exc.strerror or exc}); the results above are "
                           "complete; give --plots a writable folder or --no-plots")
+    if report_file is not None:
+        from flopcast.report.trends_page import trends_data, write_trends_page
+        from flopcast.report.trends_plots import write_plots
+
+        write_trends_page(report_file, trends_data(report, trend, affs, written), written,
+                          draw=lambda folder: write_plots(report, folder, trend=trend))
+        typer.echo(f"wrote {report_file} (trends report)", err=True)
     if json_out:
         from flopcast.report.jsonout import dumps
 
@@ -378,6 +390,8 @@ def register(app: typer.Typer) -> None:
         paper: bool = typer.Option(False, "--paper", help="Every known claim of the paper beside flopcast's "
                                    "number, with a verdict (reproduced / explained difference / not reproducible)."),
         json_out: bool = typer.Option(False, "--json", help="Print JSON (fits, projections, compute_trend)."),
+        report: Path = typer.Option(None, "--report", help="Also write the analysis as one page with its plots: "
+                                    "FILE.html (plots as inline SVG) or FILE.md (links the --plots files)."),
     ) -> None:
         """Fit how benchmark error falls with computation (Thompson et al. 2020) and project targets.
 
@@ -389,14 +403,14 @@ def register(app: typer.Typer) -> None:
                                hardware=hardware, region=region, utilization=utilization,
                                exclude_flagged=exclude_flagged or None, burden_precision=burden_precision,
                                params_per_pass=params_per_pass or None, plots=plots, since=since, until=until,
-                               allow_insignificant=allow_insignificant or None)
+                               allow_insignificant=allow_insignificant or None, report=report)
             _run_paper(json_out)
             return
         _run(benchmarks=benchmark, measure=measure, frontier=frontier, data=data, targets=target,
              conversion=conversion, hardware=hardware, region=region, utilization=utilization,
              exclude_flagged=exclude_flagged, plots=plots, no_plots=no_plots, json_out=json_out, with_trend=True,
              burden_precision=burden_precision, params_per_pass=params_per_pass, since=since, until=until,
-             allow_insignificant=allow_insignificant)
+             allow_insignificant=allow_insignificant, report_file=report)
 
     @app.command("project")
     def project_cmd(

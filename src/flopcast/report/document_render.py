@@ -57,7 +57,7 @@ def _md_escape(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", text))
 
 
-def _environment(markdown: bool) -> Any:
+def environment(markdown: bool) -> Any:
     import jinja2
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("flopcast.report", "templates"),
@@ -164,8 +164,8 @@ def render(report: Report, fmt: str, *, training_type: str | None = None) -> str
     if fmt == "html":
         ctx["svg"] = power_svg(report.samples)
         ctx["plotted"], ctx["unplotted"] = plotted_components(report.samples)
-        return str(_environment(False).get_template("report.html.j2").render(**ctx))
-    body = _environment(True).get_template("report.md.j2").render(**ctx, card=fmt == "model-card")
+        return str(environment(False).get_template("report.html.j2").render(**ctx))
+    body = environment(True).get_template("report.md.j2").render(**ctx, card=fmt == "model-card")
     return front_matter(report, training_type) + "\n" + body if fmt == "model-card" else body
 
 
