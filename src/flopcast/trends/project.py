@@ -273,7 +273,7 @@ class TrendsReport:
                 for b in self.benchmarks for f in b.fits]
         fits += [{**f.to_dict(), "window": b.reference.name, "window_label": b.reference.label}
                  for b in self.benchmarks if b.reference for f in b.reference_fits]
-        return {"fits": fits, "projections": [p.to_dict() for p in self.projections],
+        return {"schema": "flopcast.trends/1", "fits": fits, "projections": [p.to_dict() for p in self.projections],
                 "paper_claim": self.paper_claim(),
                 "benchmarks": [b.to_dict() for b in self.benchmarks], "conversion": self.conversion.to_dict(),
                 "projection_rows": self.projection_rows,

@@ -58,7 +58,8 @@ class ComputeTrend:
     source: str = EPOCH_SOURCE
 
     def to_dict(self) -> dict:
-        return {"eras": [e.to_dict() for e in self.eras], "n_systems": len(self.systems),
+        return {"schema": "flopcast.compute_trend/1", "eras": [e.to_dict() for e in self.eras],
+                "n_systems": len(self.systems),
                 "n_chip_years": len(self.chips), "break_year": BREAK_YEAR, "source": self.source}
 
 
