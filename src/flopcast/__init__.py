@@ -11,11 +11,17 @@ Heavy pieces (torch) are imported lazily: ``import flopcast`` stays cheap.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flopcast._lazy import lazy_getattr
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers (nothing is imported at run time)
+    from flopcast.count.api import count as count
+    from flopcast.integrations import HFCallback as HFCallback
+    from flopcast.integrations import LightningCallback as LightningCallback
+    from flopcast.measure import track as track
 
 # Public entry points, resolved on first use so that `import flopcast` never imports torch.
 _LAZY = {
