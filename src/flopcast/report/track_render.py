@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flopcast.measure.forecast import Band
-from flopcast.measure.record import RunRecord
+from flopcast.measure.record import ENERGY_COMPONENTS, RunRecord
 from flopcast.measure.runs import LOST, LedgerRun
 from flopcast.report.console import stdout, table
 from flopcast.units import SECONDS_PER_HOUR, human_bytes, human_seconds, si
@@ -64,7 +64,7 @@ def _time_rows(rec: RunRecord) -> list[tuple[str, str, str]]:
 
 def _energy_rows(rec: RunRecord) -> list[tuple[str, str, str]]:
     rows = []
-    for c in ("gpu", "cpu"):
+    for c in ENERGY_COMPONENTS:  # every component summed into the IT energy has its row
         if c in rec.components:
             e = rec.components[c].get("energy_joules")
             value = "unavailable" if e is None else fmt(e / SECONDS_PER_HOUR, "Wh")  # J / 3600 = Wh
