@@ -77,7 +77,7 @@ VOCABULARY: dict[str, list[str]] = {
     "run_col": ["run", "nosuchcol"],
 }
 QUANTITY_OPTIONS = {"params", "tokens", "flop", "examples", "chips", "hours", "target_loss"}
-FILE_OPTIONS = {"data", "runs", "fit", "ledger", "plot", "plots", "output", "model", "estimate", "count"}
+FILE_OPTIONS = {"data", "runs", "fit", "ledger", "plot", "plots", "output", "model", "estimate", "count", "report"}
 # Heavy commands get small defaults (a fuzzed value replaces them) so a run takes well under a second.
 BASELINE: dict[str, dict[str, str]] = {
     "simulate": {"--sims": "2", "--features": "6", "--relevant": "2", "--sizes": "8,12", "--reference-n": "8"},
@@ -149,9 +149,11 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     ledgers = [str(d / "ledger.sqlite"), str(d / "damaged.sqlite"), str(d / "adir"), str(d / "empty.csv"),
                "/proc/flopcast/l.sqlite", str(d / "nodir" / "l.sqlite"), plans["ledger"][0]]
     exports = [str(d / "export.csv"), str(d / "adir"), "/proc/flopcast/e.csv", str(d / "nodir" / "e.csv")]
+    pages = [str(d / "page.html"), str(d / "page.md"), str(d / "page.txt"), str(d / "adir"),
+             "/proc/flopcast/p.html", str(d / "nodir" / "p.md")]
     return {"data": inputs, "runs": inputs, "fit": inputs, "model": models, "plot": plots, "plots": folders,
-            "ledger": ledgers, "output": exports, "estimate": plans["estimate"], "count": plans["count"],
-            "_dir": [str(d)]}
+            "ledger": ledgers, "output": exports, "report": pages, "estimate": plans["estimate"],
+            "count": plans["count"], "_dir": [str(d)]}
 
 
 def _quiet_main(argv: list[str]) -> tuple[int, str]:
