@@ -39,7 +39,7 @@ def report_cmd(
     fmt: str = typer.Option("md", "--format", help="md, html, json or model-card."),
     training_type: str = typer.Option(None, "--training-type", help="pre-training or fine-tuning (model card)."),
     output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
-    ledger: Path = typer.Option(None, "--ledger", help="Run ledger (SQLite). Default: $FLOPCAST_LEDGER, else "
+    ledger: str = typer.Option(None, "--ledger", help="Run ledger (SQLite). Default: $FLOPCAST_LEDGER, else "
                                                        "runs.sqlite in the user data dir."),
 ) -> None:
     from flopcast.errors import InputError

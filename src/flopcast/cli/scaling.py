@@ -113,7 +113,7 @@ def fit(
     seed: int = _SEED,
     confidence: float = _CONF,
     drop_highest_loss: int = _DROP,
-    ledger: Path | None = typer.Option(None, "--ledger", help="A 'flopcast track' run ledger. Alone: fit its runs "
+    ledger: str | None = typer.Option(None, "--ledger", help="A 'flopcast track' run ledger. Alone: fit its runs "
                                        "directly (N = recorded parameter count, D = recorded tokens, loss = final "
                                        "loss). With RUNS.csv and --run-col: each run's compute is its measured "
                                        "steps x FLOP per step."),
@@ -187,7 +187,7 @@ def plan(
     bootstrap: int = _BOOT,
     seed: int = _SEED,
     drop_highest_loss: int = _DROP,
-    ledger: Path | None = _LEDGER,
+    ledger: str | None = _LEDGER,
     run_col: str | None = _RUNCOL,
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="With --runs: loss vs compute with the plan marked."),

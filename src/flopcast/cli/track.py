@@ -107,7 +107,7 @@ def runs_export(fmt: str = typer.Option("csv", "--format", help="csv (one flat c
                                         "records) or parquet (needs pyarrow; with -o)."),
                 samples: bool = typer.Option(False, "--samples", help="Export the samples table instead of runs."),
                 output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
-                ledger: Path = typer.Option(None, "--ledger", help=_LEDGER_HELP)) -> None:
+                ledger: str = typer.Option(None, "--ledger", help=_LEDGER_HELP)) -> None:
     """Export runs (or samples) as CSV, JSON or Parquet. Example: flopcast runs export --format csv -o runs.csv"""
     from flopcast.errors import InputError
     from flopcast.measure import Ledger, export_rows, list_runs
