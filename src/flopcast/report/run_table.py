@@ -86,17 +86,19 @@ def csv_table(rows: Sequence[dict[str, Any]]) -> str:
 
 def require_pyarrow() -> None:
     """One-line :class:`InputError` when pyarrow is not importable (checked before any work)."""
-    import importlib.util
+    import importlib
 
-    if importlib.util.find_spec("pyarrow") is None:
-        raise InputError("--format parquet needs pyarrow: pip install pyarrow (or use --format csv)")
+    try:
+        importlib.import_module("pyarrow.parquet")
+    except ImportError:
+        raise InputError("--format parquet needs pyarrow: pip install pyarrow (or use --format csv)") from None
 
 
 def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
     """The flat rows as one Parquet file (typed columns, nulls for unknown figures). Needs pyarrow."""
     require_pyarrow()
-    import pyarrow as pa  # type: ignore[import-not-found]
-    import pyarrow.parquet as pq  # type: ignore[import-not-found]
+    import pyarrow as pa  # type: ignore[import-not-found, unused-ignore]
+    import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
 
     strings = {"run_id", "job_id", "name", "status", "started_at", "ended_at", "hardware", "precision", "region",
                *(f"{c}_energy_basis" for c in COMPONENTS)}
