@@ -128,12 +128,11 @@ def register(app: typer.Typer) -> None:
         device: str = typer.Option("meta", "--device", help="meta (no memory) or cpu (real tensors, e.g. MoE)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     ) -> None:
-        from flopcast.count.deps import require
+        from flopcast.count import require
         from flopcast.report.jsonout import dumps
 
         require("torch", "flopcast count")
-        from flopcast.count import count
-        from flopcast.count.sources import load_model
+        from flopcast.count import count, load_model
 
         if mode not in ("forward", "train"):
             raise InputError(f"--mode {mode!r}: use forward or train")

@@ -249,8 +249,7 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
                      allow_insignificant=allow_insignificant)
     affs = None
     if afford_opts is not None:
-        from flopcast.trends.afford import afford
-        from flopcast.trends.data import get_benchmark
+        from flopcast.trends import afford, get_benchmark
 
         vision = get_benchmark(benchmarks[0]).vision if benchmarks else None
         affs = afford(report, hardware=hardware, vision=vision, allow_insignificant=allow_insignificant,
@@ -311,7 +310,7 @@ def _check_paper_alone(**given) -> None:
 
 
 def _run_paper(json_out: bool) -> None:
-    from flopcast.trends.paper import reconcile
+    from flopcast.trends import reconcile
 
     rec = reconcile()
     if json_out:

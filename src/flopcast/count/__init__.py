@@ -19,13 +19,15 @@ _LAZY = {
     "count": ("flopcast.count.api", "count"),
     "CountResult": ("flopcast.count.result", "CountResult"),
     "OpRecord": ("flopcast.count.result", "OpRecord"),
+    "load_model": ("flopcast.count.sources", "load_model"),
+    "require": ("flopcast.count.deps", "require"),
 }
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
-__all__ = ["CountResult", "OpRecord", "count"]
+__all__ = ["CountResult", "OpRecord", "count", "load_model", "require"]
 
 
 class _CallableModule(types.ModuleType):

@@ -7,9 +7,11 @@ fits training compute over time (the paper's Figure 2). Scaling laws fitted from
 in :mod:`flopcast.scaling`.
 """
 
+from flopcast.trends.afford import Affordability, afford
 from flopcast.trends.data import BENCHMARKS, MEASURES, Benchmark, BenchmarkRow, TooFewRowsError, get_benchmark
 from flopcast.trends.fit import Fit, fit_trend
 from flopcast.trends.hardware_used import benchmark_accelerators
+from flopcast.trends.paper import Reconciliation, reconcile
 from flopcast.trends.project import BenchmarkResult, Conversion, Projection, TrendsReport, analyze
 from flopcast.trends.time import ComputeTrend, compute_trend
 from flopcast.trends.window import PAPER_ERA, YearWindow
@@ -18,6 +20,7 @@ __all__ = [
     "BENCHMARKS",
     "MEASURES",
     "PAPER_ERA",
+    "Affordability",
     "Benchmark",
     "BenchmarkResult",
     "BenchmarkRow",
@@ -25,12 +28,15 @@ __all__ = [
     "Conversion",
     "Fit",
     "Projection",
+    "Reconciliation",
     "TooFewRowsError",
     "TrendsReport",
     "YearWindow",
+    "afford",
     "analyze",
     "benchmark_accelerators",
     "compute_trend",
     "fit_trend",
     "get_benchmark",
+    "reconcile",
 ]
