@@ -8,6 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flopcast.measure.record import RunRecord
+from flopcast.measure.runs import LedgerRun
+from flopcast.report.document_project import LOST_STATUSES, measure_project
 
 from .helpers import XSS, Recorded, cli
 
@@ -147,3 +153,44 @@ def test_bad_input_is_one_line(recorded: Recorded, project_plan: tuple[Path, dic
               "bad-number": "value is -1", "unknown-pattern": "nearest: sweep-1", "no-estimate": "--project needs",
               "with-target": "without a TARGET"}[case]
     assert expect in lines[0]
+
+
+# -- properties of the decomposition, on runs built from a real record ---------------------------------------
+
+RUN = st.tuples(st.sampled_from(("completed", *LOST_STATUSES, "running")), st.floats(1e-3, 1e3),
+                st.floats(1e-6, 1e2), st.floats(0.0, 1.0), st.integers(0, 5))
+
+
+def ledger_runs(template: dict, specs: list[tuple]) -> list[LedgerRun]:
+    out = []
+    for i, (status, chip_hours, kwh, active, steps) in enumerate(specs):
+        rec = RunRecord.from_dict({**template, "run_id": f"r{i}", "status": status, "chip_hours": chip_hours,
+                                   "energy_kwh": kwh, "co2e_kg": kwh * 0.05, "cost_usd": chip_hours * 4.0,
+                                   "wall_seconds": 10.0, "active_seconds": 10.0 * active, "steps": steps})
+        out.append(LedgerRun(f"r{i}", status, None, None, "h", 1, f"sweep-{i}", None, None, None, None, 10.0,
+                             steps, kwh, 1, rec))
+    return out
+
+
+def test_decomposition_adds_up_and_factors_are_in_range(recorded: Recorded) -> None:
+    """useful final + lost + other completed + running = every run's sum; goodput in (0, 1]; X >= 1."""
+    template = recorded.records["sweep-1"]
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(specs=st.lists(RUN, min_size=1, max_size=6), pick=st.integers(0, 5))
+    def check(specs: list[tuple], pick: int) -> None:
+        f = pick % len(specs)
+        specs[f] = ("completed", *specs[f][1:])
+        runs = ledger_runs(template, specs)
+        m = measure_project(runs, runs[f].run_id)
+        for key, i in (("chip_hours", 1), ("kwh", 2)):
+            running = sum(s[i] for j, s in enumerate(specs) if s[0] == "running" and j != f)
+            assert m.final[key] + m.lost[key] + m.experiments[key] + running == pytest.approx(m.total[key])
+            assert m.total[key] == pytest.approx(sum(s[i] for s in specs))
+            assert min(m.final[key], m.lost[key], m.experiments[key]) >= 0
+        if m.final["chip_hours"] > 0:
+            g = m.final["chip_hours"] / (m.final["chip_hours"] + m.lost["chip_hours"])
+            assert 0 < g <= 1 and 1 + m.experiments["chip_hours"] / m.final["chip_hours"] >= 1
+        assert (m.useful_fraction is None) == (specs[f][4] == 0 or specs[f][3] == 0)
+
+    check()
