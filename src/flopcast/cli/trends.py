@@ -222,26 +222,62 @@ def _render_afford(out, affs) -> None:
         "cost under the budget.[/dim]", highlight=False)
 
 
-def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, region, utilization,
-         exclude_flagged, plots, no_plots, json_out, with_trend: bool, burden_precision=None,
-         params_per_pass=False, since=None, until=None, allow_insignificant=False, afford_opts=None,
-         report_file=None) -> None:
+def _destinations(*, benchmarks, data, plots, no_plots, with_trend: bool, report_file):
+    """(plot folder or None, report file or None), checked before the work: a bad destination must not cost it."""
     from flopcast.errors import InputError
-    from flopcast.trends import analyze
+    from flopcast.report.paths import check_output_dir, check_output_file
 
     if data is not None and benchmarks:
         raise InputError("give either --data FILE.csv or a bundled benchmark, not both")
     if plots is not None and no_plots and with_trend:
         raise InputError("--plots and --no-plots contradict each other; give one")
     plot_dir = None if no_plots else (plots if plots is not None else (DEFAULT_PLOTS if with_trend else None))
-    if plot_dir is not None:  # before the work: a bad destination must not cost the analysis
-        from flopcast.report.paths import check_output_dir
-
+    if plot_dir is not None:
         plot_dir = check_output_dir(plot_dir, option="--plots")
     if report_file is not None:
-        from flopcast.report.paths import check_output_file
-
         report_file = check_output_file(report_file, option="--report", suffixes=(".html", ".md"))
+    return plot_dir, report_file
+
+
+def _plots(report, plot_dir, trend, affs) -> tuple[list[Path], str | None]:
+    """The plots written, and a one-line error if writing failed midway (the tables are still printed)."""
+    from flopcast.report.trends_plots import plot_affordability, write_plots
+
+    if plot_dir is None:
+        return [], None
+    try:
+        written = write_plots(report, plot_dir, trend=trend)
+        if affs:
+            written += plot_affordability(affs, plot_dir)
+    except OSError as exc:  # e.g. the disk filled or the folder vanished mid-run: keep the tables
+        return [], (f"plots not written to {str(plot_dir)!r} ({exc.strerror or exc}); the results above are "
+                    "complete; give --plots a writable folder or --no-plots")
+    return written, None
+
+
+def _json(report, trend, affs, written, plot_error) -> str:
+    from flopcast.report.jsonout import dumps
+
+    out = report.to_dict()
+    if trend is not None:
+        out["compute_trend"] = trend.to_dict()
+    if affs is not None:
+        out["affordability"] = [a.to_dict() for a in affs]
+    out["plots"] = [str(p) for p in written]
+    if plot_error:
+        out["plot_error"] = plot_error
+    return dumps(out)
+
+
+def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, region, utilization,
+         exclude_flagged, plots, no_plots, json_out, with_trend: bool, burden_precision=None,
+         params_per_pass=False, since=None, until=None, allow_insignificant=False, afford_opts=None,
+         report_file=None) -> None:
+    from flopcast.errors import InputError
+    from flopcast.trends import afford, analyze, compute_trend, get_benchmark
+
+    plot_dir, report_file = _destinations(benchmarks=benchmarks, data=data, plots=plots, no_plots=no_plots,
+                                          with_trend=with_trend, report_file=report_file)
     report = analyze(benchmarks or None, measures=[measure] if measure else None, targets=targets or None,
                      data=data, conversion=conversion, hardware=hardware, region=region, utilization=utilization,
                      frontier=frontier, exclude_flagged=exclude_flagged, burden_precision=burden_precision,
@@ -249,30 +285,11 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
                      allow_insignificant=allow_insignificant)
     affs = None
     if afford_opts is not None:
-        from flopcast.trends import afford, get_benchmark
-
         vision = get_benchmark(benchmarks[0]).vision if benchmarks else None
         affs = afford(report, hardware=hardware, vision=vision, allow_insignificant=allow_insignificant,
                       **afford_opts)
-    trend = None
-    if with_trend and data is None:
-        from flopcast.trends import compute_trend
-
-        trend = compute_trend()
-    written: list[Path] = []
-    plot_error = None
-    if plot_dir is not None:
-        from flopcast.report.trends_plots import write_plots
-
-        try:
-            written = write_plots(report, plot_dir, trend=trend)
-            if affs:
-                from flopcast.report.trends_plots import plot_affordability
-
-                written += plot_affordability(affs, plot_dir)
-        except OSError as exc:  # e.g. the disk filled or the folder vanished mid-run: keep the tables
-            plot_error = (f"plots not written to {str(plot_dir)!r} ({exc.strerror or exc}); the results above are "
-                          "complete; give --plots a writable folder or --no-plots")
+    trend = compute_trend() if with_trend and data is None else None
+    written, plot_error = _plots(report, plot_dir, trend, affs)
     if report_file is not None:
         from flopcast.report.trends_page import trends_data, write_trends_page
         from flopcast.report.trends_plots import write_plots
@@ -281,17 +298,7 @@ def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, 
                           draw=lambda folder: write_plots(report, folder, trend=trend))
         typer.echo(f"wrote {report_file} (trends report)", err=True)
     if json_out:
-        from flopcast.report.jsonout import dumps
-
-        out = report.to_dict()
-        if trend is not None:
-            out["compute_trend"] = trend.to_dict()
-        if affs is not None:
-            out["affordability"] = [a.to_dict() for a in affs]
-        out["plots"] = [str(p) for p in written]
-        if plot_error:
-            out["plot_error"] = plot_error
-        typer.echo(dumps(out))
+        typer.echo(_json(report, trend, affs, written, plot_error))
     else:
         _render(report, trend, written, plot_dir, affs)
     if plot_error:
