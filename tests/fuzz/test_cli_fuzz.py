@@ -229,7 +229,7 @@ def command_lines(draw: st.DrawFn, path: str, files: dict[str, list[str]]) -> li
                 chosen.pop("--no-plots", None)
     argv = [*path.split(), *positional]
     for flag, value in chosen.items():
-        argv += [flag] if value is None or value == "" and flag == "--no-plots" else [flag, value]
+        argv += [flag] if value is None or (value == "" and flag == "--no-plots") else [flag, value]
     return [*argv, "--", *trailing] if trailing else argv
 
 
@@ -303,7 +303,8 @@ def check_outcome(argv: list[str], code: int, out: str, err: str) -> None:
         assert not problems, f"nonsense physical quantities {problems[:5]}: flopcast {shown}"
     else:
         found = NONFINITE_WORD.search(out)
-        assert found is None, f"'{found.group(0) if found else ''}' printed as a result: flopcast {shown}\n{out[-1500:]}"
+        word = found.group(0) if found else ""
+        assert found is None, f"'{word}' printed as a result: flopcast {shown}\n{out[-1500:]}"
 
 
 @pytest.fixture(autouse=True)
