@@ -61,6 +61,8 @@ class LoadedModel:
         The synthesized inputs in words, e.g. ``"input_ids 1x1024"``.
     seq_len : int or None
         Sequence length in tokens used for token inputs.
+    inputs_given : bool
+        The inputs are the factory's own (a ``(model, inputs)`` pair), not synthesized: their batch is theirs.
     """
 
     model: Any = field(repr=False)
@@ -71,6 +73,7 @@ class LoadedModel:
     source: str | None = None
     inputs_description: str = ""
     seq_len: int | None = None
+    inputs_given: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "kind": self.kind, "source": self.source,
@@ -244,7 +247,7 @@ def _from_factory(spec: str, target: str, attr: str, *, batch: int, seq_len: int
     made.eval()
     if given_inputs is not None and input_shape is None and seq_len is None:
         return LoadedModel(model=made, inputs=given_inputs, name=spec, kind="factory",
-                           inputs_description="inputs returned by the factory")
+                           inputs_description="inputs returned by the factory", inputs_given=True)
     inputs, desc, tokens = _factory_inputs(made, spec, batch=batch, seq_len=seq_len, input_shape=input_shape,
                                            dtype=dtype, device=device)
     return LoadedModel(model=made, inputs=inputs, name=spec, kind="factory", inputs_description=desc,

@@ -70,7 +70,7 @@ def count_model(spec: str, *, batch: int = 1, seq_len: int | None = None) -> Cou
         loaded = load_model(spec, batch=batch, seq_len=seq_len, device="meta")
     except ImportError as exc:
         raise (_missing_extra(exc) or exc) from None
-    if getattr(loaded, "inputs_description", "") == "inputs returned by the factory":
+    if loaded.inputs_given:  # the factory's own inputs: their batch, not --batch
         batch = _leading_dim(loaded.inputs) or batch
     result = count(loaded.model, loaded.inputs, mode="forward", name=loaded.name)
     acts = float(result.memory_bytes.get("activations", 0) or 0)

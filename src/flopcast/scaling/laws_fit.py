@@ -22,10 +22,9 @@ the terms identified (the runs show no floor yet; the fit is then a sum of power
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from flopcast._threads import one_blas_thread
 from flopcast.errors import InputError
 from flopcast.scaling.laws import FLOP_PER_PARAM_TOKEN, Law, get_law
 
@@ -197,18 +197,6 @@ def _grid_values(law: Law, logx: Sequence[np.ndarray], log_loss: np.ndarray, del
     return starts, values
 
 
-@contextlib.contextmanager
-def _one_blas_thread() -> Iterator[None]:
-    """L-BFGS-B calls BLAS on tiny vectors; on a busy multi-core box threaded BLAS makes it ~10x slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: without it the fit is the same, only slower on busy machines
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
-
-
 def _lbfgs(theta0: np.ndarray, law: Law, logx, log_loss, delta, box: Box) -> tuple[np.ndarray, float]:
     """L-BFGS-B inside ``box``: the result is always a finite point of the box."""
     start = np.clip(np.asarray(theta0, float), *box)
@@ -272,7 +260,7 @@ def _bootstrap(spec: Law, logx, log_loss, theta, *, bootstrap: int, seed: int, d
 
 def _refit_worker(spec: Law, logx, log_loss, theta, idx, delta, box: Box) -> np.ndarray:
     """:func:`_refit` in a joblib worker process, which does not inherit the one-BLAS-thread limit."""
-    with _one_blas_thread():
+    with one_blas_thread():
         return _refit(spec, logx, log_loss, theta, idx, delta, box)
 
 
@@ -421,7 +409,7 @@ def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootst
     logx = [np.log(given[k]) for k in spec.inputs]
     log_loss = np.log(loss)
     box = spec.box(logx, log_loss)
-    with _one_blas_thread():
+    with one_blas_thread():
         theta, value = fit_theta(spec, logx, log_loss, delta=delta, refine=refine, box=box)
         samples = _bootstrap(spec, logx, log_loss, theta, bootstrap=bootstrap, seed=seed, delta=delta,
                              n_jobs=n_jobs, box=box)

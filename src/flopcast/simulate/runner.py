@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from flopcast._threads import one_blas_thread
 from flopcast.errors import InputError
 from flopcast.simulate.experiment import ChunkResult, SimulationConfig, run_chunk, test_gram
 from flopcast.simulate.result import SimulationResult, summarize
@@ -26,16 +27,8 @@ class SchedulerError(InputError):
     """The Dask scheduler cannot be reached or used. Exit code 2."""
 
 
-def _one_blas_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - joblib's workers already limit threads
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def _task(config: SimulationConfig, size_index: int, chunk_index: int, sigma_test: np.ndarray) -> ChunkResult:
-    with _one_blas_thread():
+    with one_blas_thread():
         return run_chunk(config, size_index, chunk_index, sigma_test)
 
 
@@ -215,13 +208,13 @@ def simulate(config: SimulationConfig | None = None, *, workers: int = 1, schedu
     if address is not None:
         _probe(address, scheme, timeout)
     tasks = _tasks(config)
-    with _one_blas_thread():
+    with one_blas_thread():
         sigma_test = test_gram(config)
     if scheduler is not None:
         results = _run_dask(config, tasks, sigma_test, address, timeout)
         backend = f"dask ({scheduler})"
     elif workers == 1:
-        with _one_blas_thread():
+        with one_blas_thread():
             results = [run_chunk(config, i, j, sigma_test) for i, j in tasks]
         backend = "in-process"
     else:
