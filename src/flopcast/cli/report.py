@@ -47,7 +47,7 @@ def report_cmd(
     from flopcast.report.document_project import load_project_plan
     from flopcast.report.document_render import FORMATS, TRAINING_TYPES, render
     from flopcast.report.documents import card_report, project_plan_report, report_from_ledger
-    from flopcast.report.paths import check_output_file
+    from flopcast.report.paths import check_output_file, write_output
 
     if fmt not in FORMATS:
         raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -76,10 +76,7 @@ def report_cmd(
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    write_output(output, text)
     typer.echo(f"wrote {output} ({fmt}, {report.kind} report)")
 
 

@@ -112,7 +112,7 @@ def runs_export(fmt: str = typer.Option("csv", "--format", help="csv (one flat c
     from flopcast.errors import InputError
     from flopcast.measure import Ledger, export_rows, list_runs
     from flopcast.report.jsonout import dumps
-    from flopcast.report.paths import check_output_file
+    from flopcast.report.paths import check_output_file, write_output
     from flopcast.report.run_table import csv_table, flat_rows, require_pyarrow, write_parquet
     from flopcast.report.track_render import csv_text
 
@@ -137,10 +137,7 @@ def runs_export(fmt: str = typer.Option("csv", "--format", help="csv (one flat c
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {output}: {exc.strerror}") from None
+    write_output(output, text)
 
 
 def register(app: typer.Typer) -> None:

@@ -295,18 +295,19 @@ class Ledger:
         """Insert the run row (``status='running'``) before the job starts."""
         cols = ", ".join(row)
         marks = ", ".join("?" for _ in row)
-        self._transaction([(f"INSERT INTO runs ({cols}) VALUES ({marks})", tuple(_sql(v) for v in row.values()))])
+        values = tuple(column_value(v) for v in row.values())
+        self._transaction([(f"INSERT INTO runs ({cols}) VALUES ({marks})", values)])
 
     def add_sample(self, run_id: str, seq: int, sample: dict[str, Any], summary: dict[str, Any],
                    steps: Iterable[dict[str, Any]] = ()) -> None:
         """Commit one sample, the per-step rows since the last one (``STEP_COLUMNS``) and the run's running
         summary together."""
         cols = ["run_id", "seq", *SAMPLE_COLUMNS]
-        vals = [run_id, seq, *(_sql(sample.get(c)) for c in SAMPLE_COLUMNS)]
+        vals = [run_id, seq, *(column_value(sample.get(c)) for c in SAMPLE_COLUMNS)]
         ins = (f"INSERT INTO samples ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", tuple(vals))
         scols = ["run_id", *STEP_COLUMNS]
         step_sql = f"INSERT INTO steps ({', '.join(scols)}) VALUES ({', '.join('?' for _ in scols)})"
-        rows = [(step_sql, (run_id, *(_sql(r.get(c)) for c in STEP_COLUMNS))) for r in steps]
+        rows = [(step_sql, (run_id, *(column_value(r.get(c)) for c in STEP_COLUMNS))) for r in steps]
         self._transaction([ins, *rows, self._update(run_id, summary)])
 
     def finish_run(self, run_id: str, summary: dict[str, Any]) -> None:
@@ -344,7 +345,7 @@ class Ledger:
         if problems:
             raise LedgerError(f"ledger {self.path} was damaged during the run (integrity check: "
                               f"{'; '.join(problems[:2])[:160]}); {damage_fix(self.path)}")
-        bad = [k for k, v in zip(keys, tuple(row)[1:], strict=True) if v != _sql(summary[k])]
+        bad = [k for k, v in zip(keys, tuple(row)[1:], strict=True) if v != column_value(summary[k])]
         if bad:
             raise LedgerError(f"ledger {self.path}: run {run_id} read back different {', '.join(bad)} "
                               "after its final write")
@@ -358,7 +359,7 @@ class Ledger:
     def _update(run_id: str, summary: dict[str, Any]) -> tuple[str, tuple]:
         keys = [k for k in summary if k in SUMMARY_COLUMNS]
         sets = ", ".join(f"{k} = ?" for k in keys)
-        return f"UPDATE runs SET {sets} WHERE run_id = ?", (*(_sql(summary[k]) for k in keys), run_id)
+        return f"UPDATE runs SET {sets} WHERE run_id = ?", (*(column_value(summary[k]) for k in keys), run_id)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -423,8 +424,8 @@ class Ledger:
         self.close()
 
 
-def _sql(value: Any) -> Any:
-    """Python value → SQLite value (dicts/lists as JSON text)."""
+def column_value(value: Any) -> Any:
+    """Python value → column value (dicts/lists as strict JSON text: no nan), for SQLite and PostgreSQL alike."""
     if isinstance(value, (dict, list, tuple)):
         return json.dumps(strict_json(value), allow_nan=False, default=str)
     return value

@@ -12,7 +12,6 @@ The URL's password never appears in messages or records.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -161,7 +160,8 @@ class PgLedger:
     def begin_run(self, row: dict[str, Any]) -> None:
         from sqlalchemy import insert
 
-        self._write(lambda c: c.execute(insert(self._t["runs"]).values(**{k: _sql(v) for k, v in row.items()})))
+        values = {k: _column_value(v) for k, v in row.items()}
+        self._write(lambda c: c.execute(insert(self._t["runs"]).values(**values)))
 
     def add_sample(self, run_id: str, seq: int, sample: dict[str, Any], summary: dict[str, Any],
                    steps: Iterable[dict[str, Any]] = ()) -> None:
@@ -170,11 +170,11 @@ class PgLedger:
 
         from flopcast.measure.ledger import SAMPLE_COLUMNS
 
-        rows = [{"run_id": run_id, **{c: _sql(r.get(c)) for c in STEP_COLUMNS}} for r in steps]
+        rows = [{"run_id": run_id, **{c: _column_value(r.get(c)) for c in STEP_COLUMNS}} for r in steps]
 
         def run(conn: Any) -> None:
             conn.execute(insert(self._t["samples"]).values(
-                run_id=run_id, seq=seq, **{c: _sql(sample.get(c)) for c in SAMPLE_COLUMNS}))
+                run_id=run_id, seq=seq, **{c: _column_value(sample.get(c)) for c in SAMPLE_COLUMNS}))
             if rows:
                 conn.execute(insert(self._t["steps"]), rows)
             conn.execute(self._update(run_id, summary))
@@ -194,7 +194,7 @@ class PgLedger:
             raise LedgerError(f"ledger {self.path}: run {run_id} did not read back ({exc})") from None
         if row is None:
             raise LedgerError(f"ledger {self.path}: run {run_id} is not in the database after its final write")
-        bad = [k for k in keys if row[k] != _sql(summary[k])]
+        bad = [k for k in keys if row[k] != _column_value(summary[k])]
         if bad:
             raise LedgerError(f"ledger {self.path}: run {run_id} read back different {', '.join(bad)} after its "
                               "final write")
@@ -211,7 +211,7 @@ class PgLedger:
         from flopcast.measure.ledger import SUMMARY_COLUMNS
 
         runs = self._t["runs"]
-        values = {k: _sql(v) for k, v in summary.items() if k in SUMMARY_COLUMNS}
+        values = {k: _column_value(v) for k, v in summary.items() if k in SUMMARY_COLUMNS}
         return update(runs).where(runs.c.run_id == run_id).values(**values)
 
     # -- reading ----------------------------------------------------------------------------------
@@ -284,10 +284,7 @@ class PgLedger:
         self.close()
 
 
-def _sql(value: Any) -> Any:
-    """A Python value as a column value: dicts and lists as JSON text (strict: no nan), as in SQLite."""
-    from flopcast.measure.ledger import strict_json
+def _column_value(value: Any) -> Any:
+    from flopcast.measure.ledger import column_value  # ledger imports this module: resolved at call time
 
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(strict_json(value), allow_nan=False, default=str)
-    return value
+    return column_value(value)

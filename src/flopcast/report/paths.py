@@ -67,6 +67,15 @@ def check_output_dir(folder: str | os.PathLike[str], *, option: str = "--plots",
     return path
 
 
+def write_output(path: Path, text: str) -> None:
+    """Write ``text`` to a destination :func:`check_output_file` already checked; a late failure (the disk
+    filled, the folder vanished) is one line, not a traceback."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def check_output_file(
     file: str | os.PathLike[str],
     *,
