@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from flopcast._display import Tabular
 from flopcast.provenance import Assumption
 
 COUNT_SCHEMA = "flopcast.count/1"
@@ -56,8 +57,8 @@ def _depth(module: str) -> int:
     return 0 if not module else module.count(".") + 1
 
 
-@dataclass(frozen=True)
-class CountResult:
+@dataclass(frozen=True, repr=False)  # repr: Tabular's one line (flopcast._display)
+class CountResult(Tabular):
     """FLOPs, parameters and memory of one model on one input.
 
     ``forward_flop`` is matmul-class (matrix products, convolutions, attention: 1 multiply-add =
@@ -95,6 +96,10 @@ class CountResult:
     module_types: Mapping[str, str] = field(default_factory=dict)
     assumptions: tuple[Assumption, ...] = ()
     recompute_flop: int | None = None
+
+    _headline = ("model", "mode", "params", "forward_flop", "train_step_flop", "incomplete")
+    _table = "module_tree"  # to_pandas(): one row per module, as module_tree() gives them
+    _table_index = "module"
 
     @property
     def uncounted_matmul_ops(self) -> dict[str, int]:

@@ -14,6 +14,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import Any
 
+from flopcast._display import Displayable
 from flopcast.errors import InputError
 from flopcast.estimate import defaults as D
 from flopcast.estimate import formulas as F
@@ -30,8 +31,8 @@ CONVERSIONS = ("hardware", "thompson2020")
 FIGURES = ("training_flop", "wall_hours", "chip_hours", "chips", "cost_usd", "energy_kwh", "co2e_kg", "co2e_lbs")
 
 
-@dataclass(frozen=True)
-class Estimate:
+@dataclass(frozen=True, repr=False)  # repr: Displayable's one line (flopcast._display)
+class Estimate(Displayable):
     """Training compute and its consequences. Uncertain figures also have ``low``/``high`` values.
 
     Attributes
@@ -68,6 +69,8 @@ class Estimate:
     conversion: str = "hardware"
     memory: MemoryFit | None = None
     caveats: tuple[str, ...] = field(default_factory=tuple)
+
+    _headline = ("training_flop", "hardware", "wall_hours", "cost_usd", "energy_kwh", "co2e_kg")
 
     def to_dict(self) -> dict[str, Any]:
         return {
