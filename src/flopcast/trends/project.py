@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flopcast._display import Tabular
 from flopcast.errors import InputError
 from flopcast.estimate import THOMPSON2020_FLOP_PER_LB_CO2, THOMPSON2020_FLOP_PER_USD  # their one owner
 from flopcast.provenance import Assumption, Basis
@@ -225,14 +226,17 @@ class BenchmarkResult:
                 "reference_selections": [s.to_dict() for s in self.reference_selections], "rows": rows}
 
 
-@dataclass(frozen=True)
-class TrendsReport:
+@dataclass(frozen=True, repr=False)  # repr: Tabular's one line (flopcast._display)
+class TrendsReport(Tabular):
     """Fits and projections for every benchmark and measure analysed."""
 
     benchmarks: tuple[BenchmarkResult, ...]
     conversion: Conversion
     projection_rows: str                       # "all" or "frontier": which fits the projections use
     assumptions: tuple[Assumption, ...] = field(default=())
+
+    _headline = ("benchmarks", "fits", "projections", "projection_rows", "conversion")
+    _table = "fits"  # to_pandas(): one row per fit of each benchmark's window
 
     @property
     def fits(self) -> list[Fit]:
