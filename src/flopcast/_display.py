@@ -50,8 +50,10 @@ def _usd(value: float) -> str:
     return f"${value:,.0f}" if abs(value) >= 100 else f"${value:.3g}"
 
 
-# Unit suffixes of field names (STYLE.md: units in names), first match wins: (suffix, formatter).
-_BY_SUFFIX: tuple[tuple[str, Any], ...] = (
+# Unit suffixes of field names (STYLE.md: units in names), first match wins: (suffix, formatter). A mapping's
+# values inherit a unit from its name (compute_to_match_oracle_flop's {"oracle": 190.7, ...} reads in FLOP), not a
+# count or a fraction (LawFit.params {"E": ..., "alpha": ...} are not parameter counts).
+_UNIT_SUFFIXES: tuple[tuple[str, Any], ...] = (
     ("flop_per_s", lambda v: si(v, "FLOP/s")),
     ("flop_per_step", lambda v: si(v, "FLOP")),
     ("flop", lambda v: si(v, "FLOP")),
@@ -64,6 +66,8 @@ _BY_SUFFIX: tuple[tuple[str, Any], ...] = (
     ("kg_co2e", _kg),
     ("co2e_lbs", lambda v: f"{_plain_number(v)} lbs CO2e"),
     ("usd", _usd),
+)
+_COUNT_SUFFIXES: tuple[tuple[str, Any], ...] = (
     ("params", lambda v: si(v)),
     ("tokens", lambda v: si(v)),
     ("mfu", lambda v: f"{v:.1%}"),
@@ -71,28 +75,48 @@ _BY_SUFFIX: tuple[tuple[str, Any], ...] = (
 )
 
 
-def format_value(name: str, value: Any) -> str:
+def _formatter(name: str, *, units_only: bool = False) -> Any:
+    key = name.lower()
+    table = _UNIT_SUFFIXES if units_only else _UNIT_SUFFIXES + _COUNT_SUFFIXES
+    return next((fmt for suffix, fmt in table if key.endswith(suffix)), None)
+
+
+def _number(name: str, value: float, parent: str = "") -> str:
+    fmt = _formatter(name) or (_formatter(parent, units_only=True) if parent else None)
+    if fmt is not None:
+        return str(fmt(value))
+    return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+
+
+def _sequence(name: str, values: Sequence[Any]) -> str:
+    """Texts joined; numbers joined (first ... last beyond 4); anything else: how many there are."""
+    if all(isinstance(v, str) for v in values):
+        return ", ".join(values)
+    if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        shown = [_number(name, v) for v in values]
+        return ", ".join(shown) if len(shown) <= 4 else f"{shown[0]} … {shown[-1]} ({len(shown)} values)"
+    return str(len(values))
+
+
+def format_value(name: str, value: Any, parent: str = "") -> str:
     """One figure as text, its unit taken from ``name``: ``format_value("forward_flop", 2.1e9) -> "2.1 GFLOP"``.
 
-    ``None``/NaN/inf -> ``"n/a"``; a mapping -> ``"k=v, ..."``; a sequence of texts -> joined; any other sequence ->
-    its length; an enum -> its value; an object with a ``name`` -> that name.
+    ``None``/NaN/inf -> ``"n/a"``; a mapping -> ``"k=v, ..."`` (values in the mapping's unit, if its name has one);
+    a sequence -> its texts or numbers joined, else its length; an enum -> its value; an object with a ``name`` ->
+    that name. ``parent``: the name of the mapping ``value`` sits in.
     """
     if value is None or not _finite(value):
         return _NA
     if isinstance(value, enum.Enum):
         return str(value.value)
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, (bool, str)):
         return str(value)
     if isinstance(value, (int, float)):
-        key = name.lower()
-        for suffix, fmt in _BY_SUFFIX:
-            if key.endswith(suffix):
-                return str(fmt(value))
-        return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+        return _number(name, value, parent)
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}={format_value(str(k), v)}" for k, v in value.items())
+        return ", ".join(f"{k}={format_value(str(k), v, name)}" for k, v in value.items())
     if isinstance(value, Sequence):
-        return ", ".join(value) if all(isinstance(v, str) for v in value) else str(len(value))
+        return _sequence(name, value)
     named = getattr(value, "name", None)
     return str(named) if isinstance(named, str) else str(value)
 

@@ -20,6 +20,7 @@ from flopcast.estimate import defaults as D
 from flopcast.estimate import formulas as F
 from flopcast.estimate.compute import ComputeInputs, ComputeSource, compute_source
 from flopcast.estimate.energy import EnergyInputs, EnergyOptions, energy_inputs
+from flopcast.estimate.measured import MeasuredRates, check_measured
 from flopcast.estimate.memory import MemoryFit, MemoryFitError
 from flopcast.estimate.ranges import PriceInputs, evaluate_ranges, price_inputs
 from flopcast.estimate.schedule import MemoryOptions, Schedule, accelerator, schedule, utilization_range
@@ -103,7 +104,7 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
              host_overhead: float = 0.0, electricity_usd_per_kwh: float | None = None, optimizer: str = "adam",
              zero_stage: int = 3, activations_bytes: float = 0.0, memory_params: float | None = None,
              language_model: bool | None = None, g_co2e_per_kwh: float | None = None,
-             family: str | None = None) -> Estimate:
+             family: str | None = None, measured: MeasuredRates | None = None) -> Estimate:
     """Estimate training compute, wall-clock time, chips, cost, energy and CO2e.
 
     Compute comes from exactly one source: ``flop``; ``params`` and ``tokens`` (6ND, plus the
@@ -122,8 +123,8 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
     ``conversion="thompson2020"``, which also prices compute with the paper's factors
     (dollars = FLOP / 6.874e16, lbs CO2 = FLOP / 3.498e17). ``pricing``: ``on-demand``, ``spot``,
     ``reserved`` (cloud quotes, low/median/high) or ``owned`` (electricity only). ``g_co2e_per_kwh``
-    overrides the region's grid intensity.
-    Utilization, power fraction and price ranges give ``low``/``high`` for every derived figure.
+    overrides the region's grid intensity. ``measured`` (``flopcast.measure.calibrate``) replaces the assumed
+    utilization and TDP x power fraction with tracked runs'. Utilization, power and price ranges give ``low``/``high``.
 
     Raises
     ------
@@ -138,15 +139,16 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
         layers=layers, context=context, d_model=d_model, backward_forward_ratio=backward_forward_ratio,
         architecture=architecture))
     acc = accelerator(hardware, chips, hours, source.kind)
+    check_measured(measured, acc, utilization, power_fraction, conversion, precision)
     n_chips = float(F.whole("chips", chips)) if chips is not None else None
     memory = MemoryOptions(optimizer=optimizer, zero_stage=zero_stage, activations_bytes=activations_bytes,
                            params=params if params is not None else memory_params)
     n_hours = F.positive("hours", hours) if hours is not None else None
     energy_options = EnergyOptions(region=region, pue=pue, power_fraction=power_fraction,
-                                   host_overhead=host_overhead, g_co2e_per_kwh=g_co2e_per_kwh)
-    urange = utilization_range(utilization, conversion, source.kind, family, language_model)
-    plan = schedule(acc, source, chips=n_chips, hours=n_hours, urange=urange,
-                    utilization_given=utilization is not None, precision=precision, memory=memory)
+                                   host_overhead=host_overhead, g_co2e_per_kwh=g_co2e_per_kwh, measured=measured)
+    urange = utilization_range(utilization, conversion, source.kind, family, language_model, measured)
+    plan = schedule(acc, source, chips=n_chips, hours=n_hours, urange=urange, utilization_given=utilization is not None,
+                    precision=precision, memory=memory, measured=measured)
     energy = energy_inputs(acc, energy_options, modelled=acc is not None and conversion == "hardware")
     price = price_inputs(acc, conversion=conversion, pricing=pricing, provider=provider,
                          usd_per_chip_hour=usd_per_chip_hour, electricity_usd_per_kwh=electricity_usd_per_kwh)

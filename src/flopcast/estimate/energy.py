@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flopcast.errors import InputError
 from flopcast.estimate import defaults as D
 from flopcast.estimate import formulas as F
+from flopcast.estimate.measured import MeasuredRates
 from flopcast.hardware import (
     Accelerator,
     GridIntensity,
@@ -30,6 +31,7 @@ class EnergyOptions:
     power_fraction: float | None = None
     host_overhead: float = 0.0
     g_co2e_per_kwh: float | None = None
+    measured: MeasuredRates | None = None  # board power per chip measured on tracked runs (replaces TDP x fraction)
 
     def __post_init__(self) -> None:
         if self.pue is not None:
@@ -59,7 +61,7 @@ class EnergyInputs:
 def energy_inputs(acc: Accelerator | None, options: EnergyOptions, *, modelled: bool) -> EnergyInputs:
     """Board power, PUE and grid for ``acc`` (``modelled``: energy is computed, so its inputs are listed)."""
     o = options
-    watts, pf, label, power_source = board_power(acc, o.power_fraction)
+    watts, pf, label, power_source = board_power(acc, o.power_fraction, o.measured)
     grid = get_region(o.region) if o.region is not None else default_grid()
     if o.g_co2e_per_kwh is not None:  # the user's own figure (e.g. a market-based or measured intensity)
         g = F.positive("g_co2e_per_kwh", o.g_co2e_per_kwh, allow_zero=True)
@@ -80,12 +82,13 @@ def energy_inputs(acc: Accelerator | None, options: EnergyOptions, *, modelled: 
 
 def _power_assumptions(watts: float | None, pf: D.Range, label: str, source: str, o: EnergyOptions
                        ) -> tuple[Assumption, ...]:
-    read: tuple[Assumption, ...] = (Assumption(label, watts, "W", source, Basis.ASSUMED),
+    basis = Basis.MEASURED if o.measured is not None else Basis.ASSUMED
+    read: tuple[Assumption, ...] = (Assumption(label, watts, "W", source, basis),
             Assumption("power_fraction", pf.central, f"fraction of {label}", pf.source,
-                       Basis.GIVEN if o.power_fraction is not None else Basis.ASSUMED))
+                       Basis.GIVEN if o.power_fraction is not None else basis))
     if pf.low != pf.high:
         read = (*read, Assumption("power_fraction_range", [pf.low, pf.high], f"fraction of {label}", pf.source,
-                                  Basis.ASSUMED))
+                                  basis))
     default_host = o.host_overhead == 0
     return (*read, Assumption("host_overhead", o.host_overhead, "fraction of accelerator power",
                               D.HOST_OVERHEAD_SOURCE if default_host else _GIVEN,
@@ -99,11 +102,19 @@ def _grid_assumption(grid: GridIntensity, o: EnergyOptions) -> Assumption:
                       else f"{grid.code} ({grid.name}): {grid.source}", Basis.GIVEN)
 
 
-def board_power(acc: Accelerator | None, power_fraction: float | None) -> tuple[float | None, D.Range, str, str]:
-    """(watts, fraction range, label, source): TDP x power fraction, or a measured mean power as is."""
+def board_power(acc: Accelerator | None, power_fraction: float | None, measured: MeasuredRates | None = None
+                ) -> tuple[float | None, D.Range, str, str]:
+    """(watts, fraction range, label, source): TDP x power fraction, or a measured mean power as is.
+
+    ``measured``: the runs' median watts per chip, with their spread as the fraction range (low/median to
+    high/median), so the low and high figures use the runs' lowest and highest power."""
     given = None if power_fraction is None else F.fraction("power_fraction", power_fraction)
     if acc is None:
         return None, D.POWER_FRACTION, "tdp_watts", ""
+    if measured is not None:
+        lo, c, hi = measured.watts_per_chip
+        return c, D.Range(lo / c, 1.0, hi / c, f"spread of the measured watts per chip: {measured.source}"), \
+            "measured_watts_per_chip", measured.source
     if acc.tdp_watts is None and acc.measured_mean_watts is not None:
         if given is not None:
             raise InputError(f"--power-fraction is a share of TDP; {acc.name} has no published TDP, only a "

@@ -31,6 +31,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
+from flopcast._display import Tabular
 from flopcast.data import bundled
 from flopcast.errors import InputError
 from flopcast.estimate.core import Estimate
@@ -177,8 +178,8 @@ class OverheadLine:
                 "source": self.source, "basis": self.basis.value}
 
 
-@dataclass(frozen=True)
-class ProjectEstimate:
+@dataclass(frozen=True, repr=False)  # repr: Tabular's one line (flopcast._display)
+class ProjectEstimate(Tabular):
     """The final run, each overhead line, and the project total (figures: chip_hours, kwh, kg_co2e, usd)."""
 
     final_chip_hours: float
@@ -196,6 +197,10 @@ class ProjectEstimate:
     high: Mapping[str, float]
     omitted: tuple[str, ...] = field(default_factory=tuple)
     caveats: tuple[str, ...] = field(default_factory=tuple)
+
+    _headline = ("final_chip_hours", "total_chip_hours", "total_kwh", "total_kg_co2e", "total_usd", "lines")
+    _assumptions = "lines"  # summary() and the HTML list each overhead's factor and basis
+    _table = "lines"  # to_pandas(): one row per overhead line (low/high spread into low.kwh... columns)
 
     def line(self, name: str) -> OverheadLine:
         """The line called ``name`` (``KeyError`` if it was omitted)."""

@@ -13,6 +13,7 @@ from flopcast.errors import InputError
 from flopcast.estimate import defaults as D
 from flopcast.estimate import formulas as F
 from flopcast.estimate.compute import ComputeSource
+from flopcast.estimate.measured import MeasuredRates
 from flopcast.estimate.memory import OPTIMIZERS, MemoryFit, MemoryFitError, memory_fit
 from flopcast.hardware import Accelerator, default_training_precision, get_accelerator, normalize_precision
 from flopcast.provenance import Assumption, Basis
@@ -80,8 +81,12 @@ def accelerator(hardware: str | Accelerator | None, chips: float | None, hours: 
 
 
 def utilization_range(utilization: float | None, conversion: str, kind: str, family: str | None,
-                      language_model: bool | None) -> D.Range:
-    """The utilization assumed: given; peak for Thompson 2020; else the convention for the model family."""
+                      language_model: bool | None, measured: MeasuredRates | None = None) -> D.Range:
+    """The utilization assumed: measured on tracked runs; given; peak for Thompson 2020; else the convention
+    for the model family."""
+    if measured is not None:
+        lo, c, hi = measured.utilization
+        return D.Range(lo, c, hi, measured.source)
     if utilization is not None:
         u = F.fraction("utilization", utilization)
         return D.Range(u, u, u, "given by the user")
@@ -104,35 +109,46 @@ def utilization_range(utilization: float | None, conversion: str, kind: str, fam
 
 
 def schedule(acc: Accelerator | None, source: ComputeSource, *, chips: float | None, hours: float | None,
-             urange: D.Range, utilization_given: bool, precision: str | None, memory: MemoryOptions) -> Schedule:
-    """Precision and peak, the memory fit, then the mode; ``chips``/``hours`` already validated."""
+             urange: D.Range, utilization_given: bool, precision: str | None, memory: MemoryOptions,
+             measured: MeasuredRates | None = None) -> Schedule:
+    """Precision and peak, the memory fit, then the mode; ``chips``/``hours`` already validated.
+
+    ``measured``: ``urange`` was measured on these tracked runs (labelled so; like a given one, it
+    over-determines a FLOP source with chips and hours), and no precision given means the runs'."""
     if acc is None:
         return Schedule("none", urange)
-    prec, peak, read, caveats = _precision(acc, precision)
+    prec, peak, read, caveats = _precision(acc, precision, measured.precision if measured else None)
     fit, fit_read, fit_caveats = _fit(acc, prec, chips, memory)
-    mode, urange, n_chips, mode_read = _mode(source, chips, hours, urange, utilization_given, peak, fit, acc.name)
-    basis = Basis.GIVEN if utilization_given else Basis.ESTIMATED if mode == "fixed" else Basis.ASSUMED
+    fixed_u = utilization_given or measured is not None
+    mode, urange, n_chips, mode_read = _mode(source, chips, hours, urange, fixed_u, peak, fit, acc.name)
+    basis = Basis.MEASURED if measured else Basis.GIVEN if utilization_given else \
+        Basis.ESTIMATED if mode == "fixed" else Basis.ASSUMED
     u_source = urange.source
     used: tuple[Assumption, ...] = (Assumption("utilization", urange.central, "fraction of peak", u_source, basis),)
     if urange.low != urange.high:
         used = (*used, Assumption("utilization_range", [urange.low, urange.high], "fraction of peak", urange.source,
-                                  Basis.ASSUMED))
+                                  Basis.MEASURED if measured else Basis.ASSUMED))
     return Schedule(mode, urange, acc, prec, peak, n_chips, hours, chips_given=chips is not None, fit=fit,
                     assumptions=(*read, *fit_read, *mode_read, *used), caveats=(*caveats, *fit_caveats))
 
 
-def _precision(acc: Accelerator, precision: str | None) -> tuple[str, float, tuple[Assumption, ...], tuple[str, ...]]:
-    """(precision, dense peak FLOP/s, assumptions, caveats) for ``acc``; ``None``/``"auto"`` = the default."""
+def _precision(acc: Accelerator, precision: str | None, runs_precision: str | None = None
+               ) -> tuple[str, float, tuple[Assumption, ...], tuple[str, ...]]:
+    """(precision, dense peak FLOP/s, assumptions, caveats) for ``acc``; ``None``/``"auto"`` = the calibrating
+    runs' precision (``runs_precision``), else the chip's default."""
     auto = precision is None or precision == "auto"
-    prec = default_training_precision(acc) if precision is None or auto else normalize_precision(precision)
+    runs = auto and runs_precision is not None
+    prec = runs_precision if runs and runs_precision else default_training_precision(acc) if auto else \
+        normalize_precision(str(precision))
+    why = "the calibrating runs' (their MFU is relative to its peak)" if runs else "default training precision " \
+        "for the chip (bf16/fp16 tensor rate where it has one, else fp32)" if auto else "given by the user"
     peak = acc.peak(prec)
     read = (
         Assumption("hardware", acc.name, "", acc.source, Basis.GIVEN),
-        Assumption("precision", prec, "", "default training precision for the chip (bf16/fp16 tensor rate where "
-                   "it has one, else fp32)" if auto else "given by the user", Basis.ASSUMED if auto else Basis.GIVEN),
+        Assumption("precision", prec, "", why, Basis.ASSUMED if auto else Basis.GIVEN),
         Assumption("peak_flop_per_s", peak, "FLOP/s", f"dense {prec} peak, {acc.source}", Basis.ASSUMED),
     )
-    no_tensor = prec not in acc.tensor_precisions and (acc.year or 0) >= 2018 and auto
+    no_tensor = prec not in acc.tensor_precisions and (acc.year or 0) >= 2018 and auto and not runs
     return prec, peak, read, (D.NO_TENSOR_RATE.format(name=acc.name, prec=prec),) if no_tensor else ()
 
 

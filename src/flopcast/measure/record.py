@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flopcast._display import Displayable
 from flopcast.measure import energy
 from flopcast.measure.forecast import Forecast, forecast_run
 from flopcast.measure.rates import Rates, mfu
@@ -21,7 +22,7 @@ SAMPLED_CPU_SOURCE = "psutil process tree (sampled)"
 
 
 @dataclass(frozen=True)
-class RunRecord:
+class RunRecord(Displayable):
     """A tracked run, final or so far. Units are in the field names; ``None`` means unavailable.
 
     ``energy_kwh`` is facility energy (IT energy × PUE); ``energy_source`` labels each component
@@ -76,6 +77,8 @@ class RunRecord:
     tokens_seen: int | None = None    # tokens given to run.step(tokens=) (the trainer's num_input_tokens_seen)
     model_params: int | None = None   # the model's parameter count N, when known
     flop_per_step_source: str | None = None  # given | counted from model and batch | state.total_flos | reported
+
+    _headline = ("run_id", "name", "status", "steps", "wall_seconds", "energy_kwh")  # summary() and HTML; repr below
 
     def to_dict(self) -> dict[str, Any]:
         """The one public shape of a run (``schema`` ``flopcast.run/1``): ``track --json``, ``runs show --json``,

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from flopcast._display import Displayable
 from flopcast._threads import one_blas_thread
 from flopcast.errors import InputError
 from flopcast.scaling.laws import FLOP_PER_PARAM_TOKEN, Law, get_law
@@ -51,8 +52,8 @@ def huber(r: np.ndarray, delta: float = HUBER_DELTA) -> tuple[np.ndarray, np.nda
     return np.where(inside, 0.5 * r * r, delta * (a - 0.5 * delta)), np.where(inside, r, delta * np.sign(r))
 
 
-@dataclass(frozen=True)
-class LawFit:
+@dataclass(frozen=True, repr=False)  # repr: Displayable's one line (flopcast._display)
+class LawFit(Displayable):
     """A fitted law with percentile-bootstrap intervals.
 
     ``params`` are public parameters (``E``, ``A``, ``alpha``...); ``ci[name] = (low, high)`` at
@@ -77,6 +78,8 @@ class LawFit:
     bootstrap_samples: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
     unidentified: tuple[str, ...] = ()  # parameters the runs do not pin down (never printed as estimates)
     warnings: tuple[str, ...] = ()  # one line per unidentified parameter: why, and which runs would pin it
+
+    _headline = ("law", "n", "params", "confidence", "identified")
 
     @property
     def identified(self) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
+from flopcast._display import Displayable
 from flopcast.errors import InputError
 from flopcast.provenance import Assumption, Basis
 from flopcast.scaling.laws import FLOP_PER_PARAM_TOKEN, get_law
@@ -104,8 +105,8 @@ def flop_for_loss(law: str, params: Mapping[str, float], target: float) -> float
     return float(np.exp(brentq(f, lo, hi, xtol=1e-10)))
 
 
-@dataclass(frozen=True)
-class ScalingPlan:
+@dataclass(frozen=True, repr=False)  # repr: Displayable's one line (flopcast._display)
+class ScalingPlan(Displayable):
     """What a target loss or a compute budget buys under a fitted law, with bootstrap intervals.
 
     ``flop`` training FLOP; ``params`` model size N and ``tokens`` D at the compute-optimal allocation
@@ -130,6 +131,8 @@ class ScalingPlan:
     estimate: Any = field(default=None)
     unidentified: tuple[str, ...] = ()  # forecast quantities the runs do not pin down (e.g. ("loss",))
     warnings: tuple[str, ...] = ()  # why, and which runs would pin them down
+
+    _headline = ("law", "flop", "params", "tokens", "loss", "extrapolation")
 
     def to_dict(self) -> dict[str, Any]:
         out = {"schema": "flopcast.scaling_plan/1",

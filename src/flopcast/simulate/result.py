@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from flopcast._display import Displayable
 from flopcast.provenance import Assumption, Basis
 from flopcast.simulate.experiment import MODELS, ChunkResult, SimulationConfig, model_flop
 
@@ -45,8 +46,8 @@ def _interp_log(sizes, values, n) -> float | None:
     return float(10 ** np.interp(math.log(n), np.log(sizes), np.log10(values)))
 
 
-@dataclass(frozen=True)
-class SimulationResult:
+@dataclass(frozen=True, repr=False)  # repr: Displayable's one line (flopcast._display)
+class SimulationResult(Displayable):
     """The experiment's outcome (see ``docs/simulate.md``).
 
     Attributes
@@ -76,7 +77,10 @@ class SimulationResult:
     backend: str
     wall_seconds: float
 
-    def summary(self, model: str) -> dict[str, np.ndarray]:
+    _headline = ("sample_sizes", "compute_to_match_oracle_flop", "backend", "wall_seconds")
+
+    # This summary predates Displayable's text summary() and keeps its name and callers (cli, report, tests).
+    def summary(self, model: str) -> dict[str, np.ndarray]:  # type: ignore[override]
         """Mean, 95 % CI of the mean, and 5th/95th percentiles across simulations, per size."""
         x = self.samples[model]
         mean = x.mean(axis=1)
