@@ -1,4 +1,4 @@
-"""How results read in a terminal and a notebook: a one-line ``repr``, ``summary()``, ``_repr_html_`` and ``to_pandas()``.
+"""How results read in a terminal and a notebook: a one-line repr, ``summary()``, ``_repr_html_``, ``to_pandas()``.
 
 A result class lists its headline figures by name and inherits the rest::
 
@@ -28,7 +28,7 @@ from flopcast.errors import InputError
 from flopcast.units import human_bytes, human_seconds, si
 
 REPR_LIMIT = 200  # characters: a repr is one line shorter than this
-_TEXT_LIMIT = 40  # characters of one text value in a repr (a long model name or formula is cut)
+_TEXT_LIMIT = 60  # characters of one value in a repr (a long model name or mapping is cut)
 _MAP_ITEMS = 4  # entries of a mapping shown in a repr (LawFit's parameters)
 _NA = "n/a"
 
@@ -91,17 +91,17 @@ def _number(name: str, value: float, parent: str = "") -> str:
 def _sequence(name: str, values: Sequence[Any]) -> str:
     """Texts joined; numbers joined (first ... last beyond 4); anything else: how many there are."""
     if all(isinstance(v, str) for v in values):
-        return ", ".join(values)
+        return "[" + ", ".join(values) + "]"
     if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         shown = [_number(name, v) for v in values]
-        return ", ".join(shown) if len(shown) <= 4 else f"{shown[0]} … {shown[-1]} ({len(shown)} values)"
+        return "[" + ", ".join(shown) + "]" if len(shown) <= 4 else f"[{shown[0]} … {shown[-1]}] ({len(shown)} values)"
     return str(len(values))
 
 
 def format_value(name: str, value: Any, parent: str = "") -> str:
     """One figure as text, its unit taken from ``name``: ``format_value("forward_flop", 2.1e9) -> "2.1 GFLOP"``.
 
-    ``None``/NaN/inf -> ``"n/a"``; a mapping -> ``"k=v, ..."`` (values in the mapping's unit, if its name has one);
+    ``None``/NaN/inf -> ``"n/a"``; a mapping -> ``"{k=v, ...}"`` (values in the mapping's unit, if its name has one);
     a sequence -> its texts or numbers joined, else its length; an enum -> its value; an object with a ``name`` ->
     that name. ``parent``: the name of the mapping ``value`` sits in.
     """
@@ -114,7 +114,7 @@ def format_value(name: str, value: Any, parent: str = "") -> str:
     if isinstance(value, (int, float)):
         return _number(name, value, parent)
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}={format_value(str(k), v, name)}" for k, v in value.items())
+        return "{" + ", ".join(f"{k}={format_value(str(k), v, name)}" for k, v in value.items()) + "}"
     if isinstance(value, Sequence):
         return _sequence(name, value)
     named = getattr(value, "name", None)
@@ -151,7 +151,7 @@ class Displayable:
             value = {k: "unidentified" if k in unidentified else v for k, v in value.items()}
         if limit is not None and isinstance(value, Mapping) and len(value) > _MAP_ITEMS:
             shown = format_value(name, dict(list(value.items())[:_MAP_ITEMS]))
-            return f"{shown}, …"
+            return f"{shown[:-1]}, …}}"
         text = format_value(name, value)
         return _cut(text, limit) if limit is not None else text
 
@@ -160,8 +160,11 @@ class Displayable:
         return {name: self._figure(name) for name in self._headline}
 
     def __repr__(self) -> str:
-        parts = [f"{name}={self._figure(name, limit=_TEXT_LIMIT)}" for name in self._headline
-                 if getattr(self, name, None) is not None]
+        parts = [
+            f"{name}={self._figure(name, limit=_TEXT_LIMIT)}"
+            for name in self._headline
+            if getattr(self, name, None) is not None
+        ]
         text = f"<{type(self).__name__} {', '.join(parts)}>"
         return text if len(text) < REPR_LIMIT else text[: REPR_LIMIT - 3] + "…>"
 
@@ -207,8 +210,10 @@ class Displayable:
         out = [f'<table class="flopcast-result"><caption>{esc(type(self).__name__)}</caption>', *rows, "</table>"]
         inputs = self._inputs()
         if inputs:
-            out.append(f'<table class="flopcast-assumptions"><caption>{esc(self._assumptions)}</caption>'
-                       "<tr><th>name</th><th>value</th><th>basis</th></tr>")
+            out.append(
+                f'<table class="flopcast-assumptions"><caption>{esc(self._assumptions)}</caption>'
+                "<tr><th>name</th><th>value</th><th>basis</th></tr>"
+            )
             out += [f"<tr><td>{esc(n)}</td><td>{esc(v)}</td><td>{esc(b)}</td></tr>" for n, v, b in inputs]
             out.append("</table>")
         notes = self._notes()
@@ -254,8 +259,9 @@ class Tabular(Displayable):
         try:
             pd = importlib.import_module("pandas")
         except ImportError:
-            raise InputError(f"{type(self).__name__}.to_pandas() needs pandas, which is not installed; "
-                             "pip install pandas") from None
+            raise InputError(
+                f"{type(self).__name__}.to_pandas() needs pandas, which is not installed; pip install pandas"
+            ) from None
         table = getattr(self, self._table)
         rows, index = _rows(table() if callable(table) else table)
         frame = pd.DataFrame(rows)
