@@ -25,6 +25,8 @@ Examples:
   flopcast estimate --hardware "GTX 580" --chips 2 --hours 132 --conversion thompson2020 --json
 
   flopcast estimate --params 7B --tokens 2T --hardware h100 --chips 256 --project --eval-fraction 0.05
+
+  flopcast estimate --params 1B --tokens 20B --hardware h100 --chips 8 --calibrate 'sweep-*'
 """
 
 
@@ -140,6 +142,36 @@ def _render_project(proj) -> None:
         stdout.print(f"[yellow]caveat:[/yellow] {c}")
 
 
+def _calibration(target: str | None, ledger: str | None, hardware: str | None, precision: str,
+                 utilization: float | None):
+    """The Calibration ``--calibrate`` asks for (None without it); conflicting options refused before the ledger."""
+    from flopcast.errors import InputError
+
+    if target is None:
+        if ledger is not None:
+            raise InputError("--ledger is read by --calibrate; add --calibrate RUN_OR_PATTERN")
+        return None
+    if utilization is not None:
+        raise InputError("give --utilization or --calibrate (which measures it on tracked runs), not both: drop "
+                         "--utilization")
+    if hardware is None:
+        raise InputError("--calibrate needs --hardware: the chip the estimate is for (runs on it calibrate it)")
+    from flopcast.measure import calibrate
+
+    return calibrate(ledger, target, hardware, precision)
+
+
+def _render_calibration(cal) -> None:
+    from flopcast.report.console import stdout
+
+    stdout.print(f"calibrated from {cal.n_runs} tracked run(s) on {cal.hardware} ({', '.join(cal.run_ids)}): "
+                 f"utilization {cal.utilization_central:.3g} ({cal.utilization_low:.3g}-{cal.utilization_high:.3g}), "
+                 f"{cal.watts_per_chip_central:.4g} W per chip ({cal.watts_per_chip_low:.4g}-"
+                 f"{cal.watts_per_chip_high:.4g}); median, min-max", soft_wrap=True)
+    for text in cal.skipped:
+        stdout.print(f"[dim]calibration skipped {text}[/dim]", soft_wrap=True)
+
+
 def _overheads(project: bool, values: dict):
     """The ProjectOverheads the options ask for, or None without --project (refusing project options then)."""
     from flopcast.errors import InputError
@@ -198,6 +230,12 @@ _Provider = Annotated[str | None, typer.Option("--provider", help="Price quotes 
 _UsdPerChipHour = Annotated[float | None, typer.Option("--usd-per-chip-hour", help="Your own price.")]
 _Electricity = Annotated[float | None, typer.Option(
     "--electricity-usd-per-kwh", help="Electricity price for --pricing owned (default: EIA 2023 US).")]
+# calibration from tracked runs
+_Calibrate = Annotated[str | None, typer.Option(
+    "--calibrate", help="Take utilization and power per chip from tracked runs on the same --hardware (run id, name "
+    "or glob, job id or id prefix): median, min-max range; replaces --utilization and TDP x --power-fraction.")]
+_Ledger = Annotated[str | None, typer.Option(
+    "--ledger", help="Run ledger for --calibrate. Default: $FLOPCAST_LEDGER, else the user data dir.")]
 # output
 _AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 # project overheads
@@ -233,7 +271,7 @@ def estimate_cmd(
     experiments: _Experiments = None, goodput: _Goodput = None, idle_fraction: _IdleFraction = None,
     embodied_kg_per_chip_hour: _EmbodiedKgPerChipHour = None, eval_fraction: _EvalFraction = None,
     serving_queries_per_day: _ServingQueriesPerDay = None, serving_wh_per_query: _ServingWhPerQuery = None,
-    serving_days: _ServingDays = None,
+    serving_days: _ServingDays = None, calibrate: _Calibrate = None, ledger: _Ledger = None,
 ) -> None:
     from flopcast.estimate import estimate, model_source
     from flopcast.report.jsonout import dumps
@@ -243,6 +281,7 @@ def estimate_cmd(
         "embodied_kg_per_chip_hour": embodied_kg_per_chip_hour, "eval_fraction": eval_fraction,
         "serving_queries_per_day": serving_queries_per_day, "serving_wh_per_query": serving_wh_per_query,
         "serving_days": serving_days})
+    cal = _calibration(calibrate, ledger, hardware, precision, utilization)
     counted = model_source(model, examples=parse_number("examples", examples), batch=batch, seq_len=seq_len)
     est = estimate(
         flop=parse_number("flop", flop), params=parse_number("params", params),
@@ -252,7 +291,7 @@ def estimate_cmd(
         conversion=conversion, layers=layers, context=context, d_model=d_model, architecture=architecture,
         provider=provider, usd_per_chip_hour=usd_per_chip_hour, power_fraction=power_fraction,
         host_overhead=host_overhead, electricity_usd_per_kwh=electricity, optimizer=optimizer,
-        zero_stage=zero_stage, family=family, g_co2e_per_kwh=grid_intensity,
+        zero_stage=zero_stage, family=family, g_co2e_per_kwh=grid_intensity, measured=cal.rates() if cal else None,
         **counted.estimate_kwargs(parse_number("activations-bytes", activations_bytes)),
     )
     proj = None
@@ -261,9 +300,12 @@ def estimate_cmd(
 
         proj = project_estimate(est, overheads)
     if as_json:
-        typer.echo(dumps(est) if proj is None else dumps({**est.to_dict(), "project": proj.to_dict()}))
+        extra = {**({"project": proj.to_dict()} if proj else {}), **({"calibration": cal.to_dict()} if cal else {})}
+        typer.echo(dumps({**est.to_dict(), **extra}) if extra else dumps(est))
     else:
         _render(est)
+        if cal is not None:
+            _render_calibration(cal)
         if proj is not None:
             _render_project(proj)
 

@@ -113,7 +113,7 @@ def board_power(acc: Accelerator | None, power_fraction: float | None, measured:
         return None, D.POWER_FRACTION, "tdp_watts", ""
     if measured is not None:
         lo, c, hi = measured.watts_per_chip
-        return c, D.Range(lo / c, 1.0, hi / c, f"spread of the measured watts per chip: {measured.source}"), \
+        return c, D.Range(lo / c, 1.0, hi / c, "the spread (low/central, high/central) of measured_watts_per_chip"), \
             "measured_watts_per_chip", measured.source
     if acc.tdp_watts is None and acc.measured_mean_watts is not None:
         if given is not None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from flopcast.errors import InputError
 from flopcast.hardware import Accelerator, normalize_precision
 
+BOTH_UTILIZATION = "give utilization or calibrate it from measured runs, not both: drop --utilization (or --calibrate)"
+
 
 @dataclass(frozen=True)
 class MeasuredRates:
@@ -50,8 +52,7 @@ def check_measured(measured: MeasuredRates | None, acc: Accelerator | None, util
     if measured is None:
         return
     if utilization is not None:
-        raise InputError("give utilization or calibrate it from measured runs, not both: drop --utilization "
-                         "(or --calibrate)")
+        raise InputError(BOTH_UTILIZATION)
     if power_fraction is not None:
         raise InputError("calibrated board power is measured, not a fraction of TDP: drop --power-fraction "
                          "(or --calibrate)")

@@ -9,6 +9,7 @@ unavailable; every conversion factor (PUE, grid intensity, price, peak) is an as
 ...         run.step()
 """
 
+from flopcast.measure.calibrate import Calibration, calibrate
 from flopcast.measure.command import CommandNotFoundError, run_command
 from flopcast.measure.distributed import DistContext, aggregate_job, detect
 from flopcast.measure.forecast import Band, Forecast, forecast_run
@@ -23,6 +24,7 @@ __all__ = [
     "DEFAULT_INTERVAL_SECONDS",
     "RUN_SCHEMA",
     "Band",
+    "Calibration",
     "CommandNotFoundError",
     "DistContext",
     "Forecast",
@@ -32,6 +34,7 @@ __all__ = [
     "RunRecord",
     "TrackOptions",
     "aggregate_job",
+    "calibrate",
     "current_run",
     "default_ledger_path",
     "detect",
