@@ -190,3 +190,30 @@ def test_measured_rates_are_checked():
     burden = estimate(hardware="h100", chips=8, hours=10, measured=m, pue=1.0)
     assert burden.training_flop == pytest.approx(8 * H100_BF16_DENSE * 10 * 3600 * 0.4)
     assert burden.energy_kwh == pytest.approx(8 * 10 * 600.0 / 1000)
+
+
+def test_a_run_measured_through_nvml_calibrates_from_its_energy_counters(monkeypatch, tmp_path):
+    """Two A100 80GB replayed by the fake NVML: their energy counters advance 850 J + 600 J (1,450 J) over the run."""
+    import sys
+
+    from . import fake_pynvml
+
+    nvml = fake_pynvml.make(fake_pynvml.load())
+    monkeypatch.setitem(sys.modules, "pynvml", nvml)
+    nvml.tick = 0
+    run = track(env={"CUDA_VISIBLE_DEVICES": "0,1"}, ledger=tmp_path / "l.sqlite", interval=60, flop_per_step=1e12,
+                name="nvml-run")
+    with run:
+        for k in (1, 2, 3):
+            time.sleep(0.05)
+            nvml.tick = k
+            run.step()
+    rec = run.result
+    assert rec.hardware == "A100 SXM4 80GB" and rec.chips == 2 and rec.energy_source["gpu"] == "measured"
+    cal = calibrate(tmp_path / "l.sqlite", "nvml-run", "a100 80gb")
+    assert cal.watts_per_chip_central == pytest.approx(1450.0 / (2 * rec.active_seconds))
+    assert cal.utilization_central == rec.mfu == pytest.approx(3e12 / rec.active_seconds / (2 * 312e12))
+    est = estimate(flop=1e19, hardware="a100 80gb", chips=4, pue=1.0, measured=cal.rates())
+    hours = 1e19 / (4 * 312e12 * rec.mfu) / 3600  # A100 datasheet: 312 TFLOPS BF16 dense
+    assert est.wall_hours == pytest.approx(hours)
+    assert est.energy_kwh == pytest.approx(4 * hours * 1450.0 / (2 * rec.active_seconds) / 1000)
