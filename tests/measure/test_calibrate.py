@@ -217,3 +217,15 @@ def test_a_run_measured_through_nvml_calibrates_from_its_energy_counters(monkeyp
     hours = 1e19 / (4 * 312e12 * rec.mfu) / 3600  # A100 datasheet: 312 TFLOPS BF16 dense
     assert est.wall_hours == pytest.approx(hours)
     assert est.energy_kwh == pytest.approx(4 * hours * 1450.0 / (2 * rec.active_seconds) / 1000)
+
+
+def test_project_idle_line_uses_the_measured_board_power(ledger):
+    from flopcast.estimate import ProjectOverheads, project_estimate
+
+    cal = calibrate(ledger[0], "sweep-*", "h100")
+    final = estimate(flop=1.2e20, hardware="h100", chips=8, pue=1.0, measured=cal.rates())
+    proj = project_estimate(final, ProjectOverheads(experiments=1.0, goodput=1.0, idle_fraction=0.5))
+    idle = next(ln for ln in proj.lines if ln.name == "idle")
+    # no lost time or sweeps: idle = the final run's chip-hours x measured W per chip x 0.5 = half its energy (PUE 1)
+    assert idle.kwh == pytest.approx(final.chip_hours * cal.watts_per_chip_central * 0.5 / 1000)
+    assert idle.kwh == pytest.approx(0.5 * final.energy_kwh)

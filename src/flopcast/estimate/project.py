@@ -337,7 +337,7 @@ def _final_figures(final: Estimate) -> dict[str, _Figs]:
 def _board_watts_and_prices(final: Estimate) -> tuple[float, float, float | None]:
     """(board watts the energy used, kg CO2e per kWh of the final run, USD per kWh if priced by energy)."""
     by_name = {a.name: a.value for a in final.assumptions}
-    watts = by_name.get("tdp_watts") or by_name.get("measured_mean_watts")
+    watts = by_name.get("tdp_watts") or by_name.get("measured_mean_watts") or by_name.get("measured_watts_per_chip")
     if not isinstance(watts, (int, float)) or watts <= 0:
         raise InputError("a project estimate needs the chip's board power (TDP); this hardware has none")
     kg_per_kwh = final.co2e_kg / final.energy_kwh if final.co2e_kg is not None and final.energy_kwh else 0.0
