@@ -84,7 +84,34 @@ def outputs(tmp_path_factory) -> list[dict]:
              run("report", "demo-1", "--ledger", led, "--format", "json"),
              run("report", "--count", str(work / "count.json"), "--estimate", str(work / "est.json"), "--format",
                  "json")]
+    _calibrating_run(led)
+    docs.append(run("estimate", "--flop", "1e20", "--hardware", "h100", "--chips", "8", "--calibrate", "calibrating",
+                    "--ledger", led, "--json"))
     return docs
+
+
+def _calibrating_run(ledger: str) -> None:
+    """A tracked H100 run with an MFU and measured GPU energy (an injected board-power sampler), for --calibrate."""
+    import time
+
+    from flopcast.measure import track
+    from flopcast.measure.samplers import Reading, Sampler
+    from flopcast.provenance import Basis
+
+    class Board(Sampler):
+        component, backend = "gpu", "board"
+
+        def start(self, t):
+            pass
+
+        def read(self, t):
+            return Reading("gpu", "board", Basis.MEASURED, 600.0 * t, 600.0)
+
+    with track(ledger=ledger, interval=0.02, samplers=[Board()], hardware="h100", flop_per_step=1e12,
+               name="calibrating") as r:
+        for _ in range(3):
+            time.sleep(0.02)
+            r.step()
 
 
 def test_every_json_output_is_an_object_with_a_schema_key(outputs):
