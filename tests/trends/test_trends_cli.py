@@ -70,13 +70,16 @@ def test_user_csv_with_plots(tmp_path, capsys):
     assert {"trends_mybench.png", "trends_mybench.svg", "trends_projections.png", "trends_projections.svg"} <= names
 
 
-def test_fp32_burden_precision_lowers_tensor_core_rows(capsys):
+def test_burden_precision_override_reprices_tensor_core_rows(capsys):
+    # Was: default vs --burden-precision fp32 differ. The default is now each row's train_precision, and
+    # ImageNet's burden rows (pycls RegNetY) are cited fp32, so default == fp32 (both k = 11.8); the chip's
+    # tensor peak (the old default, k = 10.2) is now the override `--burden-precision chip`.
     args = ["trends", "--benchmark", "imagenet", "--measure", "training", "--no-plots", "--json"]
     default = _json(capsys, args)
-    fp32 = _json(capsys, [*args, "--burden-precision", "fp32"])
+    chip = _json(capsys, [*args, "--burden-precision", "chip"])
     n = {(f["frontier"], f["form"]): f["n"] for f in default["fits"]}
-    assert n == {(f["frontier"], f["form"]): f["n"] for f in fp32["fits"]}  # same rows, other peak
-    slope = {(f["frontier"], f["form"]): f["slope"] for f in fp32["fits"]}
+    assert n == {(f["frontier"], f["form"]): f["n"] for f in chip["fits"]}  # same rows, other peak
+    slope = {(f["frontier"], f["form"]): f["slope"] for f in chip["fits"]}
     assert slope[(False, "polynomial")] != next(f["slope"] for f in default["fits"]
                                                 if not f["frontier"] and f["form"] == "polynomial")
 

@@ -13,7 +13,8 @@ Measures
     (every bundled vision row, per the README), else ``GFLOPs × 1e9``.
 ``training``
     Training computation: Epoch AI's ``train_compute_flop`` where present and usable, else the
-    hardware burden ``chips × peak FLOP/s × hours × 3600`` (utilization 1, as the paper).
+    hardware burden ``chips × peak FLOP/s × hours × 3600`` (utilization 1, as the paper), the peak
+    taken at the row's ``train_precision`` (see :func:`hardware_burden`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -34,10 +36,18 @@ from flopcast import data as _data
 from flopcast._names import lookup
 from flopcast.errors import DataFormatError, FlopcastError, InputError
 
+if TYPE_CHECKING:
+    from flopcast.hardware import Accelerator
+
 MEASURES = ("per-pass", "training")
 REQUIRED_COLUMNS = ("model", "score")
 _OPTIONAL_COLUMNS = ("date", "metric", "split", "gflops_forward", "flops_unit_note", "train_hardware",
-                     "train_chips", "train_hours", "train_compute_flop", "score_source", "compute_source", "notes")
+                     "train_chips", "train_hours", "train_compute_flop", "score_source", "compute_source", "notes",
+                     "train_precision", "train_precision_source")
+# ``train_precision`` values: a catalogue precision (fp32, bf16, fp16, ...) or "mixed" (fp16/bf16 compute with
+# fp32 master weights, e.g. NVIDIA apex/AMP or fairseq --fp16), priced at the chip's fp16/bf16 tensor peak.
+MIXED = "mixed"
+CHIP_DEFAULT = "chip"  # burden_precision value that restores the chip's default training precision for every row
 
 
 class TooFewRowsError(InputError):
@@ -117,6 +127,8 @@ class BenchmarkRow:
     hardware: str = ""
     chips: float | None = None
     hours: float | None = None
+    train_precision: str = ""           # the row's train_precision cell, normalized ("" where the CSV has none)
+    train_precision_source: str = ""    # "cited: URL (...)" or "rule: ..." (bundled rows; README gives the rule)
 
     def flop(self, measure: str) -> float | None:
         return self.forward_flop if measure == "per-pass" else self.training_flop
@@ -127,7 +139,9 @@ class BenchmarkRow:
                 "forward_flop": self.forward_flop, "forward_flop_source": self.forward_flop_source,
                 "training_flop": self.training_flop, "training_flop_source": self.training_flop_source,
                 "flags": list(self.flags), "skip_reason": self.skip_reason,
-                "score_source": self.score_source, "compute_source": self.compute_source}
+                "score_source": self.score_source, "compute_source": self.compute_source,
+                "train_precision": self.train_precision or None,
+                "train_precision_source": self.train_precision_source or None}
 
 
 @dataclass(frozen=True)
@@ -193,27 +207,72 @@ def canonical_split(split: str) -> str:
     return "test"
 
 
-HardwareBurden = Callable[[str, float, float], tuple[float, str]]
+HardwareBurden = Callable[[str, float, float, str], tuple[float, str]]
 
 
 def hardware_burden(precision: str | None = None) -> HardwareBurden:
     """Thompson et al. (2020) hardware burden: chips × peak FLOP/s × hours × 3600, utilization 1.
 
-    The peak is the chip's catalogued rate at ``precision``, by default its default training
-    precision (the fp16/bf16 tensor rate where the chip has one, else fp32; ``"fp32"`` is the
-    conservative choice for pre-2018 runs). The returned function gives (FLOP, label).
-    """
+    The returned function ``burden(hardware, chips, hours, row_precision)`` gives (FLOP, label).
+    The peak is the chip's catalogued rate at, in order of precedence:
 
-    def burden(hardware: str, chips: float, hours: float) -> tuple[float, str]:
+    - ``precision``, an override for every row (``--burden-precision``; a catalogue precision, or
+      ``"chip"`` for each chip's default training precision, the convention before per-row precision);
+    - the row's ``train_precision`` (``"mixed"`` -> the chip's fp16/bf16 tensor rate, as
+      :func:`flopcast.hardware.default_training_precision` picks it; fp32 on a chip without one);
+    - for a row with no ``train_precision`` (a user CSV without the column), the chip's default
+      training precision, labelled so.
+    """
+    override = None if precision is None else burden_precision_value(precision)
+
+    def burden(hardware: str, chips: float, hours: float, row_precision: str = "") -> tuple[float, str]:
         from flopcast.estimate import hardware_burden_flop
-        from flopcast.hardware import default_training_precision, get_accelerator
+        from flopcast.hardware import get_accelerator
 
         acc = get_accelerator(hardware)
-        prec = precision or default_training_precision(acc)
+        prec, why = _burden_precision(acc, override, row_precision)
         flop = float(hardware_burden_flop(acc, chips, hours, utilization=1.0, precision=prec))
-        return flop, f"hardware burden ({acc.name} {prec} peak)"
+        return flop, f"hardware burden ({acc.name} {prec} peak, {why})"
 
     return burden
+
+
+def _burden_precision(acc: Accelerator, override: str | None, row_precision: str) -> tuple[str, str]:
+    """(catalogue precision, why) for one burden row: the override, else the row's, else the chip's default."""
+    from flopcast.hardware import default_training_precision
+
+    if override == CHIP_DEFAULT:
+        return default_training_precision(acc), "chip default, --burden-precision chip"
+    if override is not None:
+        return (_mixed(acc) if override == MIXED else override), "--burden-precision " + override
+    if row_precision == MIXED:
+        return _mixed(acc), "row trained mixed"
+    if row_precision:
+        return row_precision, "row train_precision"
+    return default_training_precision(acc), "chip default; row gives no train_precision"
+
+
+def _mixed(acc: Accelerator) -> str:
+    """Mixed precision runs at the chip's fp16/bf16 tensor rate; a chip without one ran it at fp32."""
+    from flopcast.hardware import default_training_precision
+
+    prec = default_training_precision(acc)
+    return prec if prec in ("fp16", "bf16") else "fp32"
+
+
+@lru_cache(maxsize=64)  # a million rows repeat a few precision spellings
+def burden_precision_value(text: str) -> str:
+    """``"FP32"`` -> ``"fp32"``, ``"Mixed"`` -> ``"mixed"``, ``"chip"``; :class:`InputError` otherwise."""
+    from flopcast.hardware import normalize_precision
+
+    key = text.strip().lower()
+    if key in (MIXED, "amp", "mixed precision", CHIP_DEFAULT):
+        return CHIP_DEFAULT if key == CHIP_DEFAULT else MIXED
+    try:
+        return normalize_precision(text)
+    except InputError:
+        raise InputError(f"unknown precision {text!r}; use fp32, fp16, bf16 or mixed (--burden-precision also "
+                         "takes chip: each chip's default training precision)") from None
 
 
 _default_burden = hardware_burden()
@@ -225,7 +284,7 @@ def _clean_hardware(name: str) -> str:
 
 
 def _training(values: dict[str, float | None], hardware: str, notes: str,
-              burden: HardwareBurden | None) -> tuple[float | None, str]:
+              burden: HardwareBurden | None, precision: str = "") -> tuple[float | None, str]:
     epoch = values["train_compute_flop"]
     unusable = next((why for rx, why in _EPOCH_FLOP_UNUSABLE if rx.search(notes)), None)
     if epoch is not None and unusable is None:
@@ -234,7 +293,7 @@ def _training(values: dict[str, float | None], hardware: str, notes: str,
     chip = _clean_hardware(hardware)
     if chip and "," not in chip and chips and hours and burden is not None:
         try:
-            return burden(chip, chips, hours)
+            return burden(chip, chips, hours, precision)
         except FlopcastError as exc:  # a broken install (ImportError) is a bug to surface, not a row to skip
             return None, f"hardware {hardware!r} not usable ({type(exc).__name__})"
     if unusable:
@@ -379,14 +438,30 @@ def _parse_row(r: _data.Row, key: str, vision: bool, burden: HardwareBurden | No
     params = _num(r, "params", positive=True) if params_per_pass else None
     fwd, fwd_src = _forward(vals["gflops_forward"], get("flops_unit_note"), vision, params, notes)
     hardware = get("train_hardware")
-    train, train_src = _training(vals, hardware, notes, burden)
+    precision = _row_precision(r, get("train_precision"))
+    train, train_src = _training(vals, hardware, notes, burden, precision)
     return BenchmarkRow(
         benchmark=key, model=model, line=r.line, year=year, score=score,
         error_pct=round(100.0 - score, 9),
         split=get("split"), forward_flop=fwd, forward_flop_source=fwd_src, training_flop=train,
         training_flop_source=train_src, score_source=get("score_source") or r.file,
         compute_source=get("compute_source"), flags=_flags(model, notes), skip_reason=_skip(notes),
-        hardware=hardware, chips=vals["train_chips"], hours=vals["train_hours"])
+        hardware=hardware, chips=vals["train_chips"], hours=vals["train_hours"],
+        train_precision=precision, train_precision_source=get("train_precision_source"))
+
+
+def _row_precision(r: _data.Row, cell: str) -> str:
+    """A ``train_precision`` cell normalized (``""`` if empty); a line-numbered error for an unknown one."""
+    if not cell:
+        return ""
+    try:
+        value = burden_precision_value(cell)
+    except InputError as exc:
+        raise DataFormatError(r.file, str(exc), line=r.line, column="train_precision") from None
+    if value == CHIP_DEFAULT:
+        raise DataFormatError(r.file, "'chip' is not a training precision; use fp32, fp16, bf16 or mixed",
+                              line=r.line, column="train_precision")
+    return value
 
 
 def load_rows(benchmark: Benchmark | None = None, *, path: str | Path | None = None,
@@ -514,6 +589,6 @@ def best_error(rows: Sequence[BenchmarkRow]) -> float:
     return min(errs)
 
 
-__all__ = ["BENCHMARKS", "MEASURES", "Benchmark", "BenchmarkRow", "Selection", "TooFewRowsError",
-           "best_error", "canonical_split", "decimal_year", "frontier_of", "get_benchmark", "hardware_burden",
-           "iter_csv", "load_rows", "select"]
+__all__ = ["BENCHMARKS", "CHIP_DEFAULT", "MEASURES", "MIXED", "Benchmark", "BenchmarkRow", "Selection",
+           "TooFewRowsError", "best_error", "burden_precision_value", "canonical_split", "decimal_year",
+           "frontier_of", "get_benchmark", "hardware_burden", "iter_csv", "load_rows", "select"]

@@ -25,6 +25,7 @@ from flopcast.trends.data import (
     Selection,
     TooFewRowsError,
     best_error,
+    burden_precision_value,
     frontier_of,
     get_benchmark,
     hardware_burden,
@@ -384,7 +385,8 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
 
     ``targets`` (error %) apply to every benchmark analysed; by default each bundled benchmark uses
     its own defaults and a user CSV uses half and a tenth of its best error. ``burden_precision``
-    picks the chip peak used for hardware-burden rows (default: the chip's default training precision).
+    overrides each row's ``train_precision`` for hardware-burden rows (fp32, fp16, bf16, mixed, or
+    ``"chip"`` for each chip's default training precision, the convention before per-row precision).
     ``params_per_pass`` gives NLP rows an estimated per-pass measure, 2 × params per token.
     ``since`` / ``until`` (calendar years, inclusive) fit and project only the rows dated in that
     window, with the all-data fits beside them; with neither, bundled benchmarks are fitted on all
@@ -399,11 +401,9 @@ def analyze(benchmarks: Sequence[str] | None = None, *, measures: Sequence[str] 
     window = user_window(since, until)
     conv = make_conversion(conversion, hardware=hardware, region=region, utilization=utilization)
     strict = bool(data) or bool(benchmarks)
+    burden = hardware_burden(burden_precision)  # validates burden_precision (InputError naming the choices)
     if burden_precision is not None:
-        from flopcast.hardware import normalize_precision
-
-        burden_precision = normalize_precision(burden_precision)
-    burden = hardware_burden(burden_precision)
+        burden_precision = burden_precision_value(burden_precision)
     loaded = _load(benchmarks, data, burden, params_per_pass)
     check_window(window, [r for _, _, rows in loaded for r in rows])
     reference = ALL_DATA if window.bounded else (None if data is not None else PAPER_ERA)
@@ -445,10 +445,11 @@ def _assumptions(conv: Conversion, burden_precision: str | None, params_per_pass
                     for w in (window, reference) if w is not None and w.bounded)
     return (*conv.assumptions,
             Assumption("hardware_burden_utilization", 1.0, "fraction", PAPER + " (hardware burden at peak)"),
-            Assumption("hardware_burden_precision", burden_precision or "chip's default training precision",
-                       "", "given by the user" if burden_precision else
-                       "flopcast.hardware.default_training_precision: fp16/bf16 tensor peak where the chip "
-                       "has one, else fp32", Basis.GIVEN if burden_precision else Basis.ASSUMED),
+            Assumption("hardware_burden_precision", burden_precision or "each row's train_precision",
+                       "", "given by the user (--burden-precision overrides every row)" if burden_precision else
+                       "train_precision column, cited per row or by the rule in flopcast/data/benchmarks/"
+                       "README.md (mixed -> the chip's fp16/bf16 tensor peak; a row without one -> the chip's "
+                       "default training precision)", Basis.GIVEN if burden_precision else Basis.ASSUMED),
             Assumption("gflops_forward_unit", "multiply-adds (x2 = FLOP) for bundled vision rows; for a "
                        "user CSV only where flops_unit_note says multiply-adds/MACs", "",
                        "flopcast/data/benchmarks/README.md", Basis.GIVEN),
