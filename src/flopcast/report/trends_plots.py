@@ -1,4 +1,4 @@
-"""Plots for ``flopcast trends``: per-benchmark fits with extrapolation bands, projections, Figure 2.
+"""Plots for ``flopcast trends``: per-benchmark fits with extrapolation bands and the O(P^4) bound, Figure 2.
 
 Every figure is written as PNG and SVG with matplotlib's Agg backend. Axes are logarithmic where
 the quantity spans decades; titles and labels carry units; legends say which line is which form.
@@ -14,6 +14,10 @@ import numpy as np
 _FORM_STYLE = {"polynomial": dict(color="#1f77b4", ls="-"), "exponential": dict(color="#d62728", ls="--")}
 _MAX_DECADES = 25.0  # extrapolated lines stop this many decades past the data
 _MAX_VECTOR_POINTS = 5000  # above this many points a scatter is rasterized inside the SVG
+# The paper's theory bound: computation grows at least as O(Performance^4), i.e. C ∝ (1/error)^4 (Thompson et al.
+# 2020, arXiv:2007.05558, as issue 13 states it; the passage was not in the pages read, as in trends/paper.py)
+THEORY_EXPONENT = 4.0
+THEORY_LABEL = "theory lower bound O(performance^4) (Thompson et al. 2020)"
 
 
 def _plt():
@@ -97,6 +101,8 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
         ax.fill_between(10 ** grid, lo, hi, color=st["color"], alpha=0.12 if f.form == "polynomial" else 0.07,
                         lw=0, label=f"{f.form} 95% prediction band")
     _reference_line(ax, result, measure, grid)
+    _theory_line(ax, measure, used, x, e, grid,
+                 next((f for f in fits if (f.form, f.frontier) == ("polynomial", False)), None))
     for f in front:
         pred = np.asarray(f.predict_error(grid), dtype=float)
         ax.plot(10 ** grid, pred, color="#2ca02c", lw=1.2, ls=":",
@@ -140,11 +146,25 @@ def _reference_line(ax, result, measure: str, grid: np.ndarray) -> None:
             label=f"{ref.name} ({ref.label}) polynomial: {k}n={f.n}, R2={f.r2:.2f}")
 
 
-def plot_benchmark(result, outdir: Path) -> list[Path]:
-    """One figure per benchmark: a panel per measure that has fits."""
+def theory_line(x_best: float, error_best: float, log10_flop: np.ndarray) -> np.ndarray:
+    """Error (%) on C ∝ (1/error)^4 through (``x_best`` FLOP, ``error_best`` %) at ``log10_flop``: slope 4 in
+    log10(C) vs log10(1/error), so error = error_best · (C / x_best)^(−1/4)."""
+    return error_best * 10.0 ** (-(np.asarray(log10_flop, dtype=float) - math.log10(x_best)) / THEORY_EXPONENT)
+
+
+def _theory_line(ax, measure: str, used, x: np.ndarray, e: np.ndarray, grid: np.ndarray, poly) -> None:
+    """The O(performance^4) bound anchored at today's best row (lowest error; least computation on a tie)."""
+    i = min(range(len(used)), key=lambda j: (e[j], x[j]))
+    gap = "" if poly is None or poly.exponent is None else f"; k - 4 = {poly.exponent - THEORY_EXPONENT:+.3g}"
+    ax.plot(10 ** grid, theory_line(x[i], e[i], grid), color="#e377c2", lw=1.3, ls=(0, (5, 2, 1, 2)),
+            label=f"{THEORY_LABEL} at today's best{gap}", gid=f"theory-bound-{measure}")
+
+
+def benchmark_figure(result):
+    """One figure per benchmark, a panel per measure that has fits (None if none has)."""
     measures = [s.measure for s in result.selections if any(f.measure == s.measure for f in result.fits)]
     if not measures:
-        return []
+        return None
     plt = _plt()
     fig, axes = plt.subplots(1, len(measures), figsize=(7.0 * len(measures), 5.4), squeeze=False)
     for ax, m in zip(axes[0], measures, strict=True):
@@ -153,43 +173,13 @@ def plot_benchmark(result, outdir: Path) -> list[Path]:
     fig.suptitle(f"{result.name}: error vs computation, both fits extrapolated to the targets", fontsize=11)
     w, h = fig.get_size_inches()  # fixed margins in inches (tight_layout costs as much as drawing twice)
     fig.subplots_adjust(left=0.75 / w, right=1 - 0.2 / w, bottom=0.65 / h, top=1 - 0.75 / h, wspace=1.0 / 7.0)
-    return _save(fig, outdir, f"trends_{result.benchmark}")
+    return fig
 
 
-def plot_projection_table(report, outdir: Path) -> list[Path]:
-    """The projection table as a figure (FLOP, 95% prediction interval, dollars, CO2)."""
-    from flopcast.units import sci
-
-    projs = report.projections
-    if not projs:
-        return []
-    plt = _plt()
-    cols = ["benchmark", "measure", "form", "target", "FLOP", "95% PI low", "95% PI high", "beyond data",
-            "USD", "lbs CO2", "NYC-months"]
-
-    def g(v):
-        return "unbounded" if v is None else ("inf" if v == math.inf else sci(v, 2))
-
-    cells = [[p.benchmark, p.measure, p.form, f"{p.target_error:g}%", g(p.flop), g(p.flop_low), g(p.flop_high),
-              "-" if p.decades_beyond_data is None else f"{p.decades_beyond_data:+.1f} dec",
-              *(("-" if v is None else g(v)) for v in (p.usd, p.co2e_lbs, p.nyc_months))] for p in projs]
-    widths = [max(len(str(r[i])) for r in [cols, *cells]) for i in range(len(cols))]
-
-    def line(r):
-        return "  ".join(str(v).ljust(w) if i < 3 else str(v).rjust(w) for i, (v, w) in enumerate(zip(r, widths,
-                                                                                                    strict=True)))
-
-    rule = "-" * len(line(cols))
-    text = "\n".join([line(cols), rule, *(line(c) + ("  *" if c[5] == "unbounded" else "") for c in cells)])
-    # one monospace text block: hundreds of table cells are slow to lay out in matplotlib
-    fig = plt.figure(figsize=(0.075 * len(rule) + 0.6, 0.19 * (len(cells) + 2) + 1.0))
-    fig.text(0.01, 0.98, f"Projected computation to reach target error ({report.projection_rows} rows; conversion "
-             f"{report.conversion.name}); 95% prediction interval (PI)\n* slope not distinguishable from 0: "
-             "interval unbounded; 'beyond data' = decades past the largest fitted computation; "
-             "per-pass FLOP is not priced ('-')",
-             va="top", ha="left", fontsize=9, weight="bold")
-    fig.text(0.01, 0.98 - 0.5 / fig.get_figheight(), text, va="top", ha="left", family="monospace", fontsize=8)
-    return _save(fig, outdir, "trends_projections", tight=True)
+def plot_benchmark(result, outdir: Path) -> list[Path]:
+    """Write :func:`benchmark_figure` as ``trends_<benchmark>.png/.svg``."""
+    fig = benchmark_figure(result)
+    return [] if fig is None else _save(fig, outdir, f"trends_{result.benchmark}")
 
 
 def plot_compute_trend(trend, outdir: Path) -> list[Path]:
@@ -252,7 +242,9 @@ def write_plots(report, outdir: str | Path, *, trend=None) -> list[Path]:
     written: list[Path] = []
     for b in report.benchmarks:
         written += plot_benchmark(b, out)
-    written += plot_projection_table(report, out)
+    from flopcast.report.trends_figure3 import plot_projections  # it imports this module's helpers
+
+    written += plot_projections(report, out)
     if trend is not None:
         written += plot_compute_trend(trend, out)
     return written
@@ -314,4 +306,5 @@ def plot_affordability(affs, outdir: str | Path) -> list[Path]:
     return written
 
 
-__all__ = ["plot_affordability", "plot_benchmark", "plot_compute_trend", "plot_projection_table", "write_plots"]
+__all__ = ["THEORY_EXPONENT", "THEORY_LABEL", "benchmark_figure", "plot_affordability", "plot_benchmark",
+           "plot_compute_trend", "theory_line", "write_plots"]
