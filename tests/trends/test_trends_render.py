@@ -6,7 +6,7 @@ import math
 import re
 
 from flopcast.cli import main
-from flopcast.cli.trends import _ci, _fmt
+from flopcast.report.trends_render import _ci, _fmt
 
 
 def test_open_interval_is_written_with_infinity_and_a_round_bracket():

@@ -141,9 +141,8 @@ def other_exponents(report, low: float = 7.7, high: float = 50.0) -> Claim:
     return Claim("other_exponents", "Exponents of 7.7 to 50 in the other areas", ISSUE, False, f"{low:g} to {high:g}",
                  "; ".join(f"{k} {v:.3g}" for k, v in ks.items()) + f" ({len(inside)} of {len(ks)} inside)", status,
                  "paper-era polynomial fits; the paper's per-area data are not public, and flopcast's rows outside "
-                 "the range are thin (SQuAD, CoNLL), undetermined (WMT: "
-                 "slope not significant) or a model-zoo sweep (COCO training)", {"exponents": ks,
-                                                                                  "inside": sorted(inside)})
+                 "the range are thin (SQuAD, CoNLL) or undetermined (WMT: slope not significant)",
+                 {"exponents": ks, "inside": sorted(inside)})
 
 
 def r2_range(report, low: float = 0.29, high: float = 0.68) -> Claim:
