@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
+from flopcast.trends.paper import THEORY_EXPONENT
+
 _FORM_STYLE = {"polynomial": dict(color="#1f77b4", ls="-"), "exponential": dict(color="#d62728", ls="--")}
 _MAX_DECADES = 25.0  # extrapolated lines stop this many decades past the data
 _MAX_VECTOR_POINTS = 5000  # above this many points a scatter is rasterized inside the SVG
-# The paper's theory bound: computation grows at least as O(Performance^4), i.e. C ∝ (1/error)^4 (Thompson et al.
-# 2020, arXiv:2007.05558, as issue 13 states it; the passage was not in the pages read, as in trends/paper.py)
-THEORY_EXPONENT = 4.0
+# The paper's theory bound C ∝ (1/error)^THEORY_EXPONENT; its one owner is flopcast.trends.paper.
 THEORY_LABEL = "theory lower bound O(performance^4) (Thompson et al. 2020)"
 
 
