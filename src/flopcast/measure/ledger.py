@@ -377,15 +377,7 @@ class Ledger:
         """One run row by id or unique id prefix; also accepts a job id (returns its first node's row)."""
         rows = self._query("SELECT * FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY started_at, rowid",
                            (len(run_id), run_id))
-        if len(rows) == 1:
-            return rows[0]
-        if len(rows) > 1:
-            exact = [r for r in rows if r["run_id"] == run_id]
-            if exact:
-                return exact[0]
-            raise AmbiguousNameError("run", run_id, [r["run_id"] for r in rows][:8])
-        raise UnknownNameError("run", run_id, nearest(run_id, [r["run_id"] for r in self.runs()]),
-                               hint=f"'flopcast runs list --ledger {self.path}' lists them")
+        return pick_run(rows, run_id, self.runs, self.path)
 
     def job(self, job_id: str) -> list[dict[str, Any]]:
         """The node rows of one distributed job."""
@@ -422,6 +414,20 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def pick_run(rows: list[dict[str, Any]], run_id: str, all_runs: Any, path: Any) -> dict[str, Any]:
+    """The one row among those whose id starts with ``run_id`` (an exact id wins over longer ones); else one line:
+    ambiguous (the candidates) or unknown (the nearest ids of ``all_runs()``). Both ledger backends use it."""
+    if len(rows) == 1:
+        return rows[0]
+    if rows:
+        exact = [r for r in rows if r["run_id"] == run_id]
+        if exact:
+            return exact[0]
+        raise AmbiguousNameError("run", run_id, [r["run_id"] for r in rows][:8])
+    raise UnknownNameError("run", run_id, nearest(run_id, [r["run_id"] for r in all_runs()]),
+                           hint=f"'flopcast runs list --ledger {path}' lists them")
 
 
 def column_value(value: Any) -> Any:

@@ -15,8 +15,7 @@ import contextlib
 from collections.abc import Iterable
 from typing import Any
 
-from flopcast._names import nearest
-from flopcast.errors import AmbiguousNameError, LedgerError, UnknownNameError, one_line
+from flopcast.errors import LedgerError, one_line
 from flopcast.measure.steplog import STEP_COLUMNS
 
 SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
@@ -239,15 +238,9 @@ class PgLedger:
         """One run row by id or unique id prefix (a job id gives its first node's row)."""
         rows = self._query("SELECT * FROM runs WHERE left(run_id, :n) = :id ORDER BY started_at, run_id",
                            {"n": len(run_id), "id": run_id})
-        if len(rows) == 1:
-            return rows[0]
-        if rows:
-            exact = [r for r in rows if r["run_id"] == run_id]
-            if exact:
-                return exact[0]
-            raise AmbiguousNameError("run", run_id, [r["run_id"] for r in rows][:8])
-        raise UnknownNameError("run", run_id, nearest(run_id, [r["run_id"] for r in self.runs()]),
-                               hint=f"'flopcast runs list --ledger {self.path}' lists them")
+        from flopcast.measure.ledger import pick_run  # ledger imports this module: resolved at call time
+
+        return pick_run(rows, run_id, self.runs, self.path)
 
     def job(self, job_id: str) -> list[dict[str, Any]]:
         return self._query("SELECT * FROM runs WHERE job_id = :j ORDER BY node_rank, started_at", {"j": job_id})
