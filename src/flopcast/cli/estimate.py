@@ -42,104 +42,8 @@ def parse_number(name: str, text: str | None) -> float | None:
     return float(m.group(1)) * _SUFFIX.get(m.group(2).lower(), 1.0)
 
 
-def _render(est) -> None:
-    from flopcast.report.console import stdout, table
-    from flopcast.units import human_seconds, si
-
-    def fmt(key: str, value, unit: str = "") -> str:
-        if value is None:
-            return "n/a"
-        if key == "wall_hours":
-            return human_seconds(value * 3600)
-        if key == "cost_usd":
-            return "$" + si(value, "", 3)
-        if key == "chips":
-            return f"{value:,.0f}"
-        if key == "co2e_kg":
-            return f"{value / 1000:,.3g} t" if value >= 1000 else f"{value:.3g} kg"
-        return si(value, unit, 3)
-
-    rows = []
-    labels = [("training_flop", "training compute", "FLOP"), ("chips", "chips", ""),
-              ("wall_hours", "wall clock", ""), ("chip_hours", "chip-hours", "h"), ("cost_usd", "cost", ""),
-              ("energy_kwh", "energy", "Wh"), ("co2e_kg", "CO2e", ""), ("co2e_lbs", "CO2e (lbs)", "lb")]
-    for key, label, unit in labels:
-        central = getattr(est, key)
-        scale = 1000.0 if key == "energy_kwh" else 1.0  # kWh -> Wh so SI prefixes read naturally
-
-        def conv(v, scale=scale):
-            return None if v is None else v * scale
-
-        lo, hi = est.low.get(key), est.high.get(key)
-        rng = "" if lo is None or lo == hi else f"{fmt(key, conv(lo), unit)} - {fmt(key, conv(hi), unit)}"
-        rows.append((label, fmt(key, conv(central), unit), rng))
-    title = f"flopcast estimate ({est.method}" + (f"; {est.hardware}, {est.precision}" if est.hardware else "") + \
-        (f"; conversion {est.conversion}" if est.conversion != "hardware" else "") + ")"
-    stdout.print(table(title, ["figure", "central", "low - high"], rows))
-    if est.memory is not None:
-        m = est.memory
-        total = m.params_bytes + m.gradients_bytes + m.optimizer_state_bytes + m.activations_bytes
-        stdout.print(f"memory fit: {m.min_chips} chip(s) minimum at ZeRO stage {m.zero_stage} "
-                     f"({total / 1e9:,.1f} GB of training state)")
-    for c in est.caveats:
-        stdout.print(f"[yellow]caveat:[/yellow] {c}")
-    for a in est.assumptions:
-        value = a.value if not isinstance(a.value, float) else f"{a.value:.4g}"
-        stdout.print(f"[dim]{a.basis.value}: {a.name} = {value} {a.unit} ({a.source})[/dim]", soft_wrap=True)
-
-
 _PROJECT_OPTIONS = ("experiments", "goodput", "idle_fraction", "embodied_kg_per_chip_hour", "eval_fraction",
                     "serving_queries_per_day", "serving_wh_per_query", "serving_days")
-
-
-def _fig(key: str, value) -> str:
-    from flopcast.units import si
-
-    if value is None:
-        return "n/a"
-    if key == "usd":
-        return "$" + si(value, "", 3)
-    if key == "kg_co2e":
-        return f"{value / 1000:,.3g} t" if value >= 1000 else f"{value:.3g} kg"
-    if key == "kwh":
-        return si(value * 1000.0, "Wh", 3)
-    return si(value, "h", 3)
-
-
-def _cell(key: str, central, low, high) -> str:
-    text = _fig(key, central)
-    if low is not None and high is not None and low != high:
-        text += f" ({_fig(key, low)} - {_fig(key, high)})"
-    return text
-
-
-def _render_project(proj) -> None:
-    from flopcast.report.console import stdout, table
-
-    keys = ("chip_hours", "kwh", "kg_co2e", "usd")
-
-    def cells(central: dict, low, high) -> list[str]:
-        return [_cell(k, central.get(k), low.get(k), high.get(k)) for k in keys]
-
-    final = {"chip_hours": proj.final_chip_hours, "kwh": proj.final_kwh, "kg_co2e": proj.final_kg_co2e,
-             "usd": proj.final_usd}
-    rows = [("final run", "", *cells(final, proj.final_low, proj.final_high))]
-    for ln in proj.lines:
-        factor = f"{ln.value:.3g}" + (f" [{ln.value_low:.3g}-{ln.value_high:.3g}]"
-                                      if ln.value_low != ln.value_high else "") + f" {ln.unit} ({ln.basis.value})"
-        line = {"chip_hours": ln.chip_hours, "kwh": ln.kwh, "kg_co2e": ln.kg_co2e, "usd": ln.usd}
-        rows.append((f"+ {ln.name}", factor, *cells(line, ln.low, ln.high)))
-    total = {"chip_hours": proj.total_chip_hours, "kwh": proj.total_kwh, "kg_co2e": proj.total_kg_co2e,
-             "usd": proj.total_usd}
-    rows.append(("= total", "", *cells(total, proj.low, proj.high)))
-    stdout.print(table("project: final run + overheads (central (low - high))",
-                       ["line", "factor", "chip-hours", "energy", "CO2e", "cost"], rows, right_align_from=2))
-    for ln in proj.lines:
-        stdout.print(f"[dim]{ln.basis.value}: {ln.name} ({ln.kind}): {ln.source}[/dim]", soft_wrap=True)
-    for text in proj.omitted:
-        stdout.print(f"[dim]omitted: {text}[/dim]", soft_wrap=True)
-    for c in proj.caveats:
-        stdout.print(f"[yellow]caveat:[/yellow] {c}")
 
 
 def _calibration(target: str | None, ledger: str | None, hardware: str | None, precision: str,
@@ -159,17 +63,6 @@ def _calibration(target: str | None, ledger: str | None, hardware: str | None, p
     from flopcast.measure import calibrate
 
     return calibrate(ledger, target, hardware, precision)
-
-
-def _render_calibration(cal) -> None:
-    from flopcast.report.console import stdout
-
-    stdout.print(f"calibrated from {cal.n_runs} tracked run(s) on {cal.hardware} ({', '.join(cal.run_ids)}): "
-                 f"utilization {cal.utilization_central:.3g} ({cal.utilization_low:.3g}-{cal.utilization_high:.3g}), "
-                 f"{cal.watts_per_chip_central:.4g} W per chip ({cal.watts_per_chip_low:.4g}-"
-                 f"{cal.watts_per_chip_high:.4g}); median, min-max", soft_wrap=True)
-    for text in cal.skipped:
-        stdout.print(f"[dim]calibration skipped {text}[/dim]", soft_wrap=True)
 
 
 def _overheads(project: bool, values: dict):
@@ -303,11 +196,13 @@ def estimate_cmd(
         extra = {**({"project": proj.to_dict()} if proj else {}), **({"calibration": cal.to_dict()} if cal else {})}
         typer.echo(dumps({**est.to_dict(), **extra}) if extra else dumps(est))
     else:
-        _render(est)
+        from flopcast.report.estimate_render import render_calibration, render_estimate, render_project
+
+        render_estimate(est)
         if cal is not None:
-            _render_calibration(cal)
+            render_calibration(cal)
         if proj is not None:
-            _render_project(proj)
+            render_project(proj)
 
 
 def register(app: typer.Typer) -> None:
