@@ -42,9 +42,6 @@ def parse_number(name: str, text: str | None) -> float | None:
     return float(m.group(1)) * _SUFFIX.get(m.group(2).lower(), 1.0)
 
 
-_PROJECT_OPTIONS = ("experiments", "goodput", "idle_fraction", "embodied_kg_per_chip_hour", "eval_fraction",
-                    "serving_queries_per_day", "serving_wh_per_query", "serving_days")
-
 
 def _calibration(target: str | None, ledger: str | None, hardware: str | None, precision: str,
                  utilization: float | None):

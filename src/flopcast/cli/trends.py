@@ -27,7 +27,9 @@ def _destinations(*, benchmarks, data, plots, no_plots, with_trend: bool, report
     if plot_dir is not None:
         plot_dir = check_output_dir(plot_dir, option="--plots")
     if report_file is not None:
-        report_file = check_output_file(report_file, option="--report", suffixes=(".html", ".md"))
+        from flopcast.report.trends_page import PAGE_SUFFIXES
+
+        report_file = check_output_file(report_file, option="--report", suffixes=PAGE_SUFFIXES)
     return plot_dir, report_file
 
 
@@ -49,13 +51,9 @@ def _plots(report, plot_dir, trend, affs) -> tuple[list[Path], str | None]:
 
 def _json(report, trend, affs, written, plot_error) -> str:
     from flopcast.report.jsonout import dumps
+    from flopcast.report.trends_page import trends_data
 
-    out = report.to_dict()
-    if trend is not None:
-        out["compute_trend"] = trend.to_dict()
-    if affs is not None:
-        out["affordability"] = [a.to_dict() for a in affs]
-    out["plots"] = [str(p) for p in written]
+    out = trends_data(report, trend, affs, written)
     if plot_error:
         out["plot_error"] = plot_error
     return dumps(out)

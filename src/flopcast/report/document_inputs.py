@@ -1,9 +1,9 @@
 """The JSON files a report reads besides the ledger: an ``estimate --json`` plan and a ``count --json`` count.
 
-Neither file carries a ``schema`` key today, so a file is recognised by the keys its producer always writes
-(an estimate: ``training_flop``, ``method``, ``low``, ``high``, ``assumptions``; a count: ``forward_flop``,
-``params``, ``by_operator``). A file with a ``schema`` key must name the matching schema and version
-(``flopcast.estimate/1``, ``flopcast.count/1``); anything else is refused in one line (exit 2).
+Both producers write a ``schema`` key (``flopcast.estimate/1``, ``flopcast.count/1``), which must name the
+matching schema and version; a file written before the key existed is recognised by the keys its producer
+always writes (an estimate: ``training_flop``, ``method``, ``low``, ``high``, ``assumptions``; a count:
+``forward_flop``, ``params``, ``by_operator``). Anything else is refused in one line (exit 2).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from flopcast.count.result import COUNT_SCHEMA
 from flopcast.errors import DataFormatError, InputError
+from flopcast.estimate.core import ESTIMATE_SCHEMA
 from flopcast.provenance import Assumption, Basis
 
-ESTIMATE_SCHEMA = "flopcast.estimate/1"
-COUNT_SCHEMA = "flopcast.count/1"
 _ESTIMATE_KEYS = ("training_flop", "method", "low", "high", "assumptions")
 _COUNT_KEYS = ("forward_flop", "params", "by_operator")
 _KINDS = {ESTIMATE_SCHEMA: ("an estimate", "flopcast estimate ... --json", _ESTIMATE_KEYS),

@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from flopcast.errors import DataFormatError, InputError
+from flopcast.estimate.project import FIGURES as FIGS
 from flopcast.estimate.project import SCHEMA as PROJECT_SCHEMA
 from flopcast.measure.runs import LedgerRun
 from flopcast.provenance import Basis
 from flopcast.report.document_inputs import Planned, load_estimate
 
-FIGS = ("chip_hours", "kwh", "kg_co2e", "usd")
 LOST_STATUSES = ("failed", "interrupted", "lost", "terminated")
 _RECORD_KEYS = {"chip_hours": "chip_hours", "kwh": "energy_kwh", "kg_co2e": "co2e_kg", "usd": "cost_usd"}
 _PRODUCER = "flopcast estimate ... --project --json"

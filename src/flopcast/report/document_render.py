@@ -18,6 +18,7 @@ from flopcast import __version__
 from flopcast.errors import InputError
 from flopcast.report.documents import Figure, PowerSample, Report
 from flopcast.report.jsonout import dumps
+from flopcast.units import SECONDS_PER_HOUR
 
 FORMATS = ("md", "html", "json", "model-card")
 TRAINING_TYPES = ("pre-training", "fine-tuning")
@@ -37,7 +38,7 @@ def show(value: Any, unit: str = "") -> str:
     if unit == "USD":
         return f"${value:.4g}"
     if unit == "s":
-        return f"{value:.4g} s" + (f" ({value / 3600:.3g} h)" if value >= 3600 else "")
+        return f"{value:.4g} s" + (f" ({value / SECONDS_PER_HOUR:.3g} h)" if value >= SECONDS_PER_HOUR else "")
     text = f"{value:.4g}"
     return f"{text} {unit}".strip()
 
@@ -86,7 +87,8 @@ def power_svg(samples: tuple[PowerSample, ...]) -> str | None:
             ax_p.plot(t, [math.nan if v is None else v for v in values], marker=".", label=name)
     ax_p.set(xlabel="time since start (s)", ylabel="power (W)", title="power per sample")
     ax_p.legend(loc="best")
-    ax_e.plot(t, [math.nan if s.energy_joules is None else s.energy_joules / 3600 for s in pts], color="tab:green")
+    wh = [math.nan if s.energy_joules is None else s.energy_joules / SECONDS_PER_HOUR for s in pts]  # J/3600 = Wh
+    ax_e.plot(t, wh, color="tab:green")
     ax_e.set(xlabel="time since start (s)", ylabel="sampled energy so far (Wh)", title="cumulative energy")
     fig.tight_layout()
     buf = io.StringIO()

@@ -20,17 +20,15 @@ from typing import Any
 from flopcast._names import nearest
 from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
 from flopcast.measure.ledger import Ledger
-from flopcast.measure.record import RunRecord
+from flopcast.measure.record import ENERGY_COMPONENTS, RunRecord
 from flopcast.measure.runs import LedgerRun, list_runs, show_run
 from flopcast.provenance import Assumption, Basis
 from flopcast.report.document_inputs import Counted, Planned
 from flopcast.report.document_plans import Comparison, compare
 from flopcast.report.document_project import PlannedProject, ProjectComparison, compare_project, measure_project
-from flopcast.units import SECONDS_PER_HOUR
+from flopcast.units import JOULES_PER_KWH, SECONDS_PER_HOUR
 
 REPORT_SCHEMA = "flopcast.report/1"
-KINDS = ("run", "job", "project", "card")
-HF_CO2_SOURCE = "https://huggingface.co/docs/hub/model-cards-co2 (co2_eq_emissions: emissions in grams of CO2)"
 GRAMS_PER_KG = 1000.0
 
 
@@ -159,13 +157,13 @@ def hardware_text(hardware: str | None, chips: float | None, rec: RunRecord | No
 
 def _component_figures(rec: RunRecord) -> list[Figure]:
     out = []
-    for c in ("gpu", "cpu", "ram"):
+    for c in ENERGY_COMPONENTS:
         comp = rec.components.get(c)
         if comp is None:
             continue
         joules = comp.get("energy_joules")
         basis = rec.energy_source.get(c, Basis.UNAVAILABLE.value)
-        kwh = joules / 3.6e6 if isinstance(joules, (int, float)) and basis != Basis.UNAVAILABLE.value else None
+        kwh = joules / JOULES_PER_KWH if isinstance(joules, (int, float)) and basis != Basis.UNAVAILABLE.value else None
         out.append(Figure(f"{c}_energy_kwh", f"{c.upper()} energy (IT)", kwh, "kWh", basis,
                           f"{comp.get('backend', '?')}: {comp.get('note', '')}".strip()))
     return out

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flopcast.estimate.project import FIGURES
+from flopcast.units import SECONDS_PER_HOUR
+
 
 def render_estimate(est: Any) -> None:
     """``flopcast estimate``: each figure with its low-high range, the memory fit, caveats and assumptions."""
@@ -16,7 +19,7 @@ def render_estimate(est: Any) -> None:
         if value is None:
             return "n/a"
         if key == "wall_hours":
-            return human_seconds(value * 3600)
+            return human_seconds(value * SECONDS_PER_HOUR)
         if key == "cost_usd":
             return "$" + si(value, "", 3)
         if key == "chips":
@@ -79,7 +82,7 @@ def render_project(proj: Any) -> None:
     """``estimate --project``: the final run, each overhead line with its factor and range, the total."""
     from flopcast.report.console import stdout, table
 
-    keys = ("chip_hours", "kwh", "kg_co2e", "usd")
+    keys = FIGURES
 
     def cells(central: dict, low, high) -> list[str]:
         return [_cell(k, central.get(k), low.get(k), high.get(k)) for k in keys]

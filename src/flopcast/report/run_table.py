@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from flopcast.errors import InputError
+from flopcast.measure.record import ENERGY_COMPONENTS as COMPONENTS
 from flopcast.measure.runs import LedgerRun
+from flopcast.provenance import Basis
+from flopcast.units import JOULES_PER_KWH
 
-JOULES_PER_KWH = 3.6e6
-COMPONENTS = ("gpu", "cpu", "ram")
 # (column, record field) in order; the run columns first, then resources, energy, money and rates.
 _RECORD_COLUMNS = (
     ("exit_code", "exit_code"), ("started_at", "started_at"), ("ended_at", "ended_at"),
@@ -48,7 +49,7 @@ def _component(run: LedgerRun, name: str) -> tuple[float | None, str | None]:
     basis = rec.energy_source.get(name) or comp.get("basis")
     joules = comp.get("energy_joules")
     kwh = (float(joules) / JOULES_PER_KWH if isinstance(joules, (int, float)) and math.isfinite(joules)
-           and basis != "unavailable" else None)
+           and basis != Basis.UNAVAILABLE.value else None)
     return kwh, (str(basis) if basis is not None else None)
 
 
