@@ -10,7 +10,8 @@ import pytest
 from flopcast import data
 from flopcast.measure import cpu_power, samplers, track
 from flopcast.measure.cpu_power import host_cpu, match_cpu, ram_watts_per_gb, read_cpuinfo, words
-from flopcast.measure.samplers import DEFAULT_CPU_TDP_WATTS, GIB, CpuTdpSampler, RamSampler, cpu_energy_sampler
+from flopcast.measure.samplers import DEFAULT_CPU_TDP_WATTS, CpuTdpSampler, RamSampler, cpu_energy_sampler
+from flopcast.units import BYTES_PER_GIB as GIB
 
 
 def cpuinfo(model: str, siblings: int = 80, cores: int = 40, blocks: int = 2) -> str:

@@ -34,7 +34,7 @@ from typing import Any
 from flopcast._display import Tabular
 from flopcast.data import bundled
 from flopcast.errors import InputError
-from flopcast.estimate.core import Estimate
+from flopcast.estimate.core import Estimate, estimate
 from flopcast.estimate.defaults import Range
 from flopcast.provenance import Basis
 
@@ -431,8 +431,6 @@ def _caveats(final: Estimate, usd_per_kwh: float | None, serving_kwh: float | No
 def estimate_project(overheads: ProjectOverheads | None = None, **estimate_args: Any
                      ) -> tuple[Estimate, ProjectEstimate]:
     """``estimate(**estimate_args)`` and its :func:`project_estimate` (default overheads when ``None``)."""
-    from flopcast.estimate.core import estimate
-
     final = estimate(**estimate_args)
     return final, project_estimate(final, overheads if overheads is not None else ProjectOverheads())
 

@@ -17,7 +17,6 @@ from flopcast.estimate.measured import MeasuredRates
 from flopcast.estimate.memory import OPTIMIZERS, MemoryFit, MemoryFitError, memory_fit
 from flopcast.hardware import Accelerator, default_training_precision, get_accelerator, normalize_precision
 from flopcast.provenance import Assumption, Basis
-from flopcast.units import SECONDS_PER_HOUR
 
 
 @dataclass(frozen=True)
@@ -182,7 +181,7 @@ def _mode(source: ComputeSource, chips: float | None, hours: float | None, urang
         if utilization_given:
             raise InputError("over-determined: with a FLOP source, chips and hours, utilization is implied; "
                              "drop one of them")
-        implied = _flop(source) / (chips * peak * hours * SECONDS_PER_HOUR)
+        implied = _flop(source) / F.hardware_burden(chips, peak, hours)
         if implied > 1:
             raise InputError(f"impossible: {chips:g} x {name} in {hours:g} h would need {implied:.0%} of peak; "
                              "add chips or hours")

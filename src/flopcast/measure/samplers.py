@@ -24,6 +24,7 @@ from typing import Any
 from flopcast.measure.checks import RUN_NUMBERS, check_number
 from flopcast.measure.cpu_power import host_cpu, match_cpu, ram_watts_per_gb
 from flopcast.provenance import Assumption, Basis
+from flopcast.units import BYTES_PER_GIB
 
 RAPL_ROOT = Path("/sys/class/powercap")
 
@@ -386,7 +387,6 @@ def cpu_energy_sampler(process: ProcessTreeSampler, *, tdp_watts: float | None =
 # RAM: resident memory × W/GB (estimated)
 # ---------------------------------------------------------------------------------------------
 
-GIB = 2**30
 
 
 class RamSampler(Sampler):
@@ -406,13 +406,13 @@ class RamSampler(Sampler):
         self._gb_prev = 0.0
 
     def start(self, t: float) -> None:
-        self._e, self._t_prev, self._gb_prev = 0.0, t, self.process.rss_bytes / GIB
+        self._e, self._t_prev, self._gb_prev = 0.0, t, self.process.rss_bytes / BYTES_PER_GIB
 
     def read(self, t: float) -> Reading:
-        gb = self.process.rss_bytes / GIB
+        gb = self.process.rss_bytes / BYTES_PER_GIB
         if self._t_prev is not None and t > self._t_prev:
             self._e += self.watts_per_gb * (self._gb_prev + gb) / 2 * (t - self._t_prev)
         self._t_prev, self._gb_prev = t, gb
         return Reading(self.component, self.backend, Basis.ESTIMATED, self._e, self.watts_per_gb * gb,
-                       {"rss_bytes": gb * GIB, "watts_per_gb": self.watts_per_gb},
+                       {"rss_bytes": gb * BYTES_PER_GIB, "watts_per_gb": self.watts_per_gb},
                        note=f"resident memory of the tracked processes × {self.watts_per_gb:g} W/GB ({self.source})")

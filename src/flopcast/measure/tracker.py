@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from flopcast.measure import distributed as dist
 from flopcast.measure.clock import new_run_id, now_iso
+from flopcast.measure.meta_count import COUNTED_SOURCE
 from flopcast.measure.options import DEFAULT_INTERVAL_SECONDS, TrackOptions, make_options
 from flopcast.measure.record import RunRecord
 from flopcast.measure.roles import MAX_POINTS, PassiveRole, ReporterRole, SamplerRole, counted_flop_per_step
@@ -142,7 +143,7 @@ class Run:
                      flop_per_step=flop_per_step, metrics=metrics)
 
     def counted(self, flop_per_step: float, note: Assumption,
-                source: str = "counted from model and batch") -> None:
+                source: str = COUNTED_SOURCE) -> None:
         """Take a FLOP per step counted during the run (a callback's meta count), unless one was given."""
         if self.options.flop_per_step is None:
             self.flop_per_step, self.flop_per_step_source = float(flop_per_step), source
@@ -181,7 +182,7 @@ class Run:
             self.interval = reporter_interval(self.interval, self.env)
         if self.flop_per_step is None and self.options.model is not None:
             self.flop_per_step, note = counted_flop_per_step(self.options, self.ctx)
-            self.flop_per_step_source = "counted from model and batch"
+            self.flop_per_step_source = COUNTED_SOURCE
             self.extra.append(note)
         self._role.open(self)
         self._state = "prepared"

@@ -283,7 +283,7 @@ def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = 
                        extrapolation=float(point["flop"] / max_flop) if np.isfinite(max_flop) else float("nan"),
                        unreachable_fraction=unreachable, assumptions=assumptions, estimate=est,
                        unidentified=not_identified,
-                       warnings=tuple(w for w in fit.warnings if not_identified))
+                       warnings=fit.warnings if not_identified else ())
 
 
 def _flop_provenance(fit: LawFit, target_loss: float | None) -> Assumption | None:

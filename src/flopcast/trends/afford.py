@@ -24,18 +24,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from flopcast.errors import InputError
 from flopcast.provenance import Assumption, Basis
-from flopcast.trends.fit import Fit, response
-from flopcast.trends.levers import Lever, parse_levers
+from flopcast.trends.fit import BOOTSTRAP_SEED, Fit, response
+from flopcast.trends.levers import REFERENCE_HARDWARE, Lever, parse_levers
 from flopcast.trends.price_performance import price_performance_trend
 
 DRAWS = 10_000
-SEED = 20200710
+SEED = BOOTSTRAP_SEED  # the one fixed seed of the trends fits (Thompson et al. arXiv v1 date)
 LOG10_2 = math.log10(2.0)
 THOMPSON_BASE_YEAR = 2020  # the paper's $ and CO2 factors: arXiv:2007.05558v1, 10 Jul 2020
 CURVE_YEARS = 60           # years drawn in the cost curve after the base year
@@ -228,7 +228,6 @@ class Trends:
     hardware: Rate
     algorithmic: Rate
     spending: Rate | None = None
-    extra: tuple[Assumption, ...] = field(default=())
 
 
 def default_trends(vision: bool, *, price_performance_doubling_years: float | None = None,
@@ -284,7 +283,7 @@ def affordability(fit: Fit, target_error_pct: float, *, usd_per_flop: float, co2
                             ("algorithmic",), bool(applied)))
     rates = [trends.hardware, trends.algorithmic] + ([trends.spending] if trends.spending else [])
     return Affordability(fit.benchmark, fit.form, float(target_error_pct), fit.n, fit.r2, significant, base_year,
-                         by_year, tuple(gaps), tuple(levers), tuple(r.assumption() for r in rates) + trends.extra,
+                         by_year, tuple(gaps), tuple(levers), tuple(r.assumption() for r in rates),
                          draws, seed)
 
 
@@ -323,8 +322,6 @@ def afford(report, *, budget_usd: float | None = None, budget_co2_t: float | Non
     base = base_year_of(report.conversion.name, hardware)
     if year is not None and not base <= year <= base + 200:
         raise InputError(f"--year {year} must be from the base year {base} to {base + 200}")
-    from flopcast.trends.levers import REFERENCE_HARDWARE
-
     levers = parse_levers(lever_texts, hardware or REFERENCE_HARDWARE)
     out = []
     for b in report.benchmarks:

@@ -28,9 +28,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flopcast.errors import InputError
+from flopcast.trends.project import DEFAULT_HARDWARE
 
 KNOWN = ("precision", "sparsity", "distill", "hardware")
-REFERENCE_HARDWARE = "H100 SXM5 80GB"
+REFERENCE_HARDWARE = DEFAULT_HARDWARE  # today's chip: the project default is the one owner
 BASELINE_PRECISION = "bf16"
 SPARSITY_SOURCE = ("NVIDIA developer blog, Exploiting NVIDIA Ampere Structured Sparsity with cuSPARSELt (2020): "
                    "the 2:4 pattern 'doubles throughput by skipping the computation of the zero values' on "

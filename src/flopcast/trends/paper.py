@@ -25,6 +25,7 @@ import numpy as np
 
 from flopcast.trends.fit import Fit, fit_xy
 from flopcast.trends.time import load_systems
+from flopcast.trends.window import PAPER_ERA_UNTIL
 
 REPRODUCED = "reproduced"
 DIFFERENCE = "reproduced with an explained difference"
@@ -271,7 +272,7 @@ def reconcile(report=None, report_era=None) -> Reconciliation:
     from flopcast.trends.project import analyze
 
     report = report or analyze()
-    report_era = report_era or analyze(["imagenet"], measures=["training"], targets=[5.0], until=2019)
+    report_era = report_era or analyze(["imagenet"], measures=["training"], targets=[5.0], until=PAPER_ERA_UNTIL)
     claims = (ninth_power(report), halve_error(report), other_exponents(report), r2_range(report),
               imagenet_r2(report), five_percent(report_era), conversions(report), nyc_month(report),
               compute_growth(), lower_bound(report))

@@ -110,7 +110,8 @@ def compute_trend(break_year: float = BREAK_YEAR) -> ComputeTrend:
     chips = load_chip_frontier()
     pts = [(y, f) for y, f, _ in systems]
     cpts = [(y, p) for y, p, _ in chips]
-    tpts = [(y, p) for y, p, _ in load_chip_frontier((FP32, TENSOR16))]
+    tensor = load_chip_frontier((FP32, TENSOR16))
+    tpts = [(y, p) for y, p, _ in tensor]
     last = max(y for y, _ in pts) + 1
     eras = [
         _era("training compute", pts, -math.inf, break_year),
@@ -120,7 +121,7 @@ def compute_trend(break_year: float = BREAK_YEAR) -> ComputeTrend:
         _era("hardware peak incl. fp16/bf16 tensor (best chip per year)", tpts, break_year, last),
     ]
     return ComputeTrend(tuple(systems), tuple(chips), tuple(e for e in eras if e is not None),
-                        tensor_chips=tuple(load_chip_frontier((FP32, TENSOR16))))
+                        tensor_chips=tuple(tensor))
 
 
 __all__ = ["BREAK_YEAR", "ComputeTrend", "Era", "compute_trend", "doubling_time_years", "load_chip_frontier",
