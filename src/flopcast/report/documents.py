@@ -327,11 +327,13 @@ def _final(rows: Sequence[RunRow]) -> tuple[RunRow, str]:
     return rows[-1], "the last run (none completed)"
 
 
-def _share(final: RunRow, totals: Mapping[str, Figure], wall: float) -> dict[str, float | None]:
+def _share(final: RunRow, rows: Sequence[RunRow], totals: Mapping[str, Figure],
+           wall: float) -> dict[str, float | None]:
+    """The final run's share of each total; none where some run lacks the figure (the total is a lower bound)."""
     out: dict[str, float | None] = {"wall_seconds": (final.wall_seconds or 0.0) / wall if wall > 0 else None}
     for key, _, _ in _TOTALS:
         t, v = totals[key], getattr(final, key)
-        complete = "lower bound" not in t.source
+        complete = all(getattr(r, key) is not None for r in rows)
         out[key] = v / t.value if complete and v is not None and isinstance(t.value, float) and t.value > 0 else None
     return out
 
@@ -351,7 +353,7 @@ def project_report(pattern: str, runs: Sequence[LedgerRun], planned: Planned | N
                Figure("total_wall_seconds", "total wall time", wall, "s", Basis.MEASURED.value,
                       "sum over runs (a job's nodes count once: its longest)"), *totals.values())
     final_run = next(r for r in runs if r.run_id == final.run_id)
-    share = _share(final, totals, wall)
+    share = _share(final, rows, totals, wall)
     energy_share = share.get("energy_kwh")
     notes = (f"final run: {final.run_id}, {which}; it is "
              + (f"{100 * energy_share:.3g}% of the project's energy" if energy_share is not None
