@@ -31,7 +31,7 @@ class ComputeInputs:
     layers: float | None = None
     context: float | None = None
     d_model: float | None = None
-    backward_forward_ratio: float = 2.0
+    backward_forward_ratio: float = F.BACKWARD_FORWARD_RATIO
     architecture: str | None = None
 
 
@@ -117,7 +117,7 @@ def _counted(i: ComputeInputs) -> ComputeSource:
     """C = (1 + r) x forward FLOP x examples x epochs."""
     fwd, ex = F.positive("forward_flop", i.forward_flop), F.positive("examples", i.examples)
     ep, r = F.positive("epochs", i.epochs), F.positive("backward_forward_ratio", i.backward_forward_ratio)
-    default_ratio = i.backward_forward_ratio == 2.0
+    default_ratio = i.backward_forward_ratio == F.BACKWARD_FORWARD_RATIO
     read = (
         Assumption("forward_flop", fwd, "FLOP per example", "given (e.g. from `flopcast count`)", Basis.GIVEN),
         Assumption("examples", ex, "examples per epoch", _GIVEN, Basis.GIVEN),

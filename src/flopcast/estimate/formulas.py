@@ -62,8 +62,12 @@ def attention_training_flop(layers: float, context: float, d_model: float, token
     return 6.0 * layers * context * d_model * tokens
 
 
+#: backward pass / forward pass FLOP (Kaplan et al. 2020 sec. 2.1; Epoch AI's operation-counting method)
+BACKWARD_FORWARD_RATIO = 2.0
+
+
 def counted_training_flop(forward_flop: float, examples: float, epochs: float = 1.0,
-                          backward_forward_ratio: float = 2.0) -> float:
+                          backward_forward_ratio: float = BACKWARD_FORWARD_RATIO) -> float:
     """C = (1 + r) x forward FLOP x examples x epochs, r = backward/forward = 2 (Kaplan et al. 2020 sec. 2.1;
     Epoch AI "Estimating training compute", operation-counting method)."""
     return (1.0 + backward_forward_ratio) * forward_flop * examples * epochs
