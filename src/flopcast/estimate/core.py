@@ -28,6 +28,7 @@ from flopcast.hardware import Accelerator
 from flopcast.provenance import Assumption, Basis
 
 ESTIMATE_SCHEMA = "flopcast.estimate/1"
+_RATIO = F.BACKWARD_FORWARD_RATIO
 CONVERSIONS = ("hardware", "thompson2020")
 FIGURES = ("training_flop", "wall_hours", "chip_hours", "chips", "cost_usd", "energy_kwh", "co2e_kg", "co2e_lbs")
 
@@ -99,8 +100,7 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
              utilization: float | None = None, precision: str | None = None, region: str | None = None,
              pue: float | None = None, pricing: str = "on-demand", conversion: str = "hardware",
              layers: float | None = None, context: float | None = None, d_model: float | None = None,
-             backward_forward_ratio: float = F.BACKWARD_FORWARD_RATIO, architecture: str | None = None,
-             provider: str | None = None,
+             backward_forward_ratio: float = _RATIO, architecture: str | None = None, provider: str | None = None,
              usd_per_chip_hour: float | None = None, power_fraction: float | None = None,
              host_overhead: float = 0.0, electricity_usd_per_kwh: float | None = None, optimizer: str = "adam",
              zero_stage: int = 3, activations_bytes: float = 0.0, memory_params: float | None = None,
