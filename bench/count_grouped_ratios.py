@@ -17,14 +17,18 @@ from torch import nn
 from flopcast.count import count
 
 spec = importlib.util.spec_from_file_location(
-    "conv_backward", Path(__file__).resolve().parents[1] / "tests" / "count" / "test_conv_backward.py")
+    "conv_backward", Path(__file__).resolve().parents[1] / "tests" / "count" / "test_conv_backward.py"
+)
 models = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(models)
 
 
 def main() -> None:
-    for name, build in (("depthwise-separable (MobileNet-style)", models.mobilenet),
-                        ("ConvNeXt-style", models.convnext), ("ResNeXt-style", models.resnext)):
+    for name, build in (
+        ("depthwise-separable (MobileNet-style)", models.mobilenet),
+        ("ConvNeXt-style", models.convnext),
+        ("ResNeXt-style", models.resnext),
+    ):
         r = count(build(), torch.randn(2, 3, 32, 32), mode="train")
         print(f"{name:40s} backward/forward {r.backward_flop / r.forward_flop:8.3f}")
     r = count(nn.Conv1d(256, 256, 3, padding=1, groups=256), torch.randn(2, 256, 64, requires_grad=True), mode="train")

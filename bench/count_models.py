@@ -84,22 +84,67 @@ def _lstm_ref(batch: int, seq_len: int) -> Callable[[], int]:
 
 GPT2_SEQ = 256
 
-MODELS: dict[str, BenchModel] = {m.name: m for m in [
-    BenchModel("resnet50", f"{TEST_MODELS}:resnet50", "cpu", {"input_shape": (1, 3, 224, 224)},
-               lambda: resnet50_dense_flop(224), "ResNet-50, 1x3x224x224, CPU"),
-    BenchModel("vit-b/16", "vit-base-patch16-224", "cpu", {"batch": 1}, _analytic("vit-base-patch16-224", 1, 0),
-               "ViT-B/16 (HF ViTForImageClassification), 1x3x224x224, CPU, sdpa"),
-    BenchModel("lstm-lm", f"{TEST_MODELS}:lstm_lm", "cpu", {"batch": 20, "seq_len": 35}, _lstm_ref(20, 35),
-               "2-layer LSTM LM (650 units, 10k vocab), 20x35 tokens, CPU"),
-    BenchModel("bert-base-512", "bert-base-uncased", "cpu", {"batch": 1, "seq_len": 512},
-               _analytic("bert-base-uncased", 1, 512), "BERT-base MLM, 1x512 tokens, CPU, sdpa"),
-    BenchModel("gpt2-eager", "gpt2", "cpu", {"batch": 1, "seq_len": GPT2_SEQ, "attn_implementation": "eager"},
-               _analytic("gpt2", 1, GPT2_SEQ), f"GPT-2 124M, 1x{GPT2_SEQ} tokens, CPU, eager attention"),
-    BenchModel("gpt2-sdpa", "gpt2", "cpu", {"batch": 1, "seq_len": GPT2_SEQ, "attn_implementation": "sdpa"},
-               _analytic("gpt2", 1, GPT2_SEQ), f"GPT-2 124M, 1x{GPT2_SEQ} tokens, CPU, sdpa attention"),
-    BenchModel("llama-2-7b-meta", "llama-2-7b", "meta", {"batch": 1, "seq_len": 4096},
-               _analytic("llama-2-7b", 1, 4096), "Llama-2-7B, 1x4096 tokens, meta device, sdpa"),
-]}
+MODELS: dict[str, BenchModel] = {
+    m.name: m
+    for m in [
+        BenchModel(
+            "resnet50",
+            f"{TEST_MODELS}:resnet50",
+            "cpu",
+            {"input_shape": (1, 3, 224, 224)},
+            lambda: resnet50_dense_flop(224),
+            "ResNet-50, 1x3x224x224, CPU",
+        ),
+        BenchModel(
+            "vit-b/16",
+            "vit-base-patch16-224",
+            "cpu",
+            {"batch": 1},
+            _analytic("vit-base-patch16-224", 1, 0),
+            "ViT-B/16 (HF ViTForImageClassification), 1x3x224x224, CPU, sdpa",
+        ),
+        BenchModel(
+            "lstm-lm",
+            f"{TEST_MODELS}:lstm_lm",
+            "cpu",
+            {"batch": 20, "seq_len": 35},
+            _lstm_ref(20, 35),
+            "2-layer LSTM LM (650 units, 10k vocab), 20x35 tokens, CPU",
+        ),
+        BenchModel(
+            "bert-base-512",
+            "bert-base-uncased",
+            "cpu",
+            {"batch": 1, "seq_len": 512},
+            _analytic("bert-base-uncased", 1, 512),
+            "BERT-base MLM, 1x512 tokens, CPU, sdpa",
+        ),
+        BenchModel(
+            "gpt2-eager",
+            "gpt2",
+            "cpu",
+            {"batch": 1, "seq_len": GPT2_SEQ, "attn_implementation": "eager"},
+            _analytic("gpt2", 1, GPT2_SEQ),
+            f"GPT-2 124M, 1x{GPT2_SEQ} tokens, CPU, eager attention",
+        ),
+        BenchModel(
+            "gpt2-sdpa",
+            "gpt2",
+            "cpu",
+            {"batch": 1, "seq_len": GPT2_SEQ, "attn_implementation": "sdpa"},
+            _analytic("gpt2", 1, GPT2_SEQ),
+            f"GPT-2 124M, 1x{GPT2_SEQ} tokens, CPU, sdpa attention",
+        ),
+        BenchModel(
+            "llama-2-7b-meta",
+            "llama-2-7b",
+            "meta",
+            {"batch": 1, "seq_len": 4096},
+            _analytic("llama-2-7b", 1, 4096),
+            "Llama-2-7B, 1x4096 tokens, meta device, sdpa",
+        ),
+    ]
+}
 
 
 class Positional:
@@ -137,7 +182,7 @@ def build(name: str) -> tuple[Any, tuple[Any, ...]]:
             for p in lm.model.parameters():
                 p.zero_()
     if isinstance(lm.inputs, dict):
-        (key, x), = lm.inputs.items()
+        ((key, x),) = lm.inputs.items()
     else:
         key, x = None, lm.inputs
     return Positional.wrap(lm.model, key), (x,)

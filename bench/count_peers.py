@@ -66,8 +66,14 @@ def _ptflops(model, args):
     from ptflops import get_model_complexity_info
 
     (x,) = args
-    macs, _ = get_model_complexity_info(model, tuple(x.shape[1:]), input_constructor=lambda _: x,
-                                        as_strings=False, print_per_layer_stat=False, verbose=False)
+    macs, _ = get_model_complexity_info(
+        model,
+        tuple(x.shape[1:]),
+        input_constructor=lambda _: x,
+        as_strings=False,
+        print_per_layer_stat=False,
+        verbose=False,
+    )
     return 2 * macs * x.shape[0]  # ptflops returns MACs per sample (it divides by the batch size)
 
 
@@ -81,8 +87,9 @@ def _thop(model, args):
 def _calflops(model, args):
     from calflops import calculate_flops
 
-    flops, _macs, _ = calculate_flops(model, args=list(args), print_results=False, print_detailed=False,
-                                      output_as_string=False)
+    flops, _macs, _ = calculate_flops(
+        model, args=list(args), print_results=False, print_detailed=False, output_as_string=False
+    )
     return flops  # calflops' flops = 2 x its MACs
 
 
@@ -93,11 +100,23 @@ def _torchprofile(model, args):
 
 
 PEERS: dict[str, Callable[[Any, tuple], int]] = {
-    "flopcast": _flopcast, "torch": _torch, "fvcore": _fvcore, "ptflops": _ptflops, "thop": _thop,
-    "calflops": _calflops, "torchprofile": _torchprofile,
+    "flopcast": _flopcast,
+    "torch": _torch,
+    "fvcore": _fvcore,
+    "ptflops": _ptflops,
+    "thop": _thop,
+    "calflops": _calflops,
+    "torchprofile": _torchprofile,
 }
-LABELS = {"flopcast": "flopcast", "torch": "FlopCounterMode", "fvcore": "fvcore", "ptflops": "ptflops",
-          "thop": "thop", "calflops": "calflops", "torchprofile": "torchprofile"}
+LABELS = {
+    "flopcast": "flopcast",
+    "torch": "FlopCounterMode",
+    "fvcore": "fvcore",
+    "ptflops": "ptflops",
+    "thop": "thop",
+    "calflops": "calflops",
+    "torchprofile": "torchprofile",
+}
 
 
 def worker(model_name: str, peer: str, repeat: int) -> dict[str, Any]:
@@ -123,9 +142,14 @@ def worker(model_name: str, peer: str, repeat: int) -> dict[str, Any]:
             msg = str(exc).strip().splitlines()
             error = f"{type(exc).__name__}: {msg[0][:160] if msg else ''}"
             break
-    return {"model": model_name, "peer": peer, "flop": None if error else int(value),
-            "seconds": min(times) if times and not error else None, "error": error,
-            "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+    return {
+        "model": model_name,
+        "peer": peer,
+        "flop": None if error else int(value),
+        "seconds": min(times) if times and not error else None,
+        "error": error,
+        "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
 
 
 def interleaved(model_name: str, rounds: int) -> dict[str, Any]:
@@ -150,8 +174,12 @@ def interleaved(model_name: str, rounds: int) -> dict[str, Any]:
                 fn(model, args)
                 times[k].append(time.perf_counter() - t0)
     best = {k: min(v[1:] or v) for k, v in times.items()}  # the first round warms caches up
-    return {"model": model_name, "rounds": rounds, "best_seconds": best,
-            "flopcast_over_torch": best["flopcast"] / best["torch"]}
+    return {
+        "model": model_name,
+        "rounds": rounds,
+        "best_seconds": best,
+        "flopcast_over_torch": best["flopcast"] / best["torch"],
+    }
 
 
 # ----------------------------------------------------------------------------- driver
@@ -163,14 +191,26 @@ def run_one(model_name: str, peer: str, repeat: int, timeout: float) -> dict[str
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
-        return {"model": model_name, "peer": peer, "flop": None, "seconds": None, "peak_rss_bytes": None,
-                "error": f"timeout after {timeout:.0f} s"}
+        return {
+            "model": model_name,
+            "peer": peer,
+            "flop": None,
+            "seconds": None,
+            "peak_rss_bytes": None,
+            "error": f"timeout after {timeout:.0f} s",
+        }
     for line in reversed(out.stdout.strip().splitlines()):
         if line.startswith("{"):
             return json.loads(line)
     tail = (out.stderr.strip().splitlines() or ["no output"])[-1]
-    return {"model": model_name, "peer": peer, "flop": None, "seconds": None, "peak_rss_bytes": None,
-            "error": f"worker crashed (rc {out.returncode}): {tail[:160]}"}
+    return {
+        "model": model_name,
+        "peer": peer,
+        "flop": None,
+        "seconds": None,
+        "peak_rss_bytes": None,
+        "error": f"worker crashed (rc {out.returncode}): {tail[:160]}",
+    }
 
 
 def _ratio(a: float | None, b: float | None, digits: int = 2) -> str:
@@ -190,9 +230,10 @@ def tables(results: list[dict[str, Any]], refs: dict[str, int], models: list[str
             r = by[m, p]
             cells.append("error" if r["error"] else _ratio(r["flop"], refs[m]))
         lines.append(f"| {m} | {refs[m] / 1e9:,.2f} | " + " | ".join(cells) + " |")
-    for title, key, base_fmt in (("Counting wall time, ratio to flopcast (flopcast's own in s)", "seconds", "{:.2f} s"),
-                                 ("Peak RSS of the subprocess, ratio to flopcast (flopcast's own in MiB)",
-                                  "peak_rss_bytes", None)):
+    for title, key, base_fmt in (
+        ("Counting wall time, ratio to flopcast (flopcast's own in s)", "seconds", "{:.2f} s"),
+        ("Peak RSS of the subprocess, ratio to flopcast (flopcast's own in MiB)", "peak_rss_bytes", None),
+    ):
         lines += ["", f"### {title}", "", head.replace("analytic GFLOP", "flopcast"), rule]
         for m in models:
             base = by[m, "flopcast"].get(key) if (m, "flopcast") in by else None
@@ -210,21 +251,30 @@ def tables(results: list[dict[str, Any]], refs: dict[str, int], models: list[str
 
 
 def timing_table(models: list[str], rounds: int, timeout: float) -> int:
-    print(f"### Counting time, flopcast vs FlopCounterMode, alternated in one process (best of {rounds - 1} "
-          "warm rounds)\n")
+    print(
+        f"### Counting time, flopcast vs FlopCounterMode, alternated in one process (best of {rounds - 1} "
+        "warm rounds)\n"
+    )
     print("| model | no counter (s) | FlopCounterMode (s) | flopcast (s) | flopcast / FlopCounterMode |")
     print("|---|---:|---:|---:|---:|")
     for m in models:
         cmd = [sys.executable, __file__, "--interleaved-worker", m, "--interleaved", str(rounds)]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                             env=dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1"))
+        out = subprocess.run(
+            cmd,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1"),
+        )
         line = next((x for x in reversed(out.stdout.splitlines()) if x.startswith("{")), None)
         if line is None:
             print(f"| {m} | error: {(out.stderr.strip().splitlines() or ['no output'])[-1][:120]} | | | |")
             continue
         b = json.loads(line)["best_seconds"]
-        print(f"| {m} | {b['plain']:.3f} | {b['torch']:.3f} | {b['flopcast']:.3f} | {b['flopcast'] / b['torch']:.2f} |",
-              flush=True)
+        print(
+            f"| {m} | {b['plain']:.3f} | {b['torch']:.3f} | {b['flopcast']:.3f} | {b['flopcast'] / b['torch']:.2f} |",
+            flush=True,
+        )
     return 0
 
 
@@ -235,11 +285,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=2, help="counting calls per subprocess; the best time is kept")
     ap.add_argument("--timeout", type=float, default=600, help="seconds per peer x model subprocess")
     ap.add_argument("--json", type=Path, help="also write the raw results here (bench/results/ is git-ignored)")
-    ap.add_argument("--log", type=Path, default=HERE / "results" / "count_peers.jsonl",
-                    help="each result is appended here as it completes (JSON lines)")
+    ap.add_argument(
+        "--log",
+        type=Path,
+        default=HERE / "results" / "count_peers.jsonl",
+        help="each result is appended here as it completes (JSON lines)",
+    )
     ap.add_argument("--from-log", action="store_true", help="render the tables from --log without running anything")
-    ap.add_argument("--interleaved", type=int, metavar="ROUNDS", default=0,
-                    help="instead: time flopcast, FlopCounterMode and no counter alternately, ROUNDS rounds per model")
+    ap.add_argument(
+        "--interleaved",
+        type=int,
+        metavar="ROUNDS",
+        default=0,
+        help="instead: time flopcast, FlopCounterMode and no counter alternately, ROUNDS rounds per model",
+    )
     ap.add_argument("--worker", nargs=2, metavar=("MODEL", "PEER"), help=argparse.SUPPRESS)
     ap.add_argument("--interleaved-worker", metavar="MODEL", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -279,8 +338,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[{m} / {p}] {status}", file=sys.stderr, flush=True)
     import torch
 
-    print(f"## flopcast count vs peers (torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} CPUs, best of {a.repeat})\n")
+    print(
+        f"## flopcast count vs peers (torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} CPUs, best of {a.repeat})\n"
+    )
     print("Models: " + "; ".join(f"**{m}**: {MODELS[m].description}" for m in models) + "\n")
     print(tables(results, refs, models, peers))
     if a.json:

@@ -83,8 +83,11 @@ class PowerLog:
 
     def __init__(self) -> None:
         self.rows: list[tuple[float, float]] = []
-        self.proc = subprocess.Popen(["nvidia-smi", "--query-gpu=power.draw", "--format=csv,noheader,nounits",
-                                      "-lms", "100"], stdout=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            ["nvidia-smi", "--query-gpu=power.draw", "--format=csv,noheader,nounits", "-lms", "100"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -132,19 +135,41 @@ def main() -> None:
     power = PowerLog()
     time.sleep(1.0)
     e0, t0 = pynvml.nvmlDeviceGetTotalEnergyConsumption(handle), time.time()
-    with track(flop_per_step=flop, hardware="H200 SXM", chips=1, ledger=str(args.out / "ledger.db"),
-               interval=0.5, name="gpu-check") as run:
+    with track(
+        flop_per_step=flop,
+        hardware="H200 SXM",
+        chips=1,
+        ledger=str(args.out / "ledger.db"),
+        interval=0.5,
+        name="gpu-check",
+    ) as run:
         timing = loop(args.seconds, run)
     e1, t1 = pynvml.nvmlDeviceGetTotalEnergyConsumption(handle), time.time()
     rec = run.result.to_dict()
     smi_j, smi_n = power.joules(t0, t1)
     out["library"] = {
-        "record": {k: rec.get(k) for k in ("wall_seconds", "active_seconds", "steps", "it_energy_kwh",
-                                           "energy_kwh", "energy_source", "components", "achieved_flop_per_s",
-                                           "mfu", "peak_flop_per_s_per_chip", "samples", "errors")},
+        "record": {
+            k: rec.get(k)
+            for k in (
+                "wall_seconds",
+                "active_seconds",
+                "steps",
+                "it_energy_kwh",
+                "energy_kwh",
+                "energy_source",
+                "components",
+                "achieved_flop_per_s",
+                "mfu",
+                "peak_flop_per_s_per_chip",
+                "samples",
+                "errors",
+            )
+        },
         "timing": timing,
-        "nvml_counter_kwh": (e1 - e0) / 1e3 / 3.6e6, "nvml_window_seconds": t1 - t0,
-        "nvidia_smi_kwh": smi_j / 3.6e6, "nvidia_smi_samples": smi_n,
+        "nvml_counter_kwh": (e1 - e0) / 1e3 / 3.6e6,
+        "nvml_window_seconds": t1 - t0,
+        "nvidia_smi_kwh": smi_j / 3.6e6,
+        "nvidia_smi_samples": smi_n,
         "mfu_cuda_events": flop * timing["steps"] / timing["cuda_seconds"] / peak,
         "catalogue_bf16_peak": peak,
     }
@@ -155,15 +180,38 @@ def main() -> None:
     env = dict(os.environ, FLOPCAST_LEDGER=str(args.out / "ledger.db"))
     t2 = time.time()
     e2 = pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
-    cli = subprocess.run([sys.executable, "-m", "flopcast", "track", "--json", "--hardware", "H200 SXM",
-                          "--flop-per-step", str(flop), "--", sys.executable, __file__, "--child", "--seconds",
-                          str(args.seconds)], capture_output=True, text=True, env=env)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flopcast",
+            "track",
+            "--json",
+            "--hardware",
+            "H200 SXM",
+            "--flop-per-step",
+            str(flop),
+            "--",
+            sys.executable,
+            __file__,
+            "--child",
+            "--seconds",
+            str(args.seconds),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     e3, t3 = pynvml.nvmlDeviceGetTotalEnergyConsumption(handle), time.time()
     smi_j2, smi_n2 = power.joules(t2, t3)
     power.close()
-    out["cli"] = {"exit_code": cli.returncode, "stderr_tail": cli.stderr[-1500:],
-                  "nvml_counter_kwh": (e3 - e2) / 1e3 / 3.6e6, "nvidia_smi_kwh": smi_j2 / 3.6e6,
-                  "nvidia_smi_samples": smi_n2}
+    out["cli"] = {
+        "exit_code": cli.returncode,
+        "stderr_tail": cli.stderr[-1500:],
+        "nvml_counter_kwh": (e3 - e2) / 1e3 / 3.6e6,
+        "nvidia_smi_kwh": smi_j2 / 3.6e6,
+        "nvidia_smi_samples": smi_n2,
+    }
     try:
         out["cli"]["record"] = json.loads(cli.stdout)
     except json.JSONDecodeError:
@@ -171,11 +219,15 @@ def main() -> None:
     (args.out / "gpu_check.json").write_text(json.dumps(out, indent=2, default=str))
     print(json.dumps({k: out[k] for k in ("gpu", "counts")}, indent=1))
     lib = out["library"]
-    print(f"library: flopcast GPU {lib['flopcast_gpu_kwh']} kWh, NVML counter {lib['nvml_counter_kwh']:.6g} kWh, "
-          f"nvidia-smi {lib['nvidia_smi_kwh']:.6g} kWh; MFU flopcast {lib['record']['mfu']}, "
-          f"CUDA events {lib['mfu_cuda_events']:.4f}")
-    print(f"cli: exit {cli.returncode}; NVML counter {out['cli']['nvml_counter_kwh']:.6g} kWh, nvidia-smi "
-          f"{out['cli']['nvidia_smi_kwh']:.6g} kWh")
+    print(
+        f"library: flopcast GPU {lib['flopcast_gpu_kwh']} kWh, NVML counter {lib['nvml_counter_kwh']:.6g} kWh, "
+        f"nvidia-smi {lib['nvidia_smi_kwh']:.6g} kWh; MFU flopcast {lib['record']['mfu']}, "
+        f"CUDA events {lib['mfu_cuda_events']:.4f}"
+    )
+    print(
+        f"cli: exit {cli.returncode}; NVML counter {out['cli']['nvml_counter_kwh']:.6g} kWh, nvidia-smi "
+        f"{out['cli']['nvidia_smi_kwh']:.6g} kWh"
+    )
 
 
 if __name__ == "__main__":

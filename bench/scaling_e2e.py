@@ -73,8 +73,10 @@ def corpus(limit_bytes: int) -> tuple[np.ndarray, np.ndarray]:
         total += len(data)
         if total >= limit_bytes:
             break
-    return (np.frombuffer(b"\n".join(train), dtype=np.uint8).copy(),
-            np.frombuffer(b"\n".join(val), dtype=np.uint8).copy())
+    return (
+        np.frombuffer(b"\n".join(train), dtype=np.uint8).copy(),
+        np.frombuffer(b"\n".join(val), dtype=np.uint8).copy(),
+    )
 
 
 def build_model(cfg: Config):
@@ -123,7 +125,7 @@ def batches(data: np.ndarray, cfg: Config, rng: np.random.Generator):
 
     while True:
         starts = rng.integers(0, len(data) - cfg.context - 1, cfg.batch)
-        chunk = np.stack([data[s:s + cfg.context + 1] for s in starts]).astype(np.int64)
+        chunk = np.stack([data[s : s + cfg.context + 1] for s in starts]).astype(np.int64)
         yield torch.from_numpy(chunk[:, :-1]), torch.from_numpy(chunk[:, 1:])
 
 
@@ -167,8 +169,9 @@ def train(cfg: Config, train_data: np.ndarray, val_data: np.ndarray, eval_batche
     flop_step = counted_flop_per_step(model, cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.95), weight_decay=0.1)
     warm = max(1, cfg.steps // 20)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * (
-        0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / cfg.steps)))))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, s / cfg.steps))))
+    )
     gen = batches(train_data, cfg, np.random.default_rng(seed))
     t0 = time.perf_counter()
     for _ in range(cfg.steps):
@@ -180,13 +183,20 @@ def train(cfg: Config, train_data: np.ndarray, val_data: np.ndarray, eval_batche
         opt.step()
         sched.step()
     seconds = time.perf_counter() - t0
-    return {"config": asdict(cfg), "params": n, "tokens": cfg.tokens, "flop_6nd": 6.0 * n * cfg.tokens,
-            "flop_counted": flop_step * cfg.steps, "loss": evaluate(model, val_data, cfg, eval_batches),
-            "train_seconds": seconds}
+    return {
+        "config": asdict(cfg),
+        "params": n,
+        "tokens": cfg.tokens,
+        "flop_6nd": 6.0 * n * cfg.tokens,
+        "flop_counted": flop_step * cfg.steps,
+        "loss": evaluate(model, val_data, cfg, eval_batches),
+        "train_seconds": seconds,
+    }
 
 
-def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_000_000, threads: int = 1,
-        log=None) -> dict:
+def run(
+    grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_000_000, threads: int = 1, log=None
+) -> dict:
     """The whole experiment; returns (and writes) the forecast-vs-actual record."""
     import torch
 
@@ -202,13 +212,18 @@ def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_00
     for cfg in grid["fit"]:
         r = train(cfg, train_data, val_data, grid["eval_batches"])
         small.append(r)
-        log(f"  fit run d={cfg.d_model} L={cfg.layers} N={r['params']:,} D={r['tokens']:,} "
-            f"C={r['flop_6nd']:.3g} loss={r['loss']:.4f} ({r['train_seconds']:.1f}s)")
-    runs = make_runs(loss=[r["loss"] for r in small], params=[r["params"] for r in small],
-                     tokens=[r["tokens"] for r in small], source="bench/scaling_e2e.py small runs")
+        log(
+            f"  fit run d={cfg.d_model} L={cfg.layers} N={r['params']:,} D={r['tokens']:,} "
+            f"C={r['flop_6nd']:.3g} loss={r['loss']:.4f} ({r['train_seconds']:.1f}s)"
+        )
+    runs = make_runs(
+        loss=[r["loss"] for r in small],
+        params=[r["params"] for r in small],
+        tokens=[r["tokens"] for r in small],
+        source="bench/scaling_e2e.py small runs",
+    )
     fit = fit_runs(runs, "chinchilla", bootstrap=bootstrap, seed=0)
-    log(f"fit: {', '.join(f'{k}={v:.4g}' for k, v in fit.params.items())}; RMSE(log) "
-        f"{fit.residual['rmse_log']:.3g}")
+    log(f"fit: {', '.join(f'{k}={v:.4g}' for k, v in fit.params.items())}; RMSE(log) {fit.residual['rmse_log']:.3g}")
 
     target = grid["target"]
     n_target = non_embedding_params(build_model(target))
@@ -220,7 +235,9 @@ def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_00
     # (b) a power law seconds = a * C^b fitted (least squares in logs) over all small runs, extrapolated
     biggest = sorted(small, key=lambda r: r["flop_6nd"])[-3:]
     sec_per_flop = float(np.median([r["train_seconds"] / r["flop_6nd"] for r in biggest]))
-    slope, intercept = np.polyfit(np.log([r["flop_6nd"] for r in small]), np.log([r["train_seconds"] for r in small]), 1)
+    slope, intercept = np.polyfit(
+        np.log([r["flop_6nd"] for r in small]), np.log([r["train_seconds"] for r in small]), 1
+    )
     seconds_power = float(np.exp(intercept) * (6.0 * n_target * target.tokens) ** slope)
     try:  # what the same compute would buy at the compute-optimal allocation, if the runs pin that down
         budget_plan = plan(fit, flop=flop_fc)
@@ -228,17 +245,26 @@ def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_00
     except InputError as exc:  # few small runs over a narrow range: the allocation's exponents are not identified
         budget_plan, optimal = None, {"refused": str(exc)}
         log(f"compute-optimal plan refused: {exc}")
-    log(f"forecast for d={target.d_model} L={target.layers}: N={n_target:,} D={d_target:,} C={flop_fc:.3g} "
+    log(
+        f"forecast for d={target.d_model} L={target.layers}: N={n_target:,} D={d_target:,} C={flop_fc:.3g} "
         f"({flop_fc / max(r['flop_6nd'] for r in small):.1f}x the largest fitted run): loss {loss_fc:.4f} "
-        f"[{loss_lo:.4f}, {loss_hi:.4f}], time {sec_per_flop * flop_fc:.0f}s")
+        f"[{loss_lo:.4f}, {loss_hi:.4f}], time {sec_per_flop * flop_fc:.0f}s"
+    )
 
     actual = train(target, train_data, val_data, grid["eval_batches"])
     record = {
-        "runs": small, "fit": fit.to_dict(), "target": actual,
-        "forecast": {"loss": loss_fc, "loss_ci": [loss_lo, loss_hi], "flop_6nd": flop_fc,
-                     "train_seconds": sec_per_flop * flop_fc, "train_seconds_power_law": seconds_power,
-                     "seconds_power_law_exponent": float(slope),
-                     "compute_optimal_at_same_flop": optimal},
+        "runs": small,
+        "fit": fit.to_dict(),
+        "target": actual,
+        "forecast": {
+            "loss": loss_fc,
+            "loss_ci": [loss_lo, loss_hi],
+            "flop_6nd": flop_fc,
+            "train_seconds": sec_per_flop * flop_fc,
+            "train_seconds_power_law": seconds_power,
+            "seconds_power_law_exponent": float(slope),
+            "compute_optimal_at_same_flop": optimal,
+        },
         "comparison": {
             "loss_error_pct": 100 * (loss_fc - actual["loss"]) / actual["loss"],
             "actual_loss_in_band": loss_lo <= actual["loss"] <= loss_hi,
@@ -253,9 +279,16 @@ def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_00
     try:
         from flopcast.report.scaling_plots import plot_isoflop, plot_loss_vs_compute
 
-        plot_loss_vs_compute(fit, runs, out / "loss_vs_compute.png", plan=budget_plan, points=(
-            (flop_fc, loss_fc, "target run: forecast at its (N, D)", "s"),
-            (flop_fc, actual["loss"], "target run: actual", "X")))
+        plot_loss_vs_compute(
+            fit,
+            runs,
+            out / "loss_vs_compute.png",
+            plan=budget_plan,
+            points=(
+                (flop_fc, loss_fc, "target run: forecast at its (N, D)", "s"),
+                (flop_fc, actual["loss"], "target run: actual", "X"),
+            ),
+        )
         plot_isoflop(fit, runs, out / "isoflop.png")
     except ImportError:  # matplotlib is a core dependency; kept optional here only for minimal installs
         pass
@@ -265,18 +298,36 @@ def run(grid: dict, out: Path, *, bootstrap: int = 200, corpus_bytes: int = 6_00
 def report(record: dict) -> str:
     c, f, t = record["comparison"], record["forecast"], record["target"]
     rows = [
-        ("held-out loss (nats/byte)", f"{f['loss']:.4f} [{f['loss_ci'][0]:.4f}, {f['loss_ci'][1]:.4f}]",
-         f"{t['loss']:.4f}", f"{c['loss_error_pct']:+.2f}% (in band: {c['actual_loss_in_band']})"),
-        ("training compute (FLOP)", f"{f['flop_6nd']:.3g} (6ND)", f"{t['flop_counted']:.3g} (counted)",
-         f"6ND / counted = {c['flop_6nd_over_counted']:.3f}"),
-        ("wall time (s), s/FLOP", f"{f['train_seconds']:.0f}", f"{t['train_seconds']:.0f}",
-         f"forecast / actual = {c['time_forecast_over_actual']:.2f}"),
-        ("wall time (s), power law", f"{f['train_seconds_power_law']:.0f} (s ~ C^{f['seconds_power_law_exponent']:.2f})",
-         f"{t['train_seconds']:.0f}", f"forecast / actual = {c['time_power_law_over_actual']:.2f}"),
+        (
+            "held-out loss (nats/byte)",
+            f"{f['loss']:.4f} [{f['loss_ci'][0]:.4f}, {f['loss_ci'][1]:.4f}]",
+            f"{t['loss']:.4f}",
+            f"{c['loss_error_pct']:+.2f}% (in band: {c['actual_loss_in_band']})",
+        ),
+        (
+            "training compute (FLOP)",
+            f"{f['flop_6nd']:.3g} (6ND)",
+            f"{t['flop_counted']:.3g} (counted)",
+            f"6ND / counted = {c['flop_6nd_over_counted']:.3f}",
+        ),
+        (
+            "wall time (s), s/FLOP",
+            f"{f['train_seconds']:.0f}",
+            f"{t['train_seconds']:.0f}",
+            f"forecast / actual = {c['time_forecast_over_actual']:.2f}",
+        ),
+        (
+            "wall time (s), power law",
+            f"{f['train_seconds_power_law']:.0f} (s ~ C^{f['seconds_power_law_exponent']:.2f})",
+            f"{t['train_seconds']:.0f}",
+            f"forecast / actual = {c['time_power_law_over_actual']:.2f}",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
-    lines = [f"target run: {c['extrapolation_x']:.1f}x the compute of the largest fitted run",
-             f"{'':{width}}  {'forecast':<28} {'actual':<20} comparison"]
+    lines = [
+        f"target run: {c['extrapolation_x']:.1f}x the compute of the largest fitted run",
+        f"{'':{width}}  {'forecast':<28} {'actual':<20} comparison",
+    ]
     lines += [f"{a:{width}}  {b:<28} {d:<20} {e}" for a, b, d, e in rows]
     refused = f["compute_optimal_at_same_flop"].get("refused")
     if refused:
@@ -293,8 +344,13 @@ def main() -> None:
     args = ap.parse_args()
     grid = QUICK if args.quick else FULL
     t0 = time.perf_counter()
-    record = run(grid, args.out, bootstrap=args.bootstrap, corpus_bytes=2_000_000 if args.quick else 6_000_000,
-                 threads=args.threads)
+    record = run(
+        grid,
+        args.out,
+        bootstrap=args.bootstrap,
+        corpus_bytes=2_000_000 if args.quick else 6_000_000,
+        threads=args.threads,
+    )
     print(report(record))
     print(f"total {time.perf_counter() - t0:.0f}s; results in {args.out}/results.json")
 

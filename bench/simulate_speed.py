@@ -52,8 +52,11 @@ def baseline(config: SimulationConfig, sims: int, seed: int = 123) -> tuple[floa
             flexible = np.linalg.lstsq(x, y, rcond=None)[0]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                lasso = LassoCV(cv=KFold(config.folds), alphas=config.grid_size, eps=config.eps,
-                                fit_intercept=False).fit(x, y).coef_
+                lasso = (
+                    LassoCV(cv=KFold(config.folds), alphas=config.grid_size, eps=config.eps, fit_intercept=False)
+                    .fit(x, y)
+                    .coef_
+                )
             for m, coef in (("oracle", oracle), ("flexible", flexible), ("regularized", lasso)):
                 row[m].append(-np.log10(np.mean((x_test @ coef - f_test) ** 2) / np.mean(f_test**2)))
         for m in perf:
@@ -92,12 +95,16 @@ def main() -> None:
         return
     print(f"full experiment: {args.sims} sims x {len(config.all_sizes)} sizes, {args.workers} workers")
     print(f"  flopcast simulate          {ours.wall_seconds:8.1f} s  (target < 60 s)")
-    print(f"  scikit-learn loop          {base_full:8.1f} s  (extrapolated from {args.baseline_sims} sims/size, "
-          f"{base_seconds:.1f} s measured on 1 core, / {args.workers} workers)")
+    print(
+        f"  scikit-learn loop          {base_full:8.1f} s  (extrapolated from {args.baseline_sims} sims/size, "
+        f"{base_seconds:.1f} s measured on 1 core, / {args.workers} workers)"
+    )
     print(f"  speed-up                   {base_full / ours.wall_seconds:8.1f} x")
     m = ours.data_to_match_oracle
-    print(f"  matches the oracle at n={m['reference_n']}: flexible n ≈ {m['flexible']:.0f} "
-          f"{m['flexible_interval']}, lasso-CV n ≈ {m['regularized']:.0f} {m['regularized_interval']}")
+    print(
+        f"  matches the oracle at n={m['reference_n']}: flexible n ≈ {m['flexible']:.0f} "
+        f"{m['flexible_interval']}, lasso-CV n ≈ {m['regularized']:.0f} {m['regularized_interval']}"
+    )
 
 
 if __name__ == "__main__":

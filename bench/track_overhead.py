@@ -41,8 +41,9 @@ from pathlib import Path
 
 def make_loop(torch):
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(256, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512),
-                                torch.nn.ReLU(), torch.nn.Linear(512, 10))
+    model = torch.nn.Sequential(
+        torch.nn.Linear(256, 512), torch.nn.ReLU(), torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)
+    )
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     x, y = torch.randn(64, 256), torch.randint(0, 10, (64,))
 
@@ -87,13 +88,15 @@ def variants(ledger_dir: Path, have_cc: bool):
         def cc(interval):
             def run_cc(step, n):
                 kw = {} if interval is None else {"measure_power_secs": interval}
-                tr = OfflineEmissionsTracker(country_iso_code="FRA", save_to_file=False, log_level="error",
-                                             project_name="bench", **kw)
+                tr = OfflineEmissionsTracker(
+                    country_iso_code="FRA", save_to_file=False, log_level="error", project_name="bench", **kw
+                )
                 tr.start()
                 try:
                     return block(step, n)
                 finally:
                     tr.stop()
+
             return run_cc
 
         out["codecarbon (15 s default)"] = cc(None)
@@ -136,8 +139,11 @@ def cold_start(code: str, args: list[str], repeats: int) -> dict[str, float]:
         a, b = map(float, out.stdout.split()[-2:])
         starts.append(a)
         firsts.append(b)
-    return {"start_seconds_median": statistics.median(starts), "import_to_first_sample_seconds_median":
-            statistics.median(firsts), "repeats": repeats}
+    return {
+        "start_seconds_median": statistics.median(starts),
+        "import_to_first_sample_seconds_median": statistics.median(firsts),
+        "repeats": repeats,
+    }
 
 
 def step_call_seconds(n: int = 1_000_000) -> float:
@@ -184,11 +190,14 @@ def main() -> None:
         rng.shuffle(order)
         for name in order:
             times[name].append(vs[name](step, n))
-        print(f"round {r + 1}/{args.rounds}: " + ", ".join(f"{k} {times[k][-1][0]:.2f}s" for k in vs),
-              file=sys.stderr)
-    result = {"torch_threads": torch.get_num_threads(), "steps_per_block": n, "rounds": args.rounds,
-              "untracked_step_ms_median": 1e3 * statistics.median(t[0] for t in times["untracked"]) / n,
-              "ratios": {}}
+        print(f"round {r + 1}/{args.rounds}: " + ", ".join(f"{k} {times[k][-1][0]:.2f}s" for k in vs), file=sys.stderr)
+    result = {
+        "torch_threads": torch.get_num_threads(),
+        "steps_per_block": n,
+        "rounds": args.rounds,
+        "untracked_step_ms_median": 1e3 * statistics.median(t[0] for t in times["untracked"]) / n,
+        "ratios": {},
+    }
     for name in vs:
         if name == "untracked":
             continue
@@ -197,23 +206,35 @@ def main() -> None:
         for i, kind in enumerate(("wall", "cpu")):
             ratios = [t[i] / u[i] for t, u in zip(times[name], times["untracked"])]
             q = statistics.quantiles(ratios, n=4) if len(ratios) >= 2 else [ratios[0]] * 3
-            result["ratios"][name][kind] = {"median": statistics.median(ratios), "q1": q[0], "q3": q[2],
-                                            "all": [round(x, 4) for x in ratios]}
+            result["ratios"][name][kind] = {
+                "median": statistics.median(ratios),
+                "q1": q[0],
+                "q3": q[2],
+                "all": [round(x, 4) for x in ratios],
+            }
     result["cold_start"] = {"flopcast": cold_start(COLD_FLOPCAST, [str(tmp / "cold.sqlite")], args.cold_repeats)}
     if have_cc:
         result["cold_start"]["codecarbon"] = cold_start(COLD_CODECARBON, [], args.cold_repeats)
-    print(f"\nCPU training loop: {n} steps/block x {args.rounds} rounds, "
-          f"{result['untracked_step_ms_median']:.2f} ms/step untracked, {result['torch_threads']} torch threads")
-    print(f"{'tracker':28s} {'wall ratio':>11s} {'IQR':>16s} {'CPU ratio':>10s} {'IQR':>16s} "
-          f"{'tracker-thread CPU/wall':>24s}")
+    print(
+        f"\nCPU training loop: {n} steps/block x {args.rounds} rounds, "
+        f"{result['untracked_step_ms_median']:.2f} ms/step untracked, {result['torch_threads']} torch threads"
+    )
+    print(
+        f"{'tracker':28s} {'wall ratio':>11s} {'IQR':>16s} {'CPU ratio':>10s} {'IQR':>16s} "
+        f"{'tracker-thread CPU/wall':>24s}"
+    )
     for name, r in result["ratios"].items():
         w, c = r["wall"], r["cpu"]
-        print(f"{name:28s} {w['median']:11.4f} {w['q1']:7.4f}-{w['q3']:.4f} {c['median']:10.4f} "
-              f"{c['q1']:7.4f}-{c['q3']:.4f} {r['background_cpu_fraction']:24.5f}")
+        print(
+            f"{name:28s} {w['median']:11.4f} {w['q1']:7.4f}-{w['q3']:.4f} {c['median']:10.4f} "
+            f"{c['q1']:7.4f}-{c['q3']:.4f} {r['background_cpu_fraction']:24.5f}"
+        )
     per_call = step_call_seconds()
     result["flopcast_step_call_seconds"] = per_call
-    print(f"\nflopcast run.step(): {per_call * 1e9:.0f} ns per call "
-          f"({per_call / (result['untracked_step_ms_median'] / 1e3):.2e} of one training step)")
+    print(
+        f"\nflopcast run.step(): {per_call * 1e9:.0f} ns per call "
+        f"({per_call / (result['untracked_step_ms_median'] / 1e3):.2e} of one training step)"
+    )
     print(f"\n{'cold start (fresh process)':28s} {'start() s':>10s} {'import->first sample s':>24s}")
     for name, c in result["cold_start"].items():
         print(f"{name:28s} {c['start_seconds_median']:10.3f} {c['import_to_first_sample_seconds_median']:24.3f}")

@@ -51,8 +51,10 @@ def write_csv(path: Path, rows: int, seed: int = 1, chunk: int = 100_000) -> Non
             err = np.clip(10 ** (1.6 - 0.25 * lg + rng.normal(0, 0.08, n)), 0.5, 99)
             train = 10 ** (lg + 17 + rng.normal(0, 0.3, n))
             year, month = rng.integers(2012, 2024, n), rng.integers(1, 13, n)
-            fh.writelines(f"m{start + i},{year[i]}-{month[i]:02d},{100 - err[i]:.4f},{10 ** lg[i]:.5g},GMACs,"
-                          f"{train[i]:.4g}\n" for i in range(n))
+            fh.writelines(
+                f"m{start + i},{year[i]}-{month[i]:02d},{100 - err[i]:.4f},{10 ** lg[i]:.5g},GMACs,{train[i]:.4g}\n"
+                for i in range(n)
+            )
 
 
 def timed_child(argv: list[str]) -> dict:
@@ -65,8 +67,13 @@ def timed_child(argv: list[str]) -> dict:
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here; tell Popen so it does not wait again
         out.seek(0)
         err.seek(0)
-        return {"wall_s": round(wall, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "exit": proc.returncode,
-                "stdout_tail": out.read().decode()[-600:], "stderr_tail": err.read().decode()[-600:]}
+        return {
+            "wall_s": round(wall, 2),
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "exit": proc.returncode,
+            "stdout_tail": out.read().decode()[-600:],
+            "stderr_tail": err.read().decode()[-600:],
+        }
 
 
 def main() -> None:
@@ -81,17 +88,24 @@ def main() -> None:
     print(f"wrote {args.rows:,} rows ({data.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
     flop = timed_child([sys.executable, "-m", "flopcast", "trends", "--data", str(data), "--no-plots"])
     peer = timed_child([sys.executable, "-c", PEER, str(data)])
-    record = {"rows": args.rows, "cpus": os.cpu_count(), "flopcast": flop, "peer_numpy_lstsq": peer,
-              "ratio_wall": round(flop["wall_s"] / peer["wall_s"], 2),
-              "ratio_peak_rss": round(flop["peak_rss_mb"] / peer["peak_rss_mb"], 2),
-              "targets": {"wall_s": 30, "peak_rss_mb": 1024},
-              "command": f"python bench/trends_large.py --rows {args.rows}"}
+    record = {
+        "rows": args.rows,
+        "cpus": os.cpu_count(),
+        "flopcast": flop,
+        "peer_numpy_lstsq": peer,
+        "ratio_wall": round(flop["wall_s"] / peer["wall_s"], 2),
+        "ratio_peak_rss": round(flop["peak_rss_mb"] / peer["peak_rss_mb"], 2),
+        "targets": {"wall_s": 30, "peak_rss_mb": 1024},
+        "command": f"python bench/trends_large.py --rows {args.rows}",
+    }
     (args.out / "results.json").write_text(json.dumps(record, indent=2))
     for name in ("flopcast", "peer_numpy_lstsq"):
         r = record[name]
         print(f"{name:18s} wall {r['wall_s']:7.2f} s  peak RSS {r['peak_rss_mb']:7.1f} MB  exit {r['exit']}")
-    print(f"ratio flopcast/peer: wall {record['ratio_wall']}x, peak RSS {record['ratio_peak_rss']}x "
-          f"(targets: < 30 s, < 1024 MB; {os.cpu_count()} CPUs)")
+    print(
+        f"ratio flopcast/peer: wall {record['ratio_wall']}x, peak RSS {record['ratio_peak_rss']}x "
+        f"(targets: < 30 s, < 1024 MB; {os.cpu_count()} CPUs)"
+    )
     if flop["exit"] != 0:
         print(flop["stderr_tail"], file=sys.stderr)
         sys.exit(1)

@@ -42,12 +42,7 @@ def nearest(name: str, candidates: Iterable[str], n: int = 5) -> list[str]:
 
 
 def lookup(
-    name: str,
-    table: Mapping[str, T],
-    *,
-    kind: str,
-    aliases: Mapping[str, str] | None = None,
-    hint: str | None = None,
+    name: str, table: Mapping[str, T], *, kind: str, aliases: Mapping[str, str] | None = None, hint: str | None = None
 ) -> T:
     """Find ``name`` in ``table`` (keys are display names) forgivingly.
 

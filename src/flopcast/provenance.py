@@ -28,5 +28,10 @@ class Assumption:
     basis: Basis = Basis.ASSUMED
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "value": self.value, "unit": self.unit, "source": self.source,
-                "basis": self.basis.value}
+        return {
+            "name": self.name,
+            "value": self.value,
+            "unit": self.unit,
+            "source": self.source,
+            "basis": self.basis.value,
+        }

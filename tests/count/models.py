@@ -42,8 +42,9 @@ class Bottleneck(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.downsample = None
         if stride != 1 or in_ch != out_ch:
-            self.downsample = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False),
-                                            nn.BatchNorm2d(out_ch))
+            self.downsample = nn.Sequential(
+                nn.Conv2d(in_ch, out_ch, 1, stride=stride, bias=False), nn.BatchNorm2d(out_ch)
+            )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
@@ -145,8 +146,9 @@ def convnext_tiny() -> nn.Module:
         layers.append(nn.Sequential(*[CNBlock(d) for _ in range(n)]))
         if i < len(dims) - 1:
             layers.append(nn.Sequential(LayerNorm2d(d, eps=1e-6), nn.Conv2d(d, dims[i + 1], 2, 2)))
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), LayerNorm2d(dims[-1], eps=1e-6), nn.Flatten(),
-                         nn.Linear(dims[-1], 1000))
+    return nn.Sequential(
+        *layers, nn.AdaptiveAvgPool2d(1), LayerNorm2d(dims[-1], eps=1e-6), nn.Flatten(), nn.Linear(dims[-1], 1000)
+    )
 
 
 class ResNeXtBottleneck(nn.Module):
@@ -172,8 +174,12 @@ class ResNeXtBottleneck(nn.Module):
 
 def resnext50_32x4d() -> nn.Module:
     """ResNeXt-50 32x4d as torchvision builds it (ResNet-50's stem and stages, cardinality 32, width 4)."""
-    layers: list[nn.Module] = [nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                               nn.MaxPool2d(3, 2, 1)]
+    layers: list[nn.Module] = [
+        nn.Conv2d(3, 64, 7, 2, 3, bias=False),
+        nn.BatchNorm2d(64),
+        nn.ReLU(),
+        nn.MaxPool2d(3, 2, 1),
+    ]
     in_ch = 64
     for i, n in enumerate((3, 4, 6, 3)):
         planes = 64 * 2**i
@@ -184,14 +190,29 @@ def resnext50_32x4d() -> nn.Module:
 
 
 def _depthwise_separable(cin: int, cout: int, stride: int) -> list[nn.Module]:
-    return [nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False), nn.BatchNorm2d(cin), nn.ReLU(),
-            nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+    return [
+        nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False),
+        nn.BatchNorm2d(cin),
+        nn.ReLU(),
+        nn.Conv2d(cin, cout, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    ]
 
 
 def mobilenet_v1() -> nn.Module:
     """MobileNet-224 x1.0 (Howard et al. 2017, Table 1): a 3x3 stem, 13 depthwise-separable blocks, FC 1000."""
-    plan = [(32, 64, 1), (64, 128, 2), (128, 128, 1), (128, 256, 2), (256, 256, 1), (256, 512, 2),
-            *[(512, 512, 1)] * 5, (512, 1024, 2), (1024, 1024, 1)]
+    plan = [
+        (32, 64, 1),
+        (64, 128, 2),
+        (128, 128, 1),
+        (128, 256, 2),
+        (256, 256, 1),
+        (256, 512, 2),
+        *[(512, 512, 1)] * 5,
+        (512, 1024, 2),
+        (1024, 1024, 1),
+    ]
     layers: list[nn.Module] = [nn.Conv2d(3, 32, 3, 2, 1, bias=False), nn.BatchNorm2d(32), nn.ReLU()]
     for cin, cout, stride in plan:
         layers += _depthwise_separable(cin, cout, stride)

@@ -17,8 +17,11 @@ pytestmark = pytest.mark.torch
 
 SKIP = {"MultiheadAttention", "Softmax2d", "Threshold"}  # not elementwise on a (B, F) input / needs arguments
 ARGS = {"PReLU": (4,), "Softmax": (-1,), "LogSoftmax": (-1,), "Softmin": (-1,), "GLU": (-1,)}
-NAMES = sorted(n for n, c in inspect.getmembers(activation, inspect.isclass)
-               if issubclass(c, nn.Module) and c.__module__ == activation.__name__ and n not in SKIP)
+NAMES = sorted(
+    n
+    for n, c in inspect.getmembers(activation, inspect.isclass)
+    if issubclass(c, nn.Module) and c.__module__ == activation.__name__ and n not in SKIP
+)
 
 
 @pytest.mark.parametrize("device", ["cpu", "meta"])
@@ -60,8 +63,10 @@ def test_cudnn_batch_norm_has_the_native_batch_norm_formula():
 
     aten = torch.ops.aten
     x = torch.empty(2, 3, 4, 4)
-    for fwd, bwd in ((aten.cudnn_batch_norm, aten.cudnn_batch_norm_backward),
-                     (aten.miopen_batch_norm, aten.miopen_batch_norm_backward)):
+    for fwd, bwd in (
+        (aten.cudnn_batch_norm, aten.cudnn_batch_norm_backward),
+        (aten.miopen_batch_norm, aten.miopen_batch_norm_backward),
+    ):
         assert ALL[fwd]((x, None, None, None, None, True, 0.1, 1e-5), {}, None) == 7 * x.numel()
         assert ALL[bwd]((x, x, None), {}, None) == 14 * x.numel()
         assert ALL[fwd]((x,), {}, None) == ALL[aten.native_batch_norm]((x,), {}, None)

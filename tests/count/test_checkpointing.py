@@ -23,8 +23,9 @@ WIDTHS = (3, 4, 5, 6, 2)  # first Linear 3->4, checkpointed segment 4->5->6, las
 class Checkpointed(nn.Module):
     """Linear, then a checkpointed segment of Linear+ReLU blocks, then Linear."""
 
-    def __init__(self, *, reentrant: bool = False, device: str = "cpu", tail_relu: bool = True,
-                 checkpointed: bool = True) -> None:
+    def __init__(
+        self, *, reentrant: bool = False, device: str = "cpu", tail_relu: bool = True, checkpointed: bool = True
+    ) -> None:
         super().__init__()
         self.first = nn.Linear(3, 4, device=device)
         layers = [nn.Linear(4, 5, device=device), nn.ReLU(), nn.Linear(5, 6, device=device)]
@@ -56,8 +57,14 @@ def test_checkpointed_segment_is_recomputed_once_and_backward_is_the_gradient_wo
     assert r.recompute_flop == SEGMENT
     assert r.backward_flop == 2 * FORWARD - FIRST_INPUT_GRAD
     assert r.train_step_flop == FORWARD + r.backward_flop + SEGMENT
-    assert r.by_module(phase="recompute") == {"": SEGMENT, "seg": SEGMENT, "seg.0": 2 * B * 4 * 5, "seg.1": 0,
-                                              "seg.2": 2 * B * 5 * 6, "seg.3": 0}
+    assert r.by_module(phase="recompute") == {
+        "": SEGMENT,
+        "seg": SEGMENT,
+        "seg.0": 2 * B * 4 * 5,
+        "seg.1": 0,
+        "seg.2": 2 * B * 5 * 6,
+        "seg.3": 0,
+    }
     d = r.to_dict()
     assert d["recompute_flop"] == SEGMENT and d["by_operator"]["recompute"] == {"aten.addmm": SEGMENT}
 
@@ -91,8 +98,17 @@ def test_hugging_face_gradient_checkpointing_recomputes_every_layer():
     pytest.importorskip("transformers")
     from flopcast.count import hf
 
-    values = dict(model_type="gpt2", architectures=["GPT2LMHeadModel"], n_layer=2, n_embd=32, n_head=4,
-                  n_positions=64, vocab_size=100, bos_token_id=0, eos_token_id=0)
+    values = dict(
+        model_type="gpt2",
+        architectures=["GPT2LMHeadModel"],
+        n_layer=2,
+        n_embd=32,
+        n_head=4,
+        n_positions=64,
+        vocab_size=100,
+        bos_token_id=0,
+        eos_token_id=0,
+    )
     ids = hf._token_ids((2, 16), 100, "meta")
     plain = count(hf.build_model(hf.make_config(values)), {"input_ids": ids, "labels": ids}, mode="train")
     model = hf.build_model(hf.make_config(values))

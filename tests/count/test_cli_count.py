@@ -35,8 +35,17 @@ def fake_sources(monkeypatch):
     calls = []
 
     def load_model(spec, *, batch=1, seq_len=None, input_shape=None, dtype="fp32", device="meta", **kw):
-        calls.append({"spec": spec, "batch": batch, "seq_len": seq_len, "input_shape": input_shape,
-                      "dtype": dtype, "device": device, **kw})
+        calls.append(
+            {
+                "spec": spec,
+                "batch": batch,
+                "seq_len": seq_len,
+                "input_shape": input_shape,
+                "dtype": dtype,
+                "device": device,
+                **kw,
+            }
+        )
         if spec != "mlp":
             raise ModelError(f"unknown model {spec!r}")
         model = nn.Sequential(nn.Linear(6, 10), nn.ReLU(), nn.Linear(10, 3)).to(device)
@@ -83,16 +92,19 @@ def test_human_output_has_units_and_tree(fake_sources, capsys):
     assert "MFLOP" in out and "backward / forward" in out and "Linear" in out and "multiply-add" in out
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["mlp", "--input-shape", "1,x,3"], "--input-shape"),
-    (["mlp", "--input-shape", "2,6", "--seq-len", "8"], "not both"),
-    (["mlp", "--mode", "infer"], "--mode"),
-    (["mlp", "--dtype", "fp8"], "--dtype"),
-    (["mlp", "--attention", "flash"], "--attention"),
-    (["mlp", "--optimizer", "adam"], "--mode train"),
-    (["mlp", "--input-shape", "2,7"], "failed on its input"),  # the model's own shape error, summarised
-    (["nosuch"], "unknown model"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["mlp", "--input-shape", "1,x,3"], "--input-shape"),
+        (["mlp", "--input-shape", "2,6", "--seq-len", "8"], "not both"),
+        (["mlp", "--mode", "infer"], "--mode"),
+        (["mlp", "--dtype", "fp8"], "--dtype"),
+        (["mlp", "--attention", "flash"], "--attention"),
+        (["mlp", "--optimizer", "adam"], "--mode train"),
+        (["mlp", "--input-shape", "2,7"], "failed on its input"),  # the model's own shape error, summarised
+        (["nosuch"], "unknown model"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(fake_sources, capsys, args, needle):
     assert main(["count", *args]) == 2
     err = capsys.readouterr().err

@@ -32,14 +32,28 @@ def linear(rows, i, o):
 
 
 def _dws(cin, cout, stride):
-    return [nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False), nn.BatchNorm2d(cin), nn.ReLU(),
-            nn.Conv2d(cin, cout, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+    return [
+        nn.Conv2d(cin, cin, 3, stride, 1, groups=cin, bias=False),
+        nn.BatchNorm2d(cin),
+        nn.ReLU(),
+        nn.Conv2d(cin, cout, 1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(),
+    ]
 
 
 def mobilenet():
     """Depthwise-separable net (Howard et al. 2017 style): stem, two dw 3x3 + pw 1x1 blocks, classifier."""
-    return nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-                         *_dws(16, 32, 1), *_dws(32, 64, 2), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10))
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, 2, 1, bias=False),
+        nn.BatchNorm2d(16),
+        nn.ReLU(),
+        *_dws(16, 32, 1),
+        *_dws(32, 64, 2),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 10),
+    )
 
 
 class ConvNeXtBlock(nn.Module):
@@ -58,8 +72,14 @@ class ConvNeXtBlock(nn.Module):
 
 
 def convnext():
-    return nn.Sequential(nn.Conv2d(3, 32, 4, 4), ConvNeXtBlock(32), ConvNeXtBlock(32),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(32, 10))
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 4, 4),
+        ConvNeXtBlock(32),
+        ConvNeXtBlock(32),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(32, 10),
+    )
 
 
 class ResNeXtBlock(nn.Module):
@@ -77,15 +97,26 @@ class ResNeXtBlock(nn.Module):
 
 
 def resnext():
-    return nn.Sequential(nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.ReLU(), ResNeXtBlock(64, 64, 128, 32),
-                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10))
+    return nn.Sequential(
+        nn.Conv2d(3, 64, 3, padding=1, bias=False),
+        nn.ReLU(),
+        ResNeXtBlock(64, 64, 128, 32),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(128, 10),
+    )
 
 
 def _mobilenet_hand():
     n = 2  # 32x32 input; stem stride 2 -> 16x16; second dw stride 2 -> 8x8
     first = conv(n, 3, 16, 3, (16, 16))
-    rest = (conv(n, 16, 16, 3, (16, 16), 16) + conv(n, 16, 32, 1, (16, 16))
-            + conv(n, 32, 32, 3, (8, 8), 32) + conv(n, 32, 64, 1, (8, 8)) + linear(n, 64, 10))
+    rest = (
+        conv(n, 16, 16, 3, (16, 16), 16)
+        + conv(n, 16, 32, 1, (16, 16))
+        + conv(n, 32, 32, 3, (8, 8), 32)
+        + conv(n, 32, 64, 1, (8, 8))
+        + linear(n, 64, 10)
+    )
     return first, rest
 
 
@@ -99,14 +130,20 @@ def _convnext_hand():
 def _resnext_hand():
     n = 2  # 16x16 input, every conv keeps 16x16
     first = conv(n, 3, 64, 3, (16, 16))
-    block = (conv(n, 64, 64, 1, (16, 16)) + conv(n, 64, 64, 3, (16, 16), 32)
-             + conv(n, 64, 128, 1, (16, 16)) + conv(n, 64, 128, 1, (16, 16)))
+    block = (
+        conv(n, 64, 64, 1, (16, 16))
+        + conv(n, 64, 64, 3, (16, 16), 32)
+        + conv(n, 64, 128, 1, (16, 16))
+        + conv(n, 64, 128, 1, (16, 16))
+    )
     return first, block + linear(n, 128, 10)
 
 
 @pytest.mark.parametrize("device", ["cpu", "meta"])
-@pytest.mark.parametrize(("build", "hand", "hw"), [
-    (mobilenet, _mobilenet_hand, 32), (convnext, _convnext_hand, 32), (resnext, _resnext_hand, 16)])
+@pytest.mark.parametrize(
+    ("build", "hand", "hw"),
+    [(mobilenet, _mobilenet_hand, 32), (convnext, _convnext_hand, 32), (resnext, _resnext_hand, 16)],
+)
 def test_train_step_backward_of_grouped_nets_equals_hand_count(device, build, hand, hw):
     torch.manual_seed(0)
     model = build().to(device)

@@ -84,9 +84,20 @@ def test_uncounted_ops_are_listed_with_call_counts_per_module():
 
 
 def test_typical_models_have_no_uncounted_ops():
-    convnet = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
-                            nn.Conv2d(8, 8, 3, groups=8), nn.GELU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                            nn.LayerNorm(8), nn.Dropout(0.1), nn.Linear(8, 4), nn.Softmax(-1))
+    convnet = nn.Sequential(
+        nn.Conv2d(3, 8, 3),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 8, 3, groups=8),
+        nn.GELU(),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.LayerNorm(8),
+        nn.Dropout(0.1),
+        nn.Linear(8, 4),
+        nn.Softmax(-1),
+    )
     r = count(convnet, torch.randn(2, 3, 12, 12), mode="train", optimizer="adam")
     assert r.uncounted_ops == {}
     assert r.forward_flop_all > r.forward_flop
@@ -126,8 +137,9 @@ def test_shared_module_called_twice_counts_twice():
 
 def _gpt2(attn, device):
     transformers = pytest.importorskip("transformers")
-    cfg = transformers.GPT2Config(n_layer=2, n_embd=64, n_head=4, vocab_size=512, n_positions=64,
-                                  bos_token_id=0, eos_token_id=0)
+    cfg = transformers.GPT2Config(
+        n_layer=2, n_embd=64, n_head=4, vocab_size=512, n_positions=64, bos_token_id=0, eos_token_id=0
+    )
     cfg._attn_implementation = attn
     torch.manual_seed(0)
     with torch.device(device):
@@ -164,13 +176,16 @@ def test_train_mode_needs_something_to_differentiate():
         count(m, torch.randn(2, 3), mode="train")
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"mode": "inference"}, "unknown mode"),
-    ({"mode": "train", "optimizer": "lion"}, "unknown optimizer"),
-    ({"optimizer": "adam"}, "needs mode='train'"),
-    ({"dtype": "fp8"}, "unknown dtype"),
-    ({"depth": -1}, "depth"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"mode": "inference"}, "unknown mode"),
+        ({"mode": "train", "optimizer": "lion"}, "unknown optimizer"),
+        ({"optimizer": "adam"}, "needs mode='train'"),
+        ({"dtype": "fp8"}, "unknown dtype"),
+        ({"depth": -1}, "depth"),
+    ],
+)
 def test_bad_arguments_are_input_errors(kwargs, match):
     with pytest.raises(InputError, match=match):
         count(nn.Linear(2, 2), torch.randn(1, 2), **kwargs)
@@ -205,8 +220,19 @@ def test_dtype_cast_and_result_is_frozen_and_serialisable():
     with pytest.raises(AttributeError):
         r.forward_flop = 0
     d = json.loads(dumps(r))
-    for key in ("model", "params", "trainable_params", "forward_flop", "forward_mac", "train_step_flop",
-                "memory_bytes", "by_module", "by_operator", "uncounted_ops", "assumptions"):
+    for key in (
+        "model",
+        "params",
+        "trainable_params",
+        "forward_flop",
+        "forward_mac",
+        "train_step_flop",
+        "memory_bytes",
+        "by_module",
+        "by_operator",
+        "uncounted_ops",
+        "assumptions",
+    ):
         assert key in d
     assert d["by_operator"]["forward"] == {"aten.addmm": r.forward_flop}
     assert d["by_module"][""]["forward_flop"] == r.forward_flop
@@ -235,7 +261,7 @@ def test_backward_starts_from_the_models_loss_when_it_returns_one():
 
         def forward(self, x):
             y = self.body(x)
-            return SimpleNamespace(loss=(y ** 2).mean(), logits=self.head(x))
+            return SimpleNamespace(loss=(y**2).mean(), logits=self.head(x))
 
     r = count(WithLoss(), torch.randn(3, 4), mode="train")
     assert r.forward_flop == 2 * 3 * 4 * (6 + 50)

@@ -140,11 +140,14 @@ def _attn_inputs(device, b=2, h=4, s=16, d=8, requires_grad=False):
 
 
 @pytest.mark.parametrize("causal", [False, True])
-@pytest.mark.parametrize(("backend", "device", "op"), [
-    (SDPBackend.MATH, "cpu", "aten.bmm"),
-    (SDPBackend.FLASH_ATTENTION, "cpu", "aten._scaled_dot_product_flash_attention_for_cpu"),
-    (SDPBackend.MATH, "meta", "aten.bmm"),
-])
+@pytest.mark.parametrize(
+    ("backend", "device", "op"),
+    [
+        (SDPBackend.MATH, "cpu", "aten.bmm"),
+        (SDPBackend.FLASH_ATTENTION, "cpu", "aten._scaled_dot_product_flash_attention_for_cpu"),
+        (SDPBackend.MATH, "meta", "aten.bmm"),
+    ],
+)
 def test_sdpa_every_backend_counts_full_scores(backend, device, op, causal):
     b, h, s, d = 2, 4, 16, 8
     with sdpa_kernel(backend):
@@ -205,8 +208,7 @@ class TinyMoE(nn.Module):
     def __init__(self, d=8, f=16, experts=4):
         super().__init__()
         self.router = nn.Linear(d, experts, bias=False)
-        self.experts = nn.ModuleList(nn.Sequential(nn.Linear(d, f), nn.ReLU(), nn.Linear(f, d))
-                                     for _ in range(experts))
+        self.experts = nn.ModuleList(nn.Sequential(nn.Linear(d, f), nn.ReLU(), nn.Linear(f, d)) for _ in range(experts))
 
     def forward(self, x):
         choice = self.router(x).argmax(-1)
@@ -254,11 +256,14 @@ class Call(nn.Module):
 aten = torch.ops.aten
 
 
-@pytest.mark.parametrize("kernel", [
-    lambda q: aten._scaled_dot_product_flash_attention(q, q, q, is_causal=True)[0],
-    lambda q: aten._scaled_dot_product_efficient_attention(q, q, q, None, True, is_causal=True)[0],
-    lambda q: aten._scaled_dot_product_cudnn_attention(q, q, q, None, True, is_causal=True)[0],
-])
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        lambda q: aten._scaled_dot_product_flash_attention(q, q, q, is_causal=True)[0],
+        lambda q: aten._scaled_dot_product_efficient_attention(q, q, q, None, True, is_causal=True)[0],
+        lambda q: aten._scaled_dot_product_cudnn_attention(q, q, q, None, True, is_causal=True)[0],
+    ],
+)
 def test_gpu_attention_kernels_forward_and_backward_on_meta(kernel):
     # the CUDA kernels have meta implementations and autograd formulas: dispatch them for real, without a GPU
     b, h, s, d = 2, 4, 16, 8
@@ -275,10 +280,18 @@ def test_cudnn_rnn_formula_per_layer_and_direction():
 
     t, b, i, h = 5, 3, 8, 16
     meta = {"device": "meta"}
-    layer0 = [torch.empty(4 * h, i, **meta), torch.empty(4 * h, h, **meta), torch.empty(4 * h, **meta),
-              torch.empty(4 * h, **meta)]
-    layer1 = [torch.empty(4 * h, h, **meta), torch.empty(4 * h, h, **meta), torch.empty(4 * h, **meta),
-              torch.empty(4 * h, **meta)]
+    layer0 = [
+        torch.empty(4 * h, i, **meta),
+        torch.empty(4 * h, h, **meta),
+        torch.empty(4 * h, **meta),
+        torch.empty(4 * h, **meta),
+    ]
+    layer1 = [
+        torch.empty(4 * h, h, **meta),
+        torch.empty(4 * h, h, **meta),
+        torch.empty(4 * h, **meta),
+        torch.empty(4 * h, **meta),
+    ]
     x = torch.empty(t, b, i, **meta)
     fwd = MATMUL[aten._cudnn_rnn]((x, layer0 + layer1, 4), {}, None)
     assert fwd == _rnn_formula(4, t, b, i, h, 2)

@@ -55,20 +55,31 @@ def test_uncounted_non_matmul_op_leaves_the_headline_complete():
     assert count(nn.Linear(3, 2), torch.randn(1, 3)).to_dict()["incomplete"] is False
 
 
-@pytest.mark.parametrize(("op", "matmul"), [("aten._grouped_mm", True), ("aten.mm (formula failed)", True),
-                                            ("aten.linalg_inv_ex", True), ("aten.convolution", True),
-                                            ("aten._fft_r2c", False), ("aten.sort", False), ("aten.histc", False)])
+@pytest.mark.parametrize(
+    ("op", "matmul"),
+    [
+        ("aten._grouped_mm", True),
+        ("aten.mm (formula failed)", True),
+        ("aten.linalg_inv_ex", True),
+        ("aten.convolution", True),
+        ("aten._fft_r2c", False),
+        ("aten.sort", False),
+        ("aten.histc", False),
+    ],
+)
 def test_matmul_family_by_name(op, matmul):
     assert is_matmul_family(op) is matmul
 
 
 def test_cli_says_incomplete_next_to_the_total(tmp_path, capsys):
     path = tmp_path / "inv.py"
-    path.write_text("import torch\nfrom torch import nn\n\n"
-                    "class Inverse(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
-                    "        self.lin = nn.Linear(4, 4)\n\n    def forward(self, x):\n"
-                    "        return torch.linalg.inv(self.lin(x))\n\n"
-                    "def build():\n    return Inverse(), torch.randn(2, 4, 4)\n")
+    path.write_text(
+        "import torch\nfrom torch import nn\n\n"
+        "class Inverse(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.lin = nn.Linear(4, 4)\n\n    def forward(self, x):\n"
+        "        return torch.linalg.inv(self.lin(x))\n\n"
+        "def build():\n    return Inverse(), torch.randn(2, 4, 4)\n"
+    )
     assert main(["count", f"{path}:build", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     line = next(row for row in out.splitlines() if "forward FLOP (matmul-class)" in row)

@@ -69,8 +69,11 @@ def test_lstm_lm_matches_hand_derivation(device):
 @pytest.fixture(scope="module")
 def built():
     """GPT-2 and BERT-base with real random weights on CPU and on meta, built once (CPU init is the slow part)."""
-    return {(n, d): load_model(n, batch=1, seq_len=128, device=d) for n in ("gpt2", "bert-base-uncased")
-            for d in ("meta", "cpu")}
+    return {
+        (n, d): load_model(n, batch=1, seq_len=128, device=d)
+        for n in ("gpt2", "bert-base-uncased")
+        for d in ("meta", "cpu")
+    }
 
 
 @pytest.mark.parametrize("attn", ["eager", "sdpa"])
@@ -88,18 +91,35 @@ def test_gpt2_and_bert_equal_the_analytic_dense_count(built, name, device, attn)
 
 # The nine presets the issue names, both attention backends; the size variants of GPT-2/BERT/Llama 2 share their
 # family's code path and run with sdpa only; llama-2-70b is the slow subprocess test below.
-REQUIRED = ["gpt2", "bert-base-uncased", "t5-base", "vit-base-patch16-224", "llama-2-7b", "llama-3-8b",
-            "llama-3.1-405b", "mistral-7b"]
-CASES = [pytest.param(n, a, marks=pytest.mark.slow) if n == "llama-3.1-405b" else (n, a)
-         for n in REQUIRED for a in ("eager", "sdpa")]
+REQUIRED = [
+    "gpt2",
+    "bert-base-uncased",
+    "t5-base",
+    "vit-base-patch16-224",
+    "llama-2-7b",
+    "llama-3-8b",
+    "llama-3.1-405b",
+    "mistral-7b",
+]
+CASES = [
+    pytest.param(n, a, marks=pytest.mark.slow) if n == "llama-3.1-405b" else (n, a)
+    for n in REQUIRED
+    for a in ("eager", "sdpa")
+]
 CASES += [(n, "sdpa") for n in list_presets() if n not in REQUIRED and n != "llama-2-70b"]
 
 
 # Parameter counts as published for the released checkpoints (model card "Model size" / the papers' exact counts).
 PUBLISHED_PARAMS = {
-    "gpt2": 124_439_808, "t5-base": 222_903_552, "vit-base-patch16-224": 86_567_656,
-    "llama-2-7b": 6_738_415_616, "llama-2-13b": 13_015_864_320, "llama-2-70b": 68_976_648_192,
-    "llama-3-8b": 8_030_261_248, "llama-3.1-405b": 405_853_388_800, "mistral-7b": 7_241_732_096,
+    "gpt2": 124_439_808,
+    "t5-base": 222_903_552,
+    "vit-base-patch16-224": 86_567_656,
+    "llama-2-7b": 6_738_415_616,
+    "llama-2-13b": 13_015_864_320,
+    "llama-2-70b": 68_976_648_192,
+    "llama-3-8b": 8_030_261_248,
+    "llama-3.1-405b": 405_853_388_800,
+    "mistral-7b": 7_241_732_096,
 }
 
 
@@ -153,8 +173,9 @@ _SUBPROCESS = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_70b_preset_counts_forward_and_train_step_fast_and_small():
-    out = subprocess.run([sys.executable, "-c", _SUBPROCESS, "llama-2-70b"], capture_output=True, text=True,
-                         timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _SUBPROCESS, "llama-2-70b"], capture_output=True, text=True, timeout=300, check=True
+    )
     res = json.loads(out.stdout.strip().splitlines()[-1])
     # CPU seconds (user + sys) of the counting process: what it costs, not inflated by other jobs on a shared box
     # (its wall time on an idle 2-core box is about the same: ~8 s for load_model + forward + backward).
@@ -164,4 +185,3 @@ def test_70b_preset_counts_forward_and_train_step_fast_and_small():
     assert res["forward_flop"] == pytest.approx(analytic("llama-2-70b", 1, res["seq_len"]), rel=0.01)
     # backward ≈ 2x forward (every matmul's two gradient matmuls), less the embedding's none
     assert 2.9 < res["train_step_flop"] / res["forward_flop"] < 3.05
-

@@ -17,20 +17,57 @@ from flopcast.errors import ModelError  # noqa: E402
 pytestmark = pytest.mark.torch
 
 D, FFN, V, S = 16, 32, 50, 8
-BART = {"model_type": "bart", "architectures": ["BartForConditionalGeneration"], "d_model": D,
-        "encoder_layers": 1, "decoder_layers": 1, "encoder_attention_heads": 2, "decoder_attention_heads": 2,
-        "encoder_ffn_dim": FFN, "decoder_ffn_dim": FFN, "vocab_size": V, "max_position_embeddings": 64}
-PEGASUS_X = {"model_type": "pegasus_x", "d_model": D, "encoder_layers": 1, "decoder_layers": 1,
-             "encoder_attention_heads": 2, "decoder_attention_heads": 2, "encoder_ffn_dim": FFN,
-             "decoder_ffn_dim": FFN, "vocab_size": V, "max_position_embeddings": 64, "block_size": 4,
-             "num_global_tokens": 2}
+BART = {
+    "model_type": "bart",
+    "architectures": ["BartForConditionalGeneration"],
+    "d_model": D,
+    "encoder_layers": 1,
+    "decoder_layers": 1,
+    "encoder_attention_heads": 2,
+    "decoder_attention_heads": 2,
+    "encoder_ffn_dim": FFN,
+    "decoder_ffn_dim": FFN,
+    "vocab_size": V,
+    "max_position_embeddings": 64,
+}
+PEGASUS_X = {
+    "model_type": "pegasus_x",
+    "d_model": D,
+    "encoder_layers": 1,
+    "decoder_layers": 1,
+    "encoder_attention_heads": 2,
+    "decoder_attention_heads": 2,
+    "encoder_ffn_dim": FFN,
+    "decoder_ffn_dim": FFN,
+    "vocab_size": V,
+    "max_position_embeddings": 64,
+    "block_size": 4,
+    "num_global_tokens": 2,
+}
 TEXT_POSITIONS, IMAGE, PATCH, DV, FFNV, P = 20, 32, 8, 24, 48, 8
-CLIP = {"model_type": "clip", "projection_dim": P,
-        "text_config": {"hidden_size": D, "intermediate_size": FFN, "num_hidden_layers": 1, "num_attention_heads": 2,
-                        "vocab_size": V, "max_position_embeddings": TEXT_POSITIONS, "bos_token_id": 0,
-                        "eos_token_id": 1, "pad_token_id": 1},
-        "vision_config": {"hidden_size": DV, "intermediate_size": FFNV, "num_hidden_layers": 1,
-                          "num_attention_heads": 2, "image_size": IMAGE, "patch_size": PATCH}}
+CLIP = {
+    "model_type": "clip",
+    "projection_dim": P,
+    "text_config": {
+        "hidden_size": D,
+        "intermediate_size": FFN,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "vocab_size": V,
+        "max_position_embeddings": TEXT_POSITIONS,
+        "bos_token_id": 0,
+        "eos_token_id": 1,
+        "pad_token_id": 1,
+    },
+    "vision_config": {
+        "hidden_size": DV,
+        "intermediate_size": FFNV,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "image_size": IMAGE,
+        "patch_size": PATCH,
+    },
+}
 
 
 def _write(values, tmp_path, name="config.json"):
@@ -142,7 +179,16 @@ def test_a_shape_error_on_meta_keeps_the_input_hint(capsys):
 
 def test_models_that_warn_about_padding_count_on_meta_as_on_cpu(tmp_path):
     # DeBERTa (and ~30 other models) ask `pad_token_id in input_ids` to warn about a missing mask: .item() on meta
-    path = _write({"model_type": "deberta-v2", "hidden_size": D, "num_hidden_layers": 1, "num_attention_heads": 2,
-                   "intermediate_size": FFN, "vocab_size": V}, tmp_path)
+    path = _write(
+        {
+            "model_type": "deberta-v2",
+            "hidden_size": D,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "intermediate_size": FFN,
+            "vocab_size": V,
+        },
+        tmp_path,
+    )
     meta, cpu = (load_model(path, seq_len=S, device=d) for d in ("meta", "cpu"))
     assert count(meta.model, meta.inputs).forward_flop == count(cpu.model, cpu.inputs).forward_flop > 0

@@ -24,9 +24,17 @@ B, S = 2, 16
 
 
 def _config():
-    cfg = transformers.MixtralConfig(vocab_size=V, hidden_size=D, intermediate_size=FF, num_hidden_layers=LAYERS,
-                                     num_attention_heads=H, num_key_value_heads=KV, num_local_experts=E,
-                                     num_experts_per_tok=TOP_K, max_position_embeddings=64)
+    cfg = transformers.MixtralConfig(
+        vocab_size=V,
+        hidden_size=D,
+        intermediate_size=FF,
+        num_hidden_layers=LAYERS,
+        num_attention_heads=H,
+        num_key_value_heads=KV,
+        num_local_experts=E,
+        num_experts_per_tok=TOP_K,
+        max_position_embeddings=64,
+    )
     cfg._attn_implementation = "sdpa"
     return cfg
 
@@ -52,8 +60,10 @@ def _build(device, dtype):
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@pytest.mark.parametrize(("device", "dtype"), [("cpu", torch.float32), ("meta", torch.float32),
-                                               ("meta", torch.bfloat16), ("meta", torch.float16)])
+@pytest.mark.parametrize(
+    ("device", "dtype"),
+    [("cpu", torch.float32), ("meta", torch.float32), ("meta", torch.bfloat16), ("meta", torch.float16)],
+)
 def test_small_mixtral_counts_attention_router_and_routed_experts(device, dtype):
     model = _build(device, dtype)
     assert model.config._experts_implementation == "grouped_mm"
@@ -74,12 +84,15 @@ def test_eager_experts_on_cpu_agree_with_grouped_mm():
     assert count(model, {"input_ids": ids}).forward_flop == _hand()[0]
 
 
-@pytest.mark.parametrize(("a", "b", "offs", "out", "flop"), [
-    ((10, 8), (3, 8, 6), 3, (10, 6), 2 * 10 * 8 * 6),          # experts: rows split over groups
-    ((5, 12), (12, 7), 3, (3, 5, 7), 2 * 5 * 12 * 7),          # weight gradient: K split
-    ((3, 5, 8), (8, 12), 3, (5, 12), 2 * 5 * 8 * 12),          # columns split
-    ((3, 5, 8), (3, 8, 7), None, (3, 5, 7), 2 * 3 * 5 * 8 * 7),  # plain bmm
-])
+@pytest.mark.parametrize(
+    ("a", "b", "offs", "out", "flop"),
+    [
+        ((10, 8), (3, 8, 6), 3, (10, 6), 2 * 10 * 8 * 6),  # experts: rows split over groups
+        ((5, 12), (12, 7), 3, (3, 5, 7), 2 * 5 * 12 * 7),  # weight gradient: K split
+        ((3, 5, 8), (8, 12), 3, (5, 12), 2 * 5 * 8 * 12),  # columns split
+        ((3, 5, 8), (3, 8, 7), None, (3, 5, 7), 2 * 3 * 5 * 8 * 7),  # plain bmm
+    ],
+)
 def test_grouped_mm_shape_and_flop_every_layout(a, b, offs, out, flop):
     assert grouped_mm_shape(a, b, offs) == out
     assert grouped_mm_flop(a, b) == flop

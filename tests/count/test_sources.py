@@ -17,10 +17,26 @@ from flopcast.count.sources import LoadedModel, list_presets, load_model  # noqa
 from flopcast.errors import DataFormatError, InputError, ModelError, UnknownNameError  # noqa: E402
 
 MODELS = Path(__file__).with_name("models.py")
-REQUIRED = ["gpt2", "bert-base-uncased", "t5-base", "vit-base-patch16-224", "llama-2-7b", "llama-2-70b",
-            "llama-3-8b", "llama-3.1-405b", "mistral-7b"]
-GPT2_TINY = {"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "vocab_size": 1000, "n_positions": 64,
-             "n_embd": 32, "n_layer": 2, "n_head": 4}
+REQUIRED = [
+    "gpt2",
+    "bert-base-uncased",
+    "t5-base",
+    "vit-base-patch16-224",
+    "llama-2-7b",
+    "llama-2-70b",
+    "llama-3-8b",
+    "llama-3.1-405b",
+    "mistral-7b",
+]
+GPT2_TINY = {
+    "model_type": "gpt2",
+    "architectures": ["GPT2LMHeadModel"],
+    "vocab_size": 1000,
+    "n_positions": 64,
+    "n_embd": 32,
+    "n_layer": 2,
+    "n_head": 4,
+}
 
 
 def test_required_presets_are_bundled():
@@ -113,13 +129,16 @@ def test_config_json_path_and_folder(tmp_path):
     assert load_model(str(tmp_path), seq_len=10).inputs["input_ids"].shape[-1] == 10
 
 
-@pytest.mark.parametrize(("text", "pattern", "error"), [
-    ('{"model_type": "gpt2",\n "n_layer": 2,,}', r"config\.json:2: invalid JSON", DataFormatError),
-    ("[1, 2]", "expected a JSON object", DataFormatError),
-    ('{"n_layer": 2}', "model_type", DataFormatError),
-    ('{"model_type": "gtp2"}', "nearest: gpt2", ModelError),
-    ('{"model_type": "gpt2", "n_embd": 770, "n_head": 12}', "divisible", ModelError),
-])
+@pytest.mark.parametrize(
+    ("text", "pattern", "error"),
+    [
+        ('{"model_type": "gpt2",\n "n_layer": 2,,}', r"config\.json:2: invalid JSON", DataFormatError),
+        ("[1, 2]", "expected a JSON object", DataFormatError),
+        ('{"n_layer": 2}', "model_type", DataFormatError),
+        ('{"model_type": "gtp2"}', "nearest: gpt2", ModelError),
+        ('{"model_type": "gpt2", "n_embd": 770, "n_head": 12}', "divisible", ModelError),
+    ],
+)
 def test_malformed_config_json_is_one_line_error(tmp_path, text, pattern, error):
     with pytest.raises(error, match=pattern) as err:
         load_model(_write(text, tmp_path))
@@ -196,7 +215,8 @@ def factories(tmp_path, monkeypatch):
     pkg = tmp_path / "fcpkg_sources_test"
     pkg.mkdir()
     (pkg / "__init__.py").write_text("")
-    (pkg / "nets.py").write_text(textwrap.dedent("""
+    (pkg / "nets.py").write_text(
+        textwrap.dedent("""
         import torch
         def mlp():
             return torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))
@@ -207,7 +227,8 @@ def factories(tmp_path, monkeypatch):
         def broken():
             raise RuntimeError("out of widgets")
         CONSTANT = 3
-    """))
+    """)
+    )
     (tmp_path / "syntax_error.py").write_text("def f(:\n    pass\n")
     (tmp_path / "raises_on_import.py").write_text("import no_such_module_anywhere_xyz\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -221,27 +242,35 @@ def test_dotted_factory_and_inputs_guessed_from_first_linear(factories):
     assert tuple(pair.inputs.shape) == (5, 8)
 
 
-@pytest.mark.parametrize(("spec", "pattern"), [
-    ("fcpkg_sources_test.nets:nope", r"has no attribute 'nope'"),
-    ("fcpkg_sources_test.nets:mpl", r"nearest: mlp"),
-    ("fcpkg_sources_test.nets:CONSTANT", r"not a callable"),
-    ("fcpkg_sources_test.nets:not_a_module", r"returned a dict, not a torch\.nn\.Module"),
-    ("fcpkg_sources_test.nets:broken", r"failed: RuntimeError: out of widgets"),
-    ("no_such_pkg_xyz.models:net", r"cannot import .*no module named 'no_such_pkg_xyz'"),
-    ("{tmp}/syntax_error.py:f", r"SyntaxError: .*syntax_error\.py, line 1"),
-    ("{tmp}/raises_on_import.py:f", r"ModuleNotFoundError"),
-    ("{tmp}/missing.py:f", r"no file"),
-])
+@pytest.mark.parametrize(
+    ("spec", "pattern"),
+    [
+        ("fcpkg_sources_test.nets:nope", r"has no attribute 'nope'"),
+        ("fcpkg_sources_test.nets:mpl", r"nearest: mlp"),
+        ("fcpkg_sources_test.nets:CONSTANT", r"not a callable"),
+        ("fcpkg_sources_test.nets:not_a_module", r"returned a dict, not a torch\.nn\.Module"),
+        ("fcpkg_sources_test.nets:broken", r"failed: RuntimeError: out of widgets"),
+        ("no_such_pkg_xyz.models:net", r"cannot import .*no module named 'no_such_pkg_xyz'"),
+        ("{tmp}/syntax_error.py:f", r"SyntaxError: .*syntax_error\.py, line 1"),
+        ("{tmp}/raises_on_import.py:f", r"ModuleNotFoundError"),
+        ("{tmp}/missing.py:f", r"no file"),
+    ],
+)
 def test_factory_errors_are_one_line(factories, spec, pattern):
     with pytest.raises(ModelError, match=pattern) as err:
         load_model(spec.format(tmp=factories))
     assert "\n" not in str(err.value)
 
 
-@pytest.mark.parametrize(("kwargs", "pattern"), [
-    ({"batch": 0}, "batch"), ({"seq_len": -1}, "seq_len"), ({"dtype": "fp8"}, "dtype"),
-    ({"input_shape": (1, 0)}, "input shape"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"batch": 0}, "batch"),
+        ({"seq_len": -1}, "seq_len"),
+        ({"dtype": "fp8"}, "dtype"),
+        ({"input_shape": (1, 0)}, "input shape"),
+    ],
+)
 def test_bad_arguments(kwargs, pattern):
     with pytest.raises(ModelError, match=pattern):
         load_model("gpt2", **kwargs)

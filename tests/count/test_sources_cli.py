@@ -79,25 +79,41 @@ def test_a_directory_without_config_json_says_so(capsys, tmp_path):
 
 
 def test_a_directory_holding_config_json_counts_that_config(capsys, tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_layer": 1, "n_embd": 16, "n_head": 2,
-                                                      "n_positions": 32, "vocab_size": 50, "bos_token_id": 0,
-                                                      "eos_token_id": 0}))
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "gpt2",
+                "n_layer": 1,
+                "n_embd": 16,
+                "n_head": 2,
+                "n_positions": 32,
+                "vocab_size": 50,
+                "bos_token_id": 0,
+                "eos_token_id": 0,
+            }
+        )
+    )
     assert main(["count", str(tmp_path), "--seq-len", "8", "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     # one layer: 2·8 tokens·12·16² (projections and MLP) + 2·2·8²·16 (QKᵀ and PV)
     assert d["forward_flop"] == 2 * 8 * 12 * 16 * 16 + 2 * 2 * 8 * 8 * 16
 
 
-@pytest.mark.parametrize(("missing", "spec", "said"), [
-    ("torch", "gpt2", "flopcast count needs torch"),
-    ("transformers", "gpt2", "building preset 'gpt2' (a Hugging Face config) needs transformers"),
-])
+@pytest.mark.parametrize(
+    ("missing", "spec", "said"),
+    [
+        ("torch", "gpt2", "flopcast count needs torch"),
+        ("transformers", "gpt2", "building preset 'gpt2' (a Hugging Face config) needs transformers"),
+    ],
+)
 def test_a_missing_extra_is_named(missing, spec, said):
     import subprocess
     import sys
 
-    code = (f"import sys; sys.modules[{missing!r}] = None\n"  # as if it were not installed
-            f"from flopcast.cli import main\nsys.exit(main(['count', {spec!r}]))\n")
+    code = (
+        f"import sys; sys.modules[{missing!r}] = None\n"  # as if it were not installed
+        f"from flopcast.cli import main\nsys.exit(main(['count', {spec!r}]))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.count("\n") == 1 and said in done.stderr and "pip install 'flopcast[torch]'" in done.stderr
@@ -107,8 +123,10 @@ def test_a_factory_counts_without_transformers():
     import subprocess
     import sys
 
-    code = ("import sys; sys.modules['transformers'] = None\nfrom flopcast.cli import main\n"
-            f"sys.exit(main(['count', '{MODELS}:resnet50', '--input-shape', '1,3,32,32', '--json']))\n")
+    code = (
+        "import sys; sys.modules['transformers'] = None\nfrom flopcast.cli import main\n"
+        f"sys.exit(main(['count', '{MODELS}:resnet50', '--input-shape', '1,3,32,32', '--json']))\n"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["params"] == 25_557_032

@@ -35,16 +35,38 @@ def test_in_place_views_and_checks_are_not_uncounted(device):
     assert "aten.linalg_inv_ex" in r.uncounted_ops  # an inversion does arithmetic: it stays listed
 
 
-@pytest.mark.parametrize("func", [aten.transpose_.default, aten.squeeze_.default, aten.as_strided_.default,
-                                  aten._linalg_check_errors.default, aten.sym_size.int, aten.detach.default,
-                                  aten.alias.default, aten._local_scalar_dense.default, aten.eye.default,
-                                  aten.arange.default])
+@pytest.mark.parametrize(
+    "func",
+    [
+        aten.transpose_.default,
+        aten.squeeze_.default,
+        aten.as_strided_.default,
+        aten._linalg_check_errors.default,
+        aten.sym_size.int,
+        aten.detach.default,
+        aten.alias.default,
+        aten._local_scalar_dense.default,
+        aten.eye.default,
+        aten.arange.default,
+    ],
+)
 def test_metadata_only_by_schema(func):
     assert is_metadata_only(func)
 
 
-@pytest.mark.parametrize("func", [aten.add_.Tensor, aten.mul.Tensor, aten._foreach_add_.List, aten.copy_.default,
-                                  aten.mm.default, aten.index_put_.default, aten.fill_.Scalar, aten.zeros.out])
+@pytest.mark.parametrize(
+    "func",
+    [
+        aten.add_.Tensor,
+        aten.mul.Tensor,
+        aten._foreach_add_.List,
+        aten.copy_.default,
+        aten.mm.default,
+        aten.index_put_.default,
+        aten.fill_.Scalar,
+        aten.zeros.out,
+    ],
+)
 def test_arithmetic_and_writes_are_never_metadata_only(func):
     assert not is_metadata_only(func)
 

@@ -17,8 +17,16 @@ def _assumption(est, name):
 
 def test_wall_clock_chip_hours_and_energy_by_hand():
     # 1e21 FLOP on 8 x A100 (312e12 bf16) at 40% -> 1e21 / (8 * 312e12 * 0.4 * 3600) h
-    est = estimate(flop=1e21, hardware="A100 SXM4 80GB", chips=8, utilization=0.4, power_fraction=0.5, pue=1.1,
-                   region="FRA", usd_per_chip_hour=2.0)
+    est = estimate(
+        flop=1e21,
+        hardware="A100 SXM4 80GB",
+        chips=8,
+        utilization=0.4,
+        power_fraction=0.5,
+        pue=1.1,
+        region="FRA",
+        usd_per_chip_hour=2.0,
+    )
     hours = 1e21 / (8 * 312e12 * 0.4 * 3600)
     assert est.wall_hours == pytest.approx(hours)
     assert est.chip_hours == pytest.approx(8 * hours)
@@ -56,14 +64,34 @@ def test_default_utilization_follows_epoch_convention_and_is_explicit():
 def test_every_figure_has_its_assumptions():
     est = estimate(params=7e9, tokens=1e12, hardware="h100 sxm", chips=64, region="aws:us-east-1")
     names = {a.name for a in est.assumptions}
-    assert {"utilization", "precision", "peak_flop_per_s", "pue", "grid_intensity", "power_fraction",
-            "tdp_watts", "usd_per_chip_hour", "pricing", "host_overhead"} <= names
+    assert {
+        "utilization",
+        "precision",
+        "peak_flop_per_s",
+        "pue",
+        "grid_intensity",
+        "power_fraction",
+        "tdp_watts",
+        "usd_per_chip_hour",
+        "pricing",
+        "host_overhead",
+    } <= names
     price = _assumption(est, "usd_per_chip_hour")
     assert "as of" in price.source and "on-demand" in price.source
     assert _assumption(est, "pue").value == 1.2  # AWS-reported PUE for an AWS region
     d = est.to_dict()
-    for key in ("training_flop", "method", "wall_hours", "chip_hours", "cost_usd", "energy_kwh", "co2e_kg",
-                "assumptions", "low", "high"):
+    for key in (
+        "training_flop",
+        "method",
+        "wall_hours",
+        "chip_hours",
+        "cost_usd",
+        "energy_kwh",
+        "co2e_kg",
+        "assumptions",
+        "low",
+        "high",
+    ):
         assert key in d
 
 
@@ -88,22 +116,25 @@ def test_precision():
     assert fp32.wall_hours / bf16.wall_hours == pytest.approx(989.4 / 67)
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({}, "nothing to estimate"),
-    ({"params": 1e9}, "tokens is required"),
-    ({"params": 0, "tokens": 1e9}, "params must be > 0"),
-    ({"flop": -1.0}, "flop must be > 0"),
-    ({"flop": float("nan")}, "flop must be > 0"),
-    ({"flop": 1e20, "params": 1e9, "tokens": 1e9}, "one compute source"),
-    ({"flop": 1e20, "chips": 8}, "need --hardware"),
-    ({"flop": 1e20, "hardware": "h100 sxm"}, "give --chips"),
-    ({"flop": 1e20, "hardware": "h100 sxm", "chips": 0}, "chips must be > 0"),
-    ({"flop": 1e20, "hardware": "h100 sxm", "chips": 8, "utilization": 1.5}, r"utilization must be in \(0, 1\]"),
-    ({"flop": 1e20, "hardware": "h100 sxm", "chips": 8, "pue": 0.9}, "pue must be >= 1"),
-    ({"flop": 1e20, "conversion": "paper"}, "unknown conversion"),
-    ({"flop": 1e20, "hardware": "h100 sxm", "chips": 8, "pricing": "free"}, "unknown pricing"),
-    ({"params": 1e9, "tokens": 1e9, "layers": 12}, "layers, context and d_model together"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({}, "nothing to estimate"),
+        ({"params": 1e9}, "tokens is required"),
+        ({"params": 0, "tokens": 1e9}, "params must be > 0"),
+        ({"flop": -1.0}, "flop must be > 0"),
+        ({"flop": float("nan")}, "flop must be > 0"),
+        ({"flop": 1e20, "params": 1e9, "tokens": 1e9}, "one compute source"),
+        ({"flop": 1e20, "chips": 8}, "need --hardware"),
+        ({"flop": 1e20, "hardware": "h100 sxm"}, "give --chips"),
+        ({"flop": 1e20, "hardware": "h100 sxm", "chips": 0}, "chips must be > 0"),
+        ({"flop": 1e20, "hardware": "h100 sxm", "chips": 8, "utilization": 1.5}, r"utilization must be in \(0, 1\]"),
+        ({"flop": 1e20, "hardware": "h100 sxm", "chips": 8, "pue": 0.9}, "pue must be >= 1"),
+        ({"flop": 1e20, "conversion": "paper"}, "unknown conversion"),
+        ({"flop": 1e20, "hardware": "h100 sxm", "chips": 8, "pricing": "free"}, "unknown pricing"),
+        ({"params": 1e9, "tokens": 1e9, "layers": 12}, "layers, context and d_model together"),
+    ],
+)
 def test_bad_input(kwargs, match):
     with pytest.raises(InputError, match=match):
         estimate(**kwargs)

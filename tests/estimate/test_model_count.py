@@ -10,7 +10,7 @@ pytest.importorskip("torch")
 
 pytestmark = pytest.mark.torch
 
-FACTORY = '''
+FACTORY = """
 import torch
 
 
@@ -20,7 +20,7 @@ def mlp():
 
 def mlp_with_inputs():
     return mlp(), torch.empty(5, 64)
-'''
+"""
 MACS = 64 * 128 + 128 * 10  # multiply-adds per example; 2 FLOP each
 
 
@@ -45,8 +45,25 @@ def test_count_model_per_example(factory):
 def test_cli_model_path(factory, capsys):
     from flopcast.cli import main
 
-    assert main(["estimate", "--model", f"{factory}:mlp", "--batch", "4", "--examples", "50000", "--epochs", "10",
-                 "--hardware", "T4", "--json"]) == 0
+    assert (
+        main(
+            [
+                "estimate",
+                "--model",
+                f"{factory}:mlp",
+                "--batch",
+                "4",
+                "--examples",
+                "50000",
+                "--epochs",
+                "10",
+                "--hardware",
+                "T4",
+                "--json",
+            ]
+        )
+        == 0
+    )
     d = json.loads(capsys.readouterr().out)
     assert d["training_flop"] == pytest.approx(3 * 2 * MACS * 50000 * 10)
     assert d["memory"]["min_chips"] == 1 and d["chips"] == 1

@@ -34,9 +34,15 @@ HOURS_PER_YEAR = 365 * 24
 
 def _bloom_final():
     """BLOOM's final run as flopcast sees it: 384 A100s for 1,082,990 GPU-hours at TDP, no PUE, 57 g/kWh."""
-    return estimate(hardware="a100 80gb", chips=384, hours=account(BLOOM, "final_gpu_hours") / 384,
-                    power_fraction=1.0, pue=1.0, g_co2e_per_kwh=account(BLOOM, "grid_g_co2e_per_kwh"),
-                    language_model=True)
+    return estimate(
+        hardware="a100 80gb",
+        chips=384,
+        hours=account(BLOOM, "final_gpu_hours") / 384,
+        power_fraction=1.0,
+        pue=1.0,
+        g_co2e_per_kwh=account(BLOOM, "grid_g_co2e_per_kwh"),
+        language_model=True,
+    )
 
 
 @cache
@@ -45,6 +51,7 @@ def _final():
 
 
 # ---------------------------------------------------------------- published accounts, recomputed from their inputs
+
 
 def test_bloom_dynamic_part_from_gpu_hours_tdp_and_grid():
     kwh = account(BLOOM, "final_gpu_hours") * account(BLOOM, "gpu_tdp_w") / 1000
@@ -91,8 +98,9 @@ def test_goodput_recovers_opt175b_elapsed_chip_time():
     ideal, elapsed = account("opt175b_2021", "ideal_days"), account("opt175b_2021", "elapsed_days")
     assert default_overheads()["goodput"].low == pytest.approx(ideal / elapsed)  # 33 / 56 = 0.589
     final = estimate(hardware="a100 80gb", chips=1024, hours=ideal * 24, power_fraction=1.0, pue=1.0)
-    p = project_estimate(final, ProjectOverheads(experiments=1, goodput=ideal / elapsed, idle_fraction=0,
-                                                 embodied_kg_per_chip_hour=0))
+    p = project_estimate(
+        final, ProjectOverheads(experiments=1, goodput=ideal / elapsed, idle_fraction=0, embodied_kg_per_chip_hour=0)
+    )
     assert p.total_chip_hours == pytest.approx(1024 * elapsed * 24)
 
 
@@ -119,6 +127,7 @@ def test_every_default_names_its_source_and_every_account_row_has_one():
 
 # ---------------------------------------------------------------- lines, labels, schema
 
+
 def test_defaults_are_assumed_given_values_are_given_and_missing_ones_omitted():
     p = project_estimate(_final(), ProjectOverheads(goodput=0.8))
     basis = {ln.name: ln.basis.value for ln in p.lines}
@@ -131,8 +140,10 @@ def test_defaults_are_assumed_given_values_are_given_and_missing_ones_omitted():
 def test_evaluation_and_serving_lines():
     final = _final()
     grid = final.co2e_kg / final.energy_kwh
-    p = project_estimate(final, ProjectOverheads(eval_fraction=0.1, serving_queries_per_day=1e6,
-                                                 serving_wh_per_query=3.0, serving_days=365))
+    p = project_estimate(
+        final,
+        ProjectOverheads(eval_fraction=0.1, serving_queries_per_day=1e6, serving_wh_per_query=3.0, serving_days=365),
+    )
     assert p.line("evaluation").chip_hours == pytest.approx(0.1 * final.chip_hours)
     serving = p.line("serving")
     assert serving.kwh == pytest.approx(1e6 * 3.0 * 365 / 1000) and serving.kg_co2e == pytest.approx(serving.kwh * grid)
@@ -140,8 +151,7 @@ def test_evaluation_and_serving_lines():
 
 
 def test_owned_hardware_prices_idle_energy_at_the_electricity_price():
-    final = estimate(params=7e9, tokens=2e12, hardware="h100", chips=256, pricing="owned",
-                     electricity_usd_per_kwh=0.1)
+    final = estimate(params=7e9, tokens=2e12, hardware="h100", chips=256, pricing="owned", electricity_usd_per_kwh=0.1)
     p = project_estimate(final, ProjectOverheads())
     assert p.line("idle").usd == pytest.approx(p.line("idle").kwh * 0.1)
     assert p.line("embodied").usd == 0.0
@@ -153,23 +163,37 @@ def test_to_dict_schema_and_frozen():
     assert d["schema"] == "flopcast.project_estimate/1"
     assert [ln["name"] for ln in d["lines"]] == ["goodput", "experimentation", "evaluation", "idle", "embodied"]
     for ln in d["lines"]:
-        assert {"name", "kind", "value", "value_low", "value_high", "chip_hours", "kwh", "kg_co2e", "usd", "source",
-                "basis"} <= set(ln)
+        assert {
+            "name",
+            "kind",
+            "value",
+            "value_low",
+            "value_high",
+            "chip_hours",
+            "kwh",
+            "kg_co2e",
+            "usd",
+            "source",
+            "basis",
+        } <= set(ln)
         assert ln["value_low"] <= ln["value"] <= ln["value_high"]
     assert d["total"]["kg_co2e"] == pytest.approx(p.total_kg_co2e)
     with pytest.raises(dataclasses.FrozenInstanceError):
         p.total_kwh = 0.0  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("kwargs", "match"), [
-    ({"experiments": 0.99}, "must be >= 1"),
-    ({"goodput": 0.0}, r"in \(0, 1\]"),
-    ({"goodput": 1.01}, r"in \(0, 1\]"),
-    ({"idle_fraction": -0.1}, ">= 0"),
-    ({"goodput": float("nan")}, "finite"),
-    ({"serving_days": 30.0}, "missing serving_queries_per_day"),
-    ({"serving_queries_per_day": 1e6, "serving_wh_per_query": 3.0}, "missing serving_days"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"experiments": 0.99}, "must be >= 1"),
+        ({"goodput": 0.0}, r"in \(0, 1\]"),
+        ({"goodput": 1.01}, r"in \(0, 1\]"),
+        ({"idle_fraction": -0.1}, ">= 0"),
+        ({"goodput": float("nan")}, "finite"),
+        ({"serving_days": 30.0}, "missing serving_queries_per_day"),
+        ({"serving_queries_per_day": 1e6, "serving_wh_per_query": 3.0}, "missing serving_days"),
+    ],
+)
 def test_bad_overheads_refused_at_construction(kwargs, match):
     with pytest.raises(InputError, match=match):
         ProjectOverheads(**kwargs)
@@ -216,12 +240,25 @@ def test_project_is_monotone_in_each_factor(name, data):
 
 
 @settings(max_examples=40, deadline=None)
-@given(exp=FACTORS["experiments"][0], g=FACTORS["goodput"][0], idle=FACTORS["idle_fraction"][0],
-       emb=FACTORS["embodied_kg_per_chip_hour"][0], ev=FACTORS["eval_fraction"][0],
-       days=FACTORS["serving_days"][0])
+@given(
+    exp=FACTORS["experiments"][0],
+    g=FACTORS["goodput"][0],
+    idle=FACTORS["idle_fraction"][0],
+    emb=FACTORS["embodied_kg_per_chip_hour"][0],
+    ev=FACTORS["eval_fraction"][0],
+    days=FACTORS["serving_days"][0],
+)
 def test_total_never_below_the_final_run_and_ordered(exp, g, idle, emb, ev, days):
-    p = _with({"experiments": exp, "goodput": g, "idle_fraction": idle, "embodied_kg_per_chip_hour": emb,
-               "eval_fraction": ev, "serving_days": days})
+    p = _with(
+        {
+            "experiments": exp,
+            "goodput": g,
+            "idle_fraction": idle,
+            "embodied_kg_per_chip_hour": emb,
+            "eval_fraction": ev,
+            "serving_days": days,
+        }
+    )
     final = {"chip_hours": p.final_chip_hours, "kwh": p.final_kwh, "kg_co2e": p.final_kg_co2e, "usd": p.final_usd}
     for key in FIGURES:
         total = getattr(p, f"total_{key}")
@@ -255,23 +292,37 @@ def test_cli_json_has_the_project_block_and_keeps_the_final_run(capsys):
 def test_cli_table_shows_each_line_its_source_and_the_total(capsys):
     assert main([*ARGS, "--project", "--eval-fraction", "0.05"]) == 0
     out = capsys.readouterr().out
-    for text in ("final run", "goodput", "experimentation", "idle", "embodied", "= total",
-                 "Luccioni et al. 2022", "Morrison et al. 2025", "Dubey et al. 2024", "metaseq",
-                 "given: evaluation", "omitted: serving"):
+    for text in (
+        "final run",
+        "goodput",
+        "experimentation",
+        "idle",
+        "embodied",
+        "= total",
+        "Luccioni et al. 2022",
+        "Morrison et al. 2025",
+        "Dubey et al. 2024",
+        "metaseq",
+        "given: evaluation",
+        "omitted: serving",
+    ):
         assert text in out, text
 
 
-@pytest.mark.parametrize(("extra", "match"), [
-    (["--goodput", "0.9"], "--goodput is a project overhead; add --project"),
-    (["--serving-days", "30"], "--serving-days is a project overhead; add --project"),
-    (["--project", "--experiments", "0.5"], "experiments is a multiple of the final run and must be >= 1"),
-    (["--project", "--goodput", "0"], "goodput is useful / elapsed training time and must be in (0, 1]"),
-    (["--project", "--goodput", "1.2"], "must be in (0, 1]"),
-    (["--project", "--serving-days", "30"], "serving needs queries per day, Wh per query and days together"),
-    (["--project", "--serving-queries-per-day", "1e6", "--serving-wh-per-query", "3"], "missing serving_days"),
-    (["--project", "--idle-fraction", "-1"], "idle_fraction must be >= 0"),
-    (["--project", "--goodput", "1e-320"], "overflows"),
-])
+@pytest.mark.parametrize(
+    ("extra", "match"),
+    [
+        (["--goodput", "0.9"], "--goodput is a project overhead; add --project"),
+        (["--serving-days", "30"], "--serving-days is a project overhead; add --project"),
+        (["--project", "--experiments", "0.5"], "experiments is a multiple of the final run and must be >= 1"),
+        (["--project", "--goodput", "0"], "goodput is useful / elapsed training time and must be in (0, 1]"),
+        (["--project", "--goodput", "1.2"], "must be in (0, 1]"),
+        (["--project", "--serving-days", "30"], "serving needs queries per day, Wh per query and days together"),
+        (["--project", "--serving-queries-per-day", "1e6", "--serving-wh-per-query", "3"], "missing serving_days"),
+        (["--project", "--idle-fraction", "-1"], "idle_fraction must be >= 0"),
+        (["--project", "--goodput", "1e-320"], "overflows"),
+    ],
+)
 def test_cli_bad_project_input_is_one_line_exit_2(capsys, extra, match):
     assert main([*ARGS, *extra]) == 2
     err = capsys.readouterr().err

@@ -14,8 +14,13 @@ SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Healt
 
 
 @SETTINGS
-@given(hw=HW, chips=st.integers(1, 4096), flop=st.floats(1e18, 1e25), region=REGION,
-       pricing=st.sampled_from(["on-demand", "owned"]))
+@given(
+    hw=HW,
+    chips=st.integers(1, 4096),
+    flop=st.floats(1e18, 1e25),
+    region=REGION,
+    pricing=st.sampled_from(["on-demand", "owned"]),
+)
 def test_low_le_central_le_high(hw, chips, flop, region, pricing):
     est = estimate(flop=flop, hardware=hw, chips=chips, region=region, pricing=pricing)
     for key, lo in est.low.items():
@@ -51,8 +56,7 @@ def test_cost_energy_co2_linear_in_chip_hours(hw, chips, hours, k):
 
 
 @SETTINGS
-@given(hw=HW, c1=st.integers(1, 10_000), c2=st.integers(1, 10_000), flop=st.floats(1e18, 1e25),
-       u=st.floats(0.05, 1.0))
+@given(hw=HW, c1=st.integers(1, 10_000), c2=st.integers(1, 10_000), flop=st.floats(1e18, 1e25), u=st.floats(0.05, 1.0))
 def test_more_chips_never_lengthen_the_wall_clock(hw, c1, c2, flop, u):
     lo, hi = sorted((c1, c2))
     a = estimate(flop=flop, hardware=hw, chips=lo, utilization=u)

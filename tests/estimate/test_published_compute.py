@@ -8,23 +8,21 @@ import pytest
 
 from flopcast.data import path
 from flopcast.errors import InputError
-from flopcast.estimate import (
-    THOMPSON2020_FLOP_PER_LB_CO2,
-    THOMPSON2020_FLOP_PER_USD,
-    estimate,
-    hardware_burden_flop,
-)
+from flopcast.estimate import THOMPSON2020_FLOP_PER_LB_CO2, THOMPSON2020_FLOP_PER_USD, estimate, hardware_burden_flop
 
 
 # (params, tokens, published FLOP): the papers' own parameter and token counts.
-@pytest.mark.parametrize(("name", "params", "tokens", "published"), [
-    # Brown et al. 2020, Table 2.1 (175.0B) and sec. 2.2 (300B tokens); Table D.1 gives 3.14e23 FLOP
-    ("GPT-3 175B", 175.0e9, 300e9, 3.14e23),
-    # Hoffmann et al. 2022, Table 3 / sec. 4.1: 70B params, 1.4T tokens, 5.76e23 FLOP
-    ("Chinchilla", 70e9, 1.4e12, 5.76e23),
-    # Touvron et al. 2023 (LLaMA), Table 2: 65.2B params, 1.4T tokens; Epoch AI lists 5.5e23 FLOP
-    ("LLaMA-65B", 65.2e9, 1.4e12, 5.5e23),
-])
+@pytest.mark.parametrize(
+    ("name", "params", "tokens", "published"),
+    [
+        # Brown et al. 2020, Table 2.1 (175.0B) and sec. 2.2 (300B tokens); Table D.1 gives 3.14e23 FLOP
+        ("GPT-3 175B", 175.0e9, 300e9, 3.14e23),
+        # Hoffmann et al. 2022, Table 3 / sec. 4.1: 70B params, 1.4T tokens, 5.76e23 FLOP
+        ("Chinchilla", 70e9, 1.4e12, 5.76e23),
+        # Touvron et al. 2023 (LLaMA), Table 2: 65.2B params, 1.4T tokens; Epoch AI lists 5.5e23 FLOP
+        ("LLaMA-65B", 65.2e9, 1.4e12, 5.5e23),
+    ],
+)
 def test_operation_counting_reproduces_published_compute(name, params, tokens, published):
     est = estimate(params=params, tokens=tokens)
     assert est.training_flop == pytest.approx(published, rel=0.05), name
@@ -54,22 +52,30 @@ def _epoch_row(model):
 
 # Rows of Epoch's table estimated by the hardware method, with the utilization Epoch states (MFU column)
 # or its convention (0.3 / 0.4).
-@pytest.mark.parametrize(("model", "utilization"), [
-    ("ViT-22B", None),  # TPU v4 x 1024 x 347.4 h, stated MFU 54.9%
-    ("LaMDA", None),  # TPU v3 x 1024 x 1385 h, stated MFU 56.5%
-    ("VGG16", 0.3),  # GTX Titan Black x 4 x 504 h, fp32
-    ("SEER", 0.4),  # V100 x 512 x 195.5 h, fp16 tensor cores
-    ("JFT", 0.4),  # K80 x 50 x 1440 h, fp32
-])
+@pytest.mark.parametrize(
+    ("model", "utilization"),
+    [
+        ("ViT-22B", None),  # TPU v4 x 1024 x 347.4 h, stated MFU 54.9%
+        ("LaMDA", None),  # TPU v3 x 1024 x 1385 h, stated MFU 56.5%
+        ("VGG16", 0.3),  # GTX Titan Black x 4 x 504 h, fp32
+        ("SEER", 0.4),  # V100 x 512 x 195.5 h, fp16 tensor cores
+        ("JFT", 0.4),  # K80 x 50 x 1440 h, fp32
+    ],
+)
 def test_hardware_burden_reproduces_epoch(model, utilization):
     r = _epoch_row(model)
     assert r["Training compute estimation method"] == "Hardware"
     u = utilization if utilization is not None else float(r["Hardware utilization (MFU)"])
-    flop = hardware_burden_flop(r["Training hardware"], float(r["Hardware quantity"]),
-                                float(r["Training time (hours)"]), u)
+    flop = hardware_burden_flop(
+        r["Training hardware"], float(r["Hardware quantity"]), float(r["Training time (hours)"]), u
+    )
     assert flop == pytest.approx(float(r["Training compute (FLOP)"]), rel=0.05), model
-    est = estimate(hardware=r["Training hardware"], chips=float(r["Hardware quantity"]),
-                   hours=float(r["Training time (hours)"]), utilization=u)
+    est = estimate(
+        hardware=r["Training hardware"],
+        chips=float(r["Hardware quantity"]),
+        hours=float(r["Training time (hours)"]),
+        utilization=u,
+    )
     assert est.training_flop == pytest.approx(flop)
     assert est.method.startswith("hardware burden")
 
@@ -90,8 +96,16 @@ def test_thompson2020_conversion():
 def test_energy_chain_reproduces_patterson_2021_gpt3():
     """Patterson et al. 2021, Table 4 (GPT-3): 10,000 V100 for 14.8 days, 330 W average system power per
     processor (= 300 W TDP x 1.0 x (1 + 0.1 host)), PUE 1.10, 0.429 kgCO2e/kWh -> 1,287 MWh and 552 tCO2e."""
-    est = estimate(flop=3.14e23, hardware="V100 SXM2", chips=10_000, hours=14.8 * 24,
-                   power_fraction=1.0, host_overhead=0.1, pue=1.10, g_co2e_per_kwh=429)
+    est = estimate(
+        flop=3.14e23,
+        hardware="V100 SXM2",
+        chips=10_000,
+        hours=14.8 * 24,
+        power_fraction=1.0,
+        host_overhead=0.1,
+        pue=1.10,
+        g_co2e_per_kwh=429,
+    )
     assert est.energy_kwh == pytest.approx(1_287_000, rel=0.01)
     assert est.co2e_kg == pytest.approx(552_000, rel=0.01)
     # and the implied utilization Epoch's table lists for GPT-3 (19.7% of V100 fp16 tensor peak)
@@ -112,16 +126,22 @@ def test_encoder_decoder_counts_the_half_of_the_parameters_each_token_meets():
     assert any(a.name == "formula" and "Chung et al. 2022" in a.source for a in enc_dec.assumptions)
 
 
-@pytest.mark.parametrize(("model", "family"), [
-    ("T5-11B", "language"),  # TPU v3 x 512 x 481.9 h
-    ("Long-range sequence Compressive Transformers", "language"),
-    ("Meta Pseudo Labels", "other"),  # vision, TPU v3
-    ("SEER", "other"),
-])
+@pytest.mark.parametrize(
+    ("model", "family"),
+    [
+        ("T5-11B", "language"),  # TPU v3 x 512 x 481.9 h
+        ("Long-range sequence Compressive Transformers", "language"),
+        ("Meta Pseudo Labels", "other"),  # vision, TPU v3
+        ("SEER", "other"),
+    ],
+)
 def test_family_conventions_reproduce_epochs_hardware_estimates(model, family):
     r = _epoch_row(model)
-    kw = {"hardware": r["Training hardware"], "chips": float(r["Hardware quantity"]),
-          "hours": float(r["Training time (hours)"])}
+    kw = {
+        "hardware": r["Training hardware"],
+        "chips": float(r["Hardware quantity"]),
+        "hours": float(r["Training time (hours)"]),
+    }
     est = estimate(family=family, **kw)
     assert est.training_flop == pytest.approx(float(r["Training compute (FLOP)"]), rel=0.05), model
     u = next(a for a in est.assumptions if a.name == "utilization")

@@ -16,11 +16,15 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "flopcast"
 RANKS = {
-    "count": 1, "hardware": 1,
+    "count": 1,
+    "hardware": 1,
     "estimate": 2,
-    "measure": 3, "simulate": 3,
-    "scaling": 4, "trends": 4,
-    "report": 5, "integrations": 5,
+    "measure": 3,
+    "simulate": 3,
+    "scaling": 4,
+    "trends": 4,
+    "report": 5,
+    "integrations": 5,
     "cli": 6,
 }  # anything else at the package root (errors, units, provenance, data, _names, _lazy) is rank 0
 
@@ -80,7 +84,8 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     (tmp_path / "count" / "x.py").write_text("def f():\n    from ..report import console\n")
     (tmp_path / "estimate").mkdir()
     (tmp_path / "estimate" / "y.py").write_text(
-        "import importlib\nm = importlib.import_module('flopcast.measure.rates')\n")
+        "import importlib\nm = importlib.import_module('flopcast.measure.rates')\n"
+    )
     (tmp_path / "simulate").mkdir()
     (tmp_path / "simulate" / "z.py").write_text("from flopcast import report\n")
     (tmp_path / "measure").mkdir()

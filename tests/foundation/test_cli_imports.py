@@ -39,8 +39,12 @@ def imports(path: Path) -> list[tuple[int, str]]:
 
 
 def violations(folder: Path = CLI) -> list[str]:
-    return [f"cli/{p.name}:{line} imports {m}" for p in sorted(folder.glob("*.py")) for line, m in sorted(imports(p))
-            if not allowed(m)]
+    return [
+        f"cli/{p.name}:{line} imports {m}"
+        for p in sorted(folder.glob("*.py"))
+        for line, m in sorted(imports(p))
+        if not allowed(m)
+    ]
 
 
 def test_cli_imports_only_the_public_api_report_and_typer_rich() -> None:
@@ -48,8 +52,13 @@ def test_cli_imports_only_the_public_api_report_and_typer_rich() -> None:
 
 
 def test_the_checker_sees_a_private_module(tmp_path: Path) -> None:
-    (tmp_path / "x.py").write_text("def f():\n    from flopcast.count.sources import load_model\n"
-                                   "import flopcast.trends.data\nfrom flopcast.report import console\nimport typer\n"
-                                   "import pandas\n")
-    assert violations(tmp_path) == ["cli/x.py:2 imports flopcast.count.sources",
-                                    "cli/x.py:3 imports flopcast.trends.data", "cli/x.py:6 imports pandas"]
+    (tmp_path / "x.py").write_text(
+        "def f():\n    from flopcast.count.sources import load_model\n"
+        "import flopcast.trends.data\nfrom flopcast.report import console\nimport typer\n"
+        "import pandas\n"
+    )
+    assert violations(tmp_path) == [
+        "cli/x.py:2 imports flopcast.count.sources",
+        "cli/x.py:3 imports flopcast.trends.data",
+        "cli/x.py:6 imports pandas",
+    ]

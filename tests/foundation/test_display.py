@@ -28,6 +28,7 @@ SCRIPT = "<script>alert(1)</script>"
 
 # ------------------------------------------------------------------ one of each result, from a real computation
 
+
 @pytest.fixture(scope="module")
 def count_result():
     torch = pytest.importorskip("torch")
@@ -95,8 +96,14 @@ def simulation():
 
 RESULTS = ["count_result", "an_estimate", "project", "law_fit", "scaling_plan", "trends", "simulation"]
 # a text field of each result, set to a <script> tag for the escaping test
-TEXT_FIELD = {"count_result": "model", "an_estimate": "hardware", "law_fit": "law", "scaling_plan": "law",
-              "trends": "projection_rows", "simulation": "backend"}
+TEXT_FIELD = {
+    "count_result": "model",
+    "an_estimate": "hardware",
+    "law_fit": "law",
+    "scaling_plan": "law",
+    "trends": "projection_rows",
+    "simulation": "backend",
+}
 
 
 @pytest.fixture(params=RESULTS)
@@ -106,9 +113,19 @@ def result(request):
 
 # ------------------------------------------------------------------ the repr
 
-@pytest.mark.parametrize("name, before", [("count_result", 2202), ("an_estimate", 4609), ("project", 4310),
-                                          ("law_fit", 728), ("scaling_plan", 643), ("trends", 155276),
-                                          ("simulation", 1378)])
+
+@pytest.mark.parametrize(
+    "name, before",
+    [
+        ("count_result", 2202),
+        ("an_estimate", 4609),
+        ("project", 4310),
+        ("law_fit", 728),
+        ("scaling_plan", 643),
+        ("trends", 155276),
+        ("simulation", 1378),
+    ],
+)
 def test_repr_is_one_short_line_naming_the_class_and_every_headline_figure(request, name, before):
     obj = request.getfixturevalue(name)
     text = repr(obj)
@@ -179,6 +196,7 @@ def test_any_model_name_keeps_the_repr_one_line_and_short(count_result, text):
 
 # ------------------------------------------------------------------ summary()
 
+
 def test_summary_lists_the_headline_then_each_assumption_and_basis(result):
     if type(result).__name__ == "SimulationResult":
         text = Displayable.summary(result)  # its own summary(model) predates the mixin and keeps its name
@@ -191,7 +209,7 @@ def test_summary_lists_the_headline_then_each_assumption_and_basis(result):
     inputs = list(getattr(result, result._assumptions, None) or ())
     if inputs:
         at = lines.index(f"{result._assumptions}:")
-        for line, a in zip(lines[at + 1:], inputs):
+        for line, a in zip(lines[at + 1 :], inputs):
             assert line.startswith(f"  {a.name} = ") and line.endswith(f"({a.basis.value})")
     assert "nan" not in text.lower()
 
@@ -216,6 +234,7 @@ def test_warnings_and_caveats_are_listed(law_fit, project):
 
 # ------------------------------------------------------------------ _repr_html_
 
+
 def html_escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -237,6 +256,7 @@ def test_html_escapes_assumption_values(an_estimate):
 
 
 # ------------------------------------------------------------------ to_pandas()
+
 
 def test_count_to_pandas_has_one_row_per_module(count_result):
     pd = pytest.importorskip("pandas")
@@ -277,6 +297,7 @@ def test_only_table_shaped_results_have_to_pandas(law_fit, scaling_plan, an_esti
 
 
 # ------------------------------------------------------------------ the mixin keeps dataclass semantics
+
 
 def test_results_stay_frozen_dataclasses_with_their_fields_and_to_dict(result):
     assert dataclasses.is_dataclass(result)

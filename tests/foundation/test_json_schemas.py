@@ -59,34 +59,80 @@ def outputs(tmp_path_factory) -> list[dict]:
 
     rng = np.random.default_rng(0)
     n, d = 10 ** rng.uniform(6, 9, 30), 10 ** rng.uniform(8, 11, 30)
-    loss = (1.7 + 406.4 / n ** 0.34 + 410.7 / d ** 0.28) * np.exp(rng.normal(0, 0.01, 30))
+    loss = (1.7 + 406.4 / n**0.34 + 410.7 / d**0.28) * np.exp(rng.normal(0, 0.01, 30))
     runs.write_text("params,tokens,loss\n" + "".join(f"{a:.6g},{b:.6g},{c:.6g}\n" for a, b, c in zip(n, d, loss)))
-    docs = [run("track", "--ledger", led, "--name", "demo-1", "--hardware", "H100 SXM", "--json", "--", "true"),
-            run("count", "gpt2", "--seq-len", "8", "--mode", "train", "--optimizer", "adam", "--json")]
+    docs = [
+        run("track", "--ledger", led, "--name", "demo-1", "--hardware", "H100 SXM", "--json", "--", "true"),
+        run("count", "gpt2", "--seq-len", "8", "--mode", "train", "--optimizer", "adam", "--json"),
+    ]
     (work / "count.json").write_text(json.dumps(docs[-1]))
-    est = run("estimate", "--params", "7B", "--tokens", "2T", "--hardware", "h100", "--chips", "256", "--project",
-              "--json")
+    est = run(
+        "estimate", "--params", "7B", "--tokens", "2T", "--hardware", "h100", "--chips", "256", "--project", "--json"
+    )
     (work / "est.json").write_text(json.dumps({k: v for k, v in est.items() if k != "project"}))
-    fit = run("scaling", "fit", str(runs), "--params-col", "params", "--tokens-col", "tokens", "--loss-col", "loss",
-              "--bootstrap", "20", "--json")
+    fit = run(
+        "scaling",
+        "fit",
+        str(runs),
+        "--params-col",
+        "params",
+        "--tokens-col",
+        "tokens",
+        "--loss-col",
+        "loss",
+        "--bootstrap",
+        "20",
+        "--json",
+    )
     (work / "fit.json").write_text(json.dumps(fit))
     run_id = docs[0]["run_id"]
-    docs += [est, fit,
-             run("estimate", "--flop", "3.14e23", "--conversion", "thompson2020", "--json"),
-             run("hardware", "list", "--json"), run("hardware", "show", "h100", "--json"),
-             run("regions", "list", "--kind", "aws", "--json"), run("regions", "show", "FRA", "--json"),
-             run("trends", "--no-plots", "--json"), run("trends", "--paper", "--json"),
-             run("project", "imagenet", "--target", "5", "--budget-usd", "1e6", "--json"),
-             run("simulate", "--sims", "2", "--features", "5", "--sizes", "15", "--json"),
-             run("scaling", "plan", "--fit", str(work / "fit.json"), "--flop", "1e21", "--hardware", "h100",
-                 "--chips", "8", "--json"),
-             run("runs", "list", "--ledger", led, "--json"), run("runs", "show", run_id, "--ledger", led, "--json"),
-             run("report", "demo-1", "--ledger", led, "--format", "json"),
-             run("report", "--count", str(work / "count.json"), "--estimate", str(work / "est.json"), "--format",
-                 "json")]
+    docs += [
+        est,
+        fit,
+        run("estimate", "--flop", "3.14e23", "--conversion", "thompson2020", "--json"),
+        run("hardware", "list", "--json"),
+        run("hardware", "show", "h100", "--json"),
+        run("regions", "list", "--kind", "aws", "--json"),
+        run("regions", "show", "FRA", "--json"),
+        run("trends", "--no-plots", "--json"),
+        run("trends", "--paper", "--json"),
+        run("project", "imagenet", "--target", "5", "--budget-usd", "1e6", "--json"),
+        run("simulate", "--sims", "2", "--features", "5", "--sizes", "15", "--json"),
+        run(
+            "scaling",
+            "plan",
+            "--fit",
+            str(work / "fit.json"),
+            "--flop",
+            "1e21",
+            "--hardware",
+            "h100",
+            "--chips",
+            "8",
+            "--json",
+        ),
+        run("runs", "list", "--ledger", led, "--json"),
+        run("runs", "show", run_id, "--ledger", led, "--json"),
+        run("report", "demo-1", "--ledger", led, "--format", "json"),
+        run("report", "--count", str(work / "count.json"), "--estimate", str(work / "est.json"), "--format", "json"),
+    ]
     _calibrating_run(led)
-    docs.append(run("estimate", "--flop", "1e20", "--hardware", "h100", "--chips", "8", "--calibrate", "calibrating",
-                    "--ledger", led, "--json"))
+    docs.append(
+        run(
+            "estimate",
+            "--flop",
+            "1e20",
+            "--hardware",
+            "h100",
+            "--chips",
+            "8",
+            "--calibrate",
+            "calibrating",
+            "--ledger",
+            led,
+            "--json",
+        )
+    )
     return docs
 
 
@@ -107,8 +153,9 @@ def _calibrating_run(ledger: str) -> None:
         def read(self, t):
             return Reading("gpu", "board", Basis.MEASURED, 600.0 * t, 600.0)
 
-    with track(ledger=ledger, interval=0.02, samplers=[Board()], hardware="h100", flop_per_step=1e12,
-               name="calibrating") as r:
+    with track(
+        ledger=ledger, interval=0.02, samplers=[Board()], hardware="h100", flop_per_step=1e12, name="calibrating"
+    ) as r:
         for _ in range(3):
             time.sleep(0.02)
             r.step()
@@ -126,8 +173,9 @@ def test_every_document_validates_against_its_shipped_schema(outputs):
             continue
         seen.add(doc["schema"])
         jsonschema.Draft202012Validator(schema_for(doc["schema"])).validate(doc)
-    shipped = {json.loads(f.read_text(encoding="utf-8"))["title"] for f in SCHEMAS.iterdir()
-               if f.name.endswith(".json")}
+    shipped = {
+        json.loads(f.read_text(encoding="utf-8"))["title"] for f in SCHEMAS.iterdir() if f.name.endswith(".json")
+    }
     assert shipped <= seen, f"schemas no output exercises: {sorted(shipped - seen)}"
 
 

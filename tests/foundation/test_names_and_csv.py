@@ -54,8 +54,14 @@ def test_read_csv_errors_name_file_line_column(tmp_path):
 
 
 def test_bundled_files_present():
-    for rel in ["SOURCES.md", "benchmarks/imagenet.csv", "hardware/accelerator_specs.csv",
-                "epoch/ml_systems.csv", "epoch/chips.csv", "chinchilla/svg_extracted_data.csv"]:
+    for rel in [
+        "SOURCES.md",
+        "benchmarks/imagenet.csv",
+        "hardware/accelerator_specs.csv",
+        "epoch/ml_systems.csv",
+        "epoch/chips.csv",
+        "chinchilla/svg_extracted_data.csv",
+    ]:
         assert path(rel).stat().st_size > 0
 
 

@@ -114,8 +114,10 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     d = tmp_path_factory.mktemp("fuzz")
     (d / "adir").mkdir()
     runs = d / "runs.csv"
-    lines = ["N,D,loss"] + [f"{n:g},{20 * n:g},{1.69 + 406.4 / n ** 0.34 + 410.7 / (20 * n) ** 0.28:.6f}"
-                            for n in (1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9, 3e9)]  # Hoffmann et al. (2022) eq. 10 form
+    lines = ["N,D,loss"] + [
+        f"{n:g},{20 * n:g},{1.69 + 406.4 / n**0.34 + 410.7 / (20 * n) ** 0.28:.6f}"
+        for n in (1e6, 3e6, 1e7, 3e7, 1e8, 3e8, 1e9, 3e9)
+    ]  # Hoffmann et al. (2022) eq. 10 form
     runs.write_text("\n".join(lines) + "\n")
     (d / "few.csv").write_text("N,D,loss\n1e6,2e7,3.1\n2e6,4e7,3.0\n")
     (d / "header.csv").write_text("N,D,loss\n")
@@ -125,10 +127,13 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     (d / "garbage.json").write_text("{not json")
     (d / "empty.json").write_text("{}")
     (d / "nan.json").write_text('{"schema": "flopcast.scaling_fit/1", "E": NaN}')
-    (d / "tiny.py").write_text("import torch\n\ndef build():\n    return torch.nn.Sequential(torch.nn.Linear(8, 4))\n\n"
-                               "def exits():\n    raise SystemExit(7)\n\ndef boom():\n    raise RuntimeError('x')\n")
-    (d / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_layer": 1, "n_embd": 16, "n_head": 2,
-                                               "vocab_size": 64, "n_positions": 32}))
+    (d / "tiny.py").write_text(
+        "import torch\n\ndef build():\n    return torch.nn.Sequential(torch.nn.Linear(8, 4))\n\n"
+        "def exits():\n    raise SystemExit(7)\n\ndef boom():\n    raise RuntimeError('x')\n"
+    )
+    (d / "config.json").write_text(
+        json.dumps({"model_type": "gpt2", "n_layer": 1, "n_embd": 16, "n_head": 2, "vocab_size": 64, "n_positions": 32})
+    )
     (d / "damaged.sqlite").write_bytes(b"SQLite format 3\x00" + bytes(4096))
     fit = d / "fit.json"
     out = io.StringIO()
@@ -137,23 +142,78 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     fit.write_text(out.getvalue() if code == 0 else "{}")
     plans = _plan_files(d)
     bundled = Path(__file__).resolve().parents[2] / "src" / "flopcast" / "data" / "benchmarks" / "imagenet.csv"
-    inputs = [str(d / n) for n in ("runs.csv", "few.csv", "header.csv", "empty.csv", "latin1.csv", "binary.bin",
-                                   "adir", "missing.csv", "garbage.json", "empty.json", "nan.json", "fit.json")]
+    inputs = [
+        str(d / n)
+        for n in (
+            "runs.csv",
+            "few.csv",
+            "header.csv",
+            "empty.csv",
+            "latin1.csv",
+            "binary.bin",
+            "adir",
+            "missing.csv",
+            "garbage.json",
+            "empty.json",
+            "nan.json",
+            "fit.json",
+        )
+    ]
     inputs += [str(bundled), "/proc/flopcast/none.csv", "/dev/null"]
-    models = ["gpt2", "nosuchpreset", str(d / "config.json"), f"{d / 'tiny.py'}:build", f"{d / 'tiny.py'}:exits",
-              f"{d / 'tiny.py'}:boom", f"{d / 'tiny.py'}:missing", str(d / "adir"), str(d / "garbage.json"),
-              str(d / "empty.json")]
-    plots = [str(d / "out.png"), str(d / "out.svg"), str(d / "out.txt"), str(d / "nodir" / "x.png"),
-             str(d / "empty.csv" / "x.png"), "/proc/flopcast/x.png", str(d / "adir")]
+    models = [
+        "gpt2",
+        "nosuchpreset",
+        str(d / "config.json"),
+        f"{d / 'tiny.py'}:build",
+        f"{d / 'tiny.py'}:exits",
+        f"{d / 'tiny.py'}:boom",
+        f"{d / 'tiny.py'}:missing",
+        str(d / "adir"),
+        str(d / "garbage.json"),
+        str(d / "empty.json"),
+    ]
+    plots = [
+        str(d / "out.png"),
+        str(d / "out.svg"),
+        str(d / "out.txt"),
+        str(d / "nodir" / "x.png"),
+        str(d / "empty.csv" / "x.png"),
+        "/proc/flopcast/x.png",
+        str(d / "adir"),
+    ]
     folders = [str(d / "plots"), str(d / "empty.csv"), "/proc/flopcast", str(d / "new" / "deeper")]
-    ledgers = [str(d / "ledger.sqlite"), str(d / "damaged.sqlite"), str(d / "adir"), str(d / "empty.csv"),
-               "/proc/flopcast/l.sqlite", str(d / "nodir" / "l.sqlite"), plans["ledger"][0]]
+    ledgers = [
+        str(d / "ledger.sqlite"),
+        str(d / "damaged.sqlite"),
+        str(d / "adir"),
+        str(d / "empty.csv"),
+        "/proc/flopcast/l.sqlite",
+        str(d / "nodir" / "l.sqlite"),
+        plans["ledger"][0],
+    ]
     exports = [str(d / "export.csv"), str(d / "adir"), "/proc/flopcast/e.csv", str(d / "nodir" / "e.csv")]
-    pages = [str(d / "page.html"), str(d / "page.md"), str(d / "page.txt"), str(d / "adir"),
-             "/proc/flopcast/p.html", str(d / "nodir" / "p.md")]
-    return {"data": inputs, "runs": inputs, "fit": inputs, "model": models, "plot": plots, "plots": folders,
-            "ledger": ledgers, "output": exports, "report": pages, "estimate": plans["estimate"],
-            "count": plans["count"], "_dir": [str(d)]}
+    pages = [
+        str(d / "page.html"),
+        str(d / "page.md"),
+        str(d / "page.txt"),
+        str(d / "adir"),
+        "/proc/flopcast/p.html",
+        str(d / "nodir" / "p.md"),
+    ]
+    return {
+        "data": inputs,
+        "runs": inputs,
+        "fit": inputs,
+        "model": models,
+        "plot": plots,
+        "plots": folders,
+        "ledger": ledgers,
+        "output": exports,
+        "report": pages,
+        "estimate": plans["estimate"],
+        "count": plans["count"],
+        "_dir": [str(d)],
+    }
 
 
 def _quiet_main(argv: list[str]) -> tuple[int, str]:
@@ -166,24 +226,55 @@ def _quiet_main(argv: list[str]) -> tuple[int, str]:
 def _plan_files(d: Path) -> dict[str, list[str]]:
     """`report` inputs: a real estimate and count, files of the wrong kind or schema, a ledger with one run."""
     estimate, count, record = d / "estimate.json", d / "count.json", d / "record.json"
-    code, text = _quiet_main(["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100", "--chips", "8",
-                              "--json"])
+    code, text = _quiet_main(
+        ["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100", "--chips", "8", "--json"]
+    )
     estimate.write_text(text if code == 0 else "{}")
     project = d / "project-estimate.json"
-    code, text = _quiet_main(["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100", "--chips", "8",
-                              "--project", "--json"])
+    code, text = _quiet_main(
+        ["estimate", "--params", "7B", "--tokens", "1T", "--hardware", "h100", "--chips", "8", "--project", "--json"]
+    )
     project.write_text(text if code == 0 else "{}")
     code, text = _quiet_main(["count", str(d / "config.json"), "--seq-len", "8", "--json"])
     count.write_text(text if code == 0 else "{}")
     ledger = d / "report-ledger.sqlite"
-    code, text = _quiet_main(["track", "--ledger", str(ledger), "--name", "demo", "--interval", "0.05", "--json", "--",
-                              sys.executable, "-c", "pass"])
+    code, text = _quiet_main(
+        [
+            "track",
+            "--ledger",
+            str(ledger),
+            "--name",
+            "demo",
+            "--interval",
+            "0.05",
+            "--json",
+            "--",
+            sys.executable,
+            "-c",
+            "pass",
+        ]
+    )
     record.write_text(text if code == 0 else "{}")
     (d / "estimate-v2.json").write_text(json.dumps({"schema": "flopcast.estimate/2", "training_flop": 1.0}))
-    wrong = [str(d / n) for n in ("fit.json", "garbage.json", "empty.json", "nan.json", "estimate-v2.json",
-                                  "record.json", "runs.csv", "adir", "missing.json")]
-    return {"estimate": [str(estimate), str(project), str(count), *wrong], "count": [str(count), str(estimate), *wrong],
-            "ledger": [str(ledger)]}
+    wrong = [
+        str(d / n)
+        for n in (
+            "fit.json",
+            "garbage.json",
+            "empty.json",
+            "nan.json",
+            "estimate-v2.json",
+            "record.json",
+            "runs.csv",
+            "adir",
+            "missing.json",
+        )
+    ]
+    return {
+        "estimate": [str(estimate), str(project), str(count), *wrong],
+        "count": [str(count), str(estimate), *wrong],
+        "ledger": [str(ledger)],
+    }
 
 
 def _values(param: Any, files: dict[str, list[str]]) -> list[str]:
@@ -214,8 +305,9 @@ def command_lines(draw: st.DrawFn, path: str, files: dict[str, list[str]]) -> li
     for param in cmd.params:
         if param.param_type_name == "argument":
             if param.name == "command":
-                trailing = draw(st.sampled_from([["true"], ["false"], ["no-such-program-xyz"],
-                                                 [sys.executable, "-c", "print(1)"]]))
+                trailing = draw(
+                    st.sampled_from([["true"], ["false"], ["no-such-program-xyz"], [sys.executable, "-c", "print(1)"]])
+                )
             else:
                 positional.append(draw(st.sampled_from(_values(param, files))))
     options = [p for p in cmd.params if p.param_type_name == "option" and p.name != "help"]
@@ -316,8 +408,13 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("path", sorted(COMMANDS))
 def test_every_command_line_ends_in_a_result_or_one_line_error(path: str, files: dict[str, list[str]]) -> None:
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=not RANDOM,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     @given(argv=command_lines(path, files))
     def fuzz(argv: list[str]) -> None:
         code, out, err = run_cli(argv)

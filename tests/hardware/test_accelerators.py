@@ -18,10 +18,24 @@ from flopcast.hardware import (
 
 # The train_hardware names used by the benchmark tables (data/benchmarks/*.csv).
 BENCHMARK_NAMES = [
-    "NVIDIA Tesla P100 16GB", "NVIDIA V100 (Big Basin, NVLink)", "NVIDIA Tesla V100 16GB", "NVIDIA V100",
-    "NVIDIA P100", "NVIDIA M40", "NVIDIA V100 (Volta)", "Google TPU v3", "NVIDIA K40",
-    "NVIDIA Tesla V100 DGXS 16 GB", "NVIDIA K80", "NVIDIA GeForce GTX TITAN X", "NVIDIA GeForce GTX 1080",
-    "Google TPU v2", "NVIDIA GeForce GTX 580", "NVIDIA GTX Titan Black", "NVIDIA Tesla K80", "NVIDIA Tesla K40s",
+    "NVIDIA Tesla P100 16GB",
+    "NVIDIA V100 (Big Basin, NVLink)",
+    "NVIDIA Tesla V100 16GB",
+    "NVIDIA V100",
+    "NVIDIA P100",
+    "NVIDIA M40",
+    "NVIDIA V100 (Volta)",
+    "Google TPU v3",
+    "NVIDIA K40",
+    "NVIDIA Tesla V100 DGXS 16 GB",
+    "NVIDIA K80",
+    "NVIDIA GeForce GTX TITAN X",
+    "NVIDIA GeForce GTX 1080",
+    "Google TPU v2",
+    "NVIDIA GeForce GTX 580",
+    "NVIDIA GTX Titan Black",
+    "NVIDIA Tesla K80",
+    "NVIDIA Tesla K40s",
 ]
 
 
@@ -77,26 +91,45 @@ def test_multi_chip_cell_is_rejected_by_get_and_split_by_split_hardware():
     with pytest.raises(InputError, match="several accelerators"):
         get_accelerator("NVIDIA M40,NVIDIA GeForce GTX TITAN X")
     assert [a.name for a in split_hardware("NVIDIA M40,NVIDIA GeForce GTX TITAN X")] == [
-        "NVIDIA M40", "NVIDIA GeForce GTX TITAN X"]
+        "NVIDIA M40",
+        "NVIDIA GeForce GTX TITAN X",
+    ]
     # a name containing a comma stays whole
     assert len(split_hardware("NVIDIA V100 (Big Basin, NVLink)")) == 1
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("h100 sxm", "H100 SXM5 80GB"), ("H100-SXM", "H100 SXM5 80GB"), ("a100 80gb", "A100 SXM4 80GB"),
-    ("GTX 580", "NVIDIA GeForce GTX 580"), ("NVIDIA Tesla V100 16GB", "NVIDIA Tesla V100 SXM2 16 GB"),
-    ("Google TPU v3", "Google TPU v3"), ("NVIDIA K40", "NVIDIA Tesla K40c"), ("h100 pcie", "H100 PCIe 80GB"),
-    ("NVIDIA H100 SXM5 80GB", "H100 SXM5 80GB"), ("tpu v4", "TPU v4"), ("mi300x", "MI300X OAM 192GB"),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("h100 sxm", "H100 SXM5 80GB"),
+        ("H100-SXM", "H100 SXM5 80GB"),
+        ("a100 80gb", "A100 SXM4 80GB"),
+        ("GTX 580", "NVIDIA GeForce GTX 580"),
+        ("NVIDIA Tesla V100 16GB", "NVIDIA Tesla V100 SXM2 16 GB"),
+        ("Google TPU v3", "Google TPU v3"),
+        ("NVIDIA K40", "NVIDIA Tesla K40c"),
+        ("h100 pcie", "H100 PCIe 80GB"),
+        ("NVIDIA H100 SXM5 80GB", "H100 SXM5 80GB"),
+        ("tpu v4", "TPU v4"),
+        ("mi300x", "MI300X OAM 192GB"),
+    ],
+)
 def test_forgiving_names(query, expected):
     assert get_accelerator(query).name == expected
 
 
-@pytest.mark.parametrize(("nvml", "expected"), [
-    ("NVIDIA H100 80GB HBM3", "H100 SXM5 80GB"), ("NVIDIA A100-SXM4-80GB", "A100 SXM4 80GB"),
-    ("NVIDIA A100 80GB PCIe", "A100 PCIe 80GB"), ("Tesla V100-SXM2-16GB", "NVIDIA Tesla V100 SXM2 16 GB"),
-    ("Tesla T4", "T4 PCIe 16GB"), ("NVIDIA L4", "L4 PCIe 24GB"), ("NVIDIA GeForce RTX 4090", "GeForce RTX 4090 24GB"),
-])
+@pytest.mark.parametrize(
+    ("nvml", "expected"),
+    [
+        ("NVIDIA H100 80GB HBM3", "H100 SXM5 80GB"),
+        ("NVIDIA A100-SXM4-80GB", "A100 SXM4 80GB"),
+        ("NVIDIA A100 80GB PCIe", "A100 PCIe 80GB"),
+        ("Tesla V100-SXM2-16GB", "NVIDIA Tesla V100 SXM2 16 GB"),
+        ("Tesla T4", "T4 PCIe 16GB"),
+        ("NVIDIA L4", "L4 PCIe 24GB"),
+        ("NVIDIA GeForce RTX 4090", "GeForce RTX 4090 24GB"),
+    ],
+)
 def test_nvml_device_names_resolve(nvml, expected):
     assert get_accelerator(nvml).name == expected
 
@@ -112,12 +145,22 @@ def test_unknown_and_ambiguous_names_list_candidates():
 
 
 # Dense datasheet figures, independently from the vendors' datasheets (sparse = 2x these).
-@pytest.mark.parametrize(("name", "precision", "tflops"), [
-    ("H100 SXM5 80GB", "bf16", 989.4), ("H100 SXM5 80GB", "fp8", 1978.9), ("H100 SXM5 80GB", "tf32", 494.7),
-    ("A100 SXM4 80GB", "bf16", 312), ("A100 SXM4 80GB", "tf32", 156), ("V100 SXM2 16/32GB", "fp16", 125),
-    ("MI300X OAM 192GB", "bf16", 1307.4), ("L4 PCIe 24GB", "bf16", 121), ("NVIDIA GeForce GTX 580", "fp32", 1.581),
-    ("Google TPU v3", "bf16", 123), ("NVIDIA Tesla K80", "fp32", 8.126),
-])
+@pytest.mark.parametrize(
+    ("name", "precision", "tflops"),
+    [
+        ("H100 SXM5 80GB", "bf16", 989.4),
+        ("H100 SXM5 80GB", "fp8", 1978.9),
+        ("H100 SXM5 80GB", "tf32", 494.7),
+        ("A100 SXM4 80GB", "bf16", 312),
+        ("A100 SXM4 80GB", "tf32", 156),
+        ("V100 SXM2 16/32GB", "fp16", 125),
+        ("MI300X OAM 192GB", "bf16", 1307.4),
+        ("L4 PCIe 24GB", "bf16", 121),
+        ("NVIDIA GeForce GTX 580", "fp32", 1.581),
+        ("Google TPU v3", "bf16", 123),
+        ("NVIDIA Tesla K80", "fp32", 8.126),
+    ],
+)
 def test_dense_peaks_match_datasheets(name, precision, tflops):
     assert get_accelerator(name).peak(precision) == pytest.approx(tflops * 1e12, rel=1e-3)
 

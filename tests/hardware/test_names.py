@@ -9,20 +9,23 @@ from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
 from flopcast.hardware import default_training_precision, get_accelerator, get_vendor, list_accelerators
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("H1OO", "H100 SXM5 80GB"),  # letter O for zero
-    ("h1o0 sxm", "H100 SXM5 80GB"),
-    ("h100sxm", "H100 SXM5 80GB"),  # form factor glued to the model
-    ("H100PCIe", "H100 PCIe 80GB"),
-    ("NVIDIA H100-SXM 80 GB", "H100 SXM5 80GB"),
-    ("A100 PCIe 40GB", "A100 PCIe 40GB"),  # a real part (NVIDIA A100 40GB PCIe, 250 W)
-    ("nvidia a100-pcie-40gb", "A100 PCIe 40GB"),
-    ("A10", "A10 PCIe 24GB"),  # an exact model token wins over the prefix of "A100"
-    ("NVIDIA A10", "A10 PCIe 24GB"),
-    ("A40", "NVIDIA A40 PCIe"),  # not "RTX A4000"
-    ("Titan Black", "NVIDIA GeForce GTX TITAN BLACK"),  # Epoch's two rows for the part are one row
-    ("NVIDIA GTX Titan Black", "NVIDIA GeForce GTX TITAN BLACK"),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("H1OO", "H100 SXM5 80GB"),  # letter O for zero
+        ("h1o0 sxm", "H100 SXM5 80GB"),
+        ("h100sxm", "H100 SXM5 80GB"),  # form factor glued to the model
+        ("H100PCIe", "H100 PCIe 80GB"),
+        ("NVIDIA H100-SXM 80 GB", "H100 SXM5 80GB"),
+        ("A100 PCIe 40GB", "A100 PCIe 40GB"),  # a real part (NVIDIA A100 40GB PCIe, 250 W)
+        ("nvidia a100-pcie-40gb", "A100 PCIe 40GB"),
+        ("A10", "A10 PCIe 24GB"),  # an exact model token wins over the prefix of "A100"
+        ("NVIDIA A10", "A10 PCIe 24GB"),
+        ("A40", "NVIDIA A40 PCIe"),  # not "RTX A4000"
+        ("Titan Black", "NVIDIA GeForce GTX TITAN BLACK"),  # Epoch's two rows for the part are one row
+        ("NVIDIA GTX Titan Black", "NVIDIA GeForce GTX TITAN BLACK"),
+    ],
+)
 def test_typed_names_resolve(typed, expected):
     assert get_accelerator(typed).name == expected
 
@@ -71,9 +74,9 @@ def test_vendor_names_resolve_or_fail_naming_the_known_ones():
 
 # Dense tensor rates from the sources in data/hardware/accelerator_specs.csv: A10 125 TFLOPS FP16,
 # RTX A6000 154.8 TFLOPS FP16/BF16 (309.7 with sparsity), A100 PCIe 40GB 312 TFLOPS at 250 W.
-@pytest.mark.parametrize(("name", "tflops", "fp32_tflops"), [
-    ("A10", 125, 31.24), ("RTX A6000", 154.8, 38.71), ("A100 PCIe 40GB", 312, 19.5),
-])
+@pytest.mark.parametrize(
+    ("name", "tflops", "fp32_tflops"), [("A10", 125, 31.24), ("RTX A6000", 154.8, 38.71), ("A100 PCIe 40GB", 312, 19.5)]
+)
 def test_tensor_core_chips_default_to_their_dense_tensor_rate(name, tflops, fp32_tflops):
     acc = get_accelerator(name)
     assert default_training_precision(acc) == "bf16"

@@ -17,13 +17,23 @@ from flopcast.hardware import (
 from flopcast.hardware.regions import AWS_REGIONS, AZURE_REGIONS
 
 
-@pytest.mark.parametrize(("code", "expected", "g"), [
-    ("FRA", "FRA", None), ("france", "FRA", None), ("USA", "USA", None),
-    ("us-central1", "gcp:us-central1", 430), ("gcp:us-central1", "gcp:us-central1", 430),
-    ("GCP:europe-west9", "gcp:europe-west9", 34), ("aws:us-east-1", "aws:us-east-1", 244.8),
-    ("us-east-1", "aws:us-east-1", 244.8), ("azure:eastus", "azure:eastus", 244.8), ("westus2", "azure:westus2", 120.9),
-    ("US-VA", "US-VA", 244.8), ("me-central1", "gcp:me-central1", 575),
-])
+@pytest.mark.parametrize(
+    ("code", "expected", "g"),
+    [
+        ("FRA", "FRA", None),
+        ("france", "FRA", None),
+        ("USA", "USA", None),
+        ("us-central1", "gcp:us-central1", 430),
+        ("gcp:us-central1", "gcp:us-central1", 430),
+        ("GCP:europe-west9", "gcp:europe-west9", 34),
+        ("aws:us-east-1", "aws:us-east-1", 244.8),
+        ("us-east-1", "aws:us-east-1", 244.8),
+        ("azure:eastus", "azure:eastus", 244.8),
+        ("westus2", "azure:westus2", 120.9),
+        ("US-VA", "US-VA", 244.8),
+        ("me-central1", "gcp:me-central1", 575),
+    ],
+)
 def test_region_lookup(code, expected, g):
     r = get_region(code)
     assert r.code == expected and r.source

@@ -21,8 +21,12 @@ def smi_power_sampler(stop: threading.Event, readings: list[tuple[float, float]]
     """``nvidia-smi --query-gpu=power.draw`` every ~0.2 s (W), with a monotonic timestamp."""
     while not stop.is_set():
         try:
-            out = subprocess.run(["nvidia-smi", "--query-gpu=power.draw", "--format=csv,noheader,nounits",
-                                  "-i", "0"], capture_output=True, text=True, timeout=5).stdout.strip()
+            out = subprocess.run(
+                ["nvidia-smi", "--query-gpu=power.draw", "--format=csv,noheader,nounits", "-i", "0"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
             readings.append((time.monotonic(), float(out.splitlines()[0])))
         except Exception:  # a diagnostic script: a missed reading is just missed
             pass
@@ -44,15 +48,24 @@ def main(out: Path) -> None:
     pynvml.nvmlInit()
     handle = pynvml.nvmlDeviceGetHandleByIndex(0)
     torch.manual_seed(0)
-    cfg = transformers.GPT2Config(n_layer=6, n_embd=768, n_head=12, vocab_size=8192, n_positions=512,
-                                  bos_token_id=0, eos_token_id=0)
+    cfg = transformers.GPT2Config(
+        n_layer=6, n_embd=768, n_head=12, vocab_size=8192, n_positions=512, bos_token_id=0, eos_token_id=0
+    )
     model = transformers.GPT2LMHeadModel(cfg)
     data = [{"input_ids": (ids := torch.randint(0, 8192, (512,))), "labels": ids.clone()} for _ in range(32 * 40)]
     args = transformers.TrainingArguments(
-        output_dir=str(out / "hf"), report_to=[], max_steps=300, per_device_train_batch_size=32, bf16=True,
-        logging_steps=10, save_strategy="no", disable_tqdm=True, dataloader_num_workers=2, seed=0)
-    cb = flopcast.integrations.HFCallback(ledger=out / "runs.sqlite", interval=0.5, precision="bf16",
-                                          name="gpu-check")
+        output_dir=str(out / "hf"),
+        report_to=[],
+        max_steps=300,
+        per_device_train_batch_size=32,
+        bf16=True,
+        logging_steps=10,
+        save_strategy="no",
+        disable_tqdm=True,
+        dataloader_num_workers=2,
+        seed=0,
+    )
+    cb = flopcast.integrations.HFCallback(ledger=out / "runs.sqlite", interval=0.5, precision="bf16", name="gpu-check")
     trainer = transformers.Trainer(model=model, args=args, train_dataset=data, callbacks=[cb])
     readings: list[tuple[float, float]] = []
     stop = threading.Event()
@@ -67,17 +80,27 @@ def main(out: Path) -> None:
     gpu = dict(rec.components.get("gpu", {}))
     summary = {
         "gpu": pynvml.nvmlDeviceGetName(handle),
-        "wall_seconds_outside": t1 - t0, "record_wall_seconds": rec.wall_seconds,
+        "wall_seconds_outside": t1 - t0,
+        "record_wall_seconds": rec.wall_seconds,
         "nvml_total_energy_delta_joules": (e1 - e0) / 1000.0,
         "nvidia_smi_integrated_joules": trapezoid_joules([r for r in readings if t0 <= r[0] <= t1]),
         "nvidia_smi_readings": len(readings),
-        "flopcast_gpu_energy_joules": gpu.get("energy_joules"), "flopcast_gpu_backend": gpu.get("backend"),
-        "flopcast_gpu_basis": gpu.get("basis"), "flopcast_energy_kwh": rec.energy_kwh,
-        "hardware": rec.hardware, "peak_flop_per_s_per_chip": rec.peak_flop_per_s_per_chip,
-        "flop_per_step": rec.flop_per_step, "flop_per_step_source": rec.flop_per_step_source,
-        "trainer_total_flos": trainer.state.total_flos, "steps": rec.steps,
-        "achieved_flop_per_s": rec.achieved_flop_per_s, "mfu": rec.mfu, "tokens_seen": rec.tokens_seen,
-        "model_params": rec.model_params, "final_loss": rec.final_loss, "errors": list(rec.errors),
+        "flopcast_gpu_energy_joules": gpu.get("energy_joules"),
+        "flopcast_gpu_backend": gpu.get("backend"),
+        "flopcast_gpu_basis": gpu.get("basis"),
+        "flopcast_energy_kwh": rec.energy_kwh,
+        "hardware": rec.hardware,
+        "peak_flop_per_s_per_chip": rec.peak_flop_per_s_per_chip,
+        "flop_per_step": rec.flop_per_step,
+        "flop_per_step_source": rec.flop_per_step_source,
+        "trainer_total_flos": trainer.state.total_flos,
+        "steps": rec.steps,
+        "achieved_flop_per_s": rec.achieved_flop_per_s,
+        "mfu": rec.mfu,
+        "tokens_seen": rec.tokens_seen,
+        "model_params": rec.model_params,
+        "final_loss": rec.final_loss,
+        "errors": list(rec.errors),
         "logged_figures": {k: v for k, v in trainer.state.log_history[-1].items() if k.startswith("flopcast/")},
     }
     (out / "gpu_check.json").write_text(json.dumps(summary, indent=1, default=str))

@@ -12,8 +12,10 @@ from flopcast.errors import InputError
 
 
 def test_plain_import_reaches_the_classes_without_torch():
-    code = ("import sys, flopcast; m = flopcast.integrations; assert 'torch' not in sys.modules; "
-            "assert 'transformers' not in sys.modules; print(m.__name__, callable(flopcast.measure.hf_callback))")
+    code = (
+        "import sys, flopcast; m = flopcast.integrations; assert 'torch' not in sys.modules; "
+        "assert 'transformers' not in sys.modules; print(m.__name__, callable(flopcast.measure.hf_callback))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["flopcast.integrations", "True"]
 

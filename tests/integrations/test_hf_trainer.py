@@ -24,18 +24,28 @@ def _trainer(tmp, callbacks):
     transformers = pytest.importorskip("transformers")
     pytest.importorskip("accelerate")
     torch.manual_seed(0)
-    cfg = transformers.GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=64, n_positions=16,
-                                  bos_token_id=0, eos_token_id=0)
+    cfg = transformers.GPT2Config(
+        n_layer=1, n_embd=32, n_head=2, vocab_size=64, n_positions=16, bos_token_id=0, eos_token_id=0
+    )
     model = transformers.GPT2LMHeadModel(cfg)
     data = []
     for _ in range(16):
         ids = torch.randint(0, 64, (16,))
         data.append({"input_ids": ids, "labels": ids.clone()})
     args = transformers.TrainingArguments(
-        output_dir=str(tmp / "out"), report_to=[], max_steps=4, per_device_train_batch_size=4, logging_steps=1,
-        use_cpu=True, save_strategy="no", eval_strategy="steps", eval_steps=2, disable_tqdm=True, seed=0)
-    return transformers.Trainer(model=model, args=args, train_dataset=data, eval_dataset=data[:4],
-                                callbacks=callbacks)
+        output_dir=str(tmp / "out"),
+        report_to=[],
+        max_steps=4,
+        per_device_train_batch_size=4,
+        logging_steps=1,
+        use_cpu=True,
+        save_strategy="no",
+        eval_strategy="steps",
+        eval_steps=2,
+        disable_tqdm=True,
+        seed=0,
+    )
+    return transformers.Trainer(model=model, args=args, train_dataset=data, eval_dataset=data[:4], callbacks=callbacks)
 
 
 @pytest.fixture(scope="module")

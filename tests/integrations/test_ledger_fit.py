@@ -20,13 +20,19 @@ E, A, B, ALPHA, BETA = 1.69, 406.4, 410.7, 0.34, 0.28
 
 
 def chinchilla(n: float, d: float) -> float:
-    return E + A / n ** ALPHA + B / d ** BETA
+    return E + A / n**ALPHA + B / d**BETA
 
 
 def tracked(path, *, name, n, d, loss, steps=2, params=True, tokens=True, fail=False):
     """One run through the real tracker: ``steps`` steps of d/steps tokens, the last one at ``loss``."""
-    run = track(ledger=path, interval=0.05, name=name, model_params=int(n) if params else None,
-                flop_per_step=6 * n * d / steps, install_signal_handlers=False)
+    run = track(
+        ledger=path,
+        interval=0.05,
+        name=name,
+        model_params=int(n) if params else None,
+        flop_per_step=6 * n * d / steps,
+        install_signal_handlers=False,
+    )
     with contextlib.suppress(RuntimeError), run:
         for i in range(steps):
             run.step(loss=loss + (steps - 1 - i) * 0.5, tokens=int(d // steps) if tokens else None)

@@ -8,10 +8,13 @@ import time
 
 import pytest
 
-pytestmark = [pytest.mark.torch,
-              # Lightning's own noise (torch pytree deprecations, "few dataloader workers"), never flopcast's
-              pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning",
-                                         "ignore::UserWarning:lightning.*")]
+pytestmark = [
+    pytest.mark.torch,
+    # Lightning's own noise (torch pytree deprecations, "few dataloader workers"), never flopcast's
+    pytest.mark.filterwarnings(
+        "ignore::FutureWarning", "ignore::DeprecationWarning", "ignore::UserWarning:lightning.*"
+    ),
+]
 
 
 def test_lightning_fit_records_losses_and_logs_figures(tmp_path):
@@ -25,8 +28,8 @@ def test_lightning_fit_records_losses_and_logs_figures(tmp_path):
     class Tiny(pl.LightningModule):
         def __init__(self):
             super().__init__()
-            self.emb = torch.nn.Embedding(64, 8)   # 512 parameters
-            self.head = torch.nn.Linear(8, 64)     # 8*64 + 64 = 576 parameters
+            self.emb = torch.nn.Embedding(64, 8)  # 512 parameters
+            self.head = torch.nn.Linear(8, 64)  # 8*64 + 64 = 576 parameters
 
         def forward(self, ids):
             return self.head(self.emb(ids))
@@ -52,11 +55,22 @@ def test_lightning_fit_records_losses_and_logs_figures(tmp_path):
     loader = torch.utils.data.DataLoader(data, batch_size=4)
     model = Tiny()
     model.seen = []
-    cb = flopcast.integrations.LightningCallback(ledger=tmp_path / "runs.sqlite", interval=0.05,
-                                                 hardware="H100 SXM", chips=1, flop_per_step=1e9)
-    trainer = pl.Trainer(max_steps=4, accelerator="cpu", devices=1, callbacks=[cb], log_every_n_steps=1,
-                         logger=CSVLogger(tmp_path / "logs"), enable_progress_bar=False, enable_checkpointing=False,
-                         enable_model_summary=False, num_sanity_val_steps=0, val_check_interval=2)
+    cb = flopcast.integrations.LightningCallback(
+        ledger=tmp_path / "runs.sqlite", interval=0.05, hardware="H100 SXM", chips=1, flop_per_step=1e9
+    )
+    trainer = pl.Trainer(
+        max_steps=4,
+        accelerator="cpu",
+        devices=1,
+        callbacks=[cb],
+        log_every_n_steps=1,
+        logger=CSVLogger(tmp_path / "logs"),
+        enable_progress_bar=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        val_check_interval=2,
+    )
     trainer.fit(model, loader, loader)
     rec = cb.run.result
     assert (rec.status, rec.steps, rec.total_steps, rec.model_params) == ("completed", 4, 4, 512 + 576)

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = [pytest.mark.torch,
-              pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning",
-                                         "ignore::UserWarning:lightning.*")]
+pytestmark = [
+    pytest.mark.torch,
+    pytest.mark.filterwarnings(
+        "ignore::FutureWarning", "ignore::DeprecationWarning", "ignore::UserWarning:lightning.*"
+    ),
+]
 
 # Tiny below: Embedding(64, 8) then Linear(8, 64) on 4 sequences x 15 positions = 60 rows. The Linear is the only
 # matmul: forward 2*60*8*64 = 61,440 FLOP; backward = weight grad + input grad (the embedding output needs one)
@@ -47,9 +50,18 @@ def _fit(tmp_path, module, *, accumulate=1, **kw):
 
     data = [{"input_ids": torch.randint(0, 64, (16,))} for _ in range(16)]
     cb = flopcast.integrations.LightningCallback(ledger=tmp_path / "runs.sqlite", interval=0.05, **kw)
-    trainer = pl.Trainer(max_steps=4, accelerator="cpu", devices=1, callbacks=[cb], logger=False,
-                         enable_progress_bar=False, enable_checkpointing=False, enable_model_summary=False,
-                         num_sanity_val_steps=0, accumulate_grad_batches=accumulate)
+    trainer = pl.Trainer(
+        max_steps=4,
+        accelerator="cpu",
+        devices=1,
+        callbacks=[cb],
+        logger=False,
+        enable_progress_bar=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        accumulate_grad_batches=accumulate,
+    )
     trainer.fit(module, torch.utils.data.DataLoader(data, batch_size=4))
     return cb.run.result
 
@@ -91,8 +103,9 @@ def test_meta_copy_leaves_the_model_alone_and_keeps_ties():
     transformers = pytest.importorskip("transformers")
     from flopcast.measure.meta_count import meta_copy
 
-    model = transformers.GPT2LMHeadModel(transformers.GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=64,
-                                                                 n_positions=16))
+    model = transformers.GPT2LMHeadModel(
+        transformers.GPT2Config(n_layer=1, n_embd=32, n_head=2, vocab_size=64, n_positions=16)
+    )
     before = {n: (p.data_ptr(), p.detach().clone()) for n, p in model.named_parameters()}
     clone = meta_copy(model)
     assert all(p.is_meta for p in clone.parameters()) and all(b.is_meta for b in clone.buffers())
@@ -121,17 +134,27 @@ def test_hf_trainer_counts_a_model_without_floating_point_ops(tmp_path):
     torch.manual_seed(0)
     model = Wrapped()
     data = [{"input_ids": (ids := torch.randint(0, 64, (16,))), "labels": ids.clone()} for _ in range(16)]
-    args = transformers.TrainingArguments(output_dir=str(tmp_path / "out"), report_to=[], max_steps=2,
-                                          per_device_train_batch_size=4, gradient_accumulation_steps=2,
-                                          logging_steps=1, use_cpu=True, save_strategy="no", disable_tqdm=True)
+    args = transformers.TrainingArguments(
+        output_dir=str(tmp_path / "out"),
+        report_to=[],
+        max_steps=2,
+        per_device_train_batch_size=4,
+        gradient_accumulation_steps=2,
+        logging_steps=1,
+        use_cpu=True,
+        save_strategy="no",
+        disable_tqdm=True,
+    )
     cb = HFCallback(ledger=tmp_path / "runs.sqlite", interval=0.05)
     trainer = transformers.Trainer(model=model, args=args, train_dataset=data, callbacks=[cb])
     trainer.train()
     rec = cb.run.result
     assert trainer.state.total_flos == 0  # nothing from the trainer
     # independently: the same count on the real model (CPU) for one micro-batch of 4, x 2 accumulation
-    batch = {"input_ids": torch.stack([d["input_ids"] for d in data[:4]]),
-             "labels": torch.stack([d["labels"] for d in data[:4]])}
+    batch = {
+        "input_ids": torch.stack([d["input_ids"] for d in data[:4]]),
+        "labels": torch.stack([d["labels"] for d in data[:4]]),
+    }
     on_cpu = count(model, batch, mode="train").train_step_flop
     assert rec.flop_per_step == 2 * on_cpu and rec.flop_per_step_source == "counted from model and batch"
     # by hand, per token of the forward: 2 x (12,288 block matmul weights + 2,048 LM head weights) + attention's

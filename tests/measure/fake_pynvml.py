@@ -67,8 +67,10 @@ def make(spec: dict, *, init_error: bool = False) -> types.ModuleType:
     mod.nvmlDeviceGetEnforcedPowerLimit = lambda h: at(h, "power_limit_mw")
     mod.nvmlDeviceGetUtilizationRates = lambda h: types.SimpleNamespace(gpu=at(h, "util_percent"), memory=0)
     mod.nvmlDeviceGetMemoryInfo = lambda h: types.SimpleNamespace(
-        used=at(h, "mem_used_bytes"), total=at(h, "mem_total_bytes"),
-        free=at(h, "mem_total_bytes") - at(h, "mem_used_bytes"))
+        used=at(h, "mem_used_bytes"),
+        total=at(h, "mem_total_bytes"),
+        free=at(h, "mem_total_bytes") - at(h, "mem_used_bytes"),
+    )
     mod.nvmlDeviceGetClockInfo = lambda h, kind: at(h, "sm_clock_mhz")
     mod.nvmlDeviceGetMaxMigDeviceCount = lambda h: len(h.get("migs", []))
     mod.nvmlDeviceGetMigDeviceHandleByIndex = lambda h, j: h["migs"][j]

@@ -42,8 +42,15 @@ class Board(Sampler):
 
 
 def _run(ledger, name, *, hardware="h100", chips=CHIPS, flop_per_step=None, samplers=None, steps=5):
-    with track(ledger=ledger, interval=0.02, samplers=samplers, hardware=hardware, chips=chips,
-               flop_per_step=flop_per_step, name=name) as run:
+    with track(
+        ledger=ledger,
+        interval=0.02,
+        samplers=samplers,
+        hardware=hardware,
+        chips=chips,
+        flop_per_step=flop_per_step,
+        name=name,
+    ) as run:
         for _ in range(steps):
             time.sleep(0.02)
             run.step()
@@ -55,8 +62,8 @@ def ledger(tmp_path_factory):
     path = tmp_path_factory.mktemp("calibrate") / "runs.sqlite"
     sweep = [_run(path, f"sweep-{i}", flop_per_step=f, samplers=[Board(w)]) for i, (w, f) in enumerate(SWEEP)]
     _run(path, "other-a100", hardware="a100", chips=1, flop_per_step=1e12, samplers=[Board(300.0)], steps=3)
-    _run(path, "nomfu", samplers=[Board(700.0)], steps=3)                   # no FLOP per step: no MFU
-    _run(path, "tdp-only", flop_per_step=1e13, samplers=[], steps=3)        # no telemetry: GPU energy assumed
+    _run(path, "nomfu", samplers=[Board(700.0)], steps=3)  # no FLOP per step: no MFU
+    _run(path, "tdp-only", flop_per_step=1e13, samplers=[], steps=3)  # no telemetry: GPU energy assumed
     assert all(r.status == "completed" and 0 < r.mfu < 1 for r in sweep)
     return path, sweep
 
@@ -68,9 +75,13 @@ def test_calibration_is_the_median_and_min_max_of_the_runs_measured_figures(ledg
     watts = [r.components["gpu"]["energy_joules"] / (r.chips * r.active_seconds) for r in sweep]
     assert cal.n_runs == 3 and cal.run_ids == tuple(r.run_id for r in sweep)
     assert (cal.utilization_low, cal.utilization_central, cal.utilization_high) == (
-        min(mfus), statistics.median(mfus), max(mfus))
+        min(mfus),
+        statistics.median(mfus),
+        max(mfus),
+    )
     assert (cal.watts_per_chip_low, cal.watts_per_chip_central, cal.watts_per_chip_high) == pytest.approx(
-        (min(watts), statistics.median(watts), max(watts)))
+        (min(watts), statistics.median(watts), max(watts))
+    )
     # the board drew W for the whole wall time: per chip W / chips, spread over the active span
     for (w, _), r, got in zip(SWEEP, sweep, watts, strict=True):
         assert got == pytest.approx(w / CHIPS * r.wall_seconds / r.active_seconds, rel=0.05)
@@ -123,11 +134,14 @@ def test_selection_by_id_prefix_name_and_glob(ledger):
         select_runs(runs, "swep-1")
 
 
-@pytest.mark.parametrize(("target", "message"), [
-    ("other-a100", "runs matched 'other-a100': 1 on A100 SXM4 40GB, but the estimate is for H100 SXM5 80GB"),
-    ("nomfu", "no MFU"),
-    ("tdp-only", "no measured GPU energy"),
-])
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("other-a100", "runs matched 'other-a100': 1 on A100 SXM4 40GB, but the estimate is for H100 SXM5 80GB"),
+        ("nomfu", "no MFU"),
+        ("tdp-only", "no measured GPU energy"),
+    ],
+)
 def test_runs_that_cannot_calibrate_are_refused_in_one_line(ledger, target, message):
     with pytest.raises(InputError) as err:
         calibrate(ledger[0], target, "h100")
@@ -136,8 +150,21 @@ def test_runs_that_cannot_calibrate_are_refused_in_one_line(ledger, target, mess
 
 def test_cli_estimate_calibrated_json_and_text_name_the_runs(ledger, capsys):
     path, sweep = ledger
-    argv = ["estimate", "--flop", "1.2e20", "--hardware", "h100", "--chips", "8", "--pue", "1",
-            "--calibrate", "sweep-*", "--ledger", str(path)]
+    argv = [
+        "estimate",
+        "--flop",
+        "1.2e20",
+        "--hardware",
+        "h100",
+        "--chips",
+        "8",
+        "--pue",
+        "1",
+        "--calibrate",
+        "sweep-*",
+        "--ledger",
+        str(path),
+    ]
     assert main([*argv, "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["utilization"] == statistics.median(r.mfu for r in sweep)
@@ -150,17 +177,20 @@ def test_cli_estimate_calibrated_json_and_text_name_the_runs(ledger, capsys):
     assert all(r.run_id in text for r in sweep) and "measured: utilization" in text
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    (["--calibrate", "nosuch"], "unknown run id, name or pattern 'nosuch'"),
-    (["--calibrate", "other-a100"], "but the estimate is for H100 SXM5 80GB"),
-    (["--calibrate", "nomfu"], "no MFU"),
-    (["--calibrate", "tdp-only"], "no measured GPU energy"),
-    (["--calibrate", "sweep-*", "--utilization", "0.3"], "not both: drop --utilization"),
-    (["--calibrate", "sweep-*", "--power-fraction", "0.5"], "drop --power-fraction"),
-    (["--calibrate", "sweep-*", "--precision", "fp8"], "not fp8"),
-    (["--calibrate", "sweep-*", "--hours", "10"], "over-determined"),
-    (["--calibrate", "sweep-*", "--conversion", "thompson2020"], "hardware conversion"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--calibrate", "nosuch"], "unknown run id, name or pattern 'nosuch'"),
+        (["--calibrate", "other-a100"], "but the estimate is for H100 SXM5 80GB"),
+        (["--calibrate", "nomfu"], "no MFU"),
+        (["--calibrate", "tdp-only"], "no measured GPU energy"),
+        (["--calibrate", "sweep-*", "--utilization", "0.3"], "not both: drop --utilization"),
+        (["--calibrate", "sweep-*", "--power-fraction", "0.5"], "drop --power-fraction"),
+        (["--calibrate", "sweep-*", "--precision", "fp8"], "not fp8"),
+        (["--calibrate", "sweep-*", "--hours", "10"], "over-determined"),
+        (["--calibrate", "sweep-*", "--conversion", "thompson2020"], "hardware conversion"),
+    ],
+)
 def test_cli_calibrate_refusals_are_one_line_exit_2(ledger, capsys, extra, message):
     argv = ["estimate", "--flop", "1e20", "--hardware", "h100", "--chips", "8", "--ledger", str(ledger[0]), *extra]
     assert main(argv) == 2
@@ -171,8 +201,7 @@ def test_cli_calibrate_refusals_are_one_line_exit_2(ledger, capsys, extra, messa
 def test_cli_calibrate_needs_hardware_and_ledger_needs_calibrate(ledger, capsys):
     assert main(["estimate", "--flop", "1e20", "--calibrate", "sweep-*", "--ledger", str(ledger[0])]) == 2
     assert "--calibrate needs --hardware" in capsys.readouterr().err
-    assert main(["estimate", "--flop", "1e20", "--hardware", "h100", "--chips", "8", "--ledger",
-                 str(ledger[0])]) == 2
+    assert main(["estimate", "--flop", "1e20", "--hardware", "h100", "--chips", "8", "--ledger", str(ledger[0])]) == 2
     assert "add --calibrate" in capsys.readouterr().err
 
 
@@ -201,8 +230,13 @@ def test_a_run_measured_through_nvml_calibrates_from_its_energy_counters(monkeyp
     nvml = fake_pynvml.make(fake_pynvml.load())
     monkeypatch.setitem(sys.modules, "pynvml", nvml)
     nvml.tick = 0
-    run = track(env={"CUDA_VISIBLE_DEVICES": "0,1"}, ledger=tmp_path / "l.sqlite", interval=60, flop_per_step=1e12,
-                name="nvml-run")
+    run = track(
+        env={"CUDA_VISIBLE_DEVICES": "0,1"},
+        ledger=tmp_path / "l.sqlite",
+        interval=60,
+        flop_per_step=1e12,
+        name="nvml-run",
+    )
     with run:
         for k in (1, 2, 3):
             time.sleep(0.05)

@@ -46,12 +46,40 @@ def test_track_json_passes_exit_code_and_agrees_with_the_os(capsys, tmp_path):
     ledger = str(tmp_path / "l.sqlite")
     age = tmp_path / "age"
     cpu0 = children_cpu()
-    code, rec, _ = run_json(capsys, ["track", "--json", "--interval", "0.1", "--ledger", ledger, "--region", "FRA",
-                                     "--", PY, "-c", CHILD, "3", str(age)])
+    code, rec, _ = run_json(
+        capsys,
+        [
+            "track",
+            "--json",
+            "--interval",
+            "0.1",
+            "--ledger",
+            ledger,
+            "--region",
+            "FRA",
+            "--",
+            PY,
+            "-c",
+            CHILD,
+            "3",
+            str(age),
+        ],
+    )
     cpu = children_cpu() - cpu0
     assert code == 3
-    for key in ("run_id", "exit_code", "wall_seconds", "chip_hours", "energy_kwh", "energy_source", "co2e_kg",
-                "cost_usd", "achieved_flop_per_s", "mfu", "forecast"):
+    for key in (
+        "run_id",
+        "exit_code",
+        "wall_seconds",
+        "chip_hours",
+        "energy_kwh",
+        "energy_source",
+        "co2e_kg",
+        "cost_usd",
+        "achieved_flop_per_s",
+        "mfu",
+        "forecast",
+    ):
         assert key in rec
     assert rec["exit_code"] == 3 and rec["status"] == "failed"
     assert rec["cpu_seconds"] == pytest.approx(cpu, abs=0.01)  # wait4 rusage of the child: the OS's figure
@@ -69,8 +97,19 @@ def test_track_json_passes_exit_code_and_agrees_with_the_os(capsys, tmp_path):
 
 
 def test_signal_death_is_reported_shell_style(capsys, tmp_path):
-    code, rec, _ = run_json(capsys, ["track", "--json", "--ledger", str(tmp_path / "l.sqlite"), "--", PY, "-c",
-                                     "import os, signal; os.kill(os.getpid(), signal.SIGTERM)"])
+    code, rec, _ = run_json(
+        capsys,
+        [
+            "track",
+            "--json",
+            "--ledger",
+            str(tmp_path / "l.sqlite"),
+            "--",
+            PY,
+            "-c",
+            "import os, signal; os.kill(os.getpid(), signal.SIGTERM)",
+        ],
+    )
     assert code == 143 == rec["exit_code"]
 
 
@@ -85,16 +124,29 @@ def test_missing_command_is_127(capsys, tmp_path):
     assert "no command given" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("bad, message", [
-    (["--hardware", "h1000"], "unknown accelerator"),
-    (["--region", "Atlantis"], "unknown"),
-    (["--interval", "0"], "interval must be"),
-    (["--precision", "fp4"], "fp4"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (["--hardware", "h1000"], "unknown accelerator"),
+        (["--region", "Atlantis"], "unknown"),
+        (["--interval", "0"], "interval must be"),
+        (["--precision", "fp4"], "fp4"),
+    ],
+)
 def test_bad_inputs_exit_2_before_the_command_runs(capsys, tmp_path, bad, message):
     marker = tmp_path / "ran"
-    args = ["track", "--ledger", str(tmp_path / "l.sqlite"), "--hardware", "a100 80gb", *bad, "--", PY, "-c",
-            f"open({str(marker)!r}, 'w').close()"]
+    args = [
+        "track",
+        "--ledger",
+        str(tmp_path / "l.sqlite"),
+        "--hardware",
+        "a100 80gb",
+        *bad,
+        "--",
+        PY,
+        "-c",
+        f"open({str(marker)!r}, 'w').close()",
+    ]
     if bad[0] == "--hardware":
         args[3:5] = []
     assert main(args) == 2

@@ -15,8 +15,10 @@ from flopcast.units import BYTES_PER_GIB as GIB
 
 
 def cpuinfo(model: str, siblings: int = 80, cores: int = 40, blocks: int = 2) -> str:
-    block = (f"processor\t: {{i}}\nvendor_id\t: GenuineIntel\nmodel name\t: {model}\nphysical id\t: 0\n"
-             f"siblings\t: {siblings}\ncpu cores\t: {cores}\nflags\t\t: fpu vme\n\n")
+    block = (
+        f"processor\t: {{i}}\nvendor_id\t: GenuineIntel\nmodel name\t: {model}\nphysical id\t: 0\n"
+        f"siblings\t: {siblings}\ncpu cores\t: {cores}\nflags\t\t: fpu vme\n\n"
+    )
     return "".join(block.format(i=i) for i in range(blocks))
 
 
@@ -38,14 +40,17 @@ def test_model_words_drop_trademarks_clock_core_count_and_vendor():
     assert words("13th Gen Intel(R) Core(TM) i7-13700K") == ["core", "i7-13700k"]
 
 
-@pytest.mark.parametrize(("model", "name", "tdp"), [
-    ("Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz", "Intel Xeon Platinum 8380", 270),
-    ("Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz", "Intel Xeon E5-2680 v4", 120),
-    ("Intel(R) Xeon(R) Platinum 8480+", "Intel Xeon Platinum 8480+", 350),
-    ("AMD EPYC 7763 64-Core Processor", "AMD EPYC 7763", 280),
-    ("AMD EPYC 9654 96-Core Processor", "AMD EPYC 9654", 360),
-    ("AMD Ryzen Threadripper 3990X 64-Core Processor", "AMD Ryzen Threadripper 3990X", 280),
-])
+@pytest.mark.parametrize(
+    ("model", "name", "tdp"),
+    [
+        ("Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz", "Intel Xeon Platinum 8380", 270),
+        ("Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz", "Intel Xeon E5-2680 v4", 120),
+        ("Intel(R) Xeon(R) Platinum 8480+", "Intel Xeon Platinum 8480+", 350),
+        ("AMD EPYC 7763 64-Core Processor", "AMD EPYC 7763", 280),
+        ("AMD EPYC 9654 96-Core Processor", "AMD EPYC 9654", 360),
+        ("AMD Ryzen Threadripper 3990X 64-Core Processor", "AMD Ryzen Threadripper 3990X", 280),
+    ],
+)
 def test_known_models_match_their_vendor_tdp(model, name, tdp):
     # independently published too: EPYC 7763 "configured with a 280W TDP" (wccftech, 2020), Platinum 8380 270 W
     # (the top Ice Lake-SP TDP in the 105-270 W range, wccftech 2021)
@@ -53,8 +58,9 @@ def test_known_models_match_their_vendor_tdp(model, name, tdp):
     assert got is not None and (got.name, got.tdp_watts) == (name, tdp)
 
 
-@pytest.mark.parametrize("model", ["AMD EPYC", "AMD EPYC 7763X", "Intel(R) Xeon(R) Gold 6248R CPU @ 3.00GHz",
-                                   "Apple M2", ""])
+@pytest.mark.parametrize(
+    "model", ["AMD EPYC", "AMD EPYC 7763X", "Intel(R) Xeon(R) Gold 6248R CPU @ 3.00GHz", "Apple M2", ""]
+)
 def test_unknown_or_partial_models_do_not_match(model):
     assert match_cpu(model) is None  # 'EPYC 7763X' is not 'EPYC 7763'; a VM's bare 'AMD EPYC' names no model
 
@@ -79,8 +85,9 @@ def test_a_known_cpu_is_shared_per_logical_cpu_of_one_package(tmp_path):
 
 def test_unknown_cpu_keeps_the_default_and_says_why(tmp_path):
     s = cpu_energy_sampler(FakeTree(10.0), rapl_root=tmp_path, cpuinfo=cpuinfo("Some Future CPU 9000"))
-    assert s.tdp_watts == DEFAULT_CPU_TDP_WATTS and "'Some Future CPU 9000' is not in flopcast's CPU table" in \
-        s.tdp_source
+    assert (
+        s.tdp_watts == DEFAULT_CPU_TDP_WATTS and "'Some Future CPU 9000' is not in flopcast's CPU table" in s.tdp_source
+    )
     assert cpu_energy_sampler(FakeTree(), rapl_root=tmp_path, cpuinfo=ARM).tdp_watts == DEFAULT_CPU_TDP_WATTS
     assert host_cpu(tmp_path / "missing") is None
 

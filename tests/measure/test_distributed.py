@@ -15,8 +15,16 @@ def test_single_process():
 
 
 def test_torchrun_env():
-    env = {"RANK": "5", "LOCAL_RANK": "1", "WORLD_SIZE": "8", "LOCAL_WORLD_SIZE": "4", "GROUP_RANK": "1",
-           "TORCHELASTIC_RUN_ID": "none", "MASTER_ADDR": "node0", "MASTER_PORT": "29500"}
+    env = {
+        "RANK": "5",
+        "LOCAL_RANK": "1",
+        "WORLD_SIZE": "8",
+        "LOCAL_WORLD_SIZE": "4",
+        "GROUP_RANK": "1",
+        "TORCHELASTIC_RUN_ID": "none",
+        "MASTER_ADDR": "node0",
+        "MASTER_PORT": "29500",
+    }
     ctx = detect(env)
     assert (ctx.launcher, ctx.rank, ctx.local_rank, ctx.world_size, ctx.node_rank) == ("torchrun", 5, 1, 8, 1)
     assert not ctx.is_sampler
@@ -27,8 +35,16 @@ def test_torchrun_env():
 
 
 def test_slurm_env_and_node_gpus():
-    env = {"SLURM_JOB_ID": "777", "SLURM_STEP_ID": "2", "SLURM_PROCID": "4", "SLURM_LOCALID": "0",
-           "SLURM_NODEID": "1", "SLURM_NTASKS": "8", "SLURM_STEP_GPUS": "0,1,2,3", "CUDA_VISIBLE_DEVICES": "0"}
+    env = {
+        "SLURM_JOB_ID": "777",
+        "SLURM_STEP_ID": "2",
+        "SLURM_PROCID": "4",
+        "SLURM_LOCALID": "0",
+        "SLURM_NODEID": "1",
+        "SLURM_NTASKS": "8",
+        "SLURM_STEP_GPUS": "0,1,2,3",
+        "CUDA_VISIBLE_DEVICES": "0",
+    }
     ctx = detect(env)
     assert (ctx.launcher, ctx.node_rank, ctx.is_sampler, ctx.job_id) == ("slurm", 1, True, "slurm-777.2")
     # a task may see one GPU; the node's sampler reads the node's whole allocation
@@ -37,10 +53,23 @@ def test_slurm_env_and_node_gpus():
 
 
 def node(n, **kw):
-    base = {"job_id": "j", "run_id": f"r{n}", "distributed": {"node_rank": n}, "cpu_seconds": 10.0,
-            "chip_hours": 2.0, "chips": 4, "it_energy_kwh": 1.0, "energy_kwh": 1.5, "co2e_kg": 0.6, "cost_usd": 8.0,
-            "wall_seconds": 1800.0 + n, "active_seconds": 1790.0, "steps": 1000, "flop_per_step": 1e15,
-            "peak_flop_per_s_per_chip": 1e15}
+    base = {
+        "job_id": "j",
+        "run_id": f"r{n}",
+        "distributed": {"node_rank": n},
+        "cpu_seconds": 10.0,
+        "chip_hours": 2.0,
+        "chips": 4,
+        "it_energy_kwh": 1.0,
+        "energy_kwh": 1.5,
+        "co2e_kg": 0.6,
+        "cost_usd": 8.0,
+        "wall_seconds": 1800.0 + n,
+        "active_seconds": 1790.0,
+        "steps": 1000,
+        "flop_per_step": 1e15,
+        "peak_flop_per_s_per_chip": 1e15,
+    }
     base.update(kw)
     return base
 
@@ -63,8 +92,13 @@ def test_aggregate_refuses_double_counting_and_partial_sums():
         aggregate_job([])
 
 
-@given(st.lists(st.tuples(st.floats(0, 1e3), st.floats(1, 1e5), st.integers(0, 10**6), st.integers(1, 8)),
-                min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1e3), st.floats(1, 1e5), st.integers(0, 10**6), st.integers(1, 8)),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_aggregate_is_sum_over_nodes_and_max_of_time_and_steps(nodes):
     recs = [node(i, energy_kwh=e, wall_seconds=w, steps=s, chips=c) for i, (e, w, s, c) in enumerate(nodes)]
     job = aggregate_job(recs)

@@ -66,8 +66,15 @@ def test_interval_covers_the_truth_about_as_often_as_it_claims():
 
 def test_whole_run_energy_cost_and_co2_follow_time():
     pts = steady(1.0, 10, 10)  # 100 steps in 100 s
-    fc = forecast_run(pts, 400, elapsed_seconds=100.0, it_energy_joules=3.6e6 * 0.1, pue=1.5,
-                      g_co2e_per_kwh=400.0, usd_per_second=2.0 / 3600)
+    fc = forecast_run(
+        pts,
+        400,
+        elapsed_seconds=100.0,
+        it_energy_joules=3.6e6 * 0.1,
+        pue=1.5,
+        g_co2e_per_kwh=400.0,
+        usd_per_second=2.0 / 3600,
+    )
     assert fc.total_seconds.central == pytest.approx(400.0)
     # 0.1 kWh in 100 s -> 3600 W; 400 s -> 0.4 kWh IT, x1.5 PUE
     assert fc.energy_kwh.central == pytest.approx(0.6)
@@ -79,6 +86,13 @@ def test_whole_run_energy_cost_and_co2_follow_time():
 
 
 def test_unknown_energy_stays_unknown():
-    fc = forecast_run(steady(1.0, 10, 5), 100, elapsed_seconds=50, it_energy_joules=None, pue=1.2,
-                      g_co2e_per_kwh=400.0, usd_per_second=None)
+    fc = forecast_run(
+        steady(1.0, 10, 5),
+        100,
+        elapsed_seconds=50,
+        it_energy_joules=None,
+        pue=1.2,
+        g_co2e_per_kwh=400.0,
+        usd_per_second=None,
+    )
     assert fc.energy_kwh.central is None and fc.co2e_kg.central is None and fc.cost_usd.central is None

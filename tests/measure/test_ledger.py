@@ -39,8 +39,12 @@ def test_schema_and_roundtrip(tmp_path):
     path = tmp_path / "l.sqlite"
     with Ledger(path) as led:
         led.begin_run({"run_id": "r1", "status": "running", "started_at": "2026-01-01T00:00:00+00:00"})
-        led.add_sample("r1", 0, {"t_seconds": 0.0, "unix_time": 1.0, "steps": 0, "data": {"a": float("nan")}},
-                       {"steps": 0, "samples": 1})
+        led.add_sample(
+            "r1",
+            0,
+            {"t_seconds": 0.0, "unix_time": 1.0, "steps": 0, "data": {"a": float("nan")}},
+            {"steps": 0, "samples": 1},
+        )
         led.finish_run("r1", {"status": "completed", "steps": 5, "record": {"x": 1}})
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -136,8 +140,10 @@ def test_kill_9_keeps_every_committed_sample(tmp_path):
 
 def test_two_concurrent_writers_lose_nothing(tmp_path):
     path = tmp_path / "c.sqlite"
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER_TIMED, str(path), f"w{i}"], stdout=subprocess.PIPE,
-                              text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER_TIMED, str(path), f"w{i}"], stdout=subprocess.PIPE, text=True)
+        for i in range(2)
+    ]
     results = [json.loads(p.communicate(timeout=60)[0]) for p in procs]
     assert all(p.returncode == 0 for p in procs)
     with Ledger(path, readonly=True) as led:

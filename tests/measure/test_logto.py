@@ -37,8 +37,15 @@ class FixedEnergy(Sampler):
 
 def _loop(steps=6, **kw):
     # 7.2 MJ = 2 kWh of IT energy; PUE 1.5 -> 3 kWh facility energy (hand derivation)
-    with track(ledger=False, interval=0.03, flop_per_step=1e12, hardware="h100 sxm", pue=1.5,
-               samplers=[FixedEnergy(7.2e6)], **kw) as run:
+    with track(
+        ledger=False,
+        interval=0.03,
+        flop_per_step=1e12,
+        hardware="h100 sxm",
+        pue=1.5,
+        samplers=[FixedEnergy(7.2e6)],
+        **kw,
+    ) as run:
         for i in range(steps):
             run.step(loss=4.0 - 0.5 * i)
             time.sleep(0.02)
@@ -120,9 +127,14 @@ def test_mlflow_active_run_receives_the_figures(tmp_path, monkeypatch):
     assert got["flopcast/energy_kwh"] == pytest.approx(3.0)
 
 
-@pytest.mark.parametrize(("kw", "says"), [({"log_to": "wandb"}, "unknown log_to 'wandb' (--log-to); use one of"),
-                                          ({"log_to": 3}, "unknown log_to 3"),
-                                          ({"log_dir": "x"}, "without log_to")])
+@pytest.mark.parametrize(
+    ("kw", "says"),
+    [
+        ({"log_to": "wandb"}, "unknown log_to 'wandb' (--log-to); use one of"),
+        ({"log_to": 3}, "unknown log_to 3"),
+        ({"log_dir": "x"}, "without log_to"),
+    ],
+)
 def test_bad_log_to_is_one_line(kw, says):
     with pytest.raises(InputError, match=r"^[^\n]*$") as err:
         track(ledger=False, **kw)
@@ -133,8 +145,19 @@ def test_cli_unknown_log_to_exits_2_before_the_command(tmp_path, capsys):
     from flopcast.cli import main
 
     marker = tmp_path / "ran"
-    code = main(["track", "--ledger", str(tmp_path / "l.sqlite"), "--log-to", "wandb", "--", sys.executable, "-c",
-                 f"open({str(marker)!r}, 'w')"])
+    code = main(
+        [
+            "track",
+            "--ledger",
+            str(tmp_path / "l.sqlite"),
+            "--log-to",
+            "wandb",
+            "--",
+            sys.executable,
+            "-c",
+            f"open({str(marker)!r}, 'w')",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "unknown log_to 'wandb'" in err and len(err.strip().splitlines()) == 1
     assert not marker.exists()
@@ -162,16 +185,32 @@ def test_a_failing_tracker_is_noted_once_and_the_run_goes_on(tmp_path, monkeypat
     rec = _loop(steps=3, log_to="tensorboard", log_dir=tmp_path)
     assert rec.status == "completed" and Refusing.writes == 1
     assert [e for e in rec.errors if "log_to" in e] == [
-        "log_to=tensorboard (nowhere): OSError: disk full; no more figures written there"]
+        "log_to=tensorboard (nowhere): OSError: disk full; no more figures written there"
+    ]
 
 
 def test_cli_track_writes_tensorboard(tmp_path, capsys):
     pytest.importorskip("tensorboard")
     from flopcast.cli import main
 
-    code = main(["track", "--json", "--ledger", str(tmp_path / "l.sqlite"), "--interval", "0.05", "--log-to",
-                 "tensorboard", "--log-dir", str(tmp_path / "tb"), "--", sys.executable, "-c",
-                 "import time; time.sleep(0.3)"])
+    code = main(
+        [
+            "track",
+            "--json",
+            "--ledger",
+            str(tmp_path / "l.sqlite"),
+            "--interval",
+            "0.05",
+            "--log-to",
+            "tensorboard",
+            "--log-dir",
+            str(tmp_path / "tb"),
+            "--",
+            sys.executable,
+            "-c",
+            "import time; time.sleep(0.3)",
+        ]
+    )
     rec = json.loads(capsys.readouterr().out)
     assert code == 0
     got = _scalars(tmp_path / "tb")
@@ -179,9 +218,16 @@ def test_cli_track_writes_tensorboard(tmp_path, capsys):
 
 
 def test_trackers_are_not_imported_by_flopcast_or_a_plain_run():
-    code = ("import sys, flopcast\n"
-            "with flopcast.track(ledger=False, interval=0.05) as run: run.step()\n"
-            "print(sorted(m for m in ('tensorboard', 'mlflow', 'torch') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "FLOPCAST_LEDGER": os.devnull})
+    code = (
+        "import sys, flopcast\n"
+        "with flopcast.track(ledger=False, interval=0.05) as run: run.step()\n"
+        "print(sorted(m for m in ('tensorboard', 'mlflow', 'torch') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "FLOPCAST_LEDGER": os.devnull},
+    )
     assert out.stdout.strip() == "[]"

@@ -12,9 +12,11 @@ from flopcast.measure.netfs import Mount, mount_of, parse_mounts
 
 
 def mounts_with(point, fs_type):
-    return (f"/dev/sda1 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\n"
-            f"server:/export {point} {fs_type} rw,vers=4.2,hard 0 0\n"
-            f"tmpfs {point}/scratch tmpfs rw 0 0\n")
+    return (
+        f"/dev/sda1 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\n"
+        f"server:/export {point} {fs_type} rw,vers=4.2,hard 0 0\n"
+        f"tmpfs {point}/scratch tmpfs rw 0 0\n"
+    )
 
 
 def test_parse_mounts_undoes_octal_escapes_and_skips_junk():
@@ -34,8 +36,9 @@ def test_the_longest_mount_point_prefix_wins(tmp_path):
     assert mount_of(tmp_path / "scratch" / "runs.sqlite", text) == Mount(f"{tmp_path}/scratch", "tmpfs")
     assert mount_of(tmp_path / "a" / "b" / "runs.sqlite", text).fs_type == "nfs4"  # not yet created: its ancestor
     # a prefix of the name is not a parent: /x/homes is not under the /x/home mount
-    assert mount_of(tmp_path / "runs.sqlite", f"/ ext4\nsrv:/h {tmp_path}x nfs rw 0 0\n".replace(" ext4", " / ext4")) \
-        == Mount("/", "ext4")
+    assert mount_of(
+        tmp_path / "runs.sqlite", f"/ ext4\nsrv:/h {tmp_path}x nfs rw 0 0\n".replace(" ext4", " / ext4")
+    ) == Mount("/", "ext4")
 
 
 def test_no_mounts_file_means_unknown(tmp_path, monkeypatch):
@@ -54,8 +57,7 @@ def _journal(path):
 def test_a_ledger_on_nfs_uses_the_rollback_journal(tmp_path):
     path = tmp_path / "runs.sqlite"
     with Ledger(path, mounts=mounts_with(str(tmp_path), "nfs4")) as led:
-        assert led.journal_mode == "delete" and "nfs4" in led.journal_note and "sqlite.org/wal.html" in \
-            led.journal_note
+        assert led.journal_mode == "delete" and "nfs4" in led.journal_note and "sqlite.org/wal.html" in led.journal_note
         assert led._conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
         assert led._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL with a rollback journal
     assert _journal(path) == "delete" and not (tmp_path / "runs.sqlite-wal").exists()

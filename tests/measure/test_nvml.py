@@ -71,9 +71,10 @@ def test_mig_instance_gets_its_memory_share_of_the_parent_gpu(nvml):
     assert read_at(both, nvml, [(2, 2.0)]).energy_joules == pytest.approx(800.0)  # one parent, counted once
 
 
-@pytest.mark.parametrize("cvd, expected", [
-    (None, 4), ("1", 1), ("GPU-7c3d", 1), ("3,0", 2), ("1,GPU-nope,0", 1), ("7", 0), ("", 0), ("-1", 0),
-])
+@pytest.mark.parametrize(
+    "cvd, expected",
+    [(None, 4), ("1", 1), ("GPU-7c3d", 1), ("3,0", 2), ("1,GPU-nope,0", 1), ("7", 0), ("", 0), ("-1", 0)],
+)
 def test_only_the_devices_cuda_would_show_are_read(nvml, cvd, expected):
     s = gpu_sampler(cvd)
     n = len(getattr(s, "devices", []))
@@ -119,8 +120,9 @@ def test_whole_tracker_on_replayed_gpus_detects_chip_counts_energy_and_mfu(nvml,
     from flopcast.measure import track
 
     nvml.tick = 0
-    run = track(env={"CUDA_VISIBLE_DEVICES": "0,1"}, ledger=tmp_path / "l.sqlite", interval=60, region="FRA",
-                flop_per_step=1e14)
+    run = track(
+        env={"CUDA_VISIBLE_DEVICES": "0,1"}, ledger=tmp_path / "l.sqlite", interval=60, region="FRA", flop_per_step=1e14
+    )
     with run:
         for k in (1, 2, 3):
             nvml.tick = k

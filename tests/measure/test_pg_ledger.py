@@ -63,8 +63,9 @@ def server():
         prefix = ["su", "postgres", "-s", "/bin/sh", "-c"]
 
     def sh(cmd):
-        subprocess.run([*prefix, cmd] if prefix else ["/bin/sh", "-c", cmd], check=True, capture_output=True,
-                       timeout=120)
+        subprocess.run(
+            [*prefix, cmd] if prefix else ["/bin/sh", "-c", cmd], check=True, capture_output=True, timeout=120
+        )
 
     sh(f"{initdb} -D {root}/data -A trust -U postgres")
     sh(f"{pg_ctl} -D {root}/data -w -l {root}/log -o '-k {root} -c listen_addresses= -c fsync=off' start")
@@ -81,8 +82,9 @@ def url(server):
     import sqlalchemy
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(server.format(db="postgres").replace("postgresql://", "postgresql+psycopg://"),
-                                     isolation_level="AUTOCOMMIT")
+    admin = sqlalchemy.create_engine(
+        server.format(db="postgres").replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
     admin.dispose()
@@ -138,8 +140,11 @@ def test_an_empty_database_read_only_and_a_foreign_runs_table_are_refused(url):
 
 
 def test_a_schema_1_ledger_migrates_on_write_and_reads_read_only(url):
-    _sql(url, "CREATE TABLE flopcast_schema (version INTEGER NOT NULL); INSERT INTO flopcast_schema VALUES (1);"
-              "CREATE TABLE runs (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, started_at TEXT NOT NULL)")
+    _sql(
+        url,
+        "CREATE TABLE flopcast_schema (version INTEGER NOT NULL); INSERT INTO flopcast_schema VALUES (1);"
+        "CREATE TABLE runs (run_id TEXT PRIMARY KEY, status TEXT NOT NULL, started_at TEXT NOT NULL)",
+    )
     with Ledger(url, readonly=True) as led:
         assert led.runs() == [] and led.steps("x") == []
     Ledger(url).close()
@@ -184,8 +189,10 @@ def test_kill_9_keeps_every_committed_sample(url):
 
 def test_two_concurrent_writers_lose_nothing(url):
     Ledger(url).close()  # the schema first, so the two writers do not race to create it
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER_TIMED, url, f"w{i}"], stdout=subprocess.PIPE, text=True)
-             for i in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WORKER_TIMED, url, f"w{i}"], stdout=subprocess.PIPE, text=True)
+        for i in range(2)
+    ]
     results = [json.loads(p.communicate(timeout=60)[0]) for p in procs]
     assert all(p.returncode == 0 for p in procs)
     with Ledger(url, readonly=True) as led:

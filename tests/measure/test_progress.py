@@ -22,11 +22,14 @@ def test_progress_roundtrip_and_garbage(tmp_path):
 
 def test_reported_figures_roundtrip_and_junk_is_dropped(tmp_path):
     p = tmp_path / "p.json"
-    write_progress(p, 3, None, None, figures={"final_loss": 2.5, "tokens_seen": 96, "model_params": 10,
-                                             "final_eval_loss": None})
+    write_progress(
+        p, 3, None, None, figures={"final_loss": 2.5, "tokens_seen": 96, "model_params": 10, "final_eval_loss": None}
+    )
     assert read_progress(p)["figures"] == {"final_loss": 2.5, "tokens_seen": 96, "model_params": 10}
-    p.write_text('{"steps": 1, "figures": {"final_loss": "low", "tokens_seen": -1, "model_params": 0.5, '
-                 '"final_eval_loss": true}}')
+    p.write_text(
+        '{"steps": 1, "figures": {"final_loss": "low", "tokens_seen": -1, "model_params": 0.5, '
+        '"final_eval_loss": true}}'
+    )
     assert read_progress(p)["figures"] == {}
 
 

@@ -19,8 +19,25 @@ def out_json(capsys, args):
 
 def test_the_four_outputs_hold_the_same_record(capsys, tmp_path):
     ledger = str(tmp_path / "l.sqlite")
-    tracked = out_json(capsys, ["track", "--json", "--interval", "0.05", "--region", "FRA", "--ledger", ledger,
-                                "--total-steps", "4", "--", PY, "-c", "import time; time.sleep(0.2)"])
+    tracked = out_json(
+        capsys,
+        [
+            "track",
+            "--json",
+            "--interval",
+            "0.05",
+            "--region",
+            "FRA",
+            "--ledger",
+            ledger,
+            "--total-steps",
+            "4",
+            "--",
+            PY,
+            "-c",
+            "import time; time.sleep(0.2)",
+        ],
+    )
     assert tracked["schema"] == RUN_SCHEMA == "flopcast.run/1"
     shown = out_json(capsys, ["runs", "show", tracked["run_id"], "--json", "--ledger", ledger])
     listed = out_json(capsys, ["runs", "list", "--json", "--ledger", ledger])

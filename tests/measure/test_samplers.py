@@ -85,11 +85,13 @@ def test_process_tree_counts_children_like_the_os(tmp_path, monkeypatch, proc_fs
     import flopcast.measure.samplers as samplers
 
     monkeypatch.setattr(samplers, "_PROC_CHILDREN", proc_fs and samplers._PROC_CHILDREN)
-    script = ("import subprocess, sys, time\n"
-              "subprocess.run([sys.executable, '-c', 'x=0\\nfor i in range(1_000_000): x+=i'])\n"
-              "t=time.process_time()\n"
-              "while time.process_time()-t < 0.3: pass\n"
-              "time.sleep(0.6)\n")
+    script = (
+        "import subprocess, sys, time\n"
+        "subprocess.run([sys.executable, '-c', 'x=0\\nfor i in range(1_000_000): x+=i'])\n"
+        "t=time.process_time()\n"
+        "while time.process_time()-t < 0.3: pass\n"
+        "time.sleep(0.6)\n"
+    )
     child = subprocess.Popen([sys.executable, "-c", script])
     s = ProcessTreeSampler()
     s.retarget(child.pid)

@@ -19,9 +19,26 @@ SLEEPER = "import time; time.sleep(60)"
 
 
 def start_tracked(ledger, *, new_session=False):
-    proc = subprocess.Popen([sys.executable, "-m", "flopcast", "track", "--json", "--interval", "0.1", "--ledger",
-                             str(ledger), "--", sys.executable, "-c", SLEEPER], stdout=subprocess.PIPE, text=True,
-                            start_new_session=new_session)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flopcast",
+            "track",
+            "--json",
+            "--interval",
+            "0.1",
+            "--ledger",
+            str(ledger),
+            "--",
+            sys.executable,
+            "-c",
+            SLEEPER,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=new_session,
+    )
     deadline = time.time() + 30
     while time.time() < deadline:
         time.sleep(0.1)
@@ -35,10 +52,13 @@ def start_tracked(ledger, *, new_session=False):
     pytest.fail("tracker never started sampling")
 
 
-@pytest.mark.parametrize("sig, how, status, code", [
-    (signal.SIGTERM, "tracker", "terminated", 128 + signal.SIGTERM),  # forwarded to the command
-    (signal.SIGINT, "group", "interrupted", 128 + signal.SIGINT),     # Ctrl-C: the terminal signals the group
-])
+@pytest.mark.parametrize(
+    "sig, how, status, code",
+    [
+        (signal.SIGTERM, "tracker", "terminated", 128 + signal.SIGTERM),  # forwarded to the command
+        (signal.SIGINT, "group", "interrupted", 128 + signal.SIGINT),  # Ctrl-C: the terminal signals the group
+    ],
+)
 def test_signal_closes_the_record(tmp_path, sig, how, status, code):
     ledger = tmp_path / "l.sqlite"
     proc = start_tracked(ledger, new_session=how == "group")

@@ -26,8 +26,12 @@ def test_step_losses_and_tokens_reach_ledger_and_record(tmp_path):
     with Ledger(path, readonly=True) as led:
         rows = led.steps(run.run_id)
         stored = RunRecord.from_dict(json.loads(led.run(run.run_id)["record"]))
-    assert [(r["step"], r["loss"], r["tokens"]) for r in rows] == [(1, 4.0, 512), (2, 3.5, 1024), (3, 3.25, 1536),
-                                                                    (4, 3.0, 2048)]
+    assert [(r["step"], r["loss"], r["tokens"]) for r in rows] == [
+        (1, 4.0, 512),
+        (2, 3.5, 1024),
+        (3, 3.25, 1536),
+        (4, 3.0, 2048),
+    ]
     assert (stored.final_loss, stored.tokens_seen, stored.model_params) == (3.0, 2048, 1234)
 
 

@@ -9,8 +9,21 @@ import sys
 
 
 def _track(tmp_path, *flags):
-    cmd = [sys.executable, "-m", "flopcast", "track", *flags, "--ledger", str(tmp_path / "r.sqlite"),
-           "--interval", "0.05", "--", sys.executable, "-c", "print('hello'); print('world', flush=True)"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "flopcast",
+        "track",
+        *flags,
+        "--ledger",
+        str(tmp_path / "r.sqlite"),
+        "--interval",
+        "0.05",
+        "--",
+        sys.executable,
+        "-c",
+        "print('hello'); print('world', flush=True)",
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 
 
@@ -29,12 +42,27 @@ def test_without_json_the_child_keeps_stdout(tmp_path):
 
 
 def test_a_tracked_program_reports_its_loss_tokens_and_size_to_the_parent(tmp_path):
-    code = ("import flopcast\n"
-            "with flopcast.track(model_params=1000) as run:\n"
-            "    run.step(loss=3.0, tokens=64)\n"
-            "    run.step(loss=2.5, tokens=64)\n")
-    cmd = [sys.executable, "-m", "flopcast", "track", "--json", "--ledger", str(tmp_path / "r.sqlite"),
-           "--interval", "0.05", "--", sys.executable, "-c", code]
+    code = (
+        "import flopcast\n"
+        "with flopcast.track(model_params=1000) as run:\n"
+        "    run.step(loss=3.0, tokens=64)\n"
+        "    run.step(loss=2.5, tokens=64)\n"
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "flopcast",
+        "track",
+        "--json",
+        "--ledger",
+        str(tmp_path / "r.sqlite"),
+        "--interval",
+        "0.05",
+        "--",
+        sys.executable,
+        "-c",
+        code,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     rec = json.loads(done.stdout)

@@ -96,9 +96,14 @@ def test_bad_inputs_fail_before_the_run_and_write_nothing(tmp_path):
     with pytest.raises(UnknownNameError):
         track(region="Atlantis", ledger=ledger).start()
     assert track(epochs=2.5, steps_per_epoch=3, ledger=False).total_steps == 8
-    for kwargs in ({"interval": 0}, {"epochs": 0, "steps_per_epoch": 3},
-                   {"total_steps": 0}, {"flop_per_step": -1.0}, {"chips": 0, "ledger": ledger},
-                   {"pue": 0.5, "ledger": ledger}):
+    for kwargs in (
+        {"interval": 0},
+        {"epochs": 0, "steps_per_epoch": 3},
+        {"total_steps": 0},
+        {"flop_per_step": -1.0},
+        {"chips": 0, "ledger": ledger},
+        {"pue": 0.5, "ledger": ledger},
+    ):
         with pytest.raises(InputError):
             track(**kwargs).start()
     if ledger.exists():
@@ -170,10 +175,22 @@ def test_simulated_ranks_sample_once_per_node_and_aggregate_without_double_count
     runs = []
     for node in (0, 1):
         for local in (0, 1):
-            env = {"RANK": str(2 * node + local), "LOCAL_RANK": str(local), "WORLD_SIZE": "4",
-                   "LOCAL_WORLD_SIZE": "2", "GROUP_RANK": str(node), "TORCHELASTIC_RUN_ID": "job42"}
-            run = track(env=env, ledger=ledger, interval=0.02, samplers=[Constant(100.0 * (node + 1))],
-                        flop_per_step=1e9, pid=os.getpid())
+            env = {
+                "RANK": str(2 * node + local),
+                "LOCAL_RANK": str(local),
+                "WORLD_SIZE": "4",
+                "LOCAL_WORLD_SIZE": "2",
+                "GROUP_RANK": str(node),
+                "TORCHELASTIC_RUN_ID": "job42",
+            }
+            run = track(
+                env=env,
+                ledger=ledger,
+                interval=0.02,
+                samplers=[Constant(100.0 * (node + 1))],
+                flop_per_step=1e9,
+                pid=os.getpid(),
+            )
             run.start()
             runs.append(run)
     for _ in range(3):
@@ -191,9 +208,17 @@ def test_simulated_ranks_sample_once_per_node_and_aggregate_without_double_count
     job = aggregate_job(recs)
     gpu_j = [rec["components"]["gpu"]["energy_joules"] for rec in recs]
     assert job["nodes"] == 2 and job["steps"] == 3  # global steps: not 6
-    assert job["it_energy_kwh"] == pytest.approx(
-        sum(rec["it_energy_kwh"] for rec in recs)) == pytest.approx((sum(gpu_j) + sum(
-            rec["components"]["cpu"]["energy_joules"] or 0 for rec in recs if "cpu" in rec["components"])) / 3.6e6)
+    assert (
+        job["it_energy_kwh"]
+        == pytest.approx(sum(rec["it_energy_kwh"] for rec in recs))
+        == pytest.approx(
+            (
+                sum(gpu_j)
+                + sum(rec["components"]["cpu"]["energy_joules"] or 0 for rec in recs if "cpu" in rec["components"])
+            )
+            / 3.6e6
+        )
+    )
     assert job["wall_seconds"] == max(rec["wall_seconds"] for rec in recs)
     from flopcast.cli import main
 
@@ -220,8 +245,7 @@ def test_decorator_makes_one_run_per_call(tmp_path):
 
 def test_reporter_role_inside_a_tracked_command_only_reports_progress(tmp_path):
     progress = tmp_path / "p.json"
-    with track(env={"FLOPCAST_PROGRESS_FILE": str(progress)}, total_steps=9, flop_per_step=5.0,
-               interval=0.02) as run:
+    with track(env={"FLOPCAST_PROGRESS_FILE": str(progress)}, total_steps=9, flop_per_step=5.0, interval=0.02) as run:
         for _ in range(7):
             run.step()
     assert run.role == "reporter" and run.result is None

@@ -19,10 +19,28 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
         XSS: track(ledger, XSS, 0),
     }
     later = "2099-01-01T00:00:0{}+00:00"  # after the real runs: the ledger lists runs by start
-    records["sweep-4"] = add_row(ledger, records["sweep-1"], "sweep-run-4", "sweep-4", "interrupted",
-                                 later.format(1), exit_code=130, energy_kwh=0.002, co2e_kg=0.0001)
-    records["sweep-5"] = add_row(ledger, records["sweep-1"], "sweep-run-5", "sweep-5", "running",
-                                 later.format(2), exit_code=None, energy_kwh=0.003, co2e_kg=0.0002)
+    records["sweep-4"] = add_row(
+        ledger,
+        records["sweep-1"],
+        "sweep-run-4",
+        "sweep-4",
+        "interrupted",
+        later.format(1),
+        exit_code=130,
+        energy_kwh=0.002,
+        co2e_kg=0.0001,
+    )
+    records["sweep-5"] = add_row(
+        ledger,
+        records["sweep-1"],
+        "sweep-run-5",
+        "sweep-5",
+        "running",
+        later.format(2),
+        exit_code=None,
+        energy_kwh=0.003,
+        co2e_kg=0.0002,
+    )
     job_id = "torchrun-node0:29500"
     job = add_job(ledger, records["sweep-1"], job_id)
     return Recorded(ledger, records, job, job_id, d)

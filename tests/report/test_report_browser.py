@@ -21,8 +21,18 @@ TAB_BLUE, TAB_GREEN = (31, 119, 180), (44, 160, 44)  # matplotlib's first and th
 
 def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     assert BROWSER is not None
-    cmd = [BROWSER, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-           "--enable-logging=stderr", "--v=0", f"--user-data-dir={cwd / 'profile'}", *args]
+    cmd = [
+        BROWSER,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={cwd / 'profile'}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=cwd, check=False)
 
 
@@ -30,8 +40,18 @@ def chromium(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 def page(recorded: Recorded, tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("browser")
     out = d / "report.html"
-    code, _, err = cli(["report", recorded.records[XSS]["run_id"], "--ledger", str(recorded.ledger), "--format",
-                        "html", "-o", str(out)])
+    code, _, err = cli(
+        [
+            "report",
+            recorded.records[XSS]["run_id"],
+            "--ledger",
+            str(recorded.ledger),
+            "--format",
+            "html",
+            "-o",
+            str(out),
+        ]
+    )
     assert code == 0, err
     return out
 
@@ -46,8 +66,9 @@ def colour_pixels(png: Path, rgb: tuple[int, int, int], tol: int = 40) -> int:
 
 def test_chromium_draws_the_plot_without_errors(page: Path) -> None:
     shot = page.parent / "shot.png"
-    done = chromium(f"--screenshot={shot}", "--window-size=1000,2400", "--hide-scrollbars", page.as_uri(),
-                    cwd=page.parent)
+    done = chromium(
+        f"--screenshot={shot}", "--window-size=1000,2400", "--hide-scrollbars", page.as_uri(), cwd=page.parent
+    )
     assert shot.is_file(), done.stderr[-2000:]
     assert colour_pixels(shot, TAB_BLUE) > 200 and colour_pixels(shot, TAB_GREEN) > 200  # both panels drawn
     console = [ln for ln in done.stderr.splitlines() if "CONSOLE" in ln or "Refused to" in ln or "Uncaught" in ln]

@@ -12,18 +12,28 @@ from flopcast.report.document_render import _md_escape, front_matter, render, ya
 from flopcast.report.documents import CardFacts, Figure, Report, RunRow
 
 # user strings: anything printable or not, but no NUL/surrogates (a run name cannot hold them: SQLite text, UTF-8)
-NAMES = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
-                max_size=30)
+NAMES = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=30
+)
 
 
 def project(name: str) -> Report:
     """A project report where the user's string sits in every place a user string can reach."""
-    return Report(kind="project", subject=name, title=f"Compute report: project {name!r}",
-                  figures=(Figure("runs", "runs", 1.0, "", "measured", name),
-                           Figure("hardware", "hardware", name, "", "given", name)),
-                  assumptions=(Assumption("a", name, "", name),), card=CardFacts(1.5, name, name, name),
-                  runs=(RunRow("r1", name, "completed", 0, None, 1.0, None, None, None, None, True),),
-                  final_run_id="r1", final_share={"energy_kwh": 1.0}, notes=(name,))
+    return Report(
+        kind="project",
+        subject=name,
+        title=f"Compute report: project {name!r}",
+        figures=(
+            Figure("runs", "runs", 1.0, "", "measured", name),
+            Figure("hardware", "hardware", name, "", "given", name),
+        ),
+        assumptions=(Assumption("a", name, "", name),),
+        card=CardFacts(1.5, name, name, name),
+        runs=(RunRow("r1", name, "completed", 0, None, 1.0, None, None, None, None, True),),
+        final_run_id="r1",
+        final_share={"energy_kwh": 1.0},
+        notes=(name,),
+    )
 
 
 class Collect(HTMLParser):
@@ -87,5 +97,10 @@ def test_yaml_strings_read_back(name: str) -> None:
 
     assert yaml.safe_load("k: " + yaml_string(name))["k"] == name
     meta = yaml.safe_load(front_matter(project(name), "fine-tuning").split("---\n")[1])["co2_eq_emissions"]
-    assert meta == {"emissions": 1.5, "source": name, "training_type": "fine-tuning",
-                    "geographical_location": name, "hardware_used": name}
+    assert meta == {
+        "emissions": 1.5,
+        "source": name,
+        "training_type": "fine-tuning",
+        "geographical_location": name,
+        "hardware_used": name,
+    }

@@ -26,8 +26,21 @@ def plan(recorded: Recorded) -> tuple[Path, dict]:
     """The estimate sweep-3 could have been planned with: its own compute on the hardware it ran on."""
     rec = recorded.records["sweep-3"]
     path = recorded.dir / "est.json"
-    est = write_cli_json(path, ["estimate", "--flop", str(rec["steps"] * rec["flop_per_step"]), "--hardware", "h100",
-                                "--chips", "1", "--region", "FRA", "--json"])
+    est = write_cli_json(
+        path,
+        [
+            "estimate",
+            "--flop",
+            str(rec["steps"] * rec["flop_per_step"]),
+            "--hardware",
+            "h100",
+            "--chips",
+            "1",
+            "--region",
+            "FRA",
+            "--json",
+        ],
+    )
     return path, est
 
 
@@ -37,23 +50,43 @@ def counted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict, Path,
     d = tmp_path_factory.mktemp("card")
     (d / "config.json").write_text(json.dumps(CONFIG))
     count = write_cli_json(d / "count.json", ["count", str(d / "config.json"), "--seq-len", "16", "--json"])
-    est = write_cli_json(d / "est.json", ["estimate", "--params", str(count["params"]), "--tokens", "2e9",
-                                          "--hardware", "h100", "--chips", "8", "--region", "FRA", "--json"])
+    est = write_cli_json(
+        d / "est.json",
+        [
+            "estimate",
+            "--params",
+            str(count["params"]),
+            "--tokens",
+            "2e9",
+            "--hardware",
+            "h100",
+            "--chips",
+            "8",
+            "--region",
+            "FRA",
+            "--json",
+        ],
+    )
     return d / "count.json", count, d / "est.json", est
 
 
 def test_estimate_against_actual_ratios_and_furthest_off(recorded: Recorded, plan: tuple[Path, dict]) -> None:
     path, est = plan
     rec = recorded.records["sweep-3"]
-    code, out, err = cli(["report", rec["run_id"], "--ledger", str(recorded.ledger), "--estimate", str(path),
-                          "--format", "json"])
+    code, out, err = cli(
+        ["report", rec["run_id"], "--ledger", str(recorded.ledger), "--estimate", str(path), "--format", "json"]
+    )
     assert code == 0, err
     doc = json.loads(out)
     rows = {r["key"]: r for r in doc["comparison"]["rows"]}
-    expected = {"wall_seconds": est["wall_hours"] * 3600 / rec["wall_seconds"],
-                "energy_kwh": est["energy_kwh"] / rec["energy_kwh"], "cost_usd": est["cost_usd"] / rec["cost_usd"],
-                "co2e_kg": est["co2e_kg"] / rec["co2e_kg"], "chip_hours": est["chip_hours"] / rec["chip_hours"],
-                "utilization": est["utilization"] / rec["mfu"]}
+    expected = {
+        "wall_seconds": est["wall_hours"] * 3600 / rec["wall_seconds"],
+        "energy_kwh": est["energy_kwh"] / rec["energy_kwh"],
+        "cost_usd": est["cost_usd"] / rec["cost_usd"],
+        "co2e_kg": est["co2e_kg"] / rec["co2e_kg"],
+        "chip_hours": est["chip_hours"] / rec["chip_hours"],
+        "utilization": est["utilization"] / rec["mfu"],
+    }
     for key, ratio in expected.items():
         assert rows[key]["ratio"] == pytest.approx(ratio), key
     assert rows["training_flop"]["ratio"] == pytest.approx(1.0)  # planned with the run's own compute
@@ -65,20 +98,24 @@ def test_estimate_against_actual_ratios_and_furthest_off(recorded: Recorded, pla
 
 
 def test_project_is_compared_with_its_final_run(recorded: Recorded, plan: tuple[Path, dict]) -> None:
-    code, out, err = cli(["report", "sweep-*", "--ledger", str(recorded.ledger), "--estimate", str(plan[0]),
-                          "--format", "json"])
+    code, out, err = cli(
+        ["report", "sweep-*", "--ledger", str(recorded.ledger), "--estimate", str(plan[0]), "--format", "json"]
+    )
     assert code == 0, err
     rows = {r["key"]: r for r in json.loads(out)["comparison"]["rows"]}
     assert rows["energy_kwh"]["measured"] == recorded.records["sweep-3"]["energy_kwh"]
 
 
-@pytest.mark.parametrize("content, says", [
-    (None, "a flopcast.run/1 file, not an estimate"),
-    ({"schema": "flopcast.estimate/2", "training_flop": 1.0}, "a flopcast.estimate/2 file, not an estimate"),
-    ({"forward_flop": 1, "params": 2, "by_operator": {}}, "a flopcast.count/1 file, not an estimate"),
-    ({"hello": 1}, "not a flopcast file of any kind"),
-    ("{not json", "not JSON"),
-])
+@pytest.mark.parametrize(
+    "content, says",
+    [
+        (None, "a flopcast.run/1 file, not an estimate"),
+        ({"schema": "flopcast.estimate/2", "training_flop": 1.0}, "a flopcast.estimate/2 file, not an estimate"),
+        ({"forward_flop": 1, "params": 2, "by_operator": {}}, "a flopcast.count/1 file, not an estimate"),
+        ({"hello": 1}, "not a flopcast file of any kind"),
+        ("{not json", "not JSON"),
+    ],
+)
 def test_estimate_of_another_kind_is_one_line_exit_2(recorded: Recorded, tmp_path: Path, content, says) -> None:
     path = tmp_path / "est.json"
     if content is None:
@@ -101,8 +138,13 @@ def test_card_from_count_and_estimate(counted) -> None:
     assert f["training_flop_counting"]["value"] == pytest.approx(6 * count["params"] * 2e9)  # 6 N D
     # hardware burden at peak: chips × peak × hours = compute / assumed utilization (0.3, Epoch AI's LM convention)
     assert f["training_flop_burden"]["value"] == pytest.approx(est["training_flop"] / est["utilization"])
-    for key, value in (("wall_seconds", est["wall_hours"] * 3600), ("energy_kwh", est["energy_kwh"]),
-                       ("co2e_kg", est["co2e_kg"]), ("cost_usd", est["cost_usd"]), ("chip_hours", est["chip_hours"])):
+    for key, value in (
+        ("wall_seconds", est["wall_hours"] * 3600),
+        ("energy_kwh", est["energy_kwh"]),
+        ("co2e_kg", est["co2e_kg"]),
+        ("cost_usd", est["cost_usd"]),
+        ("chip_hours", est["chip_hours"]),
+    ):
         assert f[key]["value"] == pytest.approx(value), key
     assert f["hardware"]["value"] == "8 × H100 SXM5 80GB"
     lo, hi = est["low"]["energy_kwh"], est["high"]["energy_kwh"]
@@ -115,10 +157,24 @@ def test_card_from_count_and_estimate(counted) -> None:
 
 def test_card_says_when_the_estimate_is_for_another_model_size(counted, tmp_path: Path) -> None:
     count_path, count, _, _ = counted
-    other = write_cli_json(tmp_path / "other.json", ["estimate", "--params", str(3 * count["params"]), "--tokens",
-                                                     "2e9", "--hardware", "h100", "--chips", "8", "--json"])
-    code, out, err = cli(["report", "--count", str(count_path), "--estimate", str(tmp_path / "other.json"),
-                          "--format", "json"])
+    other = write_cli_json(
+        tmp_path / "other.json",
+        [
+            "estimate",
+            "--params",
+            str(3 * count["params"]),
+            "--tokens",
+            "2e9",
+            "--hardware",
+            "h100",
+            "--chips",
+            "8",
+            "--json",
+        ],
+    )
+    code, out, err = cli(
+        ["report", "--count", str(count_path), "--estimate", str(tmp_path / "other.json"), "--format", "json"]
+    )
     assert code == 0, err
     notes = json.loads(out)["notes"]
     assert any(f"({3 * count['params']:.4g}) differ from the count's ({count['params']:.4g})" in n for n in notes)
@@ -127,8 +183,19 @@ def test_card_says_when_the_estimate_is_for_another_model_size(counted, tmp_path
 
 def model_card(counted) -> str:
     count_path, _, est_path, _ = counted
-    code, text, err = cli(["report", "--count", str(count_path), "--estimate", str(est_path), "--format",
-                           "model-card", "--training-type", "pre-training"])
+    code, text, err = cli(
+        [
+            "report",
+            "--count",
+            str(count_path),
+            "--estimate",
+            str(est_path),
+            "--format",
+            "model-card",
+            "--training-type",
+            "pre-training",
+        ]
+    )
     assert code == 0, err
     return text
 
@@ -170,13 +237,16 @@ def test_run_model_card_is_measured(recorded: Recorded) -> None:
     assert "training_type" not in meta and "--training-type" in text  # not given: left out, and said so
 
 
-@pytest.mark.parametrize("args, says", [
-    (["report"], "nothing to report"),
-    (["report", "--count", "c.json"], "--count needs --estimate"),
-    (["report", "x", "--count", "c.json", "--estimate", "e.json"], "not both"),
-    (["report", "x", "--format", "pdf"], "unknown --format"),
-    (["report", "x", "--training-type", "pretrain"], "unknown --training-type"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["report"], "nothing to report"),
+        (["report", "--count", "c.json"], "--count needs --estimate"),
+        (["report", "x", "--count", "c.json", "--estimate", "e.json"], "not both"),
+        (["report", "x", "--format", "pdf"], "unknown --format"),
+        (["report", "x", "--training-type", "pretrain"], "unknown --training-type"),
+    ],
+)
 def test_usage_errors_are_one_line(args, says) -> None:
     code, out, err = cli(args)
     assert code == 2 and out == "" and says in err and len(err.strip().splitlines()) == 1

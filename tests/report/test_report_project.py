@@ -23,16 +23,41 @@ def project_plan(recorded: Recorded) -> tuple[Path, dict]:
     """The project plan sweep-3 could have been priced with: its wall time on the hardware it ran on."""
     rec = recorded.records["sweep-3"]
     path = recorded.dir / "project-est.json"
-    code, out, err = cli(["estimate", "--hardware", "h100", "--chips", "1", "--hours", str(rec["wall_seconds"] / 3600),
-                          "--region", "FRA", "--project", "--json"])
+    code, out, err = cli(
+        [
+            "estimate",
+            "--hardware",
+            "h100",
+            "--chips",
+            "1",
+            "--hours",
+            str(rec["wall_seconds"] / 3600),
+            "--region",
+            "FRA",
+            "--project",
+            "--json",
+        ]
+    )
     assert code == 0, err
     path.write_text(out)
     return path, json.loads(out)
 
 
 def project_doc(recorded: Recorded, plan: Path, *extra: str) -> dict:
-    code, out, err = cli(["report", "--project", "sweep-*", "--estimate", str(plan), "--ledger", str(recorded.ledger),
-                          "--format", "json", *extra])
+    code, out, err = cli(
+        [
+            "report",
+            "--project",
+            "sweep-*",
+            "--estimate",
+            str(plan),
+            "--ledger",
+            str(recorded.ledger),
+            "--format",
+            "json",
+            *extra,
+        ]
+    )
     assert code == 0, err
     return json.loads(out)
 
@@ -88,7 +113,10 @@ def test_planned_figures_are_the_estimate_files(recorded: Recorded, project_plan
     for ln in est["project"]["lines"]:
         row = rows[ln["name"]]
         assert (row["planned_factor"], row["planned_low"], row["planned_high"]) == (
-            ln["value"], ln["value_low"], ln["value_high"])
+            ln["value"],
+            ln["value_low"],
+            ln["value_high"],
+        )
         assert row["planned"] == {k: ln[k] for k in ("chip_hours", "kwh", "kg_co2e", "usd")}
     assert rows["final run"]["planned"]["chip_hours"] == est["project"]["final"]["chip_hours"]
     assert rows["project total"]["planned"]["kwh"] == est["project"]["total"]["kwh"]
@@ -115,8 +143,9 @@ def test_furthest_off_is_the_largest_measured_error(recorded: Recorded, project_
 
 def test_html_has_the_project_tables(recorded: Recorded, project_plan: tuple[Path, dict]) -> None:
     path, _ = project_plan
-    code, page, err = cli(["report", "--project", "*", "--estimate", str(path), "--ledger", str(recorded.ledger),
-                           "--format", "html"])
+    code, page, err = cli(
+        ["report", "--project", "*", "--estimate", str(path), "--ledger", str(recorded.ledger), "--format", "html"]
+    )
     assert code == 0, err
     assert 'id="project-factors"' in page and 'id="project-figures"' in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and XSS not in page
@@ -130,46 +159,73 @@ def test_a_bare_project_estimate_is_accepted(recorded: Recorded, project_plan: t
     assert doc["comparison"] is None and doc["project"]["furthest_off"] == "goodput"
 
 
-@pytest.mark.parametrize("case", ["no-project-lines", "other-version", "bad-number", "unknown-pattern", "no-estimate",
-                                  "with-target"])
+@pytest.mark.parametrize(
+    "case", ["no-project-lines", "other-version", "bad-number", "unknown-pattern", "no-estimate", "with-target"]
+)
 def test_bad_input_is_one_line(recorded: Recorded, project_plan: tuple[Path, dict], tmp_path, case: str) -> None:
     _, est = project_plan
     bad = tmp_path / "bad.json"
     plain = {k: v for k, v in est.items() if k != "project"}
-    data = {"no-project-lines": plain, "other-version": {**est, "project": {**est["project"], "schema":
-                                                                              "flopcast.project_estimate/9"}},
-            "bad-number": {**est, "project": {**est["project"], "lines": [{**est["project"]["lines"][0],
-                                                                            "value": -1}]}}}.get(case, est)
+    data = {
+        "no-project-lines": plain,
+        "other-version": {**est, "project": {**est["project"], "schema": "flopcast.project_estimate/9"}},
+        "bad-number": {**est, "project": {**est["project"], "lines": [{**est["project"]["lines"][0], "value": -1}]}},
+    }.get(case, est)
     bad.write_text(json.dumps(data))
-    args = {"unknown-pattern": ["--project", "swep-1", "--estimate", str(bad)],
-            "no-estimate": ["--project", "sweep-*"],
-            "with-target": ["sweep-1", "--project", "sweep-*", "--estimate", str(bad)]}.get(
-        case, ["--project", "sweep-*", "--estimate", str(bad)])
+    args = {
+        "unknown-pattern": ["--project", "swep-1", "--estimate", str(bad)],
+        "no-estimate": ["--project", "sweep-*"],
+        "with-target": ["sweep-1", "--project", "sweep-*", "--estimate", str(bad)],
+    }.get(case, ["--project", "sweep-*", "--estimate", str(bad)])
     code, out, err = cli(["report", *args, "--ledger", str(recorded.ledger)])
     assert code == 2 and out == "", err
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("flopcast: error: ")
-    expect = {"no-project-lines": "without project lines", "other-version": "flopcast.project_estimate/9",
-              "bad-number": "value is -1", "unknown-pattern": "nearest: sweep-1", "no-estimate": "--project needs",
-              "with-target": "without a TARGET"}[case]
+    expect = {
+        "no-project-lines": "without project lines",
+        "other-version": "flopcast.project_estimate/9",
+        "bad-number": "value is -1",
+        "unknown-pattern": "nearest: sweep-1",
+        "no-estimate": "--project needs",
+        "with-target": "without a TARGET",
+    }[case]
     assert expect in lines[0]
 
 
 # -- properties of the decomposition, on runs built from a real record ---------------------------------------
 
-RUN = st.tuples(st.sampled_from(("completed", *LOST_STATUSES, "running")), st.floats(1e-3, 1e3),
-                st.floats(1e-6, 1e2), st.floats(0.0, 1.0, allow_subnormal=False), st.integers(0, 5))
+RUN = st.tuples(
+    st.sampled_from(("completed", *LOST_STATUSES, "running")),
+    st.floats(1e-3, 1e3),
+    st.floats(1e-6, 1e2),
+    st.floats(0.0, 1.0, allow_subnormal=False),
+    st.integers(0, 5),
+)
 # (subnormal active fractions such as 5e-324 underflow useful time to 0 while the run still counts as final)
 
 
 def ledger_runs(template: dict, specs: list[tuple]) -> list[LedgerRun]:
     out = []
     for i, (status, chip_hours, kwh, active, steps) in enumerate(specs):
-        rec = RunRecord.from_dict({**template, "run_id": f"r{i}", "status": status, "chip_hours": chip_hours,
-                                   "energy_kwh": kwh, "co2e_kg": kwh * 0.05, "cost_usd": chip_hours * 4.0,
-                                   "wall_seconds": 10.0, "active_seconds": 10.0 * active, "steps": steps})
-        out.append(LedgerRun(f"r{i}", status, None, None, "h", 1, f"sweep-{i}", None, None, None, None, 10.0,
-                             steps, kwh, 1, rec))
+        rec = RunRecord.from_dict(
+            {
+                **template,
+                "run_id": f"r{i}",
+                "status": status,
+                "chip_hours": chip_hours,
+                "energy_kwh": kwh,
+                "co2e_kg": kwh * 0.05,
+                "cost_usd": chip_hours * 4.0,
+                "wall_seconds": 10.0,
+                "active_seconds": 10.0 * active,
+                "steps": steps,
+            }
+        )
+        out.append(
+            LedgerRun(
+                f"r{i}", status, None, None, "h", 1, f"sweep-{i}", None, None, None, None, 10.0, steps, kwh, 1, rec
+            )
+        )
     return out
 
 

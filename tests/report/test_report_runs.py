@@ -38,8 +38,19 @@ def test_run_report_figures_are_the_ledgers(recorded: Recorded) -> None:
     assert doc["schema"] == "flopcast.report/1" and doc["kind"] == "run" and doc["subject"] == rec["run_id"]
     held = runs_show(recorded, rec["run_id"])["record"]
     f = figures(doc)
-    for key in ("wall_seconds", "chip_hours", "it_energy_kwh", "energy_kwh", "pue", "g_co2e_per_kwh", "co2e_kg",
-                "cost_usd", "flop_per_step", "achieved_flop_per_s", "mfu"):
+    for key in (
+        "wall_seconds",
+        "chip_hours",
+        "it_energy_kwh",
+        "energy_kwh",
+        "pue",
+        "g_co2e_per_kwh",
+        "co2e_kg",
+        "cost_usd",
+        "flop_per_step",
+        "achieved_flop_per_s",
+        "mfu",
+    ):
         assert f[key]["value"] == held[key], key
     assert f["status"]["value"] == "completed" and f["status"]["source"] == "exit code 0"
     assert f["hardware"]["value"] == "1 × H100 SXM5 80GB"
@@ -114,11 +125,11 @@ def test_two_node_job_sums_resources_and_maxes_time(recorded: Recorded) -> None:
     assert doc["kind"] == "job"
     f = figures(doc)
     assert f["nodes"]["value"] == 2
-    assert f["energy_kwh"]["value"] == pytest.approx(0.75)          # 0.5 + 0.25 kWh
-    assert f["co2e_kg"]["value"] == pytest.approx(0.3)              # 0.75 kWh × 0.4 kg/kWh
-    assert f["cost_usd"]["value"] == pytest.approx(21.0)            # 10 + 11 USD
+    assert f["energy_kwh"]["value"] == pytest.approx(0.75)  # 0.5 + 0.25 kWh
+    assert f["co2e_kg"]["value"] == pytest.approx(0.3)  # 0.75 kWh × 0.4 kg/kWh
+    assert f["cost_usd"]["value"] == pytest.approx(21.0)  # 10 + 11 USD
     assert f["chip_hours"]["value"] == pytest.approx(4.0)
-    assert f["wall_seconds"]["value"] == 104.0                      # the longest node, not the sum
+    assert f["wall_seconds"]["value"] == 104.0  # the longest node, not the sum
     assert f["achieved_flop_per_s"]["value"] == pytest.approx(1000 * 4e12 / 103.0)
     assert f["mfu"]["value"] == pytest.approx(1000 * 4e12 / 103.0 / (4 * 1e14))
     assert f["hardware"]["value"] == "4 × H100 SXM5 80GB"

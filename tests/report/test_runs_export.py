@@ -14,9 +14,23 @@ from flopcast.report.run_table import COLUMNS
 
 from .helpers import Recorded, cli
 
-NUMBERS = ("wall_seconds", "active_seconds", "pue", "g_co2e_per_kwh", "chip_hours", "it_energy_kwh", "energy_kwh",
-           "co2e_kg", "cost_usd", "achieved_flop_per_s", "mfu", "peak_flop_per_s_per_chip", "flop_per_step",
-           "final_loss", "final_eval_loss")
+NUMBERS = (
+    "wall_seconds",
+    "active_seconds",
+    "pue",
+    "g_co2e_per_kwh",
+    "chip_hours",
+    "it_energy_kwh",
+    "energy_kwh",
+    "co2e_kg",
+    "cost_usd",
+    "achieved_flop_per_s",
+    "mfu",
+    "peak_flop_per_s_per_chip",
+    "flop_per_step",
+    "final_loss",
+    "final_eval_loss",
+)
 WHOLE = ("exit_code", "steps", "chips", "tokens_seen", "model_params")
 TEXT = ("run_id", "job_id", "name", "status", "started_at", "ended_at", "hardware", "precision", "region")
 
@@ -36,8 +50,11 @@ def expected(run: dict) -> dict:
         comp = rec["components"].get(c)
         basis = rec["energy_source"].get(c) if comp else None
         row[f"{c}_energy_basis"] = basis
-        row[f"{c}_energy_kwh"] = (comp["energy_joules"] / 3.6e6 if comp and basis != "unavailable"
-                                  and comp["energy_joules"] is not None else None)
+        row[f"{c}_energy_kwh"] = (
+            comp["energy_joules"] / 3.6e6
+            if comp and basis != "unavailable" and comp["energy_joules"] is not None
+            else None
+        )
     return row
 
 
@@ -62,8 +79,12 @@ def test_csv_reads_back_as_the_ledgers_figures(recorded: Recorded) -> None:
     assert by_name["sweep-5"]["status"] == "lost" and by_name["sweep-4"]["exit_code"] == "130"
     # a tracked run on this machine: H100 at its TDP (assumed, no NVML), the CPU estimated
     s1 = by_name["sweep-1"]
-    assert (s1["hardware"], s1["chips"], s1["region"], s1["gpu_energy_basis"]) == ("H100 SXM5 80GB", "1", "FRA",
-                                                                                    "assumed")
+    assert (s1["hardware"], s1["chips"], s1["region"], s1["gpu_energy_basis"]) == (
+        "H100 SXM5 80GB",
+        "1",
+        "FRA",
+        "assumed",
+    )
     assert s1["cpu_energy_basis"] == "estimated" and float(s1["cpu_energy_kwh"]) > 0
     assert float(s1["energy_kwh"]) == pytest.approx(float(s1["it_energy_kwh"]) * float(s1["pue"]))
     assert float(s1["chip_hours"]) == pytest.approx(float(s1["wall_seconds"]) / 3600)
@@ -106,6 +127,10 @@ def test_parquet_refusals_are_one_line(recorded: Recorded, monkeypatch, tmp_path
     assert code == 2 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("flopcast: error: ")
-    assert {"no-pyarrow": "pip install pyarrow", "stdout": "give -o", "samples": "--samples",
-            "unwritable": "output file"}[case] in lines[0]
+    assert {
+        "no-pyarrow": "pip install pyarrow",
+        "stdout": "give -o",
+        "samples": "--samples",
+        "unwritable": "output file",
+    }[case] in lines[0]
     assert not (tmp_path / "r.pq").exists()

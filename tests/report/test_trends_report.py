@@ -63,9 +63,21 @@ class Tables(HTMLParser):
 
 
 def fit_cells(f: dict) -> list[str]:
-    return [f["benchmark"], f["measure"], f["form"], "yes" if f["frontier"] else "no", f["window"], str(f["n"]),
-            show(f["slope"]), ci_text(f.get("slope_ci")), show(f["r2"]), show(f.get("exponent")),
-            ci_text(f.get("exponent_ci")), ci_text(f.get("bootstrap_slope_ci")), ci_text(f.get("loo_slope_range"))]
+    return [
+        f["benchmark"],
+        f["measure"],
+        f["form"],
+        "yes" if f["frontier"] else "no",
+        f["window"],
+        str(f["n"]),
+        show(f["slope"]),
+        ci_text(f.get("slope_ci")),
+        show(f["r2"]),
+        show(f.get("exponent")),
+        ci_text(f.get("exponent_ci")),
+        ci_text(f.get("bootstrap_slope_ci")),
+        ci_text(f.get("loo_slope_range")),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +98,8 @@ def test_html_has_every_fit_row_of_the_json(html_page: tuple[Path, dict, str]) -
     assert t.tables["fits"] == [fit_cells(f) for f in data["fits"]]
     assert len(t.tables["projections"]) == len(data["projections"])
     assert [[*r[:3], r[6]] for r in t.tables["projections"]] == [
-        [p["benchmark"], p["measure"], p["form"], show(p["target_error"], "%")] for p in data["projections"]]
+        [p["benchmark"], p["measure"], p["form"], show(p["target_error"], "%")] for p in data["projections"]
+    ]
     assert len(t.tables["compute-trend"]) == len(data["compute_trend"]["eras"])
     # the paper-era claim: k as the JSON has it
     k = data["paper_claim"]["paper_era"]["training"]["exponent"]
@@ -108,8 +121,9 @@ def test_html_plots_are_inline_and_nothing_is_fetched(html_page: tuple[Path, dic
 def test_markdown_links_the_written_plots(tmp_path: Path) -> None:
     page = tmp_path / "out" / "trends.md"
     page.parent.mkdir()
-    code, out, err = cli(["trends", "-b", "imagenet", "--plots", str(tmp_path / "plots"), "--json",
-                          "--report", str(page)])
+    code, out, err = cli(
+        ["trends", "-b", "imagenet", "--plots", str(tmp_path / "plots"), "--json", "--report", str(page)]
+    )
     assert code == 0, err
     data, text = json.loads(out), page.read_text(encoding="utf-8")
     for f in data["fits"]:
@@ -143,9 +157,11 @@ def test_bad_page_path_is_refused_before_the_work(tmp_path: Path, bad: str, monk
 
 
 def test_inline_svg_prefixes_ids_and_references() -> None:
-    svg = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://x/svg11.dtd">\n'
-           '<svg xmlns="http://www.w3.org/2000/svg"><metadata><rdf:RDF/></metadata><defs><path id="g1"/>'
-           '<clipPath id="c1"/></defs><use xlink:href="#g1"/><g clip-path="url(#c1)"/></svg>')
+    svg = (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://x/svg11.dtd">\n'
+        '<svg xmlns="http://www.w3.org/2000/svg"><metadata><rdf:RDF/></metadata><defs><path id="g1"/>'
+        '<clipPath id="c1"/></defs><use xlink:href="#g1"/><g clip-path="url(#c1)"/></svg>'
+    )
     out = inline_svg(svg, "plot3")
     assert out.startswith("<svg") and "DOCTYPE" not in out and "metadata" not in out
     assert 'id="plot3-g1"' in out and 'href="#plot3-g1"' in out and "url(#plot3-c1)" in out
@@ -158,9 +174,21 @@ def test_chromium_draws_the_trends_page(html_page: tuple[Path, dict, str]) -> No
 
     page = html_page[0]
     shot = page.parent / "shot.png"
-    cmd = [str(BROWSER), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-           "--enable-logging=stderr", "--v=0", f"--user-data-dir={page.parent / 'profile'}", f"--screenshot={shot}",
-           "--window-size=1100,9000", "--hide-scrollbars", page.as_uri()]
+    cmd = [
+        str(BROWSER),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={page.parent / 'profile'}",
+        f"--screenshot={shot}",
+        "--window-size=1100,9000",
+        "--hide-scrollbars",
+        page.as_uri(),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=page.parent, check=False)
     assert shot.is_file(), done.stderr[-2000:]
     px = (image.imread(str(shot))[..., :3] * 255).astype(int)

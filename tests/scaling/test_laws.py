@@ -73,12 +73,18 @@ def test_chinchilla_bootstrap_intervals_contain_point_estimate(chinchilla_fit):
 def test_hoffmann_constants_at_chinchilla():
     # L(70e9, 1.4e12) by hand: 1.69 + 406.4/70e9**0.34 + 410.7/1.4e12**0.28
     assert float(chinchilla_loss(70e9, 1.4e12, **HOFFMANN2022)) == pytest.approx(
-        1.69 + 406.4 / 70e9**0.34 + 410.7 / 1.4e12**0.28, rel=1e-12)
+        1.69 + 406.4 / 70e9**0.34 + 410.7 / 1.4e12**0.28, rel=1e-12
+    )
 
 
 @settings(max_examples=40, deadline=None)
-@given(alpha=st.floats(0.1, 0.8), beta=st.floats(0.1, 0.8), a=st.floats(10, 1e4), b=st.floats(10, 1e4),
-       flop=st.floats(1e15, 1e27))
+@given(
+    alpha=st.floats(0.1, 0.8),
+    beta=st.floats(0.1, 0.8),
+    a=st.floats(10, 1e4),
+    b=st.floats(10, 1e4),
+    flop=st.floats(1e15, 1e27),
+)
 def test_allocation_matches_closed_form_and_numeric_minimum(alpha, beta, a, b, flop):
     p = {"E": 1.5, "A": a, "B": b, "alpha": alpha, "beta": beta}
     n, d = chinchilla_optimal(flop, **p)
@@ -123,8 +129,9 @@ def test_log_form_gradient_matches_finite_differences(name):
     law = LAWS[name]
     rng = np.random.default_rng(1)
     logx = [rng.uniform(15, 25, 7) for _ in law.inputs]
-    theta = np.array([np.mean(g) if len(g) > 1 else g[0] for g in law.start_grid]) + rng.uniform(0.05, 0.2,
-                                                                                                 law.n_params)
+    theta = np.array([np.mean(g) if len(g) > 1 else g[0] for g in law.start_grid]) + rng.uniform(
+        0.05, 0.2, law.n_params
+    )
     pred, jac = law.log_form(theta, *logx)
     for i in range(law.n_params):
         step = np.zeros(law.n_params)

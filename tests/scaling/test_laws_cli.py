@@ -76,8 +76,28 @@ def test_plan_target_loss_round_trips_budget(fit_json, capsys):
 
 def test_plan_with_hardware_goes_through_estimate(fit_json, capsys):
     capsys.readouterr()
-    assert main(["scaling", "plan", "--fit", str(fit_json), "--flop", "5.76e23", "--hardware", "H100 SXM",
-                 "--chips", "1024", "--utilization", "0.4", "--region", "USA", "--json"]) == 0
+    assert (
+        main(
+            [
+                "scaling",
+                "plan",
+                "--fit",
+                str(fit_json),
+                "--flop",
+                "5.76e23",
+                "--hardware",
+                "H100 SXM",
+                "--chips",
+                "1024",
+                "--utilization",
+                "0.4",
+                "--region",
+                "USA",
+                "--json",
+            ]
+        )
+        == 0
+    )
     plan = json.loads(capsys.readouterr().out)
     # wall time by hand: FLOP / (chips x dense bf16 peak x utilization)
     peak = plan["estimate"]["training_flop"] / (1024 * 0.4 * plan["wall_hours"] * 3600)
@@ -105,8 +125,27 @@ def test_fit_compute_law_and_plots(tmp_path, capsys):
     loss = 1.69 + 406.4 / n**0.34 + 410.7 / d**0.28
     runs = write_runs(tmp_path, zip(n, d, loss, strict=True), name="nd.csv")
     svg = tmp_path / "nd.svg"
-    assert main(["scaling", "plan", "--runs", runs, "--params-col", "N", "--tokens-col", "D", "--bootstrap", "5",
-                 "--flop", "1e22", "--plot", str(svg)]) == 0
+    assert (
+        main(
+            [
+                "scaling",
+                "plan",
+                "--runs",
+                runs,
+                "--params-col",
+                "N",
+                "--tokens-col",
+                "D",
+                "--bootstrap",
+                "5",
+                "--flop",
+                "1e22",
+                "--plot",
+                str(svg),
+            ]
+        )
+        == 0
+    )
     assert svg.exists() and (tmp_path / "nd-isoflop.svg").exists()
 
 
@@ -133,10 +172,13 @@ def test_error_target_below_irreducible(fit_json, capsys):
     one_line_error(capsys, code, ["below the fitted irreducible loss E=1.8"])
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--target-loss", "2", "--flop", "1e20"], "exactly one of --target-loss or --flop"),
-    (["--flop", "-1"], "--flop must be > 0"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--target-loss", "2", "--flop", "1e20"], "exactly one of --target-loss or --flop"),
+        (["--flop", "-1"], "--flop must be > 0"),
+    ],
+)
 def test_error_plan_arguments(fit_json, capsys, args, expected):
     one_line_error(capsys, main(["scaling", "plan", "--fit", str(fit_json), *args]), [expected])
 
@@ -146,15 +188,27 @@ def test_error_bad_fit_file_and_sources(tmp_path, capsys):
     bad.write_text("{not json")
     one_line_error(capsys, main(["scaling", "plan", "--fit", str(bad), "--flop", "1e20"]), ["not JSON"])
     bad.write_text('{"law": "chinchilla"}')
-    one_line_error(capsys, main(["scaling", "plan", "--fit", str(bad), "--flop", "1e20"]),
-                   ["not a 'flopcast scaling fit --json' result"])
+    one_line_error(
+        capsys,
+        main(["scaling", "plan", "--fit", str(bad), "--flop", "1e20"]),
+        ["not a 'flopcast scaling fit --json' result"],
+    )
     one_line_error(capsys, main(["scaling", "plan", "--flop", "1e20"]), ["exactly one of --fit"])
-    one_line_error(capsys, main(["scaling", "fit", CHIN, *CHIN_COLS, "--plot", str(tmp_path / "x.gif")]),
-                   ["unsupported format .gif"])
-    one_line_error(capsys, main(["scaling", "fit", CHIN, "--flop-col", "Training FLOP", "--law", "chinchilla"]),
-                   ["needs params and tokens"])
-    one_line_error(capsys, main(["scaling", "fit", CHIN, *CHIN_COLS, "--law", "chinchila"]),
-                   ["unknown scaling law 'chinchila'", "chinchilla"])
+    one_line_error(
+        capsys,
+        main(["scaling", "fit", CHIN, *CHIN_COLS, "--plot", str(tmp_path / "x.gif")]),
+        ["unsupported format .gif"],
+    )
+    one_line_error(
+        capsys,
+        main(["scaling", "fit", CHIN, "--flop-col", "Training FLOP", "--law", "chinchilla"]),
+        ["needs params and tokens"],
+    )
+    one_line_error(
+        capsys,
+        main(["scaling", "fit", CHIN, *CHIN_COLS, "--law", "chinchila"]),
+        ["unknown scaling law 'chinchila'", "chinchilla"],
+    )
 
 
 def test_help_has_examples(capsys):
@@ -171,16 +225,34 @@ def test_runs_from_track_ledger(tmp_path, capsys):
     flop = np.logspace(15, 19, 8)
     ids = []
     for i, c in enumerate(flop):
-        with flopcast.track(ledger=ledger, flop_per_step=c / 4, interval=60, name=f"r{i}",
-                            install_signal_handlers=False) as run:
+        with flopcast.track(
+            ledger=ledger, flop_per_step=c / 4, interval=60, name=f"r{i}", install_signal_handlers=False
+        ) as run:
             for _ in range(4):
                 run.step()
         ids.append(run.run_id)
     loss = compute_loss(flop, E=1.8, A=1000.0, alpha=0.15)
     runs = write_runs(tmp_path, zip(ids, loss, strict=True), header="run,loss")
     capsys.readouterr()
-    assert main(["scaling", "fit", runs, "--ledger", str(ledger), "--run-col", "run", "--bootstrap", "0",
-                 "--law", "compute", "--json"]) == 0
+    assert (
+        main(
+            [
+                "scaling",
+                "fit",
+                runs,
+                "--ledger",
+                str(ledger),
+                "--run-col",
+                "run",
+                "--bootstrap",
+                "0",
+                "--law",
+                "compute",
+                "--json",
+            ]
+        )
+        == 0
+    )
     fit = json.loads(capsys.readouterr().out)
     assert fit["fitted_range"]["flop"] == pytest.approx([1e15, 1e19])
     assert fit["params"]["alpha"] == pytest.approx(0.15, rel=1e-3)

@@ -26,8 +26,11 @@ def load_bench():
 def test_small_runs_forecast_a_larger_run(tmp_path):
     e2e = load_bench()
     cfg = e2e.Config
-    grid = {"fit": [cfg(d, 2, s, batch=16, context=64, lr=1e-2) for d in (16, 24, 32) for s in (50, 100, 200)],
-            "target": cfg(48, 2, 400, batch=16, context=64, lr=1e-2), "eval_batches": 4}
+    grid = {
+        "fit": [cfg(d, 2, s, batch=16, context=64, lr=1e-2) for d in (16, 24, 32) for s in (50, 100, 200)],
+        "target": cfg(48, 2, 400, batch=16, context=64, lr=1e-2),
+        "eval_batches": 4,
+    }
     record = e2e.run(grid, tmp_path, bootstrap=50, corpus_bytes=1_000_000, log=lambda msg: None)
     c = record["comparison"]
     assert c["extrapolation_x"] > 3  # a real extrapolation, not an interpolation

@@ -23,8 +23,17 @@ from flopcast.scaling.laws_plan import plan
 E2E_N = [6592] * 3 + [14496] * 3 + [25472] * 3
 E2E_D = [51200, 102400, 204800] * 3
 # the e2e runs' held-out losses x exp(N(0, 0.01)) (numpy default_rng(115)); unbounded, this overflowed
-E2E_LOSS = [3.6571243737739625, 3.0139178374755717, 2.776318917877234, 3.2688448102754206, 2.8072059760566206,
-            2.5902568150965863, 3.0597383254419546, 2.777902080495308, 2.556835848740029]
+E2E_LOSS = [
+    3.6571243737739625,
+    3.0139178374755717,
+    2.776318917877234,
+    3.2688448102754206,
+    2.8072059760566206,
+    2.5902568150965863,
+    3.0597383254419546,
+    2.777902080495308,
+    2.556835848740029,
+]
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +107,15 @@ def test_only_the_floor_unidentified_plans_allocation_and_withholds_loss():
 
 # --- properties over noisy synthetic run sets ------------------------------------------------------------
 
-_truths = st.fixed_dictionaries({
-    "E": st.floats(1.0, 2.5), "A": st.floats(50.0, 2000.0), "B": st.floats(50.0, 5000.0),
-    "alpha": st.floats(0.15, 0.6), "beta": st.floats(0.15, 0.6)})
+_truths = st.fixed_dictionaries(
+    {
+        "E": st.floats(1.0, 2.5),
+        "A": st.floats(50.0, 2000.0),
+        "B": st.floats(50.0, 5000.0),
+        "alpha": st.floats(0.15, 0.6),
+        "beta": st.floats(0.15, 0.6),
+    }
+)
 
 
 @st.composite
@@ -143,8 +158,13 @@ def test_fit_recovers_the_law_or_says_it_cannot_and_plan_never_prints_inf_nan_or
         assert len(fit.warnings) == len(fit.unidentified)
         assert not _recovered_or_unidentified(fit, truth), (truth, fit.params, fit.unidentified)
         c_max = 6 * float(np.max(n * d))
-        for request in ({"flop": 10 * c_max}, {"flop": 1e30}, {"target_loss": truth["E"] * 1.05},
-                        {"target_loss": fit.params["E"] * (1 + 1e-13)}, {"target_loss": 1e300}):
+        for request in (
+            {"flop": 10 * c_max},
+            {"flop": 1e30},
+            {"target_loss": truth["E"] * 1.05},
+            {"target_loss": fit.params["E"] * (1 + 1e-13)},
+            {"target_loss": 1e300},
+        ):
             try:
                 p = plan(fit, **request)
             except InputError as exc:

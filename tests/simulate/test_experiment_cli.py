@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from flopcast.cli import main
 from flopcast.simulate import SimulationConfig, simulate
 
-SMALL = SimulationConfig(sims=40, features=24, relevant=2, sizes=(15, 25, 40, 80, 160, 320, 640), chunk=15,
-                         test_size=5_000, seed=11)
+SMALL = SimulationConfig(
+    sims=40, features=24, relevant=2, sizes=(15, 25, 40, 80, 160, 320, 640), chunk=15, test_size=5_000, seed=11
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +33,9 @@ def test_same_seed_same_result_for_one_and_two_workers(small_result):
 def test_dask_local_cluster_gives_the_same_result(small_result):
     distributed = pytest.importorskip("distributed")
     config = SimulationConfig(sims=6, features=10, relevant=2, sizes=(15, 40), chunk=3, test_size=1_000, seed=5)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
         on_dask = simulate(config, scheduler=cluster.scheduler_address)
     local = simulate(config)
     for m in ("oracle", "flexible", "regularized"):
@@ -72,20 +74,25 @@ def test_cli_json_keys_and_plot(tmp_path, capsys):
     assert png.stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["--relevant", "40", "--features", "30"], "exceeds --features"),
-    (["--sizes", "15,0"], "not a positive sample size"),
-    (["--sizes", "-5"], "not a positive sample size"),
-    (["--noise", "0"], "--noise must be a positive"),
-    (["--noise", "-1"], "--noise must be a positive"),
-    (["--noise", "1e-300"], "where rounding or overflow, not the noise"),  # fuzz finding: log10(0) internal error
-    (["--noise", "1e200"], "where rounding or overflow, not the noise"),  # an OverflowError internal error
-    (["--sims", "1"], "--sims must be at least 2"),
-    (["--workers", "0", "--sims", "2", "--sizes", "15"], "--workers must be at least 1"),
-    (["--plot", "fig.jpg"], ".png, .svg or .pdf"),
-    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1", "--sims", "2", "--sizes", "15"],
-     "cannot reach the Dask scheduler"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["--relevant", "40", "--features", "30"], "exceeds --features"),
+        (["--sizes", "15,0"], "not a positive sample size"),
+        (["--sizes", "-5"], "not a positive sample size"),
+        (["--noise", "0"], "--noise must be a positive"),
+        (["--noise", "-1"], "--noise must be a positive"),
+        (["--noise", "1e-300"], "where rounding or overflow, not the noise"),  # fuzz finding: log10(0) internal error
+        (["--noise", "1e200"], "where rounding or overflow, not the noise"),  # an OverflowError internal error
+        (["--sims", "1"], "--sims must be at least 2"),
+        (["--workers", "0", "--sims", "2", "--sizes", "15"], "--workers must be at least 1"),
+        (["--plot", "fig.jpg"], ".png, .svg or .pdf"),
+        (
+            ["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "1", "--sims", "2", "--sizes", "15"],
+            "cannot reach the Dask scheduler",
+        ),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(argv, needle, capsys):
     assert main(["simulate", *argv]) == 2
     err = capsys.readouterr().err
@@ -101,8 +108,9 @@ def _run_cli(*args, timeout=60):
     import subprocess
     import sys
 
-    return subprocess.run([sys.executable, "-m", "flopcast", "simulate", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "flopcast", "simulate", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_garbage_scheduler_is_one_line_and_no_client_traceback():
@@ -127,8 +135,9 @@ def test_a_port_that_is_not_a_dask_scheduler_fails_within_the_timeout():
     server.listen(8)  # the kernel accepts the TCP handshake; nobody ever answers
     try:
         t = time.perf_counter()
-        proc = _run_cli("--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}", "--connect-timeout", "1",
-                        *TINY, timeout=30)
+        proc = _run_cli(
+            "--scheduler", f"tcp://127.0.0.1:{server.getsockname()[1]}", "--connect-timeout", "1", *TINY, timeout=30
+        )
         elapsed = time.perf_counter() - t
     finally:
         server.close()
@@ -137,22 +146,26 @@ def test_a_port_that_is_not_a_dask_scheduler_fails_within_the_timeout():
     assert elapsed < 10
 
 
-@pytest.mark.parametrize("argv,needle", [
-    (["--seed", "-1"], "--seed must be a non-negative whole number"),
-    (["--connect-timeout", "1"], "only applies with --scheduler"),
-    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "-1"], "--connect-timeout must be"),
-    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "0"], "--connect-timeout must be"),
-    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "nan"], "--connect-timeout must be"),
-    (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "inf"], "--connect-timeout must be"),
-    (["--scheduler", "foo://host:1"], "unknown protocol 'foo'"),
-    (["--scheduler", "tcp://host"], "is not HOST:PORT"),
-    (["--scheduler", "tcp://host:99999"], "is not HOST:PORT"),
-    (["--scheduler", "   "], "needs an address"),
-    (["--features", "10000000", "--relevant", "2"], "GB of memory"),
-])
+@pytest.mark.parametrize(
+    "argv,needle",
+    [
+        (["--seed", "-1"], "--seed must be a non-negative whole number"),
+        (["--connect-timeout", "1"], "only applies with --scheduler"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "-1"], "--connect-timeout must be"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "0"], "--connect-timeout must be"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "nan"], "--connect-timeout must be"),
+        (["--scheduler", "tcp://127.0.0.1:9", "--connect-timeout", "inf"], "--connect-timeout must be"),
+        (["--scheduler", "foo://host:1"], "unknown protocol 'foo'"),
+        (["--scheduler", "tcp://host"], "is not HOST:PORT"),
+        (["--scheduler", "tcp://host:99999"], "is not HOST:PORT"),
+        (["--scheduler", "   "], "needs an address"),
+        (["--features", "10000000", "--relevant", "2"], "GB of memory"),
+    ],
+)
 def test_bad_numbers_and_addresses_are_one_line_exit_2(argv, needle, capsys):
-    args = ["simulate", *TINY, *argv] if "--features" not in argv else ["simulate", "--sims", "2", "--sizes", "15",
-                                                                          *argv]
+    args = (
+        ["simulate", *TINY, *argv] if "--features" not in argv else ["simulate", "--sims", "2", "--sizes", "15", *argv]
+    )
     assert main(args) == 2
     err = capsys.readouterr().err
     assert err.startswith("flopcast: error:") and err.count("\n") == 1 and needle in err, err
@@ -186,10 +199,12 @@ def _plot_destinations(tmp_path):
     folder_named_png.mkdir()
     a_file = tmp_path / "file"
     a_file.write_text("x")
-    return {"under /proc": ("/proc/fig.png", "not writable"),
-            "a folder": (str(folder_named_png), "is a folder"),
-            "no parent": (str(tmp_path / "nope" / "fig.png"), "no such folder"),
-            "parent is a file": (str(a_file / "fig.png"), "is a file")}
+    return {
+        "under /proc": ("/proc/fig.png", "not writable"),
+        "a folder": (str(folder_named_png), "is a folder"),
+        "no parent": (str(tmp_path / "nope" / "fig.png"), "no such folder"),
+        "parent is a file": (str(a_file / "fig.png"), "is a file"),
+    }
 
 
 @pytest.mark.parametrize("case", ["under /proc", "a folder", "no parent", "parent is a file", "read-only"])

@@ -52,8 +52,9 @@ def test_matches_scikit_learn_lassocv(n, p):
     full = lasso_cv(grams, xty, yty, sizes, patience=None)
     early = lasso_cv(grams, xty, yty, sizes, patience=10)
     for i in range(4):
-        ref = sklearn.LassoCV(cv=KFold(5), alphas=100, eps=1e-3, fit_intercept=False, tol=1e-12,
-                              max_iter=1_000_000).fit(x[i], y[i])
+        ref = sklearn.LassoCV(
+            cv=KFold(5), alphas=100, eps=1e-3, fit_intercept=False, tol=1e-12, max_iter=1_000_000
+        ).fit(x[i], y[i])
         assert full.alpha[i] == pytest.approx(ref.alpha_, rel=1e-12)
         np.testing.assert_allclose(full.coef[i], ref.coef_, atol=1e-8)
         np.testing.assert_allclose(full.cv_error[i], ref.mse_path_.mean(axis=1), rtol=1e-7)

@@ -43,8 +43,11 @@ def test_price_performance_recomputed_with_csv_and_polyfit():
         c = chips.get(chip)
         if not usd or c is None or not c["Release date"]:
             continue
-        peaks = [float(c[k]) for k in ("FP32 (single precision) performance (FLOP/s)",
-                                       "Tensor-FP16/BF16 performance (FLOP/s)") if c[k]]
+        peaks = [
+            float(c[k])
+            for k in ("FP32 (single precision) performance (FLOP/s)", "Tensor-FP16/BF16 performance (FLOP/s)")
+            if c[k]
+        ]
         if peaks and (chip not in first or r["Price date"] < first[chip][0]):
             first[chip] = (r["Price date"], _decimal_year(c["Release date"]), max(peaks) / float(usd))
     x = np.array([v[1] for v in first.values()])
@@ -83,7 +86,7 @@ def test_monte_carlo_interval_matches_fieller_prediction_interval(imagenet):
     _, fit = imagenet
     lx = log10_flop_draws(fit, 5.0, np.random.default_rng(1), 200_000)
     pi = invert(fit, 5.0, interval="prediction")
-    assert np.quantile(lx, 0.025) == pytest.approx(pi.low, abs=0.06)   # decades
+    assert np.quantile(lx, 0.025) == pytest.approx(pi.low, abs=0.06)  # decades
     assert np.quantile(lx, 0.975) == pytest.approx(pi.high, abs=0.06)
     assert np.median(lx) == pytest.approx(pi.log10_flop, abs=0.03)
 
@@ -91,8 +94,16 @@ def test_monte_carlo_interval_matches_fieller_prediction_interval(imagenet):
 def test_year_affordable_by_hand_with_fixed_rates(imagenet):
     report, fit = imagenet
     trends = default_trends(True, price_performance_doubling_years=2.0, algorithmic_doubling_years=1.0)
-    a = affordability(fit, 5.0, usd_per_flop=report.conversion.usd_per_flop, co2e_kg_per_flop=1e-18,
-                      budget_usd=1e6, budget_co2_t=None, trends=trends, base_year=2020)
+    a = affordability(
+        fit,
+        5.0,
+        usd_per_flop=report.conversion.usd_per_flop,
+        co2e_kg_per_flop=1e-18,
+        budget_usd=1e6,
+        budget_co2_t=None,
+        trends=trends,
+        base_year=2020,
+    )
     g = a.gaps[0]
     flop = 10 ** ((math.log10(5.0) - fit.intercept) / fit.slope)
     need = flop / 6.874e16 / 1e6
@@ -103,8 +114,13 @@ def test_year_affordable_by_hand_with_fixed_rates(imagenet):
 
 def test_spending_growth_brings_the_year_forward(imagenet):
     report, fit = imagenet
-    kw = dict(usd_per_flop=report.conversion.usd_per_flop, co2e_kg_per_flop=1e-18, budget_usd=1e6, budget_co2_t=None,
-              base_year=2020)
+    kw = dict(
+        usd_per_flop=report.conversion.usd_per_flop,
+        co2e_kg_per_flop=1e-18,
+        budget_usd=1e6,
+        budget_co2_t=None,
+        base_year=2020,
+    )
     plain = affordability(fit, 5.0, trends=default_trends(True), **kw).gaps[0]
     grown = affordability(fit, 5.0, trends=default_trends(True, spending_growth=True), **kw).gaps[0]
     assert grown.year < plain.year and grown.efficiency_needed == plain.efficiency_needed
@@ -114,8 +130,17 @@ def test_ten_thousand_draws_well_under_a_second(imagenet):
     report, fit = imagenet
     trends = default_trends(True)
     start = time.perf_counter()
-    affordability(fit, 5.0, usd_per_flop=report.conversion.usd_per_flop, co2e_kg_per_flop=1e-18, budget_usd=1e6,
-                  budget_co2_t=100.0, trends=trends, base_year=2020, by_year=2030)
+    affordability(
+        fit,
+        5.0,
+        usd_per_flop=report.conversion.usd_per_flop,
+        co2e_kg_per_flop=1e-18,
+        budget_usd=1e6,
+        budget_co2_t=100.0,
+        trends=trends,
+        base_year=2020,
+        by_year=2030,
+    )
     assert time.perf_counter() - start < 0.5
 
 
@@ -171,8 +196,26 @@ def test_insignificant_projection_not_priced_but_shows_n_r2_and_significance():
 def test_afford_json_and_options_without_a_budget(capsys, tmp_path):
     assert main(["project", "imagenet", "--target", "5", "--year", "2030"]) == 2
     assert "--budget-usd" in capsys.readouterr().err
-    assert main(["project", "imagenet", "--target", "5", "--budget-usd", "1e6", "--year", "2030",
-                 "--lever", "distill=0.5", "--json", "--plots", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "project",
+                "imagenet",
+                "--target",
+                "5",
+                "--budget-usd",
+                "1e6",
+                "--year",
+                "2030",
+                "--lever",
+                "distill=0.5",
+                "--json",
+                "--plots",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = json.loads(capsys.readouterr().out)
     a = out["affordability"][0]
     assert a["schema"] == "flopcast.affordability/1" and a["n"] == 26 and a["slope_significant"]
@@ -194,8 +237,14 @@ def test_user_csv_needs_an_algorithmic_rate():
 def test_more_budget_never_later_and_efficiency_scales_inversely(imagenet, budget, factor):
     report, fit = imagenet
     trends = default_trends(True, price_performance_doubling_years=2.0, algorithmic_doubling_years=1.0)
-    kw = dict(usd_per_flop=report.conversion.usd_per_flop, co2e_kg_per_flop=1e-18, budget_co2_t=None, trends=trends,
-              base_year=2020, draws=2000)
+    kw = dict(
+        usd_per_flop=report.conversion.usd_per_flop,
+        co2e_kg_per_flop=1e-18,
+        budget_co2_t=None,
+        trends=trends,
+        base_year=2020,
+        draws=2000,
+    )
     small = affordability(fit, 5.0, budget_usd=budget, **kw).gaps[0]
     big = affordability(fit, 5.0, budget_usd=budget * factor, **kw).gaps[0]
     assert big.efficiency_needed == pytest.approx(small.efficiency_needed / factor, rel=1e-9)

@@ -10,8 +10,19 @@ from flopcast.cli import main
 from flopcast.trends.project import analyze
 
 FIT_KEYS = {"benchmark", "measure", "form", "n", "slope", "slope_ci", "r2"}
-PROJ_KEYS = {"benchmark", "measure", "form", "target_error", "flop", "flop_low", "flop_high", "usd", "co2e_lbs",
-             "co2e_kg", "conversion"}
+PROJ_KEYS = {
+    "benchmark",
+    "measure",
+    "form",
+    "target_error",
+    "flop",
+    "flop_low",
+    "flop_high",
+    "usd",
+    "co2e_lbs",
+    "co2e_kg",
+    "conversion",
+}
 
 USER_CSV = """model,date,score,gflops_forward,flops_unit_note,train_compute_flop,notes
 a,2015-01,60,1,GMACs,1e18,
@@ -49,8 +60,24 @@ def test_json_contract_and_thompson_conversion(capsys):
 def test_hardware_conversion_matches_the_estimate_module(capsys):
     from flopcast.estimate import estimate
 
-    out = _json(capsys, ["project", "imagenet", "--target", "5", "--measure", "training", "--conversion", "hardware",
-                         "--hardware", "H100 SXM", "--region", "USA", "--json"])
+    out = _json(
+        capsys,
+        [
+            "project",
+            "imagenet",
+            "--target",
+            "5",
+            "--measure",
+            "training",
+            "--conversion",
+            "hardware",
+            "--hardware",
+            "H100 SXM",
+            "--region",
+            "USA",
+            "--json",
+        ],
+    )
     p = next(p for p in out["projections"] if p["form"] == "polynomial")
     est = estimate(flop=p["flop"], hardware="H100 SXM", chips=1, region="USA")
     assert p["conversion"] == "hardware"
@@ -80,8 +107,9 @@ def test_burden_precision_override_reprices_tensor_core_rows(capsys):
     n = {(f["frontier"], f["form"]): f["n"] for f in default["fits"]}
     assert n == {(f["frontier"], f["form"]): f["n"] for f in chip["fits"]}  # same rows, other peak
     slope = {(f["frontier"], f["form"]): f["slope"] for f in chip["fits"]}
-    assert slope[(False, "polynomial")] != next(f["slope"] for f in default["fits"]
-                                                if not f["frontier"] and f["form"] == "polynomial")
+    assert slope[(False, "polynomial")] != next(
+        f["slope"] for f in default["fits"] if not f["frontier"] and f["form"] == "polynomial"
+    )
 
 
 def test_default_run_is_deterministic():
@@ -90,18 +118,21 @@ def test_default_run_is_deterministic():
     assert a == b
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["trends", "--benchmark", "imagenot"], "unknown benchmark 'imagenot'"),
-    (["project", "imagenet", "--target", "0"], "must be > 0"),
-    (["project", "imagenet", "--target", "-3"], "must be > 0"),
-    (["project", "imagenet", "--target", "30"], "not better than today's best"),
-    (["project", "coco", "--target", "5", "--measure", "sideways"], "unknown measure"),
-    (["project", "squad11", "--target", "1", "--measure", "per-pass"], "at least 3"),
-    (["trends", "--conversion", "magic", "--no-plots"], "unknown conversion"),
-    (["trends", "--burden-precision", "fp99", "--no-plots"], "unknown precision 'fp99'"),
-    (["project", "--target", "5"], "name a benchmark"),
-    (["project", "imagenet", "--target", "5", "--data", "x.csv"], "not both"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["trends", "--benchmark", "imagenot"], "unknown benchmark 'imagenot'"),
+        (["project", "imagenet", "--target", "0"], "must be > 0"),
+        (["project", "imagenet", "--target", "-3"], "must be > 0"),
+        (["project", "imagenet", "--target", "30"], "not better than today's best"),
+        (["project", "coco", "--target", "5", "--measure", "sideways"], "unknown measure"),
+        (["project", "squad11", "--target", "1", "--measure", "per-pass"], "at least 3"),
+        (["trends", "--conversion", "magic", "--no-plots"], "unknown conversion"),
+        (["trends", "--burden-precision", "fp99", "--no-plots"], "unknown precision 'fp99'"),
+        (["project", "--target", "5"], "name a benchmark"),
+        (["project", "imagenet", "--target", "5", "--data", "x.csv"], "not both"),
+    ],
+)
 def test_bad_input_is_one_line_exit_2(argv, message, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -115,12 +146,15 @@ def test_unknown_benchmark_lists_the_bundled_ones(capsys):
     assert "wmt14_en_fr" in err and "wmt14_en_de" in err
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("model,flop\na,1\n", "missing column(s) 'score'"),
-    ("model,score,train_compute_flop\na,50,1e18\nb,abc,1e19\n", "mybench.csv:3 column 'score'"),
-    ("model,score,train_compute_flop\na,150,1e18\n", "is above 100"),
-    ("model,score,train_compute_flop\na,50,1e18\nb,60,1e19\n", "at least 3"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("model,flop\na,1\n", "missing column(s) 'score'"),
+        ("model,score,train_compute_flop\na,50,1e18\nb,abc,1e19\n", "mybench.csv:3 column 'score'"),
+        ("model,score,train_compute_flop\na,150,1e18\n", "is above 100"),
+        ("model,score,train_compute_flop\na,50,1e18\nb,60,1e19\n", "at least 3"),
+    ],
+)
 def test_bad_user_csv(tmp_path, capsys, text, message):
     data = tmp_path / "mybench.csv"
     data.write_text(text)

@@ -7,14 +7,7 @@ import pytest
 from flopcast import data as fdata
 from flopcast.errors import DataFormatError, InputError, UnknownNameError
 from flopcast.hardware import default_training_precision, get_accelerator
-from flopcast.trends.data import (
-    BENCHMARKS,
-    canonical_split,
-    decimal_year,
-    get_benchmark,
-    load_rows,
-    select,
-)
+from flopcast.trends.data import BENCHMARKS, canonical_split, decimal_year, get_benchmark, load_rows, select
 from flopcast.trends.time import compute_trend, doubling_time_years
 
 
@@ -39,8 +32,9 @@ def test_every_bundled_row_loads_with_its_source(rows):
 
 
 def test_unverified_rows_never_enter(rows):
-    unverified = {(r.get("benchmark"), r.get("model"))
-                  for r in fdata.read_csv(fdata.path("benchmarks/unverified_rows.csv"))}
+    unverified = {
+        (r.get("benchmark"), r.get("model")) for r in fdata.read_csv(fdata.path("benchmarks/unverified_rows.csv"))
+    }
     loaded = {(k, r.model) for k, rs in rows.items() for r in rs}
     assert unverified and not unverified & loaded
 

@@ -11,11 +11,7 @@ from hypothesis import strategies as st
 
 from flopcast.trends.data import TooFewRowsError
 from flopcast.trends.fit import fit_trend, fit_xy, invert
-from flopcast.trends.project import (
-    NYC_MONTH_CO2_LBS,
-    project,
-    thompson2020_conversion,
-)
+from flopcast.trends.project import NYC_MONTH_CO2_LBS, project, thompson2020_conversion
 from flopcast.units import LBS_PER_KG
 
 
@@ -28,7 +24,7 @@ def _poly_data(n=40, a=1.5, b=-0.1, sd=0.05, seed=1):
 
 def test_recovers_known_slope_and_exponent():
     x, y = _poly_data()
-    f = fit_trend(10 ** x, 10 ** y, "polynomial", benchmark="synthetic", measure="training")
+    f = fit_trend(10**x, 10**y, "polynomial", benchmark="synthetic", measure="training")
     assert f.n == 40
     assert f.slope_ci[0] < -0.1 < f.slope_ci[1]
     assert f.slope == pytest.approx(-0.1, abs=0.01)
@@ -64,7 +60,7 @@ def test_hand_computed_ols():
 def test_polynomial_form_extrapolates_as_a_power_law():
     # error = 100 * C^-0.1 exactly: each 10x drop in error costs 10^10 more compute
     c = np.logspace(10, 16, 7)
-    err = 100 * c ** -0.1 * (1 + 1e-9 * np.array([1, -1, 1, -1, 1, -1, 1]))
+    err = 100 * c**-0.1 * (1 + 1e-9 * np.array([1, -1, 1, -1, 1, -1, 1]))
     f = fit_trend(c, err, "polynomial")
     conv = thompson2020_conversion()
     p5 = project(f, 5.0, conv)
@@ -77,17 +73,17 @@ def test_exponential_form_extrapolates_linearly_in_error():
     # error = 80 - 4*log10(C): each 4 points of error cost 10x compute
     x = np.linspace(10, 16, 7)
     err = 80 - 4 * x + 1e-9 * np.array([1, -1, 1, -1, 1, -1, 1])
-    f = fit_trend(10 ** x, err, "exponential")
+    f = fit_trend(10**x, err, "exponential")
     conv = thompson2020_conversion()
     a, b = project(f, 8.0, conv), project(f, 4.0, conv)
-    assert a.flop == pytest.approx(10 ** 18, rel=1e-6)
+    assert a.flop == pytest.approx(10**18, rel=1e-6)
     assert b.flop / a.flop == pytest.approx(10.0, rel=1e-6)
     assert a.decades_beyond_data == pytest.approx(2.0, abs=1e-6)
 
 
 def test_thompson_conversion_equals_the_papers_factors():
     x, y = _poly_data()
-    f = fit_trend(10 ** x, 10 ** y, "polynomial", measure="training")
+    f = fit_trend(10**x, 10**y, "polynomial", measure="training")
     p = project(f, 0.5, thompson2020_conversion())
     assert p.usd == pytest.approx(p.flop / 6.874e16)
     assert p.co2e_lbs == pytest.approx(p.flop / 3.498e17)
@@ -103,7 +99,7 @@ def test_thompson_conversion_equals_the_papers_factors():
 
 def test_per_pass_projection_is_not_priced():
     x, y = _poly_data()
-    f = fit_trend(10 ** x, 10 ** y, "polynomial", measure="per-pass")
+    f = fit_trend(10**x, 10**y, "polynomial", measure="per-pass")
     p = project(f, 0.5, thompson2020_conversion())
     assert p.flop is not None and p.usd is None and p.co2e_lbs is None
 
@@ -161,6 +157,6 @@ def test_inverse_prediction_interval_coverage():
         f = fit_xy(x, y, form="polynomial")
         x0 = 14.0
         y0 = 1.5 - 0.1 * x0 + rng.normal(0, 0.1)  # a new result at known computation
-        inv = invert(f, 10 ** y0, interval="prediction")
+        inv = invert(f, 10**y0, interval="prediction")
         hits += inv.low is not None and inv.low <= x0 <= inv.high
     assert 0.9 <= hits / reps <= 0.99

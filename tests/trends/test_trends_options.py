@@ -22,16 +22,27 @@ def _one_line_exit_2(capsys, argv, *needles):
     return cap
 
 
-@pytest.mark.parametrize(("extra", "option"), [
-    (["--hardware", "H100 SXM"], "--hardware"),
-    (["--region", "USA"], "--region"),
-    (["--utilization", "0.4"], "--utilization"),
-])
+@pytest.mark.parametrize(
+    ("extra", "option"),
+    [
+        (["--hardware", "H100 SXM"], "--hardware"),
+        (["--region", "USA"], "--region"),
+        (["--utilization", "0.4"], "--utilization"),
+    ],
+)
 @pytest.mark.parametrize("command", [["trends", "--no-plots"], ["project", "imagenet", "--target", "5"]])
 def test_hardware_options_without_hardware_conversion_are_refused(capsys, command, extra, option):
-    _one_line_exit_2(capsys, [*command, "--benchmark" if command[0] == "trends" else "--measure",
-                              "imagenet" if command[0] == "trends" else "training", *extra],
-                     option, "--conversion hardware")
+    _one_line_exit_2(
+        capsys,
+        [
+            *command,
+            "--benchmark" if command[0] == "trends" else "--measure",
+            "imagenet" if command[0] == "trends" else "training",
+            *extra,
+        ],
+        option,
+        "--conversion hardware",
+    )
 
 
 def test_hardware_option_acts_with_hardware_conversion(capsys):
@@ -44,35 +55,84 @@ def test_hardware_option_acts_with_hardware_conversion(capsys):
     assert p_h["flop"] == p_a["flop"] and p_h["usd"] != p_a["usd"]  # same computation, other price per FLOP
 
 
-@pytest.mark.parametrize(("argv", "needles"), [
-    (["trends", "--benchmark", "imagenet", "--measure", "per-pass", "--burden-precision", "fp32", "--no-plots"],
-     ("--burden-precision", "--measure training")),
-    (["trends", "--benchmark", "wmt14_en_fr", "--measure", "training", "--params-per-pass", "--no-plots"],
-     ("--params-per-pass", "--measure per-pass")),
-    (["trends", "--benchmark", "imagenet", "--plots", "x", "--no-plots"], ("--plots and --no-plots",)),
-    (["project", "imagenet", "--target", "nan"], ("must be > 0",)),
-    (["project", "imagenet", "--target", "inf"], ("must be > 0",)),
-    (["project", "imagenet", "--target", "5", "--measure", "training", "--conversion", "hardware",
-      "--utilization", "nan"], ("utilization",)),
-    (["project", "imagenet", "--target", "5", "--measure", "training", "--conversion", "hardware",
-      "--utilization", "-0.5"], ("utilization",)),
-    (["project", "imagenet", "--target", "5", "--measure", "training", "--conversion", "hardware",
-      "--utilization", "0"], ("utilization",)),
-])
+@pytest.mark.parametrize(
+    ("argv", "needles"),
+    [
+        (
+            ["trends", "--benchmark", "imagenet", "--measure", "per-pass", "--burden-precision", "fp32", "--no-plots"],
+            ("--burden-precision", "--measure training"),
+        ),
+        (
+            ["trends", "--benchmark", "wmt14_en_fr", "--measure", "training", "--params-per-pass", "--no-plots"],
+            ("--params-per-pass", "--measure per-pass"),
+        ),
+        (["trends", "--benchmark", "imagenet", "--plots", "x", "--no-plots"], ("--plots and --no-plots",)),
+        (["project", "imagenet", "--target", "nan"], ("must be > 0",)),
+        (["project", "imagenet", "--target", "inf"], ("must be > 0",)),
+        (
+            [
+                "project",
+                "imagenet",
+                "--target",
+                "5",
+                "--measure",
+                "training",
+                "--conversion",
+                "hardware",
+                "--utilization",
+                "nan",
+            ],
+            ("utilization",),
+        ),
+        (
+            [
+                "project",
+                "imagenet",
+                "--target",
+                "5",
+                "--measure",
+                "training",
+                "--conversion",
+                "hardware",
+                "--utilization",
+                "-0.5",
+            ],
+            ("utilization",),
+        ),
+        (
+            [
+                "project",
+                "imagenet",
+                "--target",
+                "5",
+                "--measure",
+                "training",
+                "--conversion",
+                "hardware",
+                "--utilization",
+                "0",
+            ],
+            ("utilization",),
+        ),
+    ],
+)
 def test_ignored_or_meaningless_options_are_refused(capsys, argv, needles):
     _one_line_exit_2(capsys, argv, *needles)
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    (b"", "empty file"),
-    (b"model,score,gflops_forward\n", "no data rows"),
-    (b"name,accuracy\nx,50\n", "missing column(s) 'model', 'score'"),
-    (b"model,score,gflops_forward\na,50,1\nb,60,2\nc,70,4\n\xff\xfe,80,8\n", "not UTF-8"),
-    (b"model,score\na,50\nb,60\nc,70\n", "at least 3"),
-    (b"model,score,gflops_forward\na,50,1\nb,60\n", "2 fields, header has 3"),
-    (b"model,score,gflops_forward\na,50,-1\nb,60,2\nc,70,4\n", "must be > 0"),
-    (b"model,score,gflops_forward\na,50,inf\nb,60,2\nc,70,4\n", "not a finite number"),
-])
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "empty file"),
+        (b"model,score,gflops_forward\n", "no data rows"),
+        (b"name,accuracy\nx,50\n", "missing column(s) 'model', 'score'"),
+        (b"model,score,gflops_forward\na,50,1\nb,60,2\nc,70,4\n\xff\xfe,80,8\n", "not UTF-8"),
+        (b"model,score\na,50\nb,60\nc,70\n", "at least 3"),
+        (b"model,score,gflops_forward\na,50,1\nb,60\n", "2 fields, header has 3"),
+        (b"model,score,gflops_forward\na,50,-1\nb,60,2\nc,70,4\n", "must be > 0"),
+        (b"model,score,gflops_forward\na,50,inf\nb,60,2\nc,70,4\n", "not a finite number"),
+    ],
+)
 def test_bad_csv_is_one_line_exit_2(tmp_path, capsys, content, needle):
     data = tmp_path / "bench.csv"
     data.write_bytes(content)
@@ -121,11 +181,18 @@ def test_plot_failure_late_keeps_the_tables(tmp_path, capsys, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(tpl, "write_plots", boom)
-    cap = _one_line_exit_2(capsys, ["trends", "--data", str(_user_csv(tmp_path)), "--plots", str(tmp_path / "p")],
-                           "No space left on device", "--no-plots")
+    cap = _one_line_exit_2(
+        capsys,
+        ["trends", "--data", str(_user_csv(tmp_path)), "--plots", str(tmp_path / "p")],
+        "No space left on device",
+        "--no-plots",
+    )
     assert "Fits (OLS" in cap.out and "Projections" in cap.out  # the tables were printed before the error
-    cap = _one_line_exit_2(capsys, ["trends", "--data", str(_user_csv(tmp_path)), "--plots", str(tmp_path / "p"),
-                                    "--json"], "No space left on device")
+    cap = _one_line_exit_2(
+        capsys,
+        ["trends", "--data", str(_user_csv(tmp_path)), "--plots", str(tmp_path / "p"), "--json"],
+        "No space left on device",
+    )
     out = json.loads(cap.out)
     assert out["fits"] and out["plots"] == [] and "No space" in out["plot_error"]
 
@@ -143,8 +210,9 @@ def test_large_user_csv_runs_in_linear_memory(tmp_path, capsys):
         f.write("model,date,score,gflops_forward,flops_unit_note\n")
         f.writelines(f"m{i},{2010 + i % 12}-01,{100 - err[i]:.4f},{g[i]:.5g},GMACs\n" for i in range(n))
     t0 = time.perf_counter()
-    out = json.loads(_json_out(capsys, ["trends", "--data", str(data), "--measure", "per-pass", "--no-plots",
-                                        "--json"]))
+    out = json.loads(
+        _json_out(capsys, ["trends", "--data", str(data), "--measure", "per-pass", "--no-plots", "--json"])
+    )
     assert time.perf_counter() - t0 < 60
     f = next(f for f in out["fits"] if f["form"] == "polynomial" and not f["frontier"])
     assert f["n"] == n and f["slope"] == pytest.approx(-0.25, abs=0.005)

@@ -57,11 +57,12 @@ def test_ninth_power_and_halving(rows):
     assert v["paper_era_k"] == pytest.approx(k_era, rel=1e-9) and v["paper_era_n"] == n_era
     assert v["all_data_k"] == pytest.approx(k_all, rel=1e-9) and v["all_data_n"] == n_all
     lo, hi = v["paper_era_k_ci"]
-    assert rows["imagenet_exponent"].status == (REPRODUCED if abs(k_era - 9) <= 1 else
-                                                DIFFERENCE if lo <= 9 <= hi else NOT_PUBLIC)
+    assert rows["imagenet_exponent"].status == (
+        REPRODUCED if abs(k_era - 9) <= 1 else DIFFERENCE if lo <= 9 <= hi else NOT_PUBLIC
+    )
     h = rows["halve_error"].values
-    assert h["paper_implied"] == 512 and h["paper_era"] == pytest.approx(2 ** k_era, rel=1e-9)
-    assert h["all_data"] == pytest.approx(2 ** k_all, rel=1e-9)
+    assert h["paper_implied"] == 512 and h["paper_era"] == pytest.approx(2**k_era, rel=1e-9)
+    assert h["all_data"] == pytest.approx(2**k_all, rel=1e-9)
 
 
 def test_other_exponents_r2_and_lower_bound(reports, rows):
@@ -85,7 +86,7 @@ def test_five_percent_more_optimistic_form(reports, rows):
     _, era = reports
     x, ly = _xy(era, "imagenet", "training", reference=False)
     decades = []
-    for form, y, target in (("polynomial", ly, math.log10(5.0)), ("exponential", 10 ** ly, 5.0)):
+    for form, y, target in (("polynomial", ly, math.log10(5.0)), ("exponential", 10**ly, 5.0)):
         b, a = np.polyfit(x, y, 1)
         decades.append(((target - a) / b - x.max(), form))
     best = min(decades)
@@ -110,9 +111,11 @@ def _year(text):
 
 def test_compute_growth_all_systems_and_record_setters(rows):
     with resources.files("flopcast.data").joinpath("epoch", "ml_systems.csv").open(encoding="utf-8-sig") as f:
-        pts = sorted((_year(r["Publication date"]), float(r["Training compute (FLOP)"]), r["Model"])
-                     for r in csv.DictReader(f) if r["Publication date"] and r["Training compute (FLOP)"]
-                     and float(r["Training compute (FLOP)"]) > 0)
+        pts = sorted(
+            (_year(r["Publication date"]), float(r["Training compute (FLOP)"]), r["Model"])
+            for r in csv.DictReader(f)
+            if r["Publication date"] and r["Training compute (FLOP)"] and float(r["Training compute (FLOP)"]) > 0
+        )
     era = [(y, v) for y, v, _ in pts if 2012 <= y < 2020]
     slope = np.polyfit([p[0] for p in era], np.log10([p[1] for p in era]), 1)[0]
     best, rec = 0.0, []
@@ -124,8 +127,8 @@ def test_compute_growth_all_systems_and_record_setters(rows):
     rslope = np.polyfit([p[0] for p in rec], np.log10([p[1] for p in rec]), 1)[0]
     v = rows["compute_growth"].values
     assert (v["all_systems_n"], v["record_setters_n"]) == (len(era), len(rec))
-    assert v["all_systems_x_per_year"] == pytest.approx(10 ** slope, rel=1e-9)
-    assert v["record_setters_x_per_year"] == pytest.approx(10 ** rslope, rel=1e-9)
+    assert v["all_systems_x_per_year"] == pytest.approx(10**slope, rel=1e-9)
+    assert v["record_setters_x_per_year"] == pytest.approx(10**rslope, rel=1e-9)
 
 
 def test_cli_paper_table_json_and_refusals(capsys):

@@ -32,7 +32,7 @@ c,2017-01,75,9,GMACs,4e19,
 d,2018-01,80,30,GMACs,2e20,
 e,2019-01,84,100,GMACs,1e21,
 """
-PAPER_FLOP_PER_USD = 6.874e16      # Thompson et al. 2020's chart conversions (as tests/trends/test_trends_cli.py)
+PAPER_FLOP_PER_USD = 6.874e16  # Thompson et al. 2020's chart conversions (as tests/trends/test_trends_cli.py)
 PAPER_FLOP_PER_LB_CO2 = 3.498e17
 
 
@@ -47,8 +47,11 @@ def _epoch_largest_flop() -> float:
     """Max 'Training compute (FLOP)' over dated rows of the bundled Epoch table, with the csv module only."""
     path = resources.files("flopcast") / "data" / "epoch" / "ml_systems.csv"
     with path.open(encoding="utf-8") as fh:
-        return max(float(r["Training compute (FLOP)"]) for r in csv.DictReader(fh)
-                   if r["Training compute (FLOP)"] and r["Publication date"])
+        return max(
+            float(r["Training compute (FLOP)"])
+            for r in csv.DictReader(fh)
+            if r["Training compute (FLOP)"] and r["Publication date"]
+        )
 
 
 def _by_gid(ax, gid):
@@ -105,19 +108,43 @@ def test_figure3_reference_lines_are_the_nyc_month_and_the_largest_run(report):
 def _projection(form, target, flop, low, high, *, priced=True):
     conv = thompson2020_conversion()
     kg = conv.co2e_kg(flop) if priced else None
-    return Projection(benchmark="toy", measure="training", form=form, frontier=False, target_error=target, flop=flop,
-                      flop_low=low, flop_high=high, flop_conf_low=None, flop_conf_high=None, interval="prediction",
-                      decades_beyond_data=1.0, usd=conv.usd(flop) if priced else None,
-                      usd_low=conv.usd(low) if priced else None, usd_high=conv.usd(high) if priced else None,
-                      co2e_kg=kg, co2e_lbs=None if kg is None else kg * 2.2046226218487757, nyc_months=None,
-                      conversion=conv.name, n=5, r2=0.5, slope_significant=priced)
+    return Projection(
+        benchmark="toy",
+        measure="training",
+        form=form,
+        frontier=False,
+        target_error=target,
+        flop=flop,
+        flop_low=low,
+        flop_high=high,
+        flop_conf_low=None,
+        flop_conf_high=None,
+        interval="prediction",
+        decades_beyond_data=1.0,
+        usd=conv.usd(flop) if priced else None,
+        usd_low=conv.usd(low) if priced else None,
+        usd_high=conv.usd(high) if priced else None,
+        co2e_kg=kg,
+        co2e_lbs=None if kg is None else kg * 2.2046226218487757,
+        nyc_months=None,
+        conversion=conv.name,
+        n=5,
+        r2=0.5,
+        slope_significant=priced,
+    )
 
 
 def test_unbounded_interval_ends_are_arrows_and_the_caption_says_so():
-    projs = (_projection("polynomial", 5.0, 1e22, None, None), _projection("polynomial", 2.0, 1e24, 1e23, None),
-             _projection("exponential", 5.0, 1e21, 1e20, 1e22, priced=False))
-    rep = SimpleNamespace(benchmarks=(SimpleNamespace(benchmark="toy", projections=projs),),
-                          conversion=thompson2020_conversion(), projection_rows="all")
+    projs = (
+        _projection("polynomial", 5.0, 1e22, None, None),
+        _projection("polynomial", 2.0, 1e24, 1e23, None),
+        _projection("exponential", 5.0, 1e21, 1e20, 1e22, priced=False),
+    )
+    rep = SimpleNamespace(
+        benchmarks=(SimpleNamespace(benchmark="toy", projections=projs),),
+        conversion=thompson2020_conversion(),
+        projection_rows="all",
+    )
     fig = projections_figure(rep)
     flop_ax, usd_ax, _ = fig.axes[:3]
     arrows = [a for a in flop_ax.texts if (a.get_gid() or "").startswith("toy-polynomial-flop-open")]
@@ -136,8 +163,11 @@ def test_unbounded_interval_ends_are_arrows_and_the_caption_says_so():
 
 
 def test_no_projections_no_figure():
-    rep = SimpleNamespace(benchmarks=(SimpleNamespace(benchmark="toy", projections=()),),
-                          conversion=thompson2020_conversion(), projection_rows="all")
+    rep = SimpleNamespace(
+        benchmarks=(SimpleNamespace(benchmark="toy", projections=()),),
+        conversion=thompson2020_conversion(),
+        projection_rows="all",
+    )
     assert projections_figure(rep) is None
 
 
@@ -160,7 +190,7 @@ def _check_bound(result):
         assert np.allclose(slope, 4.0, rtol=0, atol=1e-9)
         # through today's best row: the line's error at the best row's computation is its error
         at = np.interp(math.log10(best.flop(measure)), np.log10(x), np.log10(e))
-        assert 10 ** at == pytest.approx(best.error_pct, rel=1e-9)
+        assert 10**at == pytest.approx(best.error_pct, rel=1e-9)
         poly = next(f for f in result.fits if (f.measure, f.form, f.frontier) == (measure, "polynomial", False))
         assert line.get_label().startswith(THEORY_LABEL)
         assert f"k - 4 = {poly.exponent - 4:+.3g}" in line.get_label()

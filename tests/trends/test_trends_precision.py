@@ -51,8 +51,7 @@ def test_codebases_are_cited_where_their_code_says(rows):
             assert (r.train_precision, r.train_precision_source[:8]) == ("fp32", "cited: h"), r.model
     regnets = [r for r in rows["imagenet"] if "(pycls)" in r.model]
     assert len(regnets) == 12
-    assert all(r.train_precision == "fp32" and "MIXED_PRECISION = False" in r.train_precision_source
-               for r in regnets)
+    assert all(r.train_precision == "fp32" and "MIXED_PRECISION = False" in r.train_precision_source for r in regnets)
     assert _row(rows, "wmt14_en_de", OTT_DE).train_precision == "mixed"
     assert _row(rows, "squad11", "XLNet single").train_precision == "bf16"  # TPU v3 rule
 
@@ -129,9 +128,11 @@ def test_analysis_states_the_precision_convention():
     assert next(a for a in given.assumptions if a.name == "hardware_burden_precision").value == "fp32"
 
 
-USER = ("model,date,score,train_hardware,train_chips,train_hours{extra_head}\n"
-        "a,2019-01,70,NVIDIA V100,8,10{extra}\nb,2019-06,75,NVIDIA V100,8,20{extra}\n"
-        "c,2020-01,80,NVIDIA V100,8,40{extra}\n")
+USER = (
+    "model,date,score,train_hardware,train_chips,train_hours{extra_head}\n"
+    "a,2019-01,70,NVIDIA V100,8,10{extra}\nb,2019-06,75,NVIDIA V100,8,20{extra}\n"
+    "c,2020-01,80,NVIDIA V100,8,40{extra}\n"
+)
 
 
 def test_user_csv_without_the_column_keeps_the_chip_default(tmp_path):

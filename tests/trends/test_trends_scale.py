@@ -11,22 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flopcast.trends import fit as trends_fit
-from flopcast.trends.fit import (
-    BOOTSTRAP_RESAMPLES,
-    BOOTSTRAP_SEED,
-    _slopes,
-    bootstrap_slope_ci,
-    fit_xy,
-    loo_slopes,
-)
+from flopcast.trends.fit import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, _slopes, bootstrap_slope_ci, fit_xy, loo_slopes
 
 
 def _brute_loo(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """The previous implementation: refit on each n−1 subset (an n×n mask)."""
     n = len(x)
     keep = ~np.eye(n, dtype=bool)
-    return _slopes(np.broadcast_to(x, (n, n))[keep].reshape(n, n - 1),
-                   np.broadcast_to(y, (n, n))[keep].reshape(n, n - 1))
+    return _slopes(
+        np.broadcast_to(x, (n, n))[keep].reshape(n, n - 1), np.broadcast_to(y, (n, n))[keep].reshape(n, n - 1)
+    )
 
 
 def _brute_boot(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -38,8 +32,7 @@ def _brute_boot(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(-30, 30), st.floats(-5, 5)), min_size=3, max_size=40),
-       st.floats(1.0, 2050.0))
+@given(st.lists(st.tuples(st.floats(-30, 30), st.floats(-5, 5)), min_size=3, max_size=40), st.floats(1.0, 2050.0))
 def test_closed_form_loo_equals_refitting_without_each_row(points, offset):
     x = np.array([p[0] for p in points]) + offset  # offsets like log10 FLOP (~20) or years (~2000)
     y = np.array([p[1] for p in points])

@@ -29,8 +29,9 @@ def _per_pass_exponent(benchmark: str, split: str, until: int | None = None, sin
     with open(BENCH / f"{benchmark}.csv", encoding="utf-8-sig", newline="") as fh:
         rows = [r for r in csv.DictReader(fh) if r["gflops_forward"].strip() and split in r["split"]]
     year = [int(r["date"][:4]) for r in rows]
-    keep = [r for r, y in zip(rows, year, strict=True)
-            if (until is None or y <= until) and (since is None or y >= since)]
+    keep = [
+        r for r, y in zip(rows, year, strict=True) if (until is None or y <= until) and (since is None or y >= since)
+    ]
     x = np.log10([2e9 * float(r["gflops_forward"]) for r in keep])
     y = np.log10([100.0 - float(r["score"]) for r in keep])
     slope = np.polyfit(x, y, 1)[0]
@@ -75,9 +76,13 @@ def test_training_windows_match_a_plain_polyfit_over_the_rows_they_keep(benchmar
     b = report.benchmarks[0]
     years = _csv_years(benchmark)
     all_used = next(s for s in b.selections if s.measure == "training").used
-    for rows, fit in ((all_used, _fit(report, benchmark, "training")),
-                      ([r for r in all_used if years.get(r.line, 10**4) <= PAPER_ERA_UNTIL],
-                       _fit(report, benchmark, "training", reference=True))):
+    for rows, fit in (
+        (all_used, _fit(report, benchmark, "training")),
+        (
+            [r for r in all_used if years.get(r.line, 10**4) <= PAPER_ERA_UNTIL],
+            _fit(report, benchmark, "training", reference=True),
+        ),
+    ):
         slope = np.polyfit(np.log10([r.training_flop for r in rows]), np.log10([r.error_pct for r in rows]), 1)[0]
         assert fit.n == len(rows)
         assert fit.exponent == pytest.approx(-1.0 / slope, rel=1e-9)
@@ -95,10 +100,14 @@ def test_until_window_is_the_primary_fit_with_all_data_beside(default_report):
     windowed = analyze(["imagenet"], measures=["per-pass"], until=PAPER_ERA_UNTIL)
     b = windowed.benchmarks[0]
     assert b.window == PAPER_ERA and b.reference is not None and not b.reference.bounded
-    assert _fit(windowed, "imagenet", "per-pass").slope == _fit(default_report, "imagenet", "per-pass",
-                                                                 reference=True).slope
-    assert _fit(windowed, "imagenet", "per-pass", reference=True).slope == _fit(default_report, "imagenet",
-                                                                                "per-pass").slope
+    assert (
+        _fit(windowed, "imagenet", "per-pass").slope
+        == _fit(default_report, "imagenet", "per-pass", reference=True).slope
+    )
+    assert (
+        _fit(windowed, "imagenet", "per-pass", reference=True).slope
+        == _fit(default_report, "imagenet", "per-pass").slope
+    )
     assert all(p.flop is not None for p in windowed.projections)  # projections come from the window's fit
 
 
@@ -117,8 +126,11 @@ def test_json_says_which_fit_the_paper_claim_corresponds_to(capsys):
     assert "2007.05558v1" in claim["cutoff_source"]
     windows = {(f["measure"], f["frontier"], f["window"]) for f in out["fits"] if f["form"] == "polynomial"}
     assert ("per-pass", False, "paper-era") in windows and ("per-pass", False, "all data") in windows
-    era = next(f for f in out["fits"] if (f["measure"], f["form"], f["frontier"], f["window"])
-               == ("per-pass", "polynomial", False, "paper-era"))
+    era = next(
+        f
+        for f in out["fits"]
+        if (f["measure"], f["form"], f["frontier"], f["window"]) == ("per-pass", "polynomial", False, "paper-era")
+    )
     assert claim["paper_era"]["per-pass"]["exponent"] == era["exponent"]
 
 
@@ -137,12 +149,15 @@ def test_user_csv_gets_no_paper_era_reference_unless_asked(tmp_path):
     assert {f.n for f in b.fits if not f.frontier} == {4}
 
 
-@pytest.mark.parametrize(("argv", "needle"), [
-    (["--since", "2021", "--until", "2019"], "--since 2021 is after --until 2019"),
-    (["--since", "1990"], "--since 1990 is outside the data"),
-    (["--until", "2030"], "--until 2030 is outside the data"),
-    (["--benchmark", "imagenet", "--until", "2013"], "in years <=2013"),
-])
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["--since", "2021", "--until", "2019"], "--since 2021 is after --until 2019"),
+        (["--since", "1990"], "--since 1990 is outside the data"),
+        (["--until", "2030"], "--until 2030 is outside the data"),
+        (["--benchmark", "imagenet", "--until", "2013"], "in years <=2013"),
+    ],
+)
 @pytest.mark.parametrize("command", [["trends", "--no-plots"], ["project", "imagenet", "--target", "5"]])
 def test_bad_windows_are_one_line_exit_2(capsys, command, argv, needle):
     if command[0] == "project" and "--benchmark" in argv:

@@ -140,8 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(exc, OSError) and exc.filename is not None:
             print(_path_refused(exc), file=sys.stderr)
             return _finish(argv, 2)
-        print(f"flopcast: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback "
-              "and please report it)", file=sys.stderr)
+        print(
+            f"flopcast: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback "
+            "and please report it)",
+            file=sys.stderr,
+        )
         code = 1
     else:
         code = result if isinstance(result, int) else 0

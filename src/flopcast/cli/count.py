@@ -37,8 +37,9 @@ def register(app: typer.Typer) -> None:
         mode: str = typer.Option("forward", "--mode", help="forward, or train (forward + backward [+ optimizer])."),
         dtype: str = typer.Option("fp32", "--dtype", help="fp32, bf16 or fp16 (parameters, activations)."),
         depth: int = typer.Option(2, "--depth", min=0, help="Depth of the module tree."),
-        attention: str = typer.Option(None, "--attention",
-                                      help="Hugging Face attention: eager or sdpa (default: sdpa if the model has it)"),
+        attention: str = typer.Option(
+            None, "--attention", help="Hugging Face attention: eager or sdpa (default: sdpa if the model has it)"
+        ),
         optimizer: str = typer.Option(None, "--optimizer", help="adam or sgd: count its step and state (train)."),
         device: str = typer.Option("meta", "--device", help="meta (no memory) or cpu (real tensors, e.g. MoE)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -61,11 +62,19 @@ def register(app: typer.Typer) -> None:
             raise InputError("give either --input-shape or --seq-len, not both")
         shape = parse_shape(input_shape) if input_shape is not None else None
         extra = {"attn_implementation": attention} if attention is not None else {}
-        loaded = load_model(model, batch=batch, seq_len=seq_len, input_shape=shape, dtype=dtype.lower(),
-                            device=device, **extra)
+        loaded = load_model(
+            model, batch=batch, seq_len=seq_len, input_shape=shape, dtype=dtype.lower(), device=device, **extra
+        )
         try:
-            result = count(loaded.model, loaded.inputs, mode=mode, optimizer=optimizer, depth=depth,
-                           name=loaded.name, dtype=dtype.lower())
+            result = count(
+                loaded.model,
+                loaded.inputs,
+                mode=mode,
+                optimizer=optimizer,
+                depth=depth,
+                name=loaded.name,
+                dtype=dtype.lower(),
+            )
         except ModelError as exc:
             if "--device cpu" in str(exc):  # the fix is already named
                 raise

@@ -42,9 +42,9 @@ def parse_number(name: str, text: str | None) -> float | None:
     return float(m.group(1)) * _SUFFIX.get(m.group(2).lower(), 1.0)
 
 
-
-def _calibration(target: str | None, ledger: str | None, hardware: str | None, precision: str,
-                 utilization: float | None):
+def _calibration(
+    target: str | None, ledger: str | None, hardware: str | None, precision: str, utilization: float | None
+):
     """The Calibration ``--calibrate`` asks for (None without it); conflicting options refused before the ledger."""
     from flopcast.errors import InputError
 
@@ -53,8 +53,9 @@ def _calibration(target: str | None, ledger: str | None, hardware: str | None, p
             raise InputError("--ledger is read by --calibrate; add --calibrate RUN_OR_PATTERN")
         return None
     if utilization is not None:
-        raise InputError("give --utilization or --calibrate (which measures it on tracked runs), not both: drop "
-                         "--utilization")
+        raise InputError(
+            "give --utilization or --calibrate (which measures it on tracked runs), not both: drop --utilization"
+        )
     if hardware is None:
         raise InputError("--calibrate needs --hardware: the chip the estimate is for (runs on it calibrate it)")
     from flopcast.measure import calibrate
@@ -89,28 +90,42 @@ _SeqLen = Annotated[int | None, typer.Option("--seq-len", help="Sequence length 
 _Layers = Annotated[int | None, typer.Option("--layers", help="Layers (attention term, with --context/--d-model).")]
 _Context = Annotated[int | None, typer.Option("--context", help="Context length (attention term).")]
 _DModel = Annotated[int | None, typer.Option("--d-model", help="Model width (attention term).")]
-_Architecture = Annotated[str | None, typer.Option(
-    "--architecture", help="dense, encoder-decoder (6 (N/2) D: a token meets half the parameters) or moe (N = active "
-    "parameters).")]
+_Architecture = Annotated[
+    str | None,
+    typer.Option(
+        "--architecture",
+        help="dense, encoder-decoder (6 (N/2) D: a token meets half the parameters) or moe (N = active parameters).",
+    ),
+]
 # schedule
 _Hardware = Annotated[str | None, typer.Option("--hardware", help="Accelerator (see `flopcast hardware list`).")]
 _Chips = Annotated[str | None, typer.Option("--chips", help="Number of accelerators (a whole number).")]
 _Hours = Annotated[str | None, typer.Option("--hours", help="Training hours (or the deadline, without --chips).")]
 _Utilization = Annotated[float | None, typer.Option("--utilization", help="Fraction of peak (default: 0.3 LLM / 0.4).")]
 _Precision = Annotated[str, typer.Option("--precision", help="fp32, tf32, bf16, fp16, fp8 or auto.")]
-_Family = Annotated[str | None, typer.Option(
-    "--family", help="Model family for the assumed utilization: language (0.3) or other (0.4), Epoch AI's convention; "
-    "default: language on the 6ND path.")]
+_Family = Annotated[
+    str | None,
+    typer.Option(
+        "--family",
+        help="Model family for the assumed utilization: language (0.3) or other (0.4), Epoch AI's convention; "
+        "default: language on the 6ND path.",
+    ),
+]
 _Conversion = Annotated[str, typer.Option("--conversion", help="hardware or thompson2020.")]
 # memory fit
-_ActivationsBytes = Annotated[str | None, typer.Option(
-    "--activations-bytes", help="Activation memory of the whole batch, bytes (memory fit; --model counts it).")]
+_ActivationsBytes = Annotated[
+    str | None,
+    typer.Option(
+        "--activations-bytes", help="Activation memory of the whole batch, bytes (memory fit; --model counts it)."
+    ),
+]
 _ZeroStage = Annotated[int, typer.Option("--zero-stage", help="Sharding stage for the memory fit (0-3).")]
 _Optimizer = Annotated[str, typer.Option("--optimizer", help="adam, adamw, sgd or none (memory fit).")]
 # energy inputs
 _Region = Annotated[str | None, typer.Option("--region", help="Grid: ISO3 country, US-VA, gcp:/aws:/azure: region.")]
-_GridIntensity = Annotated[float | None, typer.Option(
-    "--grid-intensity", help="Your own grid intensity, gCO2e/kWh (overrides --region's).")]
+_GridIntensity = Annotated[
+    float | None, typer.Option("--grid-intensity", help="Your own grid intensity, gCO2e/kWh (overrides --region's).")
+]
 _Pue = Annotated[float | None, typer.Option("--pue", help="Data-centre PUE (default: provider or global survey).")]
 _PowerFraction = Annotated[float | None, typer.Option("--power-fraction", help="Mean power / TDP (default 0.8).")]
 _HostOverhead = Annotated[float, typer.Option("--host-overhead", help="Host power as a fraction of chips'.")]
@@ -118,70 +133,155 @@ _HostOverhead = Annotated[float, typer.Option("--host-overhead", help="Host powe
 _Pricing = Annotated[str, typer.Option("--pricing", help="on-demand, spot, reserved or owned.")]
 _Provider = Annotated[str | None, typer.Option("--provider", help="Price quotes from one provider (aws, gcp, ...).")]
 _UsdPerChipHour = Annotated[float | None, typer.Option("--usd-per-chip-hour", help="Your own price.")]
-_Electricity = Annotated[float | None, typer.Option(
-    "--electricity-usd-per-kwh", help="Electricity price for --pricing owned (default: EIA 2023 US).")]
+_Electricity = Annotated[
+    float | None,
+    typer.Option("--electricity-usd-per-kwh", help="Electricity price for --pricing owned (default: EIA 2023 US)."),
+]
 # calibration from tracked runs
-_Calibrate = Annotated[str | None, typer.Option(
-    "--calibrate", help="Take utilization and power per chip from tracked runs on the same --hardware (run id, name "
-    "or glob, job id or id prefix): median, min-max range; replaces --utilization and TDP x --power-fraction.")]
-_Ledger = Annotated[str | None, typer.Option(
-    "--ledger", help="Run ledger for --calibrate. Default: $FLOPCAST_LEDGER, else the user data dir.")]
+_Calibrate = Annotated[
+    str | None,
+    typer.Option(
+        "--calibrate",
+        help="Take utilization and power per chip from tracked runs on the same --hardware (run id, name "
+        "or glob, job id or id prefix): median, min-max range; replaces --utilization and TDP x --power-fraction.",
+    ),
+]
+_Ledger = Annotated[
+    str | None,
+    typer.Option("--ledger", help="Run ledger for --calibrate. Default: $FLOPCAST_LEDGER, else the user data dir."),
+]
 # output
 _AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 # project overheads
-_Project = Annotated[bool, typer.Option(
-    "--project", help="Price the project: add experimentation, lost time (goodput), idle power, embodied carbon, "
-    "evaluation and serving, each a cited, labelled line.")]
-_Experiments = Annotated[float | None, typer.Option(
-    "--experiments", help="Training before and including the final run, x final run (>= 1; default 1.5, range "
-    "1.5-2.68: OLMo, BigScience).")]
-_Goodput = Annotated[float | None, typer.Option(
-    "--goodput", help="Useful / elapsed training time, (0, 1] (default 0.9, range 0.59-0.9: Llama 3, OPT-175B).")]
-_IdleFraction = Annotated[float | None, typer.Option(
-    "--idle-fraction", help="Idle/static energy per chip-hour, x board power (default 0.59, BLOOM).")]
-_EmbodiedKgPerChipHour = Annotated[float | None, typer.Option(
-    "--embodied-kg-per-chip-hour", help="Manufacturing CO2e per chip-hour, kg (default 0.0104, BLOOM).")]
-_EvalFraction = Annotated[float | None, typer.Option(
-    "--eval-fraction", help="Evaluation runs, x final run (no default).")]
+_Project = Annotated[
+    bool,
+    typer.Option(
+        "--project",
+        help="Price the project: add experimentation, lost time (goodput), idle power, embodied carbon, "
+        "evaluation and serving, each a cited, labelled line.",
+    ),
+]
+_Experiments = Annotated[
+    float | None,
+    typer.Option(
+        "--experiments",
+        help="Training before and including the final run, x final run (>= 1; default 1.5, range "
+        "1.5-2.68: OLMo, BigScience).",
+    ),
+]
+_Goodput = Annotated[
+    float | None,
+    typer.Option(
+        "--goodput", help="Useful / elapsed training time, (0, 1] (default 0.9, range 0.59-0.9: Llama 3, OPT-175B)."
+    ),
+]
+_IdleFraction = Annotated[
+    float | None,
+    typer.Option("--idle-fraction", help="Idle/static energy per chip-hour, x board power (default 0.59, BLOOM)."),
+]
+_EmbodiedKgPerChipHour = Annotated[
+    float | None,
+    typer.Option("--embodied-kg-per-chip-hour", help="Manufacturing CO2e per chip-hour, kg (default 0.0104, BLOOM)."),
+]
+_EvalFraction = Annotated[
+    float | None, typer.Option("--eval-fraction", help="Evaluation runs, x final run (no default).")
+]
 _ServingQueriesPerDay = Annotated[float | None, typer.Option("--serving-queries-per-day", help="Serving: queries/day.")]
 _ServingWhPerQuery = Annotated[float | None, typer.Option("--serving-wh-per-query", help="Serving: Wh per query.")]
 _ServingDays = Annotated[float | None, typer.Option("--serving-days", help="Serving horizon, days.")]
 
 
 def estimate_cmd(
-    params: _Params = None, tokens: _Tokens = None, model: _Model = None, examples: _Examples = None,
-    epochs: _Epochs = 1.0, batch: _Batch = 1, seq_len: _SeqLen = None, flop: _Flop = None, hardware: _Hardware = None,
-    chips: _Chips = None, hours: _Hours = None, utilization: _Utilization = None, precision: _Precision = "auto",
-    region: _Region = None, grid_intensity: _GridIntensity = None, pue: _Pue = None, pricing: _Pricing = "on-demand",
-    provider: _Provider = None, usd_per_chip_hour: _UsdPerChipHour = None, electricity: _Electricity = None,
-    conversion: _Conversion = "hardware", layers: _Layers = None, context: _Context = None, d_model: _DModel = None,
-    architecture: _Architecture = None, family: _Family = None, activations_bytes: _ActivationsBytes = None,
-    power_fraction: _PowerFraction = None, host_overhead: _HostOverhead = 0.0, zero_stage: _ZeroStage = 3,
-    optimizer: _Optimizer = "adam", as_json: _AsJson = False, project: _Project = False,
-    experiments: _Experiments = None, goodput: _Goodput = None, idle_fraction: _IdleFraction = None,
-    embodied_kg_per_chip_hour: _EmbodiedKgPerChipHour = None, eval_fraction: _EvalFraction = None,
-    serving_queries_per_day: _ServingQueriesPerDay = None, serving_wh_per_query: _ServingWhPerQuery = None,
-    serving_days: _ServingDays = None, calibrate: _Calibrate = None, ledger: _Ledger = None,
+    params: _Params = None,
+    tokens: _Tokens = None,
+    model: _Model = None,
+    examples: _Examples = None,
+    epochs: _Epochs = 1.0,
+    batch: _Batch = 1,
+    seq_len: _SeqLen = None,
+    flop: _Flop = None,
+    hardware: _Hardware = None,
+    chips: _Chips = None,
+    hours: _Hours = None,
+    utilization: _Utilization = None,
+    precision: _Precision = "auto",
+    region: _Region = None,
+    grid_intensity: _GridIntensity = None,
+    pue: _Pue = None,
+    pricing: _Pricing = "on-demand",
+    provider: _Provider = None,
+    usd_per_chip_hour: _UsdPerChipHour = None,
+    electricity: _Electricity = None,
+    conversion: _Conversion = "hardware",
+    layers: _Layers = None,
+    context: _Context = None,
+    d_model: _DModel = None,
+    architecture: _Architecture = None,
+    family: _Family = None,
+    activations_bytes: _ActivationsBytes = None,
+    power_fraction: _PowerFraction = None,
+    host_overhead: _HostOverhead = 0.0,
+    zero_stage: _ZeroStage = 3,
+    optimizer: _Optimizer = "adam",
+    as_json: _AsJson = False,
+    project: _Project = False,
+    experiments: _Experiments = None,
+    goodput: _Goodput = None,
+    idle_fraction: _IdleFraction = None,
+    embodied_kg_per_chip_hour: _EmbodiedKgPerChipHour = None,
+    eval_fraction: _EvalFraction = None,
+    serving_queries_per_day: _ServingQueriesPerDay = None,
+    serving_wh_per_query: _ServingWhPerQuery = None,
+    serving_days: _ServingDays = None,
+    calibrate: _Calibrate = None,
+    ledger: _Ledger = None,
 ) -> None:
     from flopcast.estimate import estimate, model_source
     from flopcast.report.jsonout import dumps
 
-    overheads = _overheads(project, {
-        "experiments": experiments, "goodput": goodput, "idle_fraction": idle_fraction,
-        "embodied_kg_per_chip_hour": embodied_kg_per_chip_hour, "eval_fraction": eval_fraction,
-        "serving_queries_per_day": serving_queries_per_day, "serving_wh_per_query": serving_wh_per_query,
-        "serving_days": serving_days})
+    overheads = _overheads(
+        project,
+        {
+            "experiments": experiments,
+            "goodput": goodput,
+            "idle_fraction": idle_fraction,
+            "embodied_kg_per_chip_hour": embodied_kg_per_chip_hour,
+            "eval_fraction": eval_fraction,
+            "serving_queries_per_day": serving_queries_per_day,
+            "serving_wh_per_query": serving_wh_per_query,
+            "serving_days": serving_days,
+        },
+    )
     cal = _calibration(calibrate, ledger, hardware, precision, utilization)
     counted = model_source(model, examples=parse_number("examples", examples), batch=batch, seq_len=seq_len)
     est = estimate(
-        flop=parse_number("flop", flop), params=parse_number("params", params),
-        tokens=parse_number("tokens", tokens), epochs=epochs,
-        hardware=hardware, chips=parse_number("chips", chips), hours=parse_number("hours", hours),
-        utilization=utilization, precision=precision, region=region, pue=pue, pricing=pricing,
-        conversion=conversion, layers=layers, context=context, d_model=d_model, architecture=architecture,
-        provider=provider, usd_per_chip_hour=usd_per_chip_hour, power_fraction=power_fraction,
-        host_overhead=host_overhead, electricity_usd_per_kwh=electricity, optimizer=optimizer,
-        zero_stage=zero_stage, family=family, g_co2e_per_kwh=grid_intensity, measured=cal.rates() if cal else None,
+        flop=parse_number("flop", flop),
+        params=parse_number("params", params),
+        tokens=parse_number("tokens", tokens),
+        epochs=epochs,
+        hardware=hardware,
+        chips=parse_number("chips", chips),
+        hours=parse_number("hours", hours),
+        utilization=utilization,
+        precision=precision,
+        region=region,
+        pue=pue,
+        pricing=pricing,
+        conversion=conversion,
+        layers=layers,
+        context=context,
+        d_model=d_model,
+        architecture=architecture,
+        provider=provider,
+        usd_per_chip_hour=usd_per_chip_hour,
+        power_fraction=power_fraction,
+        host_overhead=host_overhead,
+        electricity_usd_per_kwh=electricity,
+        optimizer=optimizer,
+        zero_stage=zero_stage,
+        family=family,
+        g_co2e_per_kwh=grid_intensity,
+        measured=cal.rates() if cal else None,
         **counted.estimate_kwargs(parse_number("activations-bytes", activations_bytes)),
     )
     proj = None

@@ -6,12 +6,18 @@ import typer
 
 
 def _register_hardware(app: typer.Typer) -> None:
-    hw = typer.Typer(help="Accelerators: dense peak FLOP/s by precision, memory, TDP, prices.\n\n"
-                          "Example: flopcast hardware show 'h100 sxm'", no_args_is_help=True)
+    hw = typer.Typer(
+        help="Accelerators: dense peak FLOP/s by precision, memory, TDP, prices.\n\n"
+        "Example: flopcast hardware show 'h100 sxm'",
+        no_args_is_help=True,
+    )
 
-    @hw.command("list", help="List accelerators: datasheet rows and the chips the paper's benchmark rows "
-                             "trained on; --all adds all of Epoch AI's chip table.\n\n"
-                             "Example: flopcast hardware list --all --search v100")
+    @hw.command(
+        "list",
+        help="List accelerators: datasheet rows and the chips the paper's benchmark rows "
+        "trained on; --all adds all of Epoch AI's chip table.\n\n"
+        "Example: flopcast hardware list --all --search v100",
+    )
     def list_cmd(
         all_: bool = typer.Option(False, "--all", help="Include every Epoch AI chip-table row (~2,200)."),
         search: str = typer.Option(None, "--search", help="Only names containing this text (forgiving)."),
@@ -34,10 +40,15 @@ def _register_hardware(app: typer.Typer) -> None:
             return
         stdout.print(accelerator_table(accs))
 
-    @hw.command("show", help="One accelerator: peaks, memory, TDP, sources and cloud prices.\n\n"
-                             "Example: flopcast hardware show 'NVIDIA Tesla V100 16GB'")
-    def show_cmd(name: str = typer.Argument(..., help="Accelerator name (forgiving)."),
-                 as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    @hw.command(
+        "show",
+        help="One accelerator: peaks, memory, TDP, sources and cloud prices.\n\n"
+        "Example: flopcast hardware show 'NVIDIA Tesla V100 16GB'",
+    )
+    def show_cmd(
+        name: str = typer.Argument(..., help="Accelerator name (forgiving)."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
         from flopcast.hardware import get_accelerator, list_prices
         from flopcast.report.console import stdout
         from flopcast.report.hardware_render import accelerator_detail, accelerator_json
@@ -55,13 +66,19 @@ def _register_hardware(app: typer.Typer) -> None:
 
 
 def _register_regions(app: typer.Typer) -> None:
-    rg = typer.Typer(help="Grid carbon intensity by country, US state grid and cloud region.\n\n"
-                          "Example: flopcast regions show aws:us-east-1", no_args_is_help=True)
+    rg = typer.Typer(
+        help="Grid carbon intensity by country, US state grid and cloud region.\n\n"
+        "Example: flopcast regions show aws:us-east-1",
+        no_args_is_help=True,
+    )
 
-    @rg.command("list", help="List regions and their grid intensity (gCO2e/kWh).\n\n"
-                             "Example: flopcast regions list --kind aws")
-    def list_cmd(kind: str = typer.Option(None, "--kind", help="country, us-state, gcp, aws or azure."),
-                 as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    @rg.command(
+        "list", help="List regions and their grid intensity (gCO2e/kWh).\n\nExample: flopcast regions list --kind aws"
+    )
+    def list_cmd(
+        kind: str = typer.Option(None, "--kind", help="country, us-state, gcp, aws or azure."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
         from flopcast.hardware import list_regions
         from flopcast.report.console import stdout
         from flopcast.report.hardware_render import region_list_json, region_table
@@ -73,10 +90,13 @@ def _register_regions(app: typer.Typer) -> None:
             return
         stdout.print(region_table(regions))
 
-    @rg.command("show", help="One region: grid intensity and its source.\n\n"
-                             "Example: flopcast regions show azure:westeurope")
-    def show_cmd(code: str = typer.Argument(..., help="ISO3 country, US-XX, or [gcp:|aws:|azure:]region."),
-                 as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    @rg.command(
+        "show", help="One region: grid intensity and its source.\n\nExample: flopcast regions show azure:westeurope"
+    )
+    def show_cmd(
+        code: str = typer.Argument(..., help="ISO3 country, US-XX, or [gcp:|aws:|azure:]region."),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    ) -> None:
         from flopcast.hardware import get_region
         from flopcast.report.console import stdout
         from flopcast.report.hardware_render import region_detail

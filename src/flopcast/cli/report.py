@@ -34,13 +34,17 @@ def report_cmd(
     target: str = typer.Argument(None, help="Run id or unique prefix, job id, or run name pattern."),
     estimate: Path = typer.Option(None, "--estimate", help="The plan: a `flopcast estimate --json` file."),
     count: Path = typer.Option(None, "--count", help="A `flopcast count --json` file (a card without a run)."),
-    project: str = typer.Option(None, "--project", help="Run name pattern whose runs --estimate's project lines "
-                                                        "(`estimate --project --json`) are set against."),
+    project: str = typer.Option(
+        None,
+        "--project",
+        help="Run name pattern whose runs --estimate's project lines (`estimate --project --json`) are set against.",
+    ),
     fmt: str = typer.Option("md", "--format", help="md, html, json or model-card."),
     training_type: str = typer.Option(None, "--training-type", help="pre-training or fine-tuning (model card)."),
     output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
-    ledger: str = typer.Option(None, "--ledger", help="Run ledger (SQLite). Default: $FLOPCAST_LEDGER, else "
-                                                       "runs.sqlite in the user data dir."),
+    ledger: str = typer.Option(
+        None, "--ledger", help="Run ledger (SQLite). Default: $FLOPCAST_LEDGER, else runs.sqlite in the user data dir."
+    ),
 ) -> None:
     from flopcast.errors import InputError
     from flopcast.report.document_inputs import load_count, load_estimate
@@ -58,8 +62,10 @@ def report_cmd(
     if project is not None and estimate is None:
         raise InputError("--project needs --estimate: the plan's lines (`flopcast estimate ... --project --json`)")
     if target is None and count is None and project is None:
-        raise InputError("nothing to report: give a run id, job id or run name, --project PATTERN with "
-                         "--estimate, or --count with --estimate")
+        raise InputError(
+            "nothing to report: give a run id, job id or run name, --project PATTERN with "
+            "--estimate, or --count with --estimate"
+        )
     if target is not None and count is not None:
         raise InputError("--count makes a card without a run; give a run TARGET or --count, not both")
     if count is not None and estimate is None:

@@ -31,8 +31,9 @@ def _parse_sizes(values: list[str] | None) -> tuple[int, ...] | None:
             try:
                 n = int(part)
             except ValueError:
-                raise InputError(f"--sizes: {part!r} is not a whole number of observations "
-                                 "(example: --sizes 15,50,200,1500)") from None
+                raise InputError(
+                    f"--sizes: {part!r} is not a whole number of observations (example: --sizes 15,50,200,1500)"
+                ) from None
             if n <= 0:
                 raise InputError(f"--sizes: {n} is not a positive sample size (example: --sizes 15,50,200,1500)")
             out.append(n)
@@ -55,9 +56,14 @@ def _print_tables(result) -> None:
     from flopcast.report.console import stdout, table
 
     c = result.config
-    stdout.print(table(f"Figure 1 simulation: k={c.relevant} of p={c.features}, σ={c.noise:g}, "
-                       f"{c.sims:,} sims/size — performance mean ± 95 % CI",
-                       ["n", "oracle", "FLOP", "flexible", "FLOP", "lasso-CV", "FLOP"], _rows(result)))
+    stdout.print(
+        table(
+            f"Figure 1 simulation: k={c.relevant} of p={c.features}, σ={c.noise:g}, "
+            f"{c.sims:,} sims/size — performance mean ± 95 % CI",
+            ["n", "oracle", "FLOP", "flexible", "FLOP", "lasso-CV", "FLOP"],
+            _rows(result),
+        )
+    )
     m = result.data_to_match_oracle
     from flopcast.units import si
 
@@ -68,14 +74,17 @@ def _print_tables(result) -> None:
         return f"n ≈ {n:,.0f} (95 % CI {lo}-{hi})"
 
     cm = result.compute_to_match_oracle_flop
-    stdout.print(f"Oracle at n={m['reference_n']}: performance {m['target_performance']:.3f}, "
-                 f"{si(cm['oracle'], 'FLOP')} per fit")
+    stdout.print(
+        f"Oracle at n={m['reference_n']}: performance {m['target_performance']:.3f}, {si(cm['oracle'], 'FLOP')} per fit"
+    )
     for model, label in (("flexible", "flexible (OLS)"), ("regularized", "lasso-CV")):
         flop = "" if cm[model] is None else f", {si(cm[model], 'FLOP')} per fit"
         stdout.print(f"  {label} matches it at {fmt(m[model], m[model + '_interval'])}{flop}")
-    stdout.print(f"[dim]{result.backend}, {result.wall_seconds:.1f} s measured. Assumptions: k relevant "
-                 "coefficients = 1, x ~ N(0, I), FLOP per fit counted from the solver (multiply-add = 2; "
-                 "Gram included); see docs/simulate.md[/dim]")
+    stdout.print(
+        f"[dim]{result.backend}, {result.wall_seconds:.1f} s measured. Assumptions: k relevant "
+        "coefficients = 1, x ~ N(0, I), FLOP per fit counted from the solver (multiply-add = 2; "
+        "Gram included); see docs/simulate.md[/dim]"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -85,16 +94,18 @@ def register(app: typer.Typer) -> None:
         features: int = typer.Option(None, "--features", help="Candidate features P (default 120)."),
         relevant: int = typer.Option(None, "--relevant", help="Relevant features K <= P (default 2)."),
         noise: float = typer.Option(None, "--noise", help="Noise standard deviation σ > 0 (default 1)."),
-        sizes: list[str] = typer.Option(None, "--sizes", help="Sample sizes, comma-separated or repeated "
-                                        "(default 15,20,30,...,3000)."),
+        sizes: list[str] = typer.Option(
+            None, "--sizes", help="Sample sizes, comma-separated or repeated (default 15,20,30,...,3000)."
+        ),
         reference_n: int = typer.Option(15, "--reference-n", help="Oracle sample size to match."),
         workers: int = typer.Option(1, "--workers", help="Local worker processes (joblib)."),
         scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786."),
         seed: int = typer.Option(0, "--seed", help="Root seed (same seed, same result, any workers)."),
         plot: str = typer.Option(None, "--plot", help="Write both panels of Figure 1 to this .png/.svg/.pdf."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-        connect_timeout: float = typer.Option(None, "--connect-timeout",
-                                              help="Seconds to wait for --scheduler (default 10)."),
+        connect_timeout: float = typer.Option(
+            None, "--connect-timeout", help="Seconds to wait for --scheduler (default 10)."
+        ),
     ) -> None:
         from dataclasses import replace
 
@@ -103,8 +114,12 @@ def register(app: typer.Typer) -> None:
         from flopcast.simulate import SimulationConfig, simulate
 
         config = SimulationConfig(sims=sims, reference_n=reference_n, seed=seed)
-        overrides: dict[str, Any] = {"features": features, "relevant": relevant, "noise": noise,
-                                     "sizes": _parse_sizes(sizes)}
+        overrides: dict[str, Any] = {
+            "features": features,
+            "relevant": relevant,
+            "noise": noise,
+            "sizes": _parse_sizes(sizes),
+        }
         config = replace(config, **{k: v for k, v in overrides.items() if v is not None})
         if plot:
             from flopcast.report.simulate_plots import check_plot_destination

@@ -10,8 +10,10 @@ from pathlib import Path
 import typer
 
 _LEDGER_HELP = "Run ledger (SQLite). Default: $FLOPCAST_LEDGER, else runs.sqlite in the user data dir."
-_LEDGER_URL_HELP = ("Run ledger: an SQLite file, or a PostgreSQL URL (postgresql://user@host/db). Default: "
-                    "$FLOPCAST_LEDGER, else runs.sqlite in the user data dir.")
+_LEDGER_URL_HELP = (
+    "Run ledger: an SQLite file, or a PostgreSQL URL (postgresql://user@host/db). Default: "
+    "$FLOPCAST_LEDGER, else runs.sqlite in the user data dir."
+)
 
 
 def track_cmd(
@@ -30,12 +32,22 @@ def track_cmd(
     ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
     name: str = typer.Option(None, "--name", help="A label for the run in the ledger."),
     cpu_tdp: float = typer.Option(None, "--cpu-tdp", help="CPU package TDP, W, when RAPL is unreadable."),
-    json_out: bool = typer.Option(False, "--json", help="Print the final record as one JSON object (the "
-                                  "command's own stdout then goes to stderr, so stdout is only the JSON)."),
-    log_to: str = typer.Option(None, "--log-to", help="Also write flopcast's figures to 'tensorboard' or "
-                               "'mlflow' at every sample and at the end."),
-    log_dir: str = typer.Option(None, "--log-dir", help="TensorBoard log directory (default "
-                                "runs/flopcast-RUN_ID) or MLflow tracking URI (default: MLflow's own)."),
+    json_out: bool = typer.Option(
+        False,
+        "--json",
+        help="Print the final record as one JSON object (the "
+        "command's own stdout then goes to stderr, so stdout is only the JSON).",
+    ),
+    log_to: str = typer.Option(
+        None,
+        "--log-to",
+        help="Also write flopcast's figures to 'tensorboard' or 'mlflow' at every sample and at the end.",
+    ),
+    log_dir: str = typer.Option(
+        None,
+        "--log-dir",
+        help="TensorBoard log directory (default runs/flopcast-RUN_ID) or MLflow tracking URI (default: MLflow's own).",
+    ),
 ) -> int:
     """Run a command and measure it: wall/CPU time, energy, chip-hours, CO2e, cost, MFU, forecast.
 
@@ -50,10 +62,24 @@ def track_cmd(
     from flopcast.report.jsonout import dumps
     from flopcast.report.track_render import ProgressBar, render_record
 
-    options = TrackOptions(flop_per_step=flop_per_step, total_steps=total_steps, epochs=epochs,
-                           steps_per_epoch=steps_per_epoch, hardware=hardware, chips=chips, precision=precision,
-                           region=region, pue=pue, pricing=pricing, interval=interval, ledger=ledger, name=name,
-                           cpu_tdp_watts=cpu_tdp, log_to=log_to, log_dir=log_dir)
+    options = TrackOptions(
+        flop_per_step=flop_per_step,
+        total_steps=total_steps,
+        epochs=epochs,
+        steps_per_epoch=steps_per_epoch,
+        hardware=hardware,
+        chips=chips,
+        precision=precision,
+        region=region,
+        pue=pue,
+        pricing=pricing,
+        interval=interval,
+        ledger=ledger,
+        name=name,
+        cpu_tdp_watts=cpu_tdp,
+        log_to=log_to,
+        log_dir=log_dir,
+    )
     bar = ProgressBar() if stderr.is_terminal and not json_out else None
     try:
         rec = run_command(command or [], options, on_tick=bar, stdout_to_stderr=json_out)
@@ -70,8 +96,10 @@ runs_app = typer.Typer(help="The run ledger: list, show and export tracked runs.
 
 
 @runs_app.command("list")
-def runs_list(ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
-              json_out: bool = typer.Option(False, "--json", help="Print JSON (flopcast.run_list/1).")) -> None:
+def runs_list(
+    ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (flopcast.run_list/1)."),
+) -> None:
     """List tracked runs, oldest first. Example: flopcast runs list --ledger runs.sqlite"""
     from flopcast.measure import Ledger, list_runs, run_list_dict
     from flopcast.report.jsonout import dumps
@@ -83,9 +111,11 @@ def runs_list(ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP
 
 
 @runs_app.command("show")
-def runs_show(run_id: str = typer.Argument(..., help="Run id (or a unique prefix), or a distributed job id."),
-              ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
-              json_out: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def runs_show(
+    run_id: str = typer.Argument(..., help="Run id (or a unique prefix), or a distributed job id."),
+    ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
     """Show one run's record (or a distributed job's aggregate). Example: flopcast runs show 261122-0203"""
     from flopcast.measure import Ledger, LedgerRun, show_run
     from flopcast.report.console import stdout
@@ -103,11 +133,16 @@ def runs_show(run_id: str = typer.Argument(..., help="Run id (or a unique prefix
 
 
 @runs_app.command("export")
-def runs_export(fmt: str = typer.Option("csv", "--format", help="csv (one flat column per figure), json (the "
-                                        "records) or parquet (needs pyarrow; with -o)."),
-                samples: bool = typer.Option(False, "--samples", help="Export the samples table instead of runs."),
-                output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
-                ledger: str = typer.Option(None, "--ledger", help=_LEDGER_HELP)) -> None:
+def runs_export(
+    fmt: str = typer.Option(
+        "csv",
+        "--format",
+        help="csv (one flat column per figure), json (the records) or parquet (needs pyarrow; with -o).",
+    ),
+    samples: bool = typer.Option(False, "--samples", help="Export the samples table instead of runs."),
+    output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
+    ledger: str = typer.Option(None, "--ledger", help=_LEDGER_HELP),
+) -> None:
     """Export runs (or samples) as CSV, JSON or Parquet. Example: flopcast runs export --format csv -o runs.csv"""
     from flopcast.errors import InputError
     from flopcast.measure import Ledger, export_rows, list_runs
@@ -127,8 +162,11 @@ def runs_export(fmt: str = typer.Option("csv", "--format", help="csv (one flat c
     if fmt == "parquet":
         require_pyarrow()
     with Ledger(ledger, readonly=True) as led:
-        rows = export_rows(led, samples=True, as_json=fmt == "json") if samples else (
-            export_rows(led, samples=False, as_json=True) if fmt == "json" else flat_rows(list_runs(led)))
+        rows = (
+            export_rows(led, samples=True, as_json=fmt == "json")
+            if samples
+            else (export_rows(led, samples=False, as_json=True) if fmt == "json" else flat_rows(list_runs(led)))
+        )
     if fmt == "parquet":
         assert output is not None
         write_parquet(rows, output)

@@ -8,8 +8,10 @@ import typer
 
 DEFAULT_PLOTS = Path("flopcast-plots")
 
-_SINCE_HELP = ("Fit and project only rows dated in or after this year (the all-data fit is shown beside); "
-               "default: all rows, with the paper-era fit (rows up to 2019) beside.")
+_SINCE_HELP = (
+    "Fit and project only rows dated in or after this year (the all-data fit is shown beside); "
+    "default: all rows, with the paper-era fit (rows up to 2019) beside."
+)
 _UNTIL_HELP = "Fit and project only rows dated up to this year, e.g. --until 2019 for the paper's era."
 _BENCH_HELP = "Bundled benchmark (repeatable): imagenet, coco, squad11, conll2003, wmt14_en_fr, wmt14_en_de."
 
@@ -44,8 +46,10 @@ def _plots(report, plot_dir, trend, affs) -> tuple[list[Path], str | None]:
         if affs:
             written += plot_affordability(affs, plot_dir)
     except OSError as exc:  # e.g. the disk filled or the folder vanished mid-run: keep the tables
-        return [], (f"plots not written to {str(plot_dir)!r} ({exc.strerror or exc}); the results above are "
-                    "complete; give --plots a writable folder or --no-plots")
+        return [], (
+            f"plots not written to {str(plot_dir)!r} ({exc.strerror or exc}); the results above are "
+            "complete; give --plots a writable folder or --no-plots"
+        )
     return written, None
 
 
@@ -59,33 +63,69 @@ def _json(report, trend, affs, written, plot_error) -> str:
     return dumps(out)
 
 
-def _run(*, benchmarks, measure, frontier, data, targets, conversion, hardware, region, utilization,
-         exclude_flagged, plots, no_plots, json_out, with_trend: bool, burden_precision=None,
-         params_per_pass=False, since=None, until=None, allow_insignificant=False, afford_opts=None,
-         report_file=None) -> None:
+def _run(
+    *,
+    benchmarks,
+    measure,
+    frontier,
+    data,
+    targets,
+    conversion,
+    hardware,
+    region,
+    utilization,
+    exclude_flagged,
+    plots,
+    no_plots,
+    json_out,
+    with_trend: bool,
+    burden_precision=None,
+    params_per_pass=False,
+    since=None,
+    until=None,
+    allow_insignificant=False,
+    afford_opts=None,
+    report_file=None,
+) -> None:
     from flopcast.errors import InputError
     from flopcast.trends import afford, analyze, compute_trend, get_benchmark
 
-    plot_dir, report_file = _destinations(benchmarks=benchmarks, data=data, plots=plots, no_plots=no_plots,
-                                          with_trend=with_trend, report_file=report_file)
-    report = analyze(benchmarks or None, measures=[measure] if measure else None, targets=targets or None,
-                     data=data, conversion=conversion, hardware=hardware, region=region, utilization=utilization,
-                     frontier=frontier, exclude_flagged=exclude_flagged, burden_precision=burden_precision,
-                     params_per_pass=params_per_pass, since=since, until=until,
-                     allow_insignificant=allow_insignificant)
+    plot_dir, report_file = _destinations(
+        benchmarks=benchmarks, data=data, plots=plots, no_plots=no_plots, with_trend=with_trend, report_file=report_file
+    )
+    report = analyze(
+        benchmarks or None,
+        measures=[measure] if measure else None,
+        targets=targets or None,
+        data=data,
+        conversion=conversion,
+        hardware=hardware,
+        region=region,
+        utilization=utilization,
+        frontier=frontier,
+        exclude_flagged=exclude_flagged,
+        burden_precision=burden_precision,
+        params_per_pass=params_per_pass,
+        since=since,
+        until=until,
+        allow_insignificant=allow_insignificant,
+    )
     affs = None
     if afford_opts is not None:
         vision = get_benchmark(benchmarks[0]).vision if benchmarks else None
-        affs = afford(report, hardware=hardware, vision=vision, allow_insignificant=allow_insignificant,
-                      **afford_opts)
+        affs = afford(report, hardware=hardware, vision=vision, allow_insignificant=allow_insignificant, **afford_opts)
     trend = compute_trend() if with_trend and data is None else None
     written, plot_error = _plots(report, plot_dir, trend, affs)
     if report_file is not None:
         from flopcast.report.trends_page import trends_data, write_trends_page
         from flopcast.report.trends_plots import write_plots
 
-        write_trends_page(report_file, trends_data(report, trend, affs, written), written,
-                          draw=lambda folder: write_plots(report, folder, trend=trend))
+        write_trends_page(
+            report_file,
+            trends_data(report, trend, affs, written),
+            written,
+            draw=lambda folder: write_plots(report, folder, trend=trend),
+        )
         typer.echo(f"wrote {report_file} (trends report)", err=True)
     if json_out:
         typer.echo(_json(report, trend, affs, written, plot_error))
@@ -104,8 +144,10 @@ def _check_paper_alone(**given) -> None:
     name = next((k for k, v in given.items() if v is not None), None)
     if name is not None:
         flag = "--" + name.replace("_", "-")
-        raise InputError(f"--paper reconciles the default analysis (all bundled benchmarks, paper-era beside); "
-                         f"drop {flag} or drop --paper")
+        raise InputError(
+            f"--paper reconciles the default analysis (all bundled benchmarks, paper-era beside); "
+            f"drop {flag} or drop --paper"
+        )
 
 
 def _run_paper(json_out: bool) -> None:
@@ -122,24 +164,40 @@ def _run_paper(json_out: bool) -> None:
     render_paper(rec)
 
 
-def _afford_options(*, budget_usd, budget_co2_t, year, lever, pp_doubling, alg_doubling, spending_growth,
-                    spending_growth_per_year) -> dict | None:
+def _afford_options(
+    *, budget_usd, budget_co2_t, year, lever, pp_doubling, alg_doubling, spending_growth, spending_growth_per_year
+) -> dict | None:
     """The affordability options as keyword arguments, or None; options without a budget are refused."""
     from flopcast.errors import InputError
 
     if budget_usd is None and budget_co2_t is None:
-        given = [n for n, v in (("--year", year), ("--lever", lever or None), ("--price-performance-doubling-years",
-                 pp_doubling), ("--algorithmic-doubling-years", alg_doubling), ("--spending-growth",
-                 spending_growth or None), ("--spending-growth-per-year", spending_growth_per_year))
-                 if v is not None]
+        given = [
+            n
+            for n, v in (
+                ("--year", year),
+                ("--lever", lever or None),
+                ("--price-performance-doubling-years", pp_doubling),
+                ("--algorithmic-doubling-years", alg_doubling),
+                ("--spending-growth", spending_growth or None),
+                ("--spending-growth-per-year", spending_growth_per_year),
+            )
+            if v is not None
+        ]
         if given:
             raise InputError(f"{given[0]} only applies with a budget; add --budget-usd or --budget-co2-t")
         return None
     if spending_growth and spending_growth_per_year is not None:
         raise InputError("--spending-growth and --spending-growth-per-year contradict each other; give one")
-    return {"budget_usd": budget_usd, "budget_co2_t": budget_co2_t, "year": year, "lever_texts": lever or (),
-            "price_performance_doubling_years": pp_doubling, "algorithmic_doubling_years": alg_doubling,
-            "spending_growth": spending_growth, "spending_growth_per_year": spending_growth_per_year}
+    return {
+        "budget_usd": budget_usd,
+        "budget_co2_t": budget_co2_t,
+        "year": year,
+        "lever_texts": lever or (),
+        "price_performance_doubling_years": pp_doubling,
+        "algorithmic_doubling_years": alg_doubling,
+        "spending_growth": spending_growth,
+        "spending_growth_per_year": spending_growth_per_year,
+    }
 
 
 def register(app: typer.Typer) -> None:
@@ -147,64 +205,125 @@ def register(app: typer.Typer) -> None:
     def trends(
         benchmark: list[str] = typer.Option(None, "--benchmark", "-b", help=_BENCH_HELP),
         measure: str = typer.Option(None, "--measure", "-m", help="per-pass or training (default: both)."),
-        frontier: bool = typer.Option(False, "--frontier", help="Project from frontier fits (best result to date) "
-                                      "instead of all rows. Both fits are always reported."),
-        data: Path = typer.Option(None, "--data", help="Your own CSV (columns: model, score, and gflops_forward "
-                                  "and/or train_compute_flop or train_hardware+train_chips+train_hours; "
-                                  "optional date, split, flops_unit_note, notes)."),
-        target: list[float] = typer.Option(None, "--target", "-t", help="Target error in percent (repeatable); "
-                                           "default: per-benchmark targets."),
-        conversion: str = typer.Option("thompson2020", "--conversion",
-                                       help="FLOP -> $ and CO2: thompson2020 (paper's factors) or hardware."),
-        hardware: str = typer.Option(None, "--hardware", help="Accelerator for --conversion hardware "
-                                     "(default H100 SXM5 80GB)."),
-        region: str = typer.Option(None, "--region", help="Grid region for --conversion hardware "
-                                   "(default: the world-average grid)."),
+        frontier: bool = typer.Option(
+            False,
+            "--frontier",
+            help="Project from frontier fits (best result to date) instead of all rows. Both fits are always reported.",
+        ),
+        data: Path = typer.Option(
+            None,
+            "--data",
+            help="Your own CSV (columns: model, score, and gflops_forward "
+            "and/or train_compute_flop or train_hardware+train_chips+train_hours; "
+            "optional date, split, flops_unit_note, notes).",
+        ),
+        target: list[float] = typer.Option(
+            None, "--target", "-t", help="Target error in percent (repeatable); default: per-benchmark targets."
+        ),
+        conversion: str = typer.Option(
+            "thompson2020", "--conversion", help="FLOP -> $ and CO2: thompson2020 (paper's factors) or hardware."
+        ),
+        hardware: str = typer.Option(
+            None, "--hardware", help="Accelerator for --conversion hardware (default H100 SXM5 80GB)."
+        ),
+        region: str = typer.Option(
+            None, "--region", help="Grid region for --conversion hardware (default: the world-average grid)."
+        ),
         utilization: float = typer.Option(None, "--utilization", help="Utilization for --conversion hardware."),
-        exclude_flagged: bool = typer.Option(False, "--exclude-flagged",
-                                             help="Drop ensembles and extra-training-data rows from fits."),
-        burden_precision: str = typer.Option(None, "--burden-precision",
-                                             help="Override each row's train_precision for hardware-burden rows: "
-                                             "fp32, fp16, bf16, mixed, or chip (each chip's fp16/bf16 tensor peak)."),
-        params_per_pass: bool = typer.Option(False, "--params-per-pass",
-                                             help="Estimate NLP per-pass FLOP as 2 x params per token (dense "
-                                             "models; the NLP tables publish no forward FLOPs)."),
+        exclude_flagged: bool = typer.Option(
+            False, "--exclude-flagged", help="Drop ensembles and extra-training-data rows from fits."
+        ),
+        burden_precision: str = typer.Option(
+            None,
+            "--burden-precision",
+            help="Override each row's train_precision for hardware-burden rows: "
+            "fp32, fp16, bf16, mixed, or chip (each chip's fp16/bf16 tensor peak).",
+        ),
+        params_per_pass: bool = typer.Option(
+            False,
+            "--params-per-pass",
+            help="Estimate NLP per-pass FLOP as 2 x params per token (dense "
+            "models; the NLP tables publish no forward FLOPs).",
+        ),
         plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (default ./flopcast-plots)."),
         no_plots: bool = typer.Option(False, "--no-plots", help="Write no plots."),
         since: int = typer.Option(None, "--since", help=_SINCE_HELP),
         until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
-        allow_insignificant: bool = typer.Option(False, "--allow-insignificant", help="Price projections whose "
-                                                 "slope is not significant at 95%."),
-        paper: bool = typer.Option(False, "--paper", help="Every known claim of the paper beside flopcast's "
-                                   "number, with a verdict (reproduced / explained difference / not reproducible)."),
+        allow_insignificant: bool = typer.Option(
+            False, "--allow-insignificant", help="Price projections whose slope is not significant at 95%."
+        ),
+        paper: bool = typer.Option(
+            False,
+            "--paper",
+            help="Every known claim of the paper beside flopcast's "
+            "number, with a verdict (reproduced / explained difference / not reproducible).",
+        ),
         json_out: bool = typer.Option(False, "--json", help="Print JSON (fits, projections, compute_trend)."),
-        report: Path = typer.Option(None, "--report", help="Also write the analysis as one page with its plots: "
-                                    "FILE.html (plots as inline SVG) or FILE.md (links the --plots files)."),
+        report: Path = typer.Option(
+            None,
+            "--report",
+            help="Also write the analysis as one page with its plots: "
+            "FILE.html (plots as inline SVG) or FILE.md (links the --plots files).",
+        ),
     ) -> None:
         """Fit how benchmark error falls with computation (Thompson et al. 2020) and project targets.
 
         Example: flopcast trends --benchmark imagenet --measure per-pass
         """
         if paper:
-            _check_paper_alone(benchmark=benchmark or None, measure=measure, frontier=frontier or None, data=data,
-                               target=target or None, conversion=None if conversion == "thompson2020" else conversion,
-                               hardware=hardware, region=region, utilization=utilization,
-                               exclude_flagged=exclude_flagged or None, burden_precision=burden_precision,
-                               params_per_pass=params_per_pass or None, plots=plots, since=since, until=until,
-                               allow_insignificant=allow_insignificant or None, report=report)
+            _check_paper_alone(
+                benchmark=benchmark or None,
+                measure=measure,
+                frontier=frontier or None,
+                data=data,
+                target=target or None,
+                conversion=None if conversion == "thompson2020" else conversion,
+                hardware=hardware,
+                region=region,
+                utilization=utilization,
+                exclude_flagged=exclude_flagged or None,
+                burden_precision=burden_precision,
+                params_per_pass=params_per_pass or None,
+                plots=plots,
+                since=since,
+                until=until,
+                allow_insignificant=allow_insignificant or None,
+                report=report,
+            )
             _run_paper(json_out)
             return
-        _run(benchmarks=benchmark, measure=measure, frontier=frontier, data=data, targets=target,
-             conversion=conversion, hardware=hardware, region=region, utilization=utilization,
-             exclude_flagged=exclude_flagged, plots=plots, no_plots=no_plots, json_out=json_out, with_trend=True,
-             burden_precision=burden_precision, params_per_pass=params_per_pass, since=since, until=until,
-             allow_insignificant=allow_insignificant, report_file=report)
+        _run(
+            benchmarks=benchmark,
+            measure=measure,
+            frontier=frontier,
+            data=data,
+            targets=target,
+            conversion=conversion,
+            hardware=hardware,
+            region=region,
+            utilization=utilization,
+            exclude_flagged=exclude_flagged,
+            plots=plots,
+            no_plots=no_plots,
+            json_out=json_out,
+            with_trend=True,
+            burden_precision=burden_precision,
+            params_per_pass=params_per_pass,
+            since=since,
+            until=until,
+            allow_insignificant=allow_insignificant,
+            report_file=report,
+        )
 
     @app.command("project")
     def project_cmd(
         benchmark: str = typer.Argument(None, help="Bundled benchmark (omit with --data)."),
-        target: list[float] = typer.Option(..., "--target", "-t", help="Target error in percent (repeatable), "
-                                           "e.g. 5 for 5% top-1 error; BLEU/F1 targets are 100 - score."),
+        target: list[float] = typer.Option(
+            ...,
+            "--target",
+            "-t",
+            help="Target error in percent (repeatable), e.g. 5 for 5% top-1 error; BLEU/F1 targets are 100 - score.",
+        ),
         measure: str = typer.Option(None, "--measure", "-m", help="per-pass or training (default: both)."),
         frontier: bool = typer.Option(False, "--frontier", help="Project from the frontier fit."),
         data: Path = typer.Option(None, "--data", help="Your own CSV instead of a bundled benchmark."),
@@ -213,33 +332,52 @@ def register(app: typer.Typer) -> None:
         region: str = typer.Option(None, "--region", help="Grid region for --conversion hardware."),
         utilization: float = typer.Option(None, "--utilization", help="Utilization for --conversion hardware."),
         exclude_flagged: bool = typer.Option(False, "--exclude-flagged", help="Drop ensembles/extra-data rows."),
-        burden_precision: str = typer.Option(None, "--burden-precision", help="Override each row's "
-                                             "train_precision for hardware-burden rows: fp32, fp16, bf16, mixed or "
-                                             "chip."),
-        params_per_pass: bool = typer.Option(False, "--params-per-pass",
-                                             help="Estimate NLP per-pass FLOP as 2 x params per token."),
+        burden_precision: str = typer.Option(
+            None,
+            "--burden-precision",
+            help="Override each row's train_precision for hardware-burden rows: fp32, fp16, bf16, mixed or chip.",
+        ),
+        params_per_pass: bool = typer.Option(
+            False, "--params-per-pass", help="Estimate NLP per-pass FLOP as 2 x params per token."
+        ),
         plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (none by default)."),
         since: int = typer.Option(None, "--since", help=_SINCE_HELP),
         until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
-        budget_usd: float = typer.Option(None, "--budget-usd", help="Budget in USD: efficiency needed and the "
-                                         "year the trends make the target affordable."),
-        budget_co2_t: float = typer.Option(None, "--budget-co2-t", help="CO2 budget in tonnes (falls with "
-                                           "algorithmic progress only)."),
-        year: int = typer.Option(None, "--year", help="Also report the cost in this year and the chance it fits "
-                                 "the budget by then."),
-        lever: list[str] = typer.Option(None, "--lever", help="precision=fp8, sparsity=2:4, distill=0.25, "
-                                        "hardware=B200 (repeatable; combined)."),
-        pp_doubling: float = typer.Option(None, "--price-performance-doubling-years", help="Override the "
-                                          "fitted FLOP/s-per-$ doubling time (Epoch AI hardware prices)."),
-        alg_doubling: float = typer.Option(None, "--algorithmic-doubling-years", help="Override the cited "
-                                           "algorithmic-progress halving time of compute (vision: Erdil & "
-                                           "Besiroglu 2022, 0.75; language: Ho et al. 2024, 0.67)."),
-        spending_growth: bool = typer.Option(False, "--spending-growth", help="Grow the budget at Cottier et al. "
-                                             "2024's 2.4x per year [2.0, 2.9]."),
-        spending_growth_per_year: float = typer.Option(None, "--spending-growth-per-year",
-                                                       help="Grow the budget by this factor per year instead."),
-        allow_insignificant: bool = typer.Option(False, "--allow-insignificant", help="Price projections whose "
-                                                 "slope is not significant at 95%."),
+        budget_usd: float = typer.Option(
+            None,
+            "--budget-usd",
+            help="Budget in USD: efficiency needed and the year the trends make the target affordable.",
+        ),
+        budget_co2_t: float = typer.Option(
+            None, "--budget-co2-t", help="CO2 budget in tonnes (falls with algorithmic progress only)."
+        ),
+        year: int = typer.Option(
+            None, "--year", help="Also report the cost in this year and the chance it fits the budget by then."
+        ),
+        lever: list[str] = typer.Option(
+            None, "--lever", help="precision=fp8, sparsity=2:4, distill=0.25, hardware=B200 (repeatable; combined)."
+        ),
+        pp_doubling: float = typer.Option(
+            None,
+            "--price-performance-doubling-years",
+            help="Override the fitted FLOP/s-per-$ doubling time (Epoch AI hardware prices).",
+        ),
+        alg_doubling: float = typer.Option(
+            None,
+            "--algorithmic-doubling-years",
+            help="Override the cited "
+            "algorithmic-progress halving time of compute (vision: Erdil & "
+            "Besiroglu 2022, 0.75; language: Ho et al. 2024, 0.67).",
+        ),
+        spending_growth: bool = typer.Option(
+            False, "--spending-growth", help="Grow the budget at Cottier et al. 2024's 2.4x per year [2.0, 2.9]."
+        ),
+        spending_growth_per_year: float = typer.Option(
+            None, "--spending-growth-per-year", help="Grow the budget by this factor per year instead."
+        ),
+        allow_insignificant: bool = typer.Option(
+            False, "--allow-insignificant", help="Price projections whose slope is not significant at 95%."
+        ),
         json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Computation, dollars and CO2 to reach a target error on one benchmark.
@@ -251,13 +389,35 @@ def register(app: typer.Typer) -> None:
             from flopcast.trends import BENCHMARKS
 
             raise InputError("name a benchmark (" + ", ".join(BENCHMARKS) + ") or pass --data FILE.csv")
-        afford_opts = _afford_options(budget_usd=budget_usd, budget_co2_t=budget_co2_t, year=year, lever=lever,
-                                      pp_doubling=pp_doubling, alg_doubling=alg_doubling,
-                                      spending_growth=spending_growth,
-                                      spending_growth_per_year=spending_growth_per_year)
-        _run(benchmarks=[benchmark] if benchmark else None, measure=measure, frontier=frontier,
-             data=data, targets=target, conversion=conversion, hardware=hardware, region=region,
-             utilization=utilization, exclude_flagged=exclude_flagged, plots=plots, no_plots=plots is None,
-             json_out=json_out, with_trend=False, burden_precision=burden_precision,
-             params_per_pass=params_per_pass, since=since, until=until,
-             allow_insignificant=allow_insignificant, afford_opts=afford_opts)
+        afford_opts = _afford_options(
+            budget_usd=budget_usd,
+            budget_co2_t=budget_co2_t,
+            year=year,
+            lever=lever,
+            pp_doubling=pp_doubling,
+            alg_doubling=alg_doubling,
+            spending_growth=spending_growth,
+            spending_growth_per_year=spending_growth_per_year,
+        )
+        _run(
+            benchmarks=[benchmark] if benchmark else None,
+            measure=measure,
+            frontier=frontier,
+            data=data,
+            targets=target,
+            conversion=conversion,
+            hardware=hardware,
+            region=region,
+            utilization=utilization,
+            exclude_flagged=exclude_flagged,
+            plots=plots,
+            no_plots=plots is None,
+            json_out=json_out,
+            with_trend=False,
+            burden_precision=burden_precision,
+            params_per_pass=params_per_pass,
+            since=since,
+            until=until,
+            allow_insignificant=allow_insignificant,
+            afford_opts=afford_opts,
+        )

@@ -16,13 +16,22 @@ from flopcast.provenance import Assumption, Basis
 
 MODES = ("forward", "train")
 OPTIMIZERS = ("adam", "adamw", "sgd")
-DTYPES = {"fp32": torch.float32, "float32": torch.float32, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
-          "fp16": torch.float16, "float16": torch.float16, "half": torch.float16}
-CONVENTION = ("matmul-class FLOP: matrix products, convolutions, attention and fused RNN kernels; "
-              "1 multiply-add = 2 FLOP; bias adds excluded; attention counts the full S×S scores "
-              "even under a causal mask; backward counts the gradient products autograd dispatches; forward work "
-              "redone in backward by activation checkpointing is recompute_flop, apart from backward_flop and "
-              "included in train_step_flop")
+DTYPES = {
+    "fp32": torch.float32,
+    "float32": torch.float32,
+    "bf16": torch.bfloat16,
+    "bfloat16": torch.bfloat16,
+    "fp16": torch.float16,
+    "float16": torch.float16,
+    "half": torch.float16,
+}
+CONVENTION = (
+    "matmul-class FLOP: matrix products, convolutions, attention and fused RNN kernels; "
+    "1 multiply-add = 2 FLOP; bias adds excluded; attention counts the full S×S scores "
+    "even under a causal mask; backward counts the gradient products autograd dispatches; forward work "
+    "redone in backward by activation checkpointing is recompute_flop, apart from backward_flop and "
+    "included in train_step_flop"
+)
 
 
 def parse_dtype(dtype: str | torch.dtype | None) -> torch.dtype | None:
@@ -56,8 +65,6 @@ def _split_inputs(inputs: Any, kwargs: Mapping | None) -> tuple[tuple, dict]:
     if isinstance(inputs, (tuple, list)):
         return tuple(inputs), kw
     return (inputs,), kw
-
-
 
 
 def _scalar(out: Any) -> torch.Tensor | None:
@@ -122,8 +129,10 @@ def _meta_hint(exc: Exception, params: Sequence[torch.Tensor], args: tuple, kw: 
     text = str(exc).lower()
     if "meta" not in text and "data-dependent" not in text:
         return ""
-    return ("; the model reads tensor values, which meta tensors do not have: count it on real tensors "
-            "with --device cpu (small dimensions suffice)")
+    return (
+        "; the model reads tensor values, which meta tensors do not have: count it on real tensors "
+        "with --device cpu (small dimensions suffice)"
+    )
 
 
 def _make_optimizer(name: str, params: list[torch.Tensor]) -> torch.optim.Optimizer:
@@ -188,8 +197,16 @@ def _check_arguments(model: Any, mode: str, optimizer: str | None, depth: int) -
     return optimizer
 
 
-def _run(model: torch.nn.Module, args: tuple, kw: dict, *, train: bool, tracker: ModuleTracker, counter: Counter,
-         saved: SavedActivations) -> None:
+def _run(
+    model: torch.nn.Module,
+    args: tuple,
+    kw: dict,
+    *,
+    train: bool,
+    tracker: ModuleTracker,
+    counter: Counter,
+    saved: SavedActivations,
+) -> None:
     """The counted pass: forward, then (``train``) backward from the model's loss; the model left as found."""
     state = _ModelState(model)
     if train:
@@ -203,8 +220,10 @@ def _run(model: torch.nn.Module, args: tuple, kw: dict, *, train: bool, tracker:
             if train:
                 loss = _scalar(out)
                 if loss is None:
-                    raise ModelError("mode='train' needs an output that depends on trainable parameters "
-                                     "(no output requires a gradient)")
+                    raise ModelError(
+                        "mode='train' needs an output that depends on trainable parameters "
+                        "(no output requires a gradient)"
+                    )
                 counter.phase = "backward"
                 with counter:
                     loss.backward()
@@ -212,8 +231,7 @@ def _run(model: torch.nn.Module, args: tuple, kw: dict, *, train: bool, tracker:
         raise
     except Exception as exc:
         params = list(model.parameters())
-        raise ModelError(f"the model failed on its input: {one_line(exc)}{_meta_hint(exc, params, args, kw)}"
-                         ) from exc
+        raise ModelError(f"the model failed on its input: {one_line(exc)}{_meta_hint(exc, params, args, kw)}") from exc
     finally:
         state.restore()
 
@@ -222,27 +240,55 @@ def _assumptions(train: bool, optimizer: str | None, mem_notes: Sequence[Assumpt
     """The conventions a count rests on, each with its source and basis."""
     out: tuple[Assumption, ...] = (
         Assumption("flop_convention", CONVENTION, "FLOP", "flopcast.count.formulas", Basis.ASSUMED),
-        Assumption("all_ops_convention", "forward_flop_all adds 1 FLOP per output element of elementwise ops, "
-                   "per input element of reductions, 5 (softmax) / 7 (norms) per element", "FLOP",
-                   "flopcast.count.ops", Basis.ASSUMED),
+        Assumption(
+            "all_ops_convention",
+            "forward_flop_all adds 1 FLOP per output element of elementwise ops, "
+            "per input element of reductions, 5 (softmax) / 7 (norms) per element",
+            "FLOP",
+            "flopcast.count.ops",
+            Basis.ASSUMED,
+        ),
         *mem_notes,
     )
     if train:
-        out += (Assumption("recompute_flop", "forward ops autograd re-runs during backward (activation "
-                           "checkpointing: ops under grad mode or inside a re-entered module forward) are "
-                           "recompute_flop, not backward_flop; train_step_flop = forward + backward + "
-                           "recompute (+ optimizer)", "FLOP", "flopcast.count.engine", Basis.ASSUMED),)
+        out += (
+            Assumption(
+                "recompute_flop",
+                "forward ops autograd re-runs during backward (activation "
+                "checkpointing: ops under grad mode or inside a re-entered module forward) are "
+                "recompute_flop, not backward_flop; train_step_flop = forward + backward + "
+                "recompute (+ optimizer)",
+                "FLOP",
+                "flopcast.count.engine",
+                Basis.ASSUMED,
+            ),
+        )
     if optimizer is not None:
-        out += (Assumption("optimizer_flop", f"torch.optim {optimizer} step dispatched on CPU proxy "
-                           "parameters, counted with the elementwise convention and scaled to the trainable "
-                           "parameters (per element and per tensor); included in train_step_flop", "FLOP",
-                           "flopcast.count.api.optimizer_records", Basis.ESTIMATED),)
+        out += (
+            Assumption(
+                "optimizer_flop",
+                f"torch.optim {optimizer} step dispatched on CPU proxy "
+                "parameters, counted with the elementwise convention and scaled to the trainable "
+                "parameters (per element and per tensor); included in train_step_flop",
+                "FLOP",
+                "flopcast.count.api.optimizer_records",
+                Basis.ESTIMATED,
+            ),
+        )
     return out
 
 
-def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", kwargs: dict | None = None,
-          optimizer: str | None = None, depth: int = 2, name: str | None = None,
-          dtype: str | torch.dtype | None = None) -> CountResult:
+def count(
+    model: torch.nn.Module,
+    inputs: Any = None,
+    *,
+    mode: str = "forward",
+    kwargs: dict | None = None,
+    optimizer: str | None = None,
+    depth: int = 2,
+    name: str | None = None,
+    dtype: str | torch.dtype | None = None,
+) -> CountResult:
     """Count FLOPs, parameters and memory of one pass of ``model`` on ``inputs``.
 
     Parameters
@@ -295,8 +341,11 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     buffers = list(model.buffers())
     trainable = [p for p in params if p.requires_grad]
     train = mode == "train"
-    embedding = {id(m.weight): m.weight.numel() for m in model.modules()
-                 if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag))}
+    embedding = {
+        id(m.weight): m.weight.numel()
+        for m in model.modules()
+        if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag))
+    }
     n_params = sum(p.numel() for p in params)
 
     tracker = ModuleTracker(model, backward=train)
@@ -325,17 +374,27 @@ def count(model: torch.nn.Module, inputs: Any = None, *, mode: str = "forward", 
     used_dtype = str(first.dtype).replace("torch.", "") if first is not None else "float32"
     assumptions = _assumptions(train, optimizer, mem_notes)
     return CountResult(
-        model=name or type(model).__name__, mode=mode,
-        params=n_params, trainable_params=sum(p.numel() for p in trainable),
-        embedding_params=sum(embedding.values()), non_embedding_params=n_params - sum(embedding.values()),
-        forward_flop=fwd, forward_mac=fwd // 2,
+        model=name or type(model).__name__,
+        mode=mode,
+        params=n_params,
+        trainable_params=sum(p.numel() for p in trainable),
+        embedding_params=sum(embedding.values()),
+        non_embedding_params=n_params - sum(embedding.values()),
+        forward_flop=fwd,
+        forward_mac=fwd // 2,
         forward_flop_all=fwd + phase_sum("forward", ALL),
         backward_flop=bwd,
         train_step_flop=(fwd + bwd + recompute + (opt or 0)) if bwd is not None and recompute is not None else None,
         recompute_flop=recompute,
         optimizer_flop=opt,
         backward_forward_ratio=(bwd / fwd) if bwd is not None and fwd else None,
-        memory_bytes=mem, uncounted_ops=uncounted,
-        dtype=used_dtype, device=device, optimizer=optimizer, depth=depth,
-        records=records, module_types=dict(tracker.types), assumptions=assumptions,
+        memory_bytes=mem,
+        uncounted_ops=uncounted,
+        dtype=used_dtype,
+        device=device,
+        optimizer=optimizer,
+        depth=depth,
+        records=records,
+        module_types=dict(tracker.types),
+        assumptions=assumptions,
     )

@@ -112,6 +112,8 @@ class Counter(TorchDispatchMode):
         return out
 
     def records(self) -> tuple[OpRecord, ...]:
-        return tuple(OpRecord(phase, module, op, kind, calls, flop)
-                     for (phase, module), bucket in self.buckets.items()
-                     for op, (kind, calls, flop) in bucket.items())
+        return tuple(
+            OpRecord(phase, module, op, kind, calls, flop)
+            for (phase, module), bucket in self.buckets.items()
+            for op, (kind, calls, flop) in bucket.items()
+        )

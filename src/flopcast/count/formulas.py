@@ -182,20 +182,28 @@ def sdpa_backward_flop(q_shape, k_shape, v_shape) -> int:
     return 2 * sdpa_forward_flop(q_shape, k_shape, v_shape)
 
 
-@matmul_formula(*ops("_scaled_dot_product_flash_attention_for_cpu",
-                     "_scaled_dot_product_flash_attention",
-                     "_scaled_dot_product_efficient_attention",
-                     "_scaled_dot_product_cudnn_attention",
-                     "_scaled_dot_product_fused_attention_overrideable"))
+@matmul_formula(
+    *ops(
+        "_scaled_dot_product_flash_attention_for_cpu",
+        "_scaled_dot_product_flash_attention",
+        "_scaled_dot_product_efficient_attention",
+        "_scaled_dot_product_cudnn_attention",
+        "_scaled_dot_product_fused_attention_overrideable",
+    )
+)
 def _sdpa_fwd(args, kwargs, out):
     return sdpa_forward_flop(args[0].shape, args[1].shape, args[2].shape)
 
 
-@matmul_formula(*ops("_scaled_dot_product_flash_attention_for_cpu_backward",
-                     "_scaled_dot_product_flash_attention_backward",
-                     "_scaled_dot_product_efficient_attention_backward",
-                     "_scaled_dot_product_cudnn_attention_backward",
-                     "_scaled_dot_product_fused_attention_overrideable_backward"))
+@matmul_formula(
+    *ops(
+        "_scaled_dot_product_flash_attention_for_cpu_backward",
+        "_scaled_dot_product_flash_attention_backward",
+        "_scaled_dot_product_efficient_attention_backward",
+        "_scaled_dot_product_cudnn_attention_backward",
+        "_scaled_dot_product_fused_attention_overrideable_backward",
+    )
+)
 def _sdpa_bwd(args, kwargs, out):
     # every backward schema starts (grad_out, query, key, value, ...)
     return sdpa_backward_flop(args[1].shape, args[2].shape, args[3].shape)
@@ -308,16 +316,29 @@ def _conv(args, kwargs, out):
     return conv_forward_flop(args[0].shape, args[1].shape, out.shape, bool(transposed))
 
 
-@matmul_formula(*ops("cudnn_convolution", "_slow_conv2d_forward", "mkldnn_convolution", "miopen_convolution",
-                     "_conv_depthwise2d", "slow_conv3d_forward", "slow_conv_dilated2d", "slow_conv_dilated3d"))
+@matmul_formula(
+    *ops(
+        "cudnn_convolution",
+        "_slow_conv2d_forward",
+        "mkldnn_convolution",
+        "miopen_convolution",
+        "_conv_depthwise2d",
+        "slow_conv3d_forward",
+        "slow_conv_dilated2d",
+        "slow_conv_dilated3d",
+    )
+)
 def _conv_direct(args, kwargs, out):
     # backend kernels called directly: (input, weight, ...), never transposed
     first = out[0] if isinstance(out, (tuple, list)) else out
     return conv_forward_flop(args[0].shape, args[1].shape, first.shape, False)
 
 
-@matmul_formula(*ops("cudnn_convolution_transpose", "miopen_convolution_transpose", "slow_conv_transpose2d",
-                     "slow_conv_transpose3d"))
+@matmul_formula(
+    *ops(
+        "cudnn_convolution_transpose", "miopen_convolution_transpose", "slow_conv_transpose2d", "slow_conv_transpose3d"
+    )
+)
 def _conv_transpose_direct(args, kwargs, out):
     return conv_forward_flop(args[0].shape, args[1].shape, out.shape, True)
 

@@ -44,9 +44,16 @@ def torch_dtype(name: str) -> Any:
     """The torch dtype for ``"fp32"``, ``"bf16"`` or ``"fp16"`` (also accepts torch spellings)."""
     import torch
 
-    table = {"fp32": torch.float32, "float32": torch.float32, "float": torch.float32,
-             "bf16": torch.bfloat16, "bfloat16": torch.bfloat16,
-             "fp16": torch.float16, "float16": torch.float16, "half": torch.float16}
+    table = {
+        "fp32": torch.float32,
+        "float32": torch.float32,
+        "float": torch.float32,
+        "bf16": torch.bfloat16,
+        "bfloat16": torch.bfloat16,
+        "fp16": torch.float16,
+        "float16": torch.float16,
+        "half": torch.float16,
+    }
     key = str(name).lower().replace("torch.", "")
     if key not in table:
         raise ModelError(f"unknown dtype {name!r}; use one of {', '.join(DTYPES)}")
@@ -104,6 +111,7 @@ def _meta_safe_masks() -> None:
             if getattr(position_ids, "is_meta", False):
                 return None
             return original(position_ids, *args, **kwargs)
+
         return find_packed_sequence_indices
 
     def no_padding(original: Any) -> Any:
@@ -111,6 +119,7 @@ def _meta_safe_masks() -> None:
             if getattr(padding_mask, "is_meta", False):
                 padding_mask = None
             return original(padding_mask, *args, **kwargs)
+
         return ignore_mask
 
     def no_warning(original: Any) -> Any:
@@ -118,14 +127,17 @@ def _meta_safe_masks() -> None:
             if getattr(input_ids, "is_meta", False):
                 return None
             return original(self, input_ids, *args, **kwargs)
+
         return warn_if_padding_and_no_attention_mask
 
     from transformers.modeling_utils import PreTrainedModel
 
-    for owner, name, wrap in ((masking_utils, "find_packed_sequence_indices", packed),
-                              (masking_utils, "_ignore_causal_mask_sdpa", no_padding),
-                              (masking_utils, "_ignore_bidirectional_mask_sdpa", no_padding),
-                              (PreTrainedModel, "warn_if_padding_and_no_attention_mask", no_warning)):
+    for owner, name, wrap in (
+        (masking_utils, "find_packed_sequence_indices", packed),
+        (masking_utils, "_ignore_causal_mask_sdpa", no_padding),
+        (masking_utils, "_ignore_bidirectional_mask_sdpa", no_padding),
+        (PreTrainedModel, "warn_if_padding_and_no_attention_mask", no_warning),
+    ):
         original = getattr(owner, name, None)
         if original is None or getattr(original, "_flopcast_meta_safe", False):
             continue
@@ -160,8 +172,10 @@ def make_config(values: Mapping[str, Any], *, attn_implementation: str | None = 
             raise ModelError(f"{where}: no 'model_type' and unknown architecture {arch!r}; add \"model_type\"")
     if model_type not in CONFIG_MAPPING:
         near = ", ".join(nearest(model_type, list(CONFIG_MAPPING.keys()), n=4))
-        raise ModelError(f"{where}: model_type {model_type!r} is not known to transformers "
-                         f"{transformers.__version__}" + (f"; nearest: {near}" if near else ""))
+        raise ModelError(
+            f"{where}: model_type {model_type!r} is not known to transformers "
+            f"{transformers.__version__}" + (f"; nearest: {near}" if near else "")
+        )
     try:
         config = transformers.AutoConfig.for_model(model_type, **values)
     except Exception as exc:
@@ -203,9 +217,11 @@ def build_model(config: Any, *, device: str = "meta", dtype: str = "fp32", where
         n = param_count_estimate(config)
         avail = psutil.virtual_memory().available
         if n is not None and n * _BYTES.get(dtype, 4) > 0.5 * avail:
-            raise ModelError(f"{where}: about {n / 1e9:.1f}B parameters need "
-                             f"{n * _BYTES.get(dtype, 4) / 2**30:.0f} GiB on {device}, more than half the "
-                             f"{avail / 2**30:.0f} GiB available; count on device 'meta' instead")
+            raise ModelError(
+                f"{where}: about {n / 1e9:.1f}B parameters need "
+                f"{n * _BYTES.get(dtype, 4) / 2**30:.0f} GiB on {device}, more than half the "
+                f"{avail / 2**30:.0f} GiB available; count on device 'meta' instead"
+            )
     if str(device) == "meta":
         _meta_safe_masks()
     cls = model_class(config)
@@ -238,8 +254,10 @@ def _check_attention(cls: Any, config: Any, where: str) -> None:
     if getattr(config, "_attn_implementation", None) == "sdpa" and getattr(cls, "_supports_sdpa", True) is False:
         import transformers
 
-        raise ModelError(f"{where}: {cls.__name__} has no sdpa attention in transformers {transformers.__version__}; "
-                         "use --attention eager (or leave --attention unset to take what the model supports)")
+        raise ModelError(
+            f"{where}: {cls.__name__} has no sdpa attention in transformers {transformers.__version__}; "
+            "use --attention eager (or leave --attention unset to take what the model supports)"
+        )
 
 
 def _token_ids(shape: tuple[int, ...], vocab: int, device: str) -> Any:
@@ -317,8 +335,10 @@ def _token_inputs(model: Any, config: Any, shape: tuple[int, ...], device: str, 
         raise ModelError(f"{where}: token inputs need --input-shape BATCH,SEQ_LEN (got {_dims(shape)})")
     limit = position_table_limit(model)
     if limit is not None and shape[1] > limit:
-        raise ModelError(f"{where}: sequence length {shape[1]} exceeds the {limit} positions its position "
-                         f"embeddings cover; use --seq-len {limit} or less")
+        raise ModelError(
+            f"{where}: sequence length {shape[1]} exceeds the {limit} positions its position "
+            f"embeddings cover; use --seq-len {limit} or less"
+        )
     vocab = getattr(_sub_config(config, "text_config"), "vocab_size", None) or 1
     inputs = {"input_ids": _token_ids(shape, vocab, device)}
     if getattr(config, "is_encoder_decoder", False):
@@ -326,8 +346,9 @@ def _token_inputs(model: Any, config: Any, shape: tuple[int, ...], device: str, 
     return inputs
 
 
-def _pixel_inputs(config: Any, shape: tuple[int, ...] | None, batch: int, dtype: str, device: str,
-                  where: str) -> dict[str, Any]:
+def _pixel_inputs(
+    config: Any, shape: tuple[int, ...] | None, batch: int, dtype: str, device: str, where: str
+) -> dict[str, Any]:
     vision = _sub_config(config, "vision_config")
     h, w = _image_size(vision)
     shape = shape or (batch, getattr(vision, "num_channels", 3), h, w)
@@ -340,9 +361,17 @@ def _describe(inputs: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} {_dims(tuple(v.shape))}" for k, v in inputs.items())
 
 
-def synthesize_inputs(model: Any, config: Any, *, batch: int, seq_len: int | None,
-                      input_shape: tuple[int, ...] | None, dtype: str, device: str,
-                      where: str) -> tuple[dict[str, Any], str]:
+def synthesize_inputs(
+    model: Any,
+    config: Any,
+    *,
+    batch: int,
+    seq_len: int | None,
+    input_shape: tuple[int, ...] | None,
+    dtype: str,
+    device: str,
+    where: str,
+) -> tuple[dict[str, Any], str]:
     """Keyword inputs for ``model.forward`` and a one-line description of them.
 
     Token models get ``input_ids`` of shape ``(batch, seq_len)`` (``input_shape`` overrides it);
@@ -360,9 +389,12 @@ def synthesize_inputs(model: Any, config: Any, *, batch: int, seq_len: int | Non
     if name == "input_ids":
         shape = tuple(input_shape) if input_shape else (batch, seq_len or 128)
         inputs = _token_inputs(model, config, shape, device, where)
-        dual = (getattr(config, "vision_config", None) is not None and _takes(model, "pixel_values")
-                and getattr(config, "image_token_id", None) is None
-                and getattr(config, "image_token_index", None) is None)
+        dual = (
+            getattr(config, "vision_config", None) is not None
+            and _takes(model, "pixel_values")
+            and getattr(config, "image_token_id", None) is None
+            and getattr(config, "image_token_index", None) is None
+        )
         if dual:
             inputs.update(_pixel_inputs(config, None, shape[0], dtype, device, where))
         return inputs, _describe(inputs)
@@ -386,5 +418,3 @@ def synthesize_inputs(model: Any, config: Any, *, batch: int, seq_len: int | Non
 
 def _dims(shape: tuple[int, ...]) -> str:
     return "x".join(str(int(s)) for s in shape)
-
-

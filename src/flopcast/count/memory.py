@@ -74,8 +74,14 @@ def optimizer_state_bytes(optimizer: str | None, trainable: Iterable[torch.Tenso
     return total, rule
 
 
-def memory_bytes(params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor], *, mode: str, optimizer: str | None,
-                 activations: int) -> tuple[dict[str, int], tuple[Assumption, ...]]:
+def memory_bytes(
+    params: Sequence[torch.Tensor],
+    buffers: Sequence[torch.Tensor],
+    *,
+    mode: str,
+    optimizer: str | None,
+    activations: int,
+) -> tuple[dict[str, int], tuple[Assumption, ...]]:
     """The ``memory_bytes`` mapping of a count and the assumptions behind it."""
     trainable = [p for p in params if p.requires_grad]
     param_bytes = sum(p.numel() * p.element_size() for p in params)
@@ -83,14 +89,29 @@ def memory_bytes(params: Sequence[torch.Tensor], buffers: Sequence[torch.Tensor]
     train = mode == "train"
     grad_bytes = sum(p.numel() * p.element_size() for p in trainable) if train else 0
     opt_bytes, rule = optimizer_state_bytes(optimizer, trainable) if train else (0, "forward mode: no optimizer")
-    out = {"params": param_bytes, "buffers": buffer_bytes, "gradients": grad_bytes,
-           "optimizer_state": opt_bytes, "activations": activations}
+    out = {
+        "params": param_bytes,
+        "buffers": buffer_bytes,
+        "gradients": grad_bytes,
+        "optimizer_state": opt_bytes,
+        "activations": activations,
+    }
     out["total"] = sum(out.values())
     notes = (
         Assumption("optimizer_state", rule, "bytes", ZERO_SOURCE, Basis.ESTIMATED),
-        Assumption("activations", "tensors saved for backward during one forward, deduplicated by storage",
-                   "bytes", "torch.autograd.graph.saved_tensors_hooks", Basis.MEASURED),
-        Assumption("gradients", "one gradient per trainable parameter at its dtype" if train
-                   else "forward mode: none", "bytes", "autograd", Basis.ESTIMATED),
+        Assumption(
+            "activations",
+            "tensors saved for backward during one forward, deduplicated by storage",
+            "bytes",
+            "torch.autograd.graph.saved_tensors_hooks",
+            Basis.MEASURED,
+        ),
+        Assumption(
+            "gradients",
+            "one gradient per trainable parameter at its dtype" if train else "forward mode: none",
+            "bytes",
+            "autograd",
+            Basis.ESTIMATED,
+        ),
     )
     return out, notes

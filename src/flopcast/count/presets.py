@@ -44,8 +44,13 @@ class Preset:
     seq_len_source: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source, "seq_len": self.seq_len,
-                "seq_len_source": self.seq_len_source, "config": dict(self.config)}
+        return {
+            "name": self.name,
+            "source": self.source,
+            "seq_len": self.seq_len,
+            "seq_len_source": self.seq_len_source,
+            "config": dict(self.config),
+        }
 
 
 def _directory() -> Path:
@@ -105,5 +110,9 @@ def get_preset(name: str) -> Preset:
     UnknownNameError
         With the nearest preset names.
     """
-    return lookup(name, _presets(), kind="model preset",
-                  hint="bundled: " + ", ".join(list_presets()) + "; or give a config.json path or module:factory")
+    return lookup(
+        name,
+        _presets(),
+        kind="model preset",
+        hint="bundled: " + ", ".join(list_presets()) + "; or give a config.json path or module:factory",
+    )

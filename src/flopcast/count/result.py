@@ -17,9 +17,11 @@ MATMUL, ALL, ZERO, UNCOUNTED = "matmul", "all", "zero", "uncounted"
 
 #: Operator-name families of matrix products, convolutions, attention, recurrent kernels and dense linear
 #: algebra: an uncounted op of one of them means ``forward_flop`` itself is short, not just the all-ops count.
-_MATMUL_FAMILY = re.compile(r"(mm|mv|matmul|conv|attention|einsum|tensordot|linear|dot|dist|addr|rnn|lstm|gru"
-                            r"|multi_head|transformer_encoder|linalg|cholesky|inverse|solve|svd|qr|baddbmm)",
-                            re.IGNORECASE)
+_MATMUL_FAMILY = re.compile(
+    r"(mm|mv|matmul|conv|attention|einsum|tensordot|linear|dot|dist|addr|rnn|lstm|gru"
+    r"|multi_head|transformer_encoder|linalg|cholesky|inverse|solve|svd|qr|baddbmm)",
+    re.IGNORECASE,
+)
 
 
 def is_matmul_family(op: str) -> bool:
@@ -40,8 +42,14 @@ class OpRecord:
     flop: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"phase": self.phase, "module": self.module, "op": self.op, "kind": self.kind,
-                "calls": self.calls, "flop": self.flop}
+        return {
+            "phase": self.phase,
+            "module": self.module,
+            "op": self.op,
+            "kind": self.kind,
+            "calls": self.calls,
+            "flop": self.flop,
+        }
 
 
 def _prefixes(module: str):
@@ -184,9 +192,11 @@ class CountResult(Tabular):
         for m in names:
             fwd = self._tree.get(("forward", m), {})
             bwd = self._tree.get(("backward", m), {})
-            row: dict[str, Any] = {"type": self.module_types.get(m, ""),
-                                   "forward_flop": fwd.get(MATMUL, 0),
-                                   "forward_flop_all": fwd.get(MATMUL, 0) + fwd.get(ALL, 0)}
+            row: dict[str, Any] = {
+                "type": self.module_types.get(m, ""),
+                "forward_flop": fwd.get(MATMUL, 0),
+                "forward_flop_all": fwd.get(MATMUL, 0) + fwd.get(ALL, 0),
+            }
             if self.mode == "train":
                 row["backward_flop"] = bwd.get(MATMUL, 0)
                 if self.recompute_flop:
@@ -201,14 +211,22 @@ class CountResult(Tabular):
         """The public JSON shape (``flopcast count --json``, schema ``flopcast.count/1``)."""
         return {
             "schema": COUNT_SCHEMA,
-            "model": self.model, "mode": self.mode, "dtype": self.dtype, "device": self.device,
+            "model": self.model,
+            "mode": self.mode,
+            "dtype": self.dtype,
+            "device": self.device,
             "optimizer": self.optimizer,
-            "params": self.params, "trainable_params": self.trainable_params,
-            "embedding_params": self.embedding_params, "non_embedding_params": self.non_embedding_params,
-            "forward_flop": self.forward_flop, "forward_mac": self.forward_mac,
-            "forward_flop_all": self.forward_flop_all, "backward_flop": self.backward_flop,
+            "params": self.params,
+            "trainable_params": self.trainable_params,
+            "embedding_params": self.embedding_params,
+            "non_embedding_params": self.non_embedding_params,
+            "forward_flop": self.forward_flop,
+            "forward_mac": self.forward_mac,
+            "forward_flop_all": self.forward_flop_all,
+            "backward_flop": self.backward_flop,
             "recompute_flop": self.recompute_flop,
-            "optimizer_flop": self.optimizer_flop, "train_step_flop": self.train_step_flop,
+            "optimizer_flop": self.optimizer_flop,
+            "train_step_flop": self.train_step_flop,
             "backward_forward_ratio": self.backward_forward_ratio,
             "memory_bytes": dict(self.memory_bytes),
             "by_module": self.module_tree(),
@@ -216,6 +234,7 @@ class CountResult(Tabular):
             "by_operator_all_ops": self.by_operator("forward", all_ops=True),
             "counted_zero_ops": self.counted_zero_ops(),
             "uncounted_ops": dict(self.uncounted_ops),
-            "incomplete": self.incomplete, "uncounted_matmul_ops": self.uncounted_matmul_ops,
+            "incomplete": self.incomplete,
+            "uncounted_matmul_ops": self.uncounted_matmul_ops,
             "assumptions": [a.to_dict() for a in self.assumptions],
         }

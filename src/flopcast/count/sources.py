@@ -76,13 +76,25 @@ class LoadedModel:
     inputs_given: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "source": self.source,
-                "inputs": self.inputs_description, "seq_len": self.seq_len}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "source": self.source,
+            "inputs": self.inputs_description,
+            "seq_len": self.seq_len,
+        }
 
 
-def load_model(spec: str, *, batch: int = 1, seq_len: int | None = None,
-               input_shape: tuple[int, ...] | None = None, dtype: str = "fp32",
-               device: str = "meta", attn_implementation: str | None = None) -> LoadedModel:
+def load_model(
+    spec: str,
+    *,
+    batch: int = 1,
+    seq_len: int | None = None,
+    input_shape: tuple[int, ...] | None = None,
+    dtype: str = "fp32",
+    device: str = "meta",
+    attn_implementation: str | None = None,
+) -> LoadedModel:
     """Build the model named by ``spec`` and synthesize the inputs of one forward pass.
 
     Parameters
@@ -120,27 +132,58 @@ def load_model(spec: str, *, batch: int = 1, seq_len: int | None = None,
     hf.torch_dtype(dtype)  # validate early
     factory = _FACTORY.match(spec) if not Path(spec).exists() else None
     if factory and not re.match(r"^[A-Za-z]:[\\/]", spec):
-        return _from_factory(spec, factory["target"], factory["attr"], batch=batch, seq_len=seq_len,
-                             input_shape=input_shape, dtype=dtype, device=device)
+        return _from_factory(
+            spec,
+            factory["target"],
+            factory["attr"],
+            batch=batch,
+            seq_len=seq_len,
+            input_shape=input_shape,
+            dtype=dtype,
+            device=device,
+        )
     path = Path(spec)
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise ModelError(f"{spec!r} is a directory with no config.json in it: give a Hugging Face config.json "
-                             "(or its folder), a bundled preset name, or module:factory")
+            raise ModelError(
+                f"{spec!r} is a directory with no config.json in it: give a Hugging Face config.json "
+                "(or its folder), a bundled preset name, or module:factory"
+            )
         path = path / "config.json"
     if path.is_file() or spec.endswith(".json"):
         values = parse_config_file(path)
-        name = (values.get("_name") or (values.get("architectures") or [None])[0]
-                or values.get("model_type") or path.stem)
-        return _from_config(values, name=str(name), kind="config", source=str(path),
-                            default_seq_len=values.get("_seq_len"), where=str(path), batch=batch,
-                            seq_len=seq_len, input_shape=input_shape, dtype=dtype, device=device,
-                            attn_implementation=attn_implementation)
+        name = (
+            values.get("_name") or (values.get("architectures") or [None])[0] or values.get("model_type") or path.stem
+        )
+        return _from_config(
+            values,
+            name=str(name),
+            kind="config",
+            source=str(path),
+            default_seq_len=values.get("_seq_len"),
+            where=str(path),
+            batch=batch,
+            seq_len=seq_len,
+            input_shape=input_shape,
+            dtype=dtype,
+            device=device,
+            attn_implementation=attn_implementation,
+        )
     preset = get_preset(spec)
-    return _from_config(preset.config, name=preset.name, kind="preset", source=preset.source,
-                        default_seq_len=preset.seq_len, where=f"preset {preset.name!r}", batch=batch,
-                        seq_len=seq_len, input_shape=input_shape, dtype=dtype, device=device,
-                        attn_implementation=attn_implementation)
+    return _from_config(
+        preset.config,
+        name=preset.name,
+        kind="preset",
+        source=preset.source,
+        default_seq_len=preset.seq_len,
+        where=f"preset {preset.name!r}",
+        batch=batch,
+        seq_len=seq_len,
+        input_shape=input_shape,
+        dtype=dtype,
+        device=device,
+        attn_implementation=attn_implementation,
+    )
 
 
 def _context_length(values: dict[str, Any]) -> int | None:
@@ -153,9 +196,21 @@ def _context_length(values: dict[str, Any]) -> int | None:
     return _context_length(text) if isinstance(text, dict) else None
 
 
-def _from_config(values: dict[str, Any], *, name: str, kind: str, source: str, default_seq_len: int | None,
-                 where: str, batch: int, seq_len: int | None, input_shape: tuple[int, ...] | None,
-                 dtype: str, device: str, attn_implementation: str | None) -> LoadedModel:
+def _from_config(
+    values: dict[str, Any],
+    *,
+    name: str,
+    kind: str,
+    source: str,
+    default_seq_len: int | None,
+    where: str,
+    batch: int,
+    seq_len: int | None,
+    input_shape: tuple[int, ...] | None,
+    dtype: str,
+    device: str,
+    attn_implementation: str | None,
+) -> LoadedModel:
     require("transformers", f"building {where} (a Hugging Face config)")
     clean = {k: v for k, v in values.items() if not k.startswith("_")}
     if seq_len is None:
@@ -163,12 +218,20 @@ def _from_config(values: dict[str, Any], *, name: str, kind: str, source: str, d
         seq_len = default_seq_len or (min(ctx, MAX_DEFAULT_SEQ_LEN) if ctx else FALLBACK_SEQ_LEN)
     config = hf.make_config(clean, attn_implementation=attn_implementation, where=where)
     model = hf.build_model(config, device=device, dtype=dtype, where=where)
-    inputs, desc = hf.synthesize_inputs(model, config, batch=batch, seq_len=seq_len, input_shape=input_shape,
-                                        dtype=dtype, device=device, where=where)
+    inputs, desc = hf.synthesize_inputs(
+        model, config, batch=batch, seq_len=seq_len, input_shape=input_shape, dtype=dtype, device=device, where=where
+    )
     uses_tokens = "input_ids" in inputs
-    return LoadedModel(model=model, inputs=inputs, name=name, kind=kind, config=clean, source=source,
-                       inputs_description=desc,
-                       seq_len=int(inputs["input_ids"].shape[-1]) if uses_tokens else None)
+    return LoadedModel(
+        model=model,
+        inputs=inputs,
+        name=name,
+        kind=kind,
+        config=clean,
+        source=source,
+        inputs_description=desc,
+        seq_len=int(inputs["input_ids"].shape[-1]) if uses_tokens else None,
+    )
 
 
 # ---------------------------------------------------------------- factories
@@ -198,8 +261,9 @@ def _import_target(spec: str, target: str) -> Any:
         return importlib.import_module(target)
     except ModuleNotFoundError as exc:
         missing = f"no module named {exc.name!r}" if exc.name else one_line(exc)
-        raise ModelError(f"cannot import {spec!r}: {missing} (is the package installed, or use path/to/file.py:factory)"
-                         ) from None
+        raise ModelError(
+            f"cannot import {spec!r}: {missing} (is the package installed, or use path/to/file.py:factory)"
+        ) from None
     except Exception as exc:
         raise ModelError(f"cannot import {spec!r}: {_where(exc)}") from None
 
@@ -216,8 +280,17 @@ def _exited(exc: SystemExit) -> str:
     return f"it called sys.exit({exc.code!r}) instead of returning a torch.nn.Module (return the model)"
 
 
-def _from_factory(spec: str, target: str, attr: str, *, batch: int, seq_len: int | None,
-                  input_shape: tuple[int, ...] | None, dtype: str, device: str) -> LoadedModel:
+def _from_factory(
+    spec: str,
+    target: str,
+    attr: str,
+    *,
+    batch: int,
+    seq_len: int | None,
+    input_shape: tuple[int, ...] | None,
+    dtype: str,
+    device: str,
+) -> LoadedModel:
     import torch
 
     module = _import_target(spec, target)
@@ -226,8 +299,10 @@ def _from_factory(spec: str, target: str, attr: str, *, batch: int, seq_len: int
         if not hasattr(obj, part):
             names = [n for n in dir(module) if not n.startswith("_") and callable(getattr(module, n, None))]
             near = nearest(attr, names, n=4)
-            raise ModelError(f"cannot import {spec!r}: {target!r} has no attribute {attr!r}"
-                             + (f"; nearest: {', '.join(near)}" if near else ""))
+            raise ModelError(
+                f"cannot import {spec!r}: {target!r} has no attribute {attr!r}"
+                + (f"; nearest: {', '.join(near)}" if near else "")
+            )
         obj = getattr(obj, part)
     if not callable(obj):
         raise ModelError(f"{spec!r} is a {type(obj).__name__}, not a callable returning a torch.nn.Module")
@@ -242,16 +317,24 @@ def _from_factory(spec: str, target: str, attr: str, *, batch: int, seq_len: int
     if isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], torch.nn.Module):
         made, given_inputs = made
     if not isinstance(made, torch.nn.Module):
-        raise ModelError(f"factory {spec!r} returned a {type(made).__name__}, not a torch.nn.Module "
-                         "(return the model, or a (model, inputs) pair)")
+        raise ModelError(
+            f"factory {spec!r} returned a {type(made).__name__}, not a torch.nn.Module "
+            "(return the model, or a (model, inputs) pair)"
+        )
     made.eval()
     if given_inputs is not None and input_shape is None and seq_len is None:
-        return LoadedModel(model=made, inputs=given_inputs, name=spec, kind="factory",
-                           inputs_description="inputs returned by the factory", inputs_given=True)
-    inputs, desc, tokens = _factory_inputs(made, spec, batch=batch, seq_len=seq_len, input_shape=input_shape,
-                                           dtype=dtype, device=device)
-    return LoadedModel(model=made, inputs=inputs, name=spec, kind="factory", inputs_description=desc,
-                       seq_len=tokens)
+        return LoadedModel(
+            model=made,
+            inputs=given_inputs,
+            name=spec,
+            kind="factory",
+            inputs_description="inputs returned by the factory",
+            inputs_given=True,
+        )
+    inputs, desc, tokens = _factory_inputs(
+        made, spec, batch=batch, seq_len=seq_len, input_shape=input_shape, dtype=dtype, device=device
+    )
+    return LoadedModel(model=made, inputs=inputs, name=spec, kind="factory", inputs_description=desc, seq_len=tokens)
 
 
 def _first_leaf(model: Any) -> Any:
@@ -261,8 +344,16 @@ def _first_leaf(model: Any) -> Any:
     return None
 
 
-def _factory_inputs(model: Any, spec: str, *, batch: int, seq_len: int | None, input_shape: tuple[int, ...] | None,
-                    dtype: str, device: str) -> tuple[Any, str, int | None]:
+def _factory_inputs(
+    model: Any,
+    spec: str,
+    *,
+    batch: int,
+    seq_len: int | None,
+    input_shape: tuple[int, ...] | None,
+    dtype: str,
+    device: str,
+) -> tuple[Any, str, int | None]:
     """One input tensor for a factory model, shaped by ``input_shape`` (or guessed from its first layer).
 
     A model whose first parametrised layer is an ``nn.Embedding`` gets token ids of shape

@@ -99,14 +99,13 @@ class ModuleTracker:
         name = self._name(mod)
         if self._forward_done:
             if name in self.recompute:  # the innermost call of this module, and anything left inside it
-                del self.recompute[len(self.recompute) - 1 - self.recompute[::-1].index(name):]
+                del self.recompute[len(self.recompute) - 1 - self.recompute[::-1].index(name) :]
             return
         self._leave(name)
         if self._backward:
             tensors = self._grad_tensors(output)
             if tensors:
-                self._handles.append(
-                    register_multi_grad_hook(tensors, lambda _g, n=name: self._enter_backward(n)))
+                self._handles.append(register_multi_grad_hook(tensors, lambda _g, n=name: self._enter_backward(n)))
 
     def __enter__(self) -> ModuleTracker:
         self._handles.append(register_module_forward_pre_hook(self._pre))

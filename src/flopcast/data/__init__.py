@@ -39,12 +39,26 @@ class Row:
         return (self.values.get(column) or default).strip()
 
     @overload
-    def number(self, column: str, *, required: Literal[True], positive: bool = ..., minimum: float | None = ...,
-               maximum: float | None = ...) -> float: ...
+    def number(
+        self,
+        column: str,
+        *,
+        required: Literal[True],
+        positive: bool = ...,
+        minimum: float | None = ...,
+        maximum: float | None = ...,
+    ) -> float: ...
 
     @overload
-    def number(self, column: str, *, required: bool = ..., positive: bool = ..., minimum: float | None = ...,
-               maximum: float | None = ...) -> float | None: ...
+    def number(
+        self,
+        column: str,
+        *,
+        required: bool = ...,
+        positive: bool = ...,
+        minimum: float | None = ...,
+        maximum: float | None = ...,
+    ) -> float | None: ...
 
     def number(
         self,

@@ -101,9 +101,11 @@ def dense_forward_flop(shape: TransformerShape, *, batch: int, seq_len: int, dec
     out_tokens = n
     if s.n_decoder_layer:
         m = decoder_len or seq_len
-        dec = (attention_mac(m, m, s.d_model, s.n_head, s.n_kv_head, s.d_head)
-               + attention_mac(m, n, s.d_model, s.n_head, s.n_kv_head, s.d_head)
-               + mlp_mac(m, s.d_model, s.d_ff, s.gated_mlp))
+        dec = (
+            attention_mac(m, m, s.d_model, s.n_head, s.n_kv_head, s.d_head)
+            + attention_mac(m, n, s.d_model, s.n_head, s.n_kv_head, s.d_head)
+            + mlp_mac(m, s.d_model, s.d_ff, s.gated_mlp)
+        )
         mac += s.n_decoder_layer * dec
         out_tokens = m
     head_tokens = 1 if s.head_tokens == "first" else out_tokens
@@ -136,40 +138,84 @@ def kaplan_forward_flop_per_token(shape: TransformerShape, n_ctx: int) -> int:
 
 def _gpt2(c: Mapping[str, Any]) -> TransformerShape:
     d, h = c["n_embd"], c["n_head"]
-    return TransformerShape(n_layer=c["n_layer"], d_model=d, n_head=h, n_kv_head=h, d_head=d // h,
-                            d_ff=c.get("n_inner") or 4 * d, vocab=c["vocab_size"])
+    return TransformerShape(
+        n_layer=c["n_layer"],
+        d_model=d,
+        n_head=h,
+        n_kv_head=h,
+        d_head=d // h,
+        d_ff=c.get("n_inner") or 4 * d,
+        vocab=c["vocab_size"],
+    )
 
 
 def _bert(c: Mapping[str, Any]) -> TransformerShape:  # BertForMaskedLM: transform + decoder on every token
     d, h = c["hidden_size"], c["num_attention_heads"]
-    return TransformerShape(n_layer=c["num_hidden_layers"], d_model=d, n_head=h, n_kv_head=h, d_head=d // h,
-                            d_ff=c["intermediate_size"], vocab=c["vocab_size"], head_transform=True)
+    return TransformerShape(
+        n_layer=c["num_hidden_layers"],
+        d_model=d,
+        n_head=h,
+        n_kv_head=h,
+        d_head=d // h,
+        d_ff=c["intermediate_size"],
+        vocab=c["vocab_size"],
+        head_transform=True,
+    )
 
 
 def _llama(c: Mapping[str, Any]) -> TransformerShape:  # also Mistral: SwiGLU MLP, GQA, untied head
     d, h = c["hidden_size"], c["num_attention_heads"]
-    return TransformerShape(n_layer=c["num_hidden_layers"], d_model=d, n_head=h,
-                            n_kv_head=c.get("num_key_value_heads") or h, d_head=c.get("head_dim") or d // h,
-                            d_ff=c["intermediate_size"], gated_mlp=True, vocab=c["vocab_size"])
+    return TransformerShape(
+        n_layer=c["num_hidden_layers"],
+        d_model=d,
+        n_head=h,
+        n_kv_head=c.get("num_key_value_heads") or h,
+        d_head=c.get("head_dim") or d // h,
+        d_ff=c["intermediate_size"],
+        gated_mlp=True,
+        vocab=c["vocab_size"],
+    )
 
 
 def _vit(c: Mapping[str, Any]) -> TransformerShape:  # ViTForImageClassification: CLS token, linear classifier
     d, h, p = c["hidden_size"], c["num_attention_heads"], c["patch_size"]
-    return TransformerShape(n_layer=c["num_hidden_layers"], d_model=d, n_head=h, n_kv_head=h, d_head=d // h,
-                            d_ff=c["intermediate_size"], vocab=c.get("num_labels", 1000), head_tokens="first",
-                            patch_in=c.get("num_channels", 3) * p * p, extra_tokens=1)
+    return TransformerShape(
+        n_layer=c["num_hidden_layers"],
+        d_model=d,
+        n_head=h,
+        n_kv_head=h,
+        d_head=d // h,
+        d_ff=c["intermediate_size"],
+        vocab=c.get("num_labels", 1000),
+        head_tokens="first",
+        patch_in=c.get("num_channels", 3) * p * p,
+        extra_tokens=1,
+    )
 
 
 def _t5(c: Mapping[str, Any]) -> TransformerShape:  # T5ForConditionalGeneration: LM head on decoder tokens
     h = c["num_heads"]
     gated = str(c.get("feed_forward_proj", "relu")).startswith("gated")
-    return TransformerShape(n_layer=c["num_layers"], d_model=c["d_model"], n_head=h, n_kv_head=h, d_head=c["d_kv"],
-                            d_ff=c["d_ff"], gated_mlp=gated, vocab=c["vocab_size"],
-                            n_decoder_layer=c.get("num_decoder_layers") or c["num_layers"])
+    return TransformerShape(
+        n_layer=c["num_layers"],
+        d_model=c["d_model"],
+        n_head=h,
+        n_kv_head=h,
+        d_head=c["d_kv"],
+        d_ff=c["d_ff"],
+        gated_mlp=gated,
+        vocab=c["vocab_size"],
+        n_decoder_layer=c.get("num_decoder_layers") or c["num_layers"],
+    )
 
 
 SHAPES: dict[str, Callable[[Mapping[str, Any]], TransformerShape]] = {
-    "gpt2": _gpt2, "bert": _bert, "llama": _llama, "mistral": _llama, "vit": _vit, "t5": _t5,
+    "gpt2": _gpt2,
+    "bert": _bert,
+    "llama": _llama,
+    "mistral": _llama,
+    "vit": _vit,
+    "t5": _t5,
 }
 
 

@@ -6,8 +6,9 @@ from flopcast.estimate.formulas import fraction, hardware_burden, positive, whol
 from flopcast.hardware import Accelerator, default_training_precision, get_accelerator
 
 
-def hardware_burden_flop(hardware: str | Accelerator, chips: float, hours: float,
-                         utilization: float = 1.0, precision: str | None = None) -> float:
+def hardware_burden_flop(
+    hardware: str | Accelerator, chips: float, hours: float, utilization: float = 1.0, precision: str | None = None
+) -> float:
     """Training compute in FLOP from the hardware used (Thompson et al. 2020's "hardware burden").
 
     Parameters
@@ -25,5 +26,4 @@ def hardware_burden_flop(hardware: str | Accelerator, chips: float, hours: float
     """
     acc = get_accelerator(hardware)
     peak = acc.peak(precision or default_training_precision(acc))
-    return hardware_burden(whole("chips", chips), peak, positive("hours", hours),
-                           fraction("utilization", utilization))
+    return hardware_burden(whole("chips", chips), peak, positive("hours", hours), fraction("utilization", utilization))

@@ -65,8 +65,11 @@ def compute_source(inputs: ComputeInputs) -> ComputeSource:
         number, or epochs on a source that is not a per-example count.
     """
     i = inputs
-    given = {"flop": i.flop is not None, "params/tokens": i.params is not None or i.tokens is not None,
-             "forward_flop/examples": i.forward_flop is not None or i.examples is not None}
+    given = {
+        "flop": i.flop is not None,
+        "params/tokens": i.params is not None or i.tokens is not None,
+        "forward_flop/examples": i.forward_flop is not None or i.examples is not None,
+    }
     chosen = [k for k, v in given.items() if v]
     if len(chosen) > 1:
         raise InputError(f"give one compute source, not {' and '.join(chosen)}")
@@ -80,37 +83,52 @@ def compute_source(inputs: ComputeInputs) -> ComputeSource:
     else:
         source = ComputeSource("burden", None, "hardware burden: chips x peak x hours x utilization")
     if F.positive("epochs", i.epochs) != 1.0 and source.kind != "counted":
-        raise InputError("epochs apply to a per-example count (--model with --examples); with --tokens give the "
-                         "total tokens seen, with --flop the total compute")
+        raise InputError(
+            "epochs apply to a per-example count (--model with --examples); with --tokens give the "
+            "total tokens seen, with --flop the total compute"
+        )
     if i.architecture is not None and D.ARCHITECTURE_CAVEATS[i.architecture] and source.kind == "llm":
-        return ComputeSource(source.kind, source.flop, source.method, source.assumptions,
-                             (D.ARCHITECTURE_CAVEATS[i.architecture],))
+        return ComputeSource(
+            source.kind, source.flop, source.method, source.assumptions, (D.ARCHITECTURE_CAVEATS[i.architecture],)
+        )
     return source
 
 
 def _params_tokens(i: ComputeInputs) -> ComputeSource:
     """C = 6 N D (decoder-only, plus the attention term given its shape) or 6 (N/2) D (encoder-decoder)."""
     n, d = F.positive("params", i.params), F.positive("tokens", i.tokens)
-    read: tuple[Assumption, ...] = (Assumption("params", n, "parameters", _GIVEN, Basis.GIVEN),
-            Assumption("tokens", d, "tokens", _GIVEN, Basis.GIVEN))
+    read: tuple[Assumption, ...] = (
+        Assumption("params", n, "parameters", _GIVEN, Basis.GIVEN),
+        Assumption("tokens", d, "tokens", _GIVEN, Basis.GIVEN),
+    )
     shape = (i.layers, i.context, i.d_model)
     if i.architecture == "encoder-decoder":
         if any(v is not None for v in shape):
-            raise InputError("the attention term (--layers/--context/--d-model) is for decoder-only models; "
-                             "drop it with --architecture encoder-decoder")
-        return ComputeSource("llm", F.encoder_decoder_training_flop(n, d),
-                             "operation counting: 6 (N/2) D (encoder-decoder)",
-                             (*read, Assumption("formula", "6 (N/2) D", "", D.ENCODER_DECODER_SOURCE, Basis.ESTIMATED)))
+            raise InputError(
+                "the attention term (--layers/--context/--d-model) is for decoder-only models; "
+                "drop it with --architecture encoder-decoder"
+            )
+        return ComputeSource(
+            "llm",
+            F.encoder_decoder_training_flop(n, d),
+            "operation counting: 6 (N/2) D (encoder-decoder)",
+            (*read, Assumption("formula", "6 (N/2) D", "", D.ENCODER_DECODER_SOURCE, Basis.ESTIMATED)),
+        )
     c = F.dense_transformer_training_flop(n, d)
     read = (*read, Assumption("formula", "6 N D", "", KAPLAN_6ND_SOURCE, Basis.ESTIMATED))
     if not any(v is not None for v in shape):
         return ComputeSource("llm", c, "operation counting: 6 N D", read)
     if not all(v is not None for v in shape):
         raise InputError("the attention term needs layers, context and d_model together")
-    extra = F.attention_training_flop(F.positive("layers", i.layers), F.positive("context", i.context),
-                                      F.positive("d_model", i.d_model), d)
-    return ComputeSource("llm", c + extra, "operation counting: 6 N D + 6 n_layer n_ctx d_model D (attention)",
-                         (*read, Assumption("attention_flop", extra, "FLOP", KAPLAN_ATTENTION_SOURCE, Basis.ESTIMATED)))
+    extra = F.attention_training_flop(
+        F.positive("layers", i.layers), F.positive("context", i.context), F.positive("d_model", i.d_model), d
+    )
+    return ComputeSource(
+        "llm",
+        c + extra,
+        "operation counting: 6 N D + 6 n_layer n_ctx d_model D (attention)",
+        (*read, Assumption("attention_flop", extra, "FLOP", KAPLAN_ATTENTION_SOURCE, Basis.ESTIMATED)),
+    )
 
 
 def _counted(i: ComputeInputs) -> ComputeSource:
@@ -122,8 +140,17 @@ def _counted(i: ComputeInputs) -> ComputeSource:
         Assumption("forward_flop", fwd, "FLOP per example", "given (e.g. from `flopcast count`)", Basis.GIVEN),
         Assumption("examples", ex, "examples per epoch", _GIVEN, Basis.GIVEN),
         Assumption("epochs", ep, "epochs", _GIVEN, Basis.GIVEN),
-        Assumption("backward_forward_ratio", r, "", D.BACKWARD_FORWARD_RATIO_SOURCE if default_ratio else "given",
-                   Basis.ASSUMED if default_ratio else Basis.GIVEN),
+        Assumption(
+            "backward_forward_ratio",
+            r,
+            "",
+            D.BACKWARD_FORWARD_RATIO_SOURCE if default_ratio else "given",
+            Basis.ASSUMED if default_ratio else Basis.GIVEN,
+        ),
     )
-    return ComputeSource("counted", F.counted_training_flop(fwd, ex, ep, r),
-                         f"operation counting: (1 + {r:g}) x forward FLOP x examples x epochs", read)
+    return ComputeSource(
+        "counted",
+        F.counted_training_flop(fwd, ex, ep, r),
+        f"operation counting: (1 + {r:g}) x forward FLOP x examples x epochs",
+        read,
+    )

@@ -77,13 +77,24 @@ class Estimate(Displayable):
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": ESTIMATE_SCHEMA,
-            "training_flop": self.training_flop, "method": self.method, "wall_hours": self.wall_hours,
-            "chip_hours": self.chip_hours, "cost_usd": self.cost_usd, "energy_kwh": self.energy_kwh,
-            "co2e_kg": self.co2e_kg, "co2e_lbs": self.co2e_lbs, "chips": self.chips, "hardware": self.hardware,
-            "precision": self.precision, "utilization": self.utilization, "conversion": self.conversion,
-            "low": dict(self.low), "high": dict(self.high),
+            "training_flop": self.training_flop,
+            "method": self.method,
+            "wall_hours": self.wall_hours,
+            "chip_hours": self.chip_hours,
+            "cost_usd": self.cost_usd,
+            "energy_kwh": self.energy_kwh,
+            "co2e_kg": self.co2e_kg,
+            "co2e_lbs": self.co2e_lbs,
+            "chips": self.chips,
+            "hardware": self.hardware,
+            "precision": self.precision,
+            "utilization": self.utilization,
+            "conversion": self.conversion,
+            "low": dict(self.low),
+            "high": dict(self.high),
             "memory": self.memory.to_dict() if self.memory else None,
-            "assumptions": [a.to_dict() for a in self.assumptions], "caveats": list(self.caveats),
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "caveats": list(self.caveats),
         }
 
 
@@ -94,18 +105,42 @@ def _check_choices(conversion: str, architecture: str | None) -> None:
         raise InputError(f"unknown architecture {architecture!r}; choose one of {', '.join(D.ARCHITECTURE_CAVEATS)}")
 
 
-def estimate(*, flop: float | None = None, params: float | None = None, tokens: float | None = None,
-             forward_flop: float | None = None, examples: float | None = None, epochs: float = 1.0,
-             hardware: str | Accelerator | None = None, chips: float | None = None, hours: float | None = None,
-             utilization: float | None = None, precision: str | None = None, region: str | None = None,
-             pue: float | None = None, pricing: str = "on-demand", conversion: str = "hardware",
-             layers: float | None = None, context: float | None = None, d_model: float | None = None,
-             backward_forward_ratio: float = _RATIO, architecture: str | None = None, provider: str | None = None,
-             usd_per_chip_hour: float | None = None, power_fraction: float | None = None,
-             host_overhead: float = 0.0, electricity_usd_per_kwh: float | None = None, optimizer: str = "adam",
-             zero_stage: int = 3, activations_bytes: float = 0.0, memory_params: float | None = None,
-             language_model: bool | None = None, g_co2e_per_kwh: float | None = None,
-             family: str | None = None, measured: MeasuredRates | None = None) -> Estimate:
+def estimate(
+    *,
+    flop: float | None = None,
+    params: float | None = None,
+    tokens: float | None = None,
+    forward_flop: float | None = None,
+    examples: float | None = None,
+    epochs: float = 1.0,
+    hardware: str | Accelerator | None = None,
+    chips: float | None = None,
+    hours: float | None = None,
+    utilization: float | None = None,
+    precision: str | None = None,
+    region: str | None = None,
+    pue: float | None = None,
+    pricing: str = "on-demand",
+    conversion: str = "hardware",
+    layers: float | None = None,
+    context: float | None = None,
+    d_model: float | None = None,
+    backward_forward_ratio: float = _RATIO,
+    architecture: str | None = None,
+    provider: str | None = None,
+    usd_per_chip_hour: float | None = None,
+    power_fraction: float | None = None,
+    host_overhead: float = 0.0,
+    electricity_usd_per_kwh: float | None = None,
+    optimizer: str = "adam",
+    zero_stage: int = 3,
+    activations_bytes: float = 0.0,
+    memory_params: float | None = None,
+    language_model: bool | None = None,
+    g_co2e_per_kwh: float | None = None,
+    family: str | None = None,
+    measured: MeasuredRates | None = None,
+) -> Estimate:
     """Estimate training compute, wall-clock time, chips, cost, energy and CO2e.
 
     Compute comes from exactly one source: ``flop``; ``params`` and ``tokens`` (6ND, plus the
@@ -135,29 +170,66 @@ def estimate(*, flop: float | None = None, params: float | None = None, tokens: 
     """
     # Each step validates its own option group once, in this order (so the first bad input is the one named).
     _check_choices(conversion, architecture)
-    source = compute_source(ComputeInputs(
-        flop=flop, params=params, tokens=tokens, forward_flop=forward_flop, examples=examples, epochs=epochs,
-        layers=layers, context=context, d_model=d_model, backward_forward_ratio=backward_forward_ratio,
-        architecture=architecture))
+    source = compute_source(
+        ComputeInputs(
+            flop=flop,
+            params=params,
+            tokens=tokens,
+            forward_flop=forward_flop,
+            examples=examples,
+            epochs=epochs,
+            layers=layers,
+            context=context,
+            d_model=d_model,
+            backward_forward_ratio=backward_forward_ratio,
+            architecture=architecture,
+        )
+    )
     acc = accelerator(hardware, chips, hours, source.kind)
     check_measured(measured, acc, utilization, power_fraction, conversion, precision)
     n_chips = float(F.whole("chips", chips)) if chips is not None else None
-    memory = MemoryOptions(optimizer=optimizer, zero_stage=zero_stage, activations_bytes=activations_bytes,
-                           params=params if params is not None else memory_params)
+    memory = MemoryOptions(
+        optimizer=optimizer,
+        zero_stage=zero_stage,
+        activations_bytes=activations_bytes,
+        params=params if params is not None else memory_params,
+    )
     n_hours = F.positive("hours", hours) if hours is not None else None
-    energy_options = EnergyOptions(region=region, pue=pue, power_fraction=power_fraction,
-                                   host_overhead=host_overhead, g_co2e_per_kwh=g_co2e_per_kwh, measured=measured)
+    energy_options = EnergyOptions(
+        region=region,
+        pue=pue,
+        power_fraction=power_fraction,
+        host_overhead=host_overhead,
+        g_co2e_per_kwh=g_co2e_per_kwh,
+        measured=measured,
+    )
     urange = utilization_range(utilization, conversion, source.kind, family, language_model, measured)
-    plan = schedule(acc, source, chips=n_chips, hours=n_hours, urange=urange, utilization_given=utilization is not None,
-                    precision=precision, memory=memory, measured=measured)
+    plan = schedule(
+        acc,
+        source,
+        chips=n_chips,
+        hours=n_hours,
+        urange=urange,
+        utilization_given=utilization is not None,
+        precision=precision,
+        memory=memory,
+        measured=measured,
+    )
     energy = energy_inputs(acc, energy_options, modelled=acc is not None and conversion == "hardware")
-    price = price_inputs(acc, conversion=conversion, pricing=pricing, provider=provider,
-                         usd_per_chip_hour=usd_per_chip_hour, electricity_usd_per_kwh=electricity_usd_per_kwh)
+    price = price_inputs(
+        acc,
+        conversion=conversion,
+        pricing=pricing,
+        provider=provider,
+        usd_per_chip_hour=usd_per_chip_hour,
+        electricity_usd_per_kwh=electricity_usd_per_kwh,
+    )
     return _result(source, plan, energy, price, conversion)
 
 
-def _result(source: ComputeSource, plan: Schedule, energy: EnergyInputs, price: PriceInputs,
-            conversion: str) -> Estimate:
+def _result(
+    source: ComputeSource, plan: Schedule, energy: EnergyInputs, price: PriceInputs, conversion: str
+) -> Estimate:
     """Figures at the central point and over the corners of the assumed ranges, with what they rest on."""
     scenario = partial(_figures, source, plan, energy, price.kind, conversion)
     central, low, high = evaluate_ranges(scenario, plan.utilization, energy.power_fraction, price.usd)
@@ -167,24 +239,53 @@ def _result(source: ComputeSource, plan: Schedule, energy: EnergyInputs, price: 
         caveats = (*caveats, "the memory-fit minimum, not the deadline, sets the chip count")
     chips_read: tuple[Assumption, ...] = ()
     if plan.mode in ("chips", "deadline"):
-        chips_read = (Assumption("chips", central["chips"], "chips", "given by the user" if plan.chips_given else
-                                 "fewest chips meeting the deadline at the central utilization"
-                                 if plan.mode == "deadline" else "memory-fit minimum",
-                                 Basis.GIVEN if plan.chips_given else Basis.ESTIMATED),)
+        chips_read = (
+            Assumption(
+                "chips",
+                central["chips"],
+                "chips",
+                "given by the user"
+                if plan.chips_given
+                else "fewest chips meeting the deadline at the central utilization"
+                if plan.mode == "deadline"
+                else "memory-fit minimum",
+                Basis.GIVEN if plan.chips_given else Basis.ESTIMATED,
+            ),
+        )
     read = _dedupe([*source.assumptions, *plan.assumptions, *energy.assumptions, *price.assumptions, *chips_read])
     acc = plan.accelerator
     return Estimate(
-        training_flop=_known(central["training_flop"]), method=source.method, wall_hours=central["wall_hours"],
-        chip_hours=central["chip_hours"], cost_usd=central["cost_usd"], energy_kwh=central["energy_kwh"],
-        co2e_kg=central["co2e_kg"], co2e_lbs=central["co2e_lbs"], low=MappingProxyType(low),
-        high=MappingProxyType(high), assumptions=tuple(read), chips=central["chips"],
-        hardware=acc.name if acc else None, precision=plan.precision,
-        utilization=plan.utilization.central if acc or source.kind == "burden" else None, conversion=conversion,
-        memory=plan.fit, caveats=caveats)
+        training_flop=_known(central["training_flop"]),
+        method=source.method,
+        wall_hours=central["wall_hours"],
+        chip_hours=central["chip_hours"],
+        cost_usd=central["cost_usd"],
+        energy_kwh=central["energy_kwh"],
+        co2e_kg=central["co2e_kg"],
+        co2e_lbs=central["co2e_lbs"],
+        low=MappingProxyType(low),
+        high=MappingProxyType(high),
+        assumptions=tuple(read),
+        chips=central["chips"],
+        hardware=acc.name if acc else None,
+        precision=plan.precision,
+        utilization=plan.utilization.central if acc or source.kind == "burden" else None,
+        conversion=conversion,
+        memory=plan.fit,
+        caveats=caveats,
+    )
 
 
-def _figures(source: ComputeSource, plan: Schedule, energy: EnergyInputs, price_kind: str, conversion: str,
-             u: float, p: float, c: float | None) -> dict[str, float | None]:
+def _figures(
+    source: ComputeSource,
+    plan: Schedule,
+    energy: EnergyInputs,
+    price_kind: str,
+    conversion: str,
+    u: float,
+    p: float,
+    c: float | None,
+) -> dict[str, float | None]:
     """Every figure at utilization ``u``, power fraction ``p`` and price ``c`` (``None``: no price)."""
     fig: dict[str, float | None] = dict.fromkeys(FIGURES)
     if source.kind == "burden":

@@ -72,38 +72,68 @@ def energy_inputs(acc: Accelerator | None, options: EnergyOptions, *, modelled: 
         (pue, pue_src), pue_basis = pue_for_region(grid.code), Basis.ASSUMED
     read: tuple[Assumption, ...] = ()
     if modelled and acc is not None and watts is None:
-        read = (Assumption("tdp_watts", None, "W", f"{acc.name} has no published TDP; energy and CO2e unavailable",
-                           Basis.UNAVAILABLE),)
+        read = (
+            Assumption(
+                "tdp_watts",
+                None,
+                "W",
+                f"{acc.name} has no published TDP; energy and CO2e unavailable",
+                Basis.UNAVAILABLE,
+            ),
+        )
     elif modelled:
-        read = (*_power_assumptions(watts, pf, label, power_source, o), Assumption("pue", pue, "", pue_src, pue_basis),
-                _grid_assumption(grid, o))
+        read = (
+            *_power_assumptions(watts, pf, label, power_source, o),
+            Assumption("pue", pue, "", pue_src, pue_basis),
+            _grid_assumption(grid, o),
+        )
     return EnergyInputs(watts, pf, o.host_overhead, pue, grid.g_co2e_per_kwh, read)
 
 
-def _power_assumptions(watts: float | None, pf: D.Range, label: str, source: str, o: EnergyOptions
-                       ) -> tuple[Assumption, ...]:
+def _power_assumptions(
+    watts: float | None, pf: D.Range, label: str, source: str, o: EnergyOptions
+) -> tuple[Assumption, ...]:
     basis = Basis.MEASURED if o.measured is not None else Basis.ASSUMED
-    read: tuple[Assumption, ...] = (Assumption(label, watts, "W", source, basis),
-            Assumption("power_fraction", pf.central, f"fraction of {label}", pf.source,
-                       Basis.GIVEN if o.power_fraction is not None else basis))
+    read: tuple[Assumption, ...] = (
+        Assumption(label, watts, "W", source, basis),
+        Assumption(
+            "power_fraction",
+            pf.central,
+            f"fraction of {label}",
+            pf.source,
+            Basis.GIVEN if o.power_fraction is not None else basis,
+        ),
+    )
     if pf.low != pf.high:
-        read = (*read, Assumption("power_fraction_range", [pf.low, pf.high], f"fraction of {label}", pf.source,
-                                  basis))
+        read = (*read, Assumption("power_fraction_range", [pf.low, pf.high], f"fraction of {label}", pf.source, basis))
     default_host = o.host_overhead == 0
-    return (*read, Assumption("host_overhead", o.host_overhead, "fraction of accelerator power",
-                              D.HOST_OVERHEAD_SOURCE if default_host else _GIVEN,
-                              Basis.ASSUMED if default_host else Basis.GIVEN))
+    return (
+        *read,
+        Assumption(
+            "host_overhead",
+            o.host_overhead,
+            "fraction of accelerator power",
+            D.HOST_OVERHEAD_SOURCE if default_host else _GIVEN,
+            Basis.ASSUMED if default_host else Basis.GIVEN,
+        ),
+    )
 
 
 def _grid_assumption(grid: GridIntensity, o: EnergyOptions) -> Assumption:
     if o.region is None and o.g_co2e_per_kwh is None:
         return default_grid_assumption()
-    return Assumption("grid_intensity", grid.g_co2e_per_kwh, "gCO2e/kWh", _GIVEN if o.g_co2e_per_kwh is not None
-                      else f"{grid.code} ({grid.name}): {grid.source}", Basis.GIVEN)
+    return Assumption(
+        "grid_intensity",
+        grid.g_co2e_per_kwh,
+        "gCO2e/kWh",
+        _GIVEN if o.g_co2e_per_kwh is not None else f"{grid.code} ({grid.name}): {grid.source}",
+        Basis.GIVEN,
+    )
 
 
-def board_power(acc: Accelerator | None, power_fraction: float | None, measured: MeasuredRates | None = None
-                ) -> tuple[float | None, D.Range, str, str]:
+def board_power(
+    acc: Accelerator | None, power_fraction: float | None, measured: MeasuredRates | None = None
+) -> tuple[float | None, D.Range, str, str]:
     """(watts, fraction range, label, source): TDP x power fraction, or a measured mean power as is.
 
     ``measured``: the runs' median watts per chip, with their spread as the fraction range (low/median to
@@ -113,15 +143,25 @@ def board_power(acc: Accelerator | None, power_fraction: float | None, measured:
         return None, D.POWER_FRACTION, "tdp_watts", ""
     if measured is not None:
         lo, c, hi = measured.watts_per_chip
-        return c, D.Range(lo / c, 1.0, hi / c, "the spread (low/central, high/central) of measured_watts_per_chip"), \
-            "measured_watts_per_chip", measured.source
+        return (
+            c,
+            D.Range(lo / c, 1.0, hi / c, "the spread (low/central, high/central) of measured_watts_per_chip"),
+            "measured_watts_per_chip",
+            measured.source,
+        )
     if acc.tdp_watts is None and acc.measured_mean_watts is not None:
         if given is not None:
-            raise InputError(f"--power-fraction is a share of TDP; {acc.name} has no published TDP, only a "
-                             f"measured mean power ({acc.measured_mean_watts:g} W) that energy uses as is; drop "
-                             "--power-fraction")
+            raise InputError(
+                f"--power-fraction is a share of TDP; {acc.name} has no published TDP, only a "
+                f"measured mean power ({acc.measured_mean_watts:g} W) that energy uses as is; drop "
+                "--power-fraction"
+            )
         top = (acc.measured_max_watts or acc.measured_mean_watts) / acc.measured_mean_watts
-        return (acc.measured_mean_watts, D.Range(1.0, 1.0, top, D.MEASURED_POWER_SOURCE), "measured_mean_watts",
-                f"{acc.notes or acc.source}")
+        return (
+            acc.measured_mean_watts,
+            D.Range(1.0, 1.0, top, D.MEASURED_POWER_SOURCE),
+            "measured_mean_watts",
+            f"{acc.notes or acc.source}",
+        )
     pf = D.Range(given, given, given, _GIVEN) if given is not None else D.POWER_FRACTION
     return acc.tdp_watts, pf, "tdp_watts", acc.source

@@ -66,8 +66,9 @@ def attention_training_flop(layers: float, context: float, d_model: float, token
 BACKWARD_FORWARD_RATIO = 2.0
 
 
-def counted_training_flop(forward_flop: float, examples: float, epochs: float = 1.0,
-                          backward_forward_ratio: float = BACKWARD_FORWARD_RATIO) -> float:
+def counted_training_flop(
+    forward_flop: float, examples: float, epochs: float = 1.0, backward_forward_ratio: float = BACKWARD_FORWARD_RATIO
+) -> float:
     """C = (1 + r) x forward FLOP x examples x epochs, r = backward/forward = 2 (Kaplan et al. 2020 sec. 2.1;
     Epoch AI "Estimating training compute", operation-counting method)."""
     return (1.0 + backward_forward_ratio) * forward_flop * examples * epochs
@@ -89,8 +90,9 @@ def chips_for_deadline(flop: float, hours: float, peak_flop_per_s: float, utiliz
     return max(1, math.ceil(exact * (1 - 1e-12)))
 
 
-def energy_kwh(chip_hours: float, tdp_watts: float, power_fraction: float, pue: float,
-               host_overhead: float = 0.0) -> float:
+def energy_kwh(
+    chip_hours: float, tdp_watts: float, power_fraction: float, pue: float, host_overhead: float = 0.0
+) -> float:
     """E = chip-hours x TDP x power fraction x (1 + host overhead) x PUE (Patterson et al. 2021, eq. 1 form)."""
     return chip_hours * tdp_watts * power_fraction * (1.0 + host_overhead) * pue / 1000.0  # Wh -> kWh
 

@@ -42,29 +42,40 @@ class MeasuredRates:
             if not lo <= c <= hi:
                 raise InputError(f"measured {name} must be (low, central, high) in order, got {(lo, c, hi)!r}")
         if self.utilization[2] > 1:
-            raise InputError(f"measured utilization above 1 ({self.utilization[2]:g}): the runs' FLOP per step "
-                             "or hardware is wrong")
+            raise InputError(
+                f"measured utilization above 1 ({self.utilization[2]:g}): the runs' FLOP per step or hardware is wrong"
+            )
 
 
-def check_measured(measured: MeasuredRates | None, acc: Accelerator | None, utilization: float | None,
-                   power_fraction: float | None, conversion: str, precision: str | None) -> None:
+def check_measured(
+    measured: MeasuredRates | None,
+    acc: Accelerator | None,
+    utilization: float | None,
+    power_fraction: float | None,
+    conversion: str,
+    precision: str | None,
+) -> None:
     """Refuse (:class:`InputError`) what conflicts with ``measured``; no precision given uses the runs'."""
     if measured is None:
         return
     if utilization is not None:
         raise InputError(BOTH_UTILIZATION)
     if power_fraction is not None:
-        raise InputError("calibrated board power is measured, not a fraction of TDP: drop --power-fraction "
-                         "(or --calibrate)")
+        raise InputError(
+            "calibrated board power is measured, not a fraction of TDP: drop --power-fraction (or --calibrate)"
+        )
     if conversion != "hardware":
         raise InputError(f"--calibrate applies to the hardware conversion, not {conversion}; drop one of them")
     if acc is None:
-        raise InputError(f"the calibration was measured on {measured.hardware}: add --hardware "
-                         f"{measured.hardware!r}")
+        raise InputError(f"the calibration was measured on {measured.hardware}: add --hardware {measured.hardware!r}")
     if acc.name != measured.hardware:
-        raise InputError(f"the calibration was measured on {measured.hardware}, but the estimate is for "
-                         f"{acc.name}; calibrate from runs on {acc.name}")
+        raise InputError(
+            f"the calibration was measured on {measured.hardware}, but the estimate is for "
+            f"{acc.name}; calibrate from runs on {acc.name}"
+        )
     if precision is not None and precision != "auto" and normalize_precision(precision) != measured.precision:
-        raise InputError(f"the runs' MFU is relative to the {measured.precision} peak, but the estimate uses "
-                         f"{normalize_precision(precision)}: drop --precision or pass --precision "
-                         f"{measured.precision}")
+        raise InputError(
+            f"the runs' MFU is relative to the {measured.precision} peak, but the estimate uses "
+            f"{normalize_precision(precision)}: drop --precision or pass --precision "
+            f"{measured.precision}"
+        )

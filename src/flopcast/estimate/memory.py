@@ -51,17 +51,26 @@ class MemoryFit:
 
     def per_chip_bytes(self, chips: float) -> float:
         """Bytes each chip holds when the job runs on ``chips`` chips."""
-        replicated, sharded = _split(self.params_bytes, self.gradients_bytes, self.optimizer_state_bytes,
-                                     self.activations_bytes, self.zero_stage)
+        replicated, sharded = _split(
+            self.params_bytes, self.gradients_bytes, self.optimizer_state_bytes, self.activations_bytes, self.zero_stage
+        )
         return replicated + sharded / chips
 
     def to_dict(self) -> dict[str, Any]:
-        return {"params_bytes": self.params_bytes, "gradients_bytes": self.gradients_bytes,
-                "optimizer_state_bytes": self.optimizer_state_bytes, "activations_bytes": self.activations_bytes,
-                "total_bytes": self.params_bytes + self.gradients_bytes + self.optimizer_state_bytes
-                + self.activations_bytes, "zero_stage": self.zero_stage,
-                "chip_memory_bytes": self.chip_memory_bytes, "usable_fraction": self.usable_fraction,
-                "min_chips": self.min_chips}
+        return {
+            "params_bytes": self.params_bytes,
+            "gradients_bytes": self.gradients_bytes,
+            "optimizer_state_bytes": self.optimizer_state_bytes,
+            "activations_bytes": self.activations_bytes,
+            "total_bytes": self.params_bytes
+            + self.gradients_bytes
+            + self.optimizer_state_bytes
+            + self.activations_bytes,
+            "zero_stage": self.zero_stage,
+            "chip_memory_bytes": self.chip_memory_bytes,
+            "usable_fraction": self.usable_fraction,
+            "min_chips": self.min_chips,
+        }
 
 
 def _split(p: float, g: float, o: float, a: float, stage: int) -> tuple[float, float]:
@@ -82,9 +91,16 @@ def training_state_bytes(params: float, precision: str = "bf16", optimizer: str 
     return n * w, n * w, n * opt
 
 
-def memory_fit(params: float, chip_memory_bytes: float, *, precision: str = "bf16", optimizer: str = "adam",
-               zero_stage: int = 3, activations_bytes: float = 0.0,
-               usable_fraction: float = USABLE_MEMORY_FRACTION) -> MemoryFit:
+def memory_fit(
+    params: float,
+    chip_memory_bytes: float,
+    *,
+    precision: str = "bf16",
+    optimizer: str = "adam",
+    zero_stage: int = 3,
+    activations_bytes: float = 0.0,
+    usable_fraction: float = USABLE_MEMORY_FRACTION,
+) -> MemoryFit:
     """Fewest chips holding weights + gradients + optimizer state + activations.
 
     With ``r`` replicated and ``s`` sharded bytes, a chip holds ``r + s / n``; the minimum ``n`` is
@@ -102,6 +118,7 @@ def memory_fit(params: float, chip_memory_bytes: float, *, precision: str = "bf1
         raise MemoryFitError(
             f"impossible memory fit: at ZeRO stage {zero_stage} each chip must hold {replicated / 1e9:.1f} GB "
             f"replicated, more than {mem * usable_fraction / 1e9:.1f} GB usable; raise --zero-stage (3 shards "
-            "everything) or pick a chip with more memory")
+            "everything) or pick a chip with more memory"
+        )
     n = max(1, math.ceil(sharded / room * (1 - 1e-12)))
     return MemoryFit(p, g, o, act, zero_stage, mem, usable_fraction, n)

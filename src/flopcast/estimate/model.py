@@ -41,8 +41,10 @@ def _missing_extra(exc: ImportError) -> InputError | None:
     missing = (getattr(exc, "name", None) or "").split(".")[0]
     if missing not in ("torch", "transformers"):
         return None
-    return InputError(f"--model needs PyTorch ({missing} is not installed): {_TORCH_EXTRA}; or give "
-                      "--params/--tokens or --flop instead")
+    return InputError(
+        f"--model needs PyTorch ({missing} is not installed): {_TORCH_EXTRA}; or give "
+        "--params/--tokens or --flop instead"
+    )
 
 
 def _counting():
@@ -74,8 +76,14 @@ def count_model(spec: str, *, batch: int = 1, seq_len: int | None = None) -> Cou
         batch = _leading_dim(loaded.inputs) or batch
     result = count(loaded.model, loaded.inputs, mode="forward", name=loaded.name)
     acts = float(result.memory_bytes.get("activations", 0) or 0)
-    return CountedModel(loaded.name, result.forward_flop / batch, float(result.params), acts / batch, batch,
-                        getattr(loaded, "seq_len", None))
+    return CountedModel(
+        loaded.name,
+        result.forward_flop / batch,
+        float(result.params),
+        acts / batch,
+        batch,
+        getattr(loaded, "seq_len", None),
+    )
 
 
 @dataclass(frozen=True)
@@ -94,13 +102,18 @@ class ModelSource:
 
     def estimate_kwargs(self, activations_bytes: float | None = None) -> dict[str, Any]:
         """Keyword arguments for ``estimate()``; ``activations_bytes`` (the user's) replaces the counted one."""
-        return {"forward_flop": self.forward_flop, "examples": self.examples, "memory_params": self.memory_params,
-                "activations_bytes": self.activations_bytes if activations_bytes is None else activations_bytes,
-                "language_model": self.language_model}
+        return {
+            "forward_flop": self.forward_flop,
+            "examples": self.examples,
+            "memory_params": self.memory_params,
+            "activations_bytes": self.activations_bytes if activations_bytes is None else activations_bytes,
+            "language_model": self.language_model,
+        }
 
 
-def model_source(spec: str | None, *, examples: float | None, batch: int = 1,
-                 seq_len: int | None = None) -> ModelSource:
+def model_source(
+    spec: str | None, *, examples: float | None, batch: int = 1, seq_len: int | None = None
+) -> ModelSource:
     """The compute source of ``spec`` counted at ``batch`` x ``seq_len``, trained on ``examples`` per epoch.
 
     Without ``spec``: an empty :class:`ModelSource` (refusing ``examples``, ``batch`` or ``seq_len``,
@@ -120,5 +133,10 @@ def model_source(spec: str | None, *, examples: float | None, batch: int = 1,
     if spec is None:
         return ModelSource()
     counted = count_model(spec, batch=batch, seq_len=seq_len)
-    return ModelSource(counted.forward_flop_per_example, examples, counted.params,
-                       counted.activations_bytes_per_example * counted.batch, counted.seq_len is not None or None)
+    return ModelSource(
+        counted.forward_flop_per_example,
+        examples,
+        counted.params,
+        counted.activations_bytes_per_example * counted.batch,
+        counted.seq_len is not None or None,
+    )

@@ -46,12 +46,17 @@ _ACCOUNTS = "overheads/accounts.csv"
 
 # ---------------------------------------------------------------- published accounts and the defaults they give
 
+
 @cache
 def published_accounts() -> Mapping[tuple[str, str], tuple[float, str, str]]:
     """``(account, quantity) -> (value, unit, source)`` from ``data/overheads/accounts.csv``."""
     rows = bundled(_ACCOUNTS, ("account", "quantity", "value", "unit", "source"))
-    return MappingProxyType({(r.get("account"), r.get("quantity")): (r.number("value", required=True),
-                                                                    r.get("unit"), r.get("source")) for r in rows})
+    return MappingProxyType(
+        {
+            (r.get("account"), r.get("quantity")): (r.number("value", required=True), r.get("unit"), r.get("source"))
+            for r in rows
+        }
+    )
 
 
 def account(name: str, quantity: str) -> float:
@@ -75,26 +80,59 @@ def default_overheads() -> Mapping[str, Range]:
     bigscience = account("bigscience_2022", "all_experiments_kg_co2e") / account("bigscience_2022", "final_kg_co2e")
     opt = account("opt175b_2021", "ideal_days") / account("opt175b_2021", "elapsed_days")
     llama = account("llama3_2024", "effective_training_time")
-    return MappingProxyType({
-        "experiments": Range(olmo, olmo, bigscience, (
-            f"low/central {olmo:g}: Morrison et al. 2025 (OLMo, arXiv:2503.05804) development ~50% of final training; "
-            f"high {bigscience:.2f}: BigScience, all experiments 66,290 kg vs 24,690 kg CO2e for the final BLOOM run "
-            "(Luccioni et al. 2022 via the bigscience/bloom climate-awareness card)")),
-        "goodput": Range(opt, llama, llama, (
-            f"central/high {llama:g}: Llama 3 405B, effective training time higher than 90% over 54 days and 466 "
-            f"job interruptions (Dubey et al. 2024, arXiv:2407.21783); low {opt:.2f}: OPT-175B, ~33 days of ideal "
-            "training took 56 days (2021-11-11 to 2022-01-06, ~90 restarts; metaseq OPT chronicles)")),
-        "idle_fraction": Range(bloom_idle, bloom_idle, share / (1 - share), (
-            f"BLOOM (Luccioni et al. 2022 sec. 4.3): idle 256,646 kWh over dynamic 433,196 kWh = {bloom_idle:.3f} of "
-            f"chip-hours x board power; high {share / (1 - share):.2f}: the same paper's measured split, 46% of "
-            "cluster power keeping nodes on vs 54% running the code")),
-        "embodied_kg_per_chip_hour": Range(*(bloom_embodied_kg_per_chip_hour(),) * 3, (
-            "BLOOM (Luccioni et al. 2022 sec. 4.1): (150 kg per GPU, a lower bound, + 2500 kg per 8-GPU server) / "
-            "(6 years x 85% usage, IDRIS) per chip-hour; an A100-era figure, the only published per-chip account")),
-    })
+    return MappingProxyType(
+        {
+            "experiments": Range(
+                olmo,
+                olmo,
+                bigscience,
+                (
+                    f"low/central {olmo:g}: Morrison et al. 2025 (OLMo, arXiv:2503.05804) development "
+                    "~50% of final training; "
+                    f"high {bigscience:.2f}: BigScience, all experiments 66,290 kg vs 24,690 kg CO2e "
+                    "for the final BLOOM run "
+                    "(Luccioni et al. 2022 via the bigscience/bloom climate-awareness card)"
+                ),
+            ),
+            "goodput": Range(
+                opt,
+                llama,
+                llama,
+                (
+                    f"central/high {llama:g}: Llama 3 405B, effective training time higher than 90% "
+                    "over 54 days and 466 "
+                    f"job interruptions (Dubey et al. 2024, arXiv:2407.21783); low {opt:.2f}: "
+                    "OPT-175B, ~33 days of ideal "
+                    "training took 56 days (2021-11-11 to 2022-01-06, ~90 restarts; metaseq OPT chronicles)"
+                ),
+            ),
+            "idle_fraction": Range(
+                bloom_idle,
+                bloom_idle,
+                share / (1 - share),
+                (
+                    "BLOOM (Luccioni et al. 2022 sec. 4.3): idle 256,646 kWh over dynamic 433,196 "
+                    f"kWh = {bloom_idle:.3f} of "
+                    f"chip-hours x board power; high {share / (1 - share):.2f}: the same paper's "
+                    "measured split, 46% of "
+                    "cluster power keeping nodes on vs 54% running the code"
+                ),
+            ),
+            "embodied_kg_per_chip_hour": Range(
+                *(bloom_embodied_kg_per_chip_hour(),) * 3,
+                (
+                    "BLOOM (Luccioni et al. 2022 sec. 4.1): (150 kg per GPU, a lower bound, + 2500 "
+                    "kg per 8-GPU server) / "
+                    "(6 years x 85% usage, IDRIS) per chip-hour; an A100-era figure, the only "
+                    "published per-chip account"
+                ),
+            ),
+        }
+    )
 
 
 # ---------------------------------------------------------------- inputs
+
 
 @dataclass(frozen=True)
 class ProjectOverheads:
@@ -134,12 +172,21 @@ class ProjectOverheads:
             raise InputError(f"experiments is a multiple of the final run and must be >= 1, got {self.experiments!r}")
         if self.goodput is not None and not 0 < self.goodput <= 1:
             raise InputError(f"goodput is useful / elapsed training time and must be in (0, 1], got {self.goodput!r}")
-        for name in ("idle_fraction", "embodied_kg_per_chip_hour", "eval_fraction", "serving_queries_per_day",
-                     "serving_wh_per_query", "serving_days"):
+        for name in (
+            "idle_fraction",
+            "embodied_kg_per_chip_hour",
+            "eval_fraction",
+            "serving_queries_per_day",
+            "serving_wh_per_query",
+            "serving_days",
+        ):
             if (getattr(self, name) or 0) < 0:
                 raise InputError(f"{name} must be >= 0, got {getattr(self, name)!r}")
-        serving = {"serving_queries_per_day": self.serving_queries_per_day,
-                   "serving_wh_per_query": self.serving_wh_per_query, "serving_days": self.serving_days}
+        serving = {
+            "serving_queries_per_day": self.serving_queries_per_day,
+            "serving_wh_per_query": self.serving_wh_per_query,
+            "serving_days": self.serving_days,
+        }
         given = [k for k, v in serving.items() if v is not None]
         if given and len(given) < 3:
             missing = ", ".join(k for k in serving if k not in given)
@@ -147,6 +194,7 @@ class ProjectOverheads:
 
 
 # ---------------------------------------------------------------- results
+
 
 @dataclass(frozen=True)
 class OverheadLine:
@@ -172,10 +220,22 @@ class OverheadLine:
     basis: Basis
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "kind": self.kind, "value": self.value, "value_low": self.value_low,
-                "value_high": self.value_high, "unit": self.unit, "chip_hours": self.chip_hours, "kwh": self.kwh,
-                "kg_co2e": self.kg_co2e, "usd": self.usd, "low": dict(self.low), "high": dict(self.high),
-                "source": self.source, "basis": self.basis.value}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "value": self.value,
+            "value_low": self.value_low,
+            "value_high": self.value_high,
+            "unit": self.unit,
+            "chip_hours": self.chip_hours,
+            "kwh": self.kwh,
+            "kg_co2e": self.kg_co2e,
+            "usd": self.usd,
+            "low": dict(self.low),
+            "high": dict(self.high),
+            "source": self.source,
+            "basis": self.basis.value,
+        }
 
 
 @dataclass(frozen=True, repr=False)  # repr: Tabular's one line (flopcast._display)
@@ -212,16 +272,30 @@ class ProjectEstimate(Tabular):
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": SCHEMA,
-            "final": {"chip_hours": self.final_chip_hours, "kwh": self.final_kwh, "kg_co2e": self.final_kg_co2e,
-                      "usd": self.final_usd, "low": dict(self.final_low), "high": dict(self.final_high)},
+            "final": {
+                "chip_hours": self.final_chip_hours,
+                "kwh": self.final_kwh,
+                "kg_co2e": self.final_kg_co2e,
+                "usd": self.final_usd,
+                "low": dict(self.final_low),
+                "high": dict(self.final_high),
+            },
             "lines": [ln.to_dict() for ln in self.lines],
-            "total": {"chip_hours": self.total_chip_hours, "kwh": self.total_kwh, "kg_co2e": self.total_kg_co2e,
-                      "usd": self.total_usd, "low": dict(self.low), "high": dict(self.high)},
-            "omitted": list(self.omitted), "caveats": list(self.caveats),
+            "total": {
+                "chip_hours": self.total_chip_hours,
+                "kwh": self.total_kwh,
+                "kg_co2e": self.total_kg_co2e,
+                "usd": self.total_usd,
+                "low": dict(self.low),
+                "high": dict(self.high),
+            },
+            "omitted": list(self.omitted),
+            "caveats": list(self.caveats),
         }
 
 
 # ---------------------------------------------------------------- arithmetic
+
 
 @dataclass(frozen=True)
 class _Factor:
@@ -240,8 +314,13 @@ _KINDS = {  # name -> (kind of multiplier, unit, favourable end is the low value
     "idle_fraction": ("static energy: chip-hours x board W x i", "x board W", True),
     "embodied_kg_per_chip_hour": ("embodied CO2e: chip-hours x r", "kg/chip-h", True),
 }
-_LINE_NAMES = {"goodput": "goodput", "experiments": "experimentation", "eval_fraction": "evaluation",
-               "idle_fraction": "idle", "embodied_kg_per_chip_hour": "embodied"}
+_LINE_NAMES = {
+    "goodput": "goodput",
+    "experiments": "experimentation",
+    "eval_fraction": "evaluation",
+    "idle_fraction": "idle",
+    "embodied_kg_per_chip_hour": "embodied",
+}
 
 
 def _factors(ov: ProjectOverheads) -> tuple[list[_Factor], list[str]]:
@@ -259,8 +338,9 @@ def _factors(ov: ProjectOverheads) -> tuple[list[_Factor], list[str]]:
         else:
             omitted.append(f"{_LINE_NAMES[name]}: no published default; give --eval-fraction (eval_fraction=)")
     if ov.serving_days is None:
-        omitted.append("serving: not included; give --serving-queries-per-day, --serving-wh-per-query and "
-                       "--serving-days")
+        omitted.append(
+            "serving: not included; give --serving-queries-per-day, --serving-wh-per-query and --serving-days"
+        )
     return out, omitted
 
 
@@ -292,8 +372,14 @@ class _Figs:
         return MappingProxyType({k: v for k in FIGURES if (v := getattr(self, k)) is not None})
 
 
-def _lines_at(final: _Figs, values: Mapping[str, float], board_w: float, kg_per_kwh: float,
-              usd_per_kwh: float | None, serving_kwh: float | None) -> dict[str, _Figs]:
+def _lines_at(
+    final: _Figs,
+    values: Mapping[str, float],
+    board_w: float,
+    kg_per_kwh: float,
+    usd_per_kwh: float | None,
+    serving_kwh: float | None,
+) -> dict[str, _Figs]:
     """Each line's figures for one set of factor values and one set of final-run figures."""
     lines: dict[str, _Figs] = {}
     if "goodput" in values:
@@ -311,25 +397,33 @@ def _lines_at(final: _Figs, values: Mapping[str, float], board_w: float, kg_per_
         kwh = compute.chip_hours * board_w * values["idle_fraction"] / 1000.0
         lines["idle"] = _Figs(0.0, kwh, kwh * kg_per_kwh, None if no_usd else kwh * energy_usd)
     if "embodied_kg_per_chip_hour" in values:
-        lines["embodied"] = _Figs(0.0, 0.0, compute.chip_hours * values["embodied_kg_per_chip_hour"],
-                                  None if no_usd else 0.0)
+        lines["embodied"] = _Figs(
+            0.0, 0.0, compute.chip_hours * values["embodied_kg_per_chip_hour"], None if no_usd else 0.0
+        )
     if serving_kwh is not None:
-        lines["serving"] = _Figs(0.0, serving_kwh, serving_kwh * kg_per_kwh,
-                                 None if usd_per_kwh is None else serving_kwh * usd_per_kwh)
+        lines["serving"] = _Figs(
+            0.0, serving_kwh, serving_kwh * kg_per_kwh, None if usd_per_kwh is None else serving_kwh * usd_per_kwh
+        )
     return lines
 
 
 def _final_figures(final: Estimate) -> dict[str, _Figs]:
     """The final run's figures, central and at its own low / high ends."""
     if final.chip_hours is None or final.energy_kwh is None or final.co2e_kg is None:
-        raise InputError("a project estimate needs the final run's chip-hours, energy and CO2e: give --hardware "
-                         "(with a published TDP) and the hardware conversion")
+        raise InputError(
+            "a project estimate needs the final run's chip-hours, energy and CO2e: give --hardware "
+            "(with a published TDP) and the hardware conversion"
+        )
     central = _Figs(final.chip_hours, final.energy_kwh, final.co2e_kg, final.cost_usd)
 
     def end(fig: Mapping[str, float]) -> _Figs:
         usd = None if final.cost_usd is None else fig.get("cost_usd", final.cost_usd)
-        return _Figs(fig.get("chip_hours", central.chip_hours), fig.get("energy_kwh", central.kwh),
-                     fig.get("co2e_kg", central.kg_co2e), usd)
+        return _Figs(
+            fig.get("chip_hours", central.chip_hours),
+            fig.get("energy_kwh", central.kwh),
+            fig.get("co2e_kg", central.kg_co2e),
+            usd,
+        )
 
     return {"central": central, "low": end(final.low), "high": end(final.high)}
 
@@ -370,35 +464,83 @@ def project_estimate(final: Estimate, overheads: ProjectOverheads) -> ProjectEst
     q, w, d = overheads.serving_queries_per_day, overheads.serving_wh_per_query, overheads.serving_days
     if q is not None and w is not None and d is not None:
         serving_kwh = q * w * d / 1e3
-    at = {end: _lines_at(figs[end], {f.name: _end(f, end) for f in factors}, board_w, kg_per_kwh, usd_per_kwh,
-                         serving_kwh) for end in ("central", "low", "high")}
+    at = {
+        end: _lines_at(
+            figs[end], {f.name: _end(f, end) for f in factors}, board_w, kg_per_kwh, usd_per_kwh, serving_kwh
+        )
+        for end in ("central", "low", "high")
+    }
     lines = [_line(f, at) for f in factors]
     if serving_kwh is not None:
-        lines.append(_make_line("serving", "queries/day x Wh/query x days", serving_kwh, serving_kwh, serving_kwh,
-                                "kWh", at, f"given by the user: {q:g} queries/day x {w:g} Wh x {d:g} days",
-                                Basis.GIVEN))
+        lines.append(
+            _make_line(
+                "serving",
+                "queries/day x Wh/query x days",
+                serving_kwh,
+                serving_kwh,
+                serving_kwh,
+                "kWh",
+                at,
+                f"given by the user: {q:g} queries/day x {w:g} Wh x {d:g} days",
+                Basis.GIVEN,
+            )
+        )
     totals = {end: _total(figs[end], at[end]) for end in at}
     _require_finite(totals)
     c, f = totals["central"], figs["central"]
     return ProjectEstimate(
-        final_chip_hours=f.chip_hours, final_kwh=f.kwh, final_kg_co2e=f.kg_co2e, final_usd=f.usd,
-        final_low=figs["low"].mapping(), final_high=figs["high"].mapping(), lines=tuple(lines),
-        total_chip_hours=c.chip_hours, total_kwh=c.kwh, total_kg_co2e=c.kg_co2e, total_usd=c.usd,
-        low=totals["low"].mapping(), high=totals["high"].mapping(), omitted=tuple(omitted),
-        caveats=tuple(_caveats(final, usd_per_kwh, serving_kwh)))
+        final_chip_hours=f.chip_hours,
+        final_kwh=f.kwh,
+        final_kg_co2e=f.kg_co2e,
+        final_usd=f.usd,
+        final_low=figs["low"].mapping(),
+        final_high=figs["high"].mapping(),
+        lines=tuple(lines),
+        total_chip_hours=c.chip_hours,
+        total_kwh=c.kwh,
+        total_kg_co2e=c.kg_co2e,
+        total_usd=c.usd,
+        low=totals["low"].mapping(),
+        high=totals["high"].mapping(),
+        omitted=tuple(omitted),
+        caveats=tuple(_caveats(final, usd_per_kwh, serving_kwh)),
+    )
 
 
 def _line(f: _Factor, at: Mapping[str, Mapping[str, _Figs]]) -> OverheadLine:
-    return _make_line(_LINE_NAMES[f.name], f.kind, f.range.central, f.range.low, f.range.high, f.unit, at,
-                      f.range.source, f.basis)
+    return _make_line(
+        _LINE_NAMES[f.name], f.kind, f.range.central, f.range.low, f.range.high, f.unit, at, f.range.source, f.basis
+    )
 
 
-def _make_line(name: str, kind: str, value: float, lo: float, hi: float, unit: str,
-               at: Mapping[str, Mapping[str, _Figs]], source: str, basis: Basis) -> OverheadLine:
+def _make_line(
+    name: str,
+    kind: str,
+    value: float,
+    lo: float,
+    hi: float,
+    unit: str,
+    at: Mapping[str, Mapping[str, _Figs]],
+    source: str,
+    basis: Basis,
+) -> OverheadLine:
     c = at["central"][name]
-    return OverheadLine(name=name, kind=kind, value=value, value_low=lo, value_high=hi, unit=unit,
-                        chip_hours=c.chip_hours, kwh=c.kwh, kg_co2e=c.kg_co2e, usd=c.usd,
-                        low=at["low"][name].mapping(), high=at["high"][name].mapping(), source=source, basis=basis)
+    return OverheadLine(
+        name=name,
+        kind=kind,
+        value=value,
+        value_low=lo,
+        value_high=hi,
+        unit=unit,
+        chip_hours=c.chip_hours,
+        kwh=c.kwh,
+        kg_co2e=c.kg_co2e,
+        usd=c.usd,
+        low=at["low"][name].mapping(),
+        high=at["high"][name].mapping(),
+        source=source,
+        basis=basis,
+    )
 
 
 def _total(final: _Figs, lines: Mapping[str, _Figs]) -> _Figs:
@@ -419,8 +561,10 @@ def _require_finite(totals: Mapping[str, _Figs]) -> None:
 def _caveats(final: Estimate, usd_per_kwh: float | None, serving_kwh: float | None) -> list[str]:
     out = []
     if final.cost_usd is not None and usd_per_kwh is None:
-        out.append("cloud pricing: idle and embodied lines add no dollars (the chip-hour price pays the provider's "
-                   "facility and hardware); their energy and CO2e still count")
+        out.append(
+            "cloud pricing: idle and embodied lines add no dollars (the chip-hour price pays the provider's "
+            "facility and hardware); their energy and CO2e still count"
+        )
     if serving_kwh is not None and usd_per_kwh is None:
         out.append("serving is priced only for --pricing owned (energy x electricity price); its cost is left out")
     if final.cost_usd is None:
@@ -428,12 +572,22 @@ def _caveats(final: Estimate, usd_per_kwh: float | None, serving_kwh: float | No
     return out
 
 
-def estimate_project(overheads: ProjectOverheads | None = None, **estimate_args: Any
-                     ) -> tuple[Estimate, ProjectEstimate]:
+def estimate_project(
+    overheads: ProjectOverheads | None = None, **estimate_args: Any
+) -> tuple[Estimate, ProjectEstimate]:
     """``estimate(**estimate_args)`` and its :func:`project_estimate` (default overheads when ``None``)."""
     final = estimate(**estimate_args)
     return final, project_estimate(final, overheads if overheads is not None else ProjectOverheads())
 
 
-__all__ = ["SCHEMA", "OverheadLine", "ProjectEstimate", "ProjectOverheads", "account", "default_overheads",
-           "estimate_project", "project_estimate", "published_accounts"]
+__all__ = [
+    "SCHEMA",
+    "OverheadLine",
+    "ProjectEstimate",
+    "ProjectOverheads",
+    "account",
+    "default_overheads",
+    "estimate_project",
+    "project_estimate",
+    "published_accounts",
+]

@@ -23,22 +23,43 @@ class PriceInputs:
     assumptions: tuple[Assumption, ...] = ()
 
 
-def price_inputs(acc: Accelerator | None, *, conversion: str, pricing: str, provider: str | None,
-                 usd_per_chip_hour: float | None, electricity_usd_per_kwh: float | None) -> PriceInputs:
+def price_inputs(
+    acc: Accelerator | None,
+    *,
+    conversion: str,
+    pricing: str,
+    provider: str | None,
+    usd_per_chip_hour: float | None,
+    electricity_usd_per_kwh: float | None,
+) -> PriceInputs:
     """The price for cost: a cloud quote range, the user's price, electricity for owned hardware, or Thompson 2020."""
     kind = "owned" if str(pricing).lower() == "owned" else normalize_pricing(pricing)
     if conversion == "thompson2020":
-        return PriceInputs(kind, None, (Assumption(
-            "conversion", "thompson2020", "", "Thompson et al. 2020: dollars = FLOP / 6.874e16, lbs CO2 = FLOP "
-            "/ 3.498e17 (their ImageNet chart conversion; energy not modelled)", Basis.ASSUMED),))
+        return PriceInputs(
+            kind,
+            None,
+            (
+                Assumption(
+                    "conversion",
+                    "thompson2020",
+                    "",
+                    "Thompson et al. 2020: dollars = FLOP / 6.874e16, lbs CO2 = FLOP "
+                    "/ 3.498e17 (their ImageNet chart conversion; energy not modelled)",
+                    Basis.ASSUMED,
+                ),
+            ),
+        )
     if acc is None:
         return PriceInputs(kind)
     if kind == "owned":
         return _owned(electricity_usd_per_kwh)
     if usd_per_chip_hour is not None:
         v = F.positive("usd_per_chip_hour", usd_per_chip_hour)
-        return PriceInputs(kind, D.Range(v, v, v, "given"), (
-            Assumption("usd_per_chip_hour", v, "USD/chip-hour", "given by the user", Basis.GIVEN),))
+        return PriceInputs(
+            kind,
+            D.Range(v, v, v, "given"),
+            (Assumption("usd_per_chip_hour", v, "USD/chip-hour", "given by the user", Basis.GIVEN),),
+        )
     return _quoted(acc, kind, provider)
 
 
@@ -46,13 +67,22 @@ def _owned(electricity: float | None) -> PriceInputs:
     """Owned hardware: electricity only, at the user's price or the EIA 2023 US industrial average."""
     if electricity is not None:
         e = F.positive("electricity_usd_per_kwh", electricity)
-        return PriceInputs("owned", D.Range(e, e, e, "given"), (
-            Assumption("electricity_usd_per_kwh", e, "USD/kWh", "given by the user", Basis.GIVEN),))
+        return PriceInputs(
+            "owned",
+            D.Range(e, e, e, "given"),
+            (Assumption("electricity_usd_per_kwh", e, "USD/kWh", "given by the user", Basis.GIVEN),),
+        )
     value, src = D.ELECTRICITY_USD_PER_KWH
-    return PriceInputs("owned", D.Range(value, value, value, src), (
-        Assumption("electricity_usd_per_kwh", value, "USD/kWh", src, Basis.ASSUMED),
-        Assumption("pricing", "owned", "", "owned hardware: electricity only, no purchase or depreciation",
-                   Basis.GIVEN)))
+    return PriceInputs(
+        "owned",
+        D.Range(value, value, value, src),
+        (
+            Assumption("electricity_usd_per_kwh", value, "USD/kWh", src, Basis.ASSUMED),
+            Assumption(
+                "pricing", "owned", "", "owned hardware: electricity only, no purchase or depreciation", Basis.GIVEN
+            ),
+        ),
+    )
 
 
 def _quoted(acc: Accelerator, kind: str, provider: str | None) -> PriceInputs:
@@ -60,25 +90,35 @@ def _quoted(acc: Accelerator, kind: str, provider: str | None) -> PriceInputs:
     try:
         pr = price_range(acc, kind, provider)
     except InputError as exc:
-        return PriceInputs(kind, None, (Assumption("usd_per_chip_hour", None, "USD/chip-hour", f"{exc}",
-                                                   Basis.UNAVAILABLE),))
+        return PriceInputs(
+            kind, None, (Assumption("usd_per_chip_hour", None, "USD/chip-hour", f"{exc}", Basis.UNAVAILABLE),)
+        )
     c = pr.central
     note = "" if c.confirmed else " (value not confirmed in its source)"
-    central = (f"median of {len(pr.quotes)} {kind} quote(s); {c.provider} {c.offering} as of {c.as_of}{note}: "
-               f"{c.source}")
+    central = f"median of {len(pr.quotes)} {kind} quote(s); {c.provider} {c.offering} as of {c.as_of}{note}: {c.source}"
     read: tuple[Assumption, ...] = (
         Assumption("usd_per_chip_hour", c.usd_per_chip_hour, "USD/chip-hour", central, Basis.ASSUMED),
-        Assumption("pricing", kind, "", f"{c.pricing} price, as of {c.as_of}", Basis.GIVEN))
+        Assumption("pricing", kind, "", f"{c.pricing} price, as of {c.as_of}", Basis.GIVEN),
+    )
     if len(pr.quotes) > 1:
-        read = (*read, Assumption("usd_per_chip_hour_range", [pr.low.usd_per_chip_hour, pr.high.usd_per_chip_hour],
-                                  "USD/chip-hour", f"lowest: {pr.low.provider} as of {pr.low.as_of}; highest: "
-                                  f"{pr.high.provider} as of {pr.high.as_of}", Basis.ASSUMED))
-    return PriceInputs(kind, D.Range(pr.low.usd_per_chip_hour, c.usd_per_chip_hour, pr.high.usd_per_chip_hour,
-                                     c.source), read)
+        read = (
+            *read,
+            Assumption(
+                "usd_per_chip_hour_range",
+                [pr.low.usd_per_chip_hour, pr.high.usd_per_chip_hour],
+                "USD/chip-hour",
+                f"lowest: {pr.low.provider} as of {pr.low.as_of}; highest: {pr.high.provider} as of {pr.high.as_of}",
+                Basis.ASSUMED,
+            ),
+        )
+    return PriceInputs(
+        kind, D.Range(pr.low.usd_per_chip_hour, c.usd_per_chip_hour, pr.high.usd_per_chip_hour, c.source), read
+    )
 
 
-def evaluate_ranges(scenario: Callable[..., dict[str, float | None]], u: D.Range, p: D.Range, c: D.Range | None
-            ) -> tuple[dict[str, float | None], dict[str, float], dict[str, float]]:
+def evaluate_ranges(
+    scenario: Callable[..., dict[str, float | None]], u: D.Range, p: D.Range, c: D.Range | None
+) -> tuple[dict[str, float | None], dict[str, float], dict[str, float]]:
     """Central figures, and min/max of each over the corners of the assumed ranges and the central point.
 
     Every figure is monotone in each assumed input except the chip count for a deadline (whole

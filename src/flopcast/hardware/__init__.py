@@ -13,24 +13,10 @@ from flopcast.hardware.accelerators import (
     select_accelerators,
     split_hardware,
 )
-from flopcast.hardware.prices import (
-    PRICINGS,
-    Price,
-    PriceRange,
-    get_price,
-    list_prices,
-    normalize_pricing,
-    price_range,
-)
+from flopcast.hardware.prices import PRICINGS, Price, PriceRange, get_price, list_prices, normalize_pricing, price_range
 from flopcast.hardware.providers import Provider, get_provider
 from flopcast.hardware.pue import default_pue, provider_pue, pue_for_region
-from flopcast.hardware.regions import (
-    GridIntensity,
-    default_grid,
-    default_grid_assumption,
-    get_region,
-    list_regions,
-)
+from flopcast.hardware.regions import GridIntensity, default_grid, default_grid_assumption, get_region, list_regions
 
 __all__ = [
     "PRECISIONS",

@@ -75,19 +75,27 @@ ALIASES = {
 
 # Epoch figures flopcast does not trust as DENSE peaks: (chip, column key) -> reason.
 DROPPED = {
-    ("AMD MI300X (GPU only)", "fp16_vector"):
-        "2.4e15 matches neither AMD's dense FP16 (1.307e15) nor its sparse figure (2.615e15) on the MI300X "
-        "datasheet; dropped rather than risk a sparse peak standing in for dense",
+    (
+        "AMD MI300X (GPU only)",
+        "fp16_vector",
+    ): "2.4e15 matches neither AMD's dense FP16 (1.307e15) nor its sparse figure (2.615e15) on the MI300X "
+    "datasheet; dropped rather than risk a sparse peak standing in for dense"
 }
 
 
 # Epoch "TDP (W)" figures that are Google's MEASURED mean power, not a TDP: (mean W, max W, source).
 # Applying a power fraction to a measured mean would count the fraction twice, so these rows get no TDP.
 MEASURED_POWER = {
-    "Google TPU v3": (220.0, 262.0, "Google Cloud TPU v3 docs (cloud.google.com/tpu/docs/v3): measured "
-                      "min/mean/max power 123/220/262 W"),
-    "Google TPU v4": (170.0, 192.0, "Google Cloud TPU v4 docs (cloud.google.com/tpu/docs/v4): measured "
-                      "min/mean/max power 90/170/192 W"),
+    "Google TPU v3": (
+        220.0,
+        262.0,
+        "Google Cloud TPU v3 docs (cloud.google.com/tpu/docs/v3): measured min/mean/max power 123/220/262 W",
+    ),
+    "Google TPU v4": (
+        170.0,
+        192.0,
+        "Google Cloud TPU v4 docs (cloud.google.com/tpu/docs/v4): measured min/mean/max power 90/170/192 W",
+    ),
 }
 
 
@@ -156,10 +164,20 @@ def load() -> list[Accelerator]:
         if not mem and (m := _MEM_IN_NAME.search(name)):
             mem = float(m.group(1)) * 1e9  # the part's name states its board memory ("V100 SXM2 16 GB")
             notes = (notes + "; " if notes else "") + "memory taken from the chip's name"
-        out.append(Accelerator(
-            name=name, vendor=vendor, year=year, peak_flop_per_s=MappingProxyType(peaks),
-            memory_bytes=mem or None, memory_bandwidth_bytes_per_s=bw or None, tdp_watts=tdp or None,
-            source=f"{EPOCH_SOURCE} row {name!r} (line {row.line})", tensor_precisions=frozenset(tensor),
-            notes=notes, measured_mean_watts=mean, measured_max_watts=peak_w,
-        ))
+        out.append(
+            Accelerator(
+                name=name,
+                vendor=vendor,
+                year=year,
+                peak_flop_per_s=MappingProxyType(peaks),
+                memory_bytes=mem or None,
+                memory_bandwidth_bytes_per_s=bw or None,
+                tdp_watts=tdp or None,
+                source=f"{EPOCH_SOURCE} row {name!r} (line {row.line})",
+                tensor_precisions=frozenset(tensor),
+                notes=notes,
+                measured_mean_watts=mean,
+                measured_max_watts=peak_w,
+            )
+        )
     return out

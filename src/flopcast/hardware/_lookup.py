@@ -78,8 +78,12 @@ def _with_memory(hits: list[Accelerator], mem_words: Sequence[str]) -> tuple[lis
     if not mem_words:
         return hits, None
     wanted = [m for m in (memory_bytes(w) for w in mem_words) if m is not None]
-    agree = [a for a in hits if all(w in words(a.name) for w in mem_words)
-             or (a.memory_bytes is not None and any(abs(a.memory_bytes - m) < 0.5e9 for m in wanted))]
+    agree = [
+        a
+        for a in hits
+        if all(w in words(a.name) for w in mem_words)
+        or (a.memory_bytes is not None and any(abs(a.memory_bytes - m) < 0.5e9 for m in wanted))
+    ]
     return (agree, None) if agree or not wanted else (hits, wanted[0])
 
 
@@ -103,6 +107,9 @@ def stating_memory(acc: Accelerator, memory: float | None) -> Accelerator:
     """``acc`` with the board memory the user's name stated ("GTX 580 3GB": the 3 GB board of the part)."""
     if memory is None or (acc.memory_bytes is not None and abs(acc.memory_bytes - memory) < 0.5e9):
         return acc
-    note = f"memory {memory / 1e9:g} GB taken from the name given (the catalogue row lists " + (
-        "none" if acc.memory_bytes is None else f"{acc.memory_bytes / 1e9:g} GB") + ")"
+    note = (
+        f"memory {memory / 1e9:g} GB taken from the name given (the catalogue row lists "
+        + ("none" if acc.memory_bytes is None else f"{acc.memory_bytes / 1e9:g} GB")
+        + ")"
+    )
     return replace(acc, memory_bytes=memory, notes="; ".join(n for n in (acc.notes, note) if n))

@@ -34,6 +34,7 @@ from flopcast.hardware.spec import (
 
 _HINT = "see `flopcast hardware list`"
 
+
 def _merge(curated: Accelerator, epoch: Accelerator) -> Accelerator:
     """Fold an Epoch row into the curated row for the same part: curated figures win, gaps are filled."""
     peaks = dict(curated.peak_flop_per_s)
@@ -50,11 +51,20 @@ def _merge(curated: Accelerator, epoch: Accelerator) -> Accelerator:
     if mean is None and epoch.measured_mean_watts is not None:
         mean, peak = epoch.measured_mean_watts, epoch.measured_max_watts
         filled.append("measured power")
-    source = curated.source + (f"; {', '.join(filled)} from {EPOCH_SOURCE} row {epoch.name!r}" if filled
-                               else f"; same part as {EPOCH_SOURCE} row {epoch.name!r}")
-    return replace(curated, peak_flop_per_s=MappingProxyType(peaks), tdp_watts=tdp, source=source,
-                   aliases=(*curated.aliases, epoch.name, *epoch.aliases), measured_mean_watts=mean,
-                   measured_max_watts=peak)
+    source = curated.source + (
+        f"; {', '.join(filled)} from {EPOCH_SOURCE} row {epoch.name!r}"
+        if filled
+        else f"; same part as {EPOCH_SOURCE} row {epoch.name!r}"
+    )
+    return replace(
+        curated,
+        peak_flop_per_s=MappingProxyType(peaks),
+        tdp_watts=tdp,
+        source=source,
+        aliases=(*curated.aliases, epoch.name, *epoch.aliases),
+        measured_mean_watts=mean,
+        measured_max_watts=peak,
+    )
 
 
 def _agree(a: float | None, b: float | None, rel: float = 0.02) -> bool:
@@ -67,22 +77,28 @@ def _same_part(a: Accelerator, b: Accelerator) -> bool:
     if _lookup.key(a.name) != _lookup.key(b.name) or a.year != b.year:
         return False
     shared = set(a.peak_flop_per_s) & set(b.peak_flop_per_s)
-    return all(_agree(a.peak_flop_per_s[p], b.peak_flop_per_s[p]) for p in shared) and _agree(
-        a.tdp_watts, b.tdp_watts) and _agree(a.memory_bytes, b.memory_bytes)
+    return (
+        all(_agree(a.peak_flop_per_s[p], b.peak_flop_per_s[p]) for p in shared)
+        and _agree(a.tdp_watts, b.tdp_watts)
+        and _agree(a.memory_bytes, b.memory_bytes)
+    )
 
 
 def _fold(first: Accelerator, dup: Accelerator) -> Accelerator:
     """One row from two rows for the same part: the first row's figures, gaps filled from the other."""
     peaks = {**dup.peak_flop_per_s, **first.peak_flop_per_s}
-    return replace(first, peak_flop_per_s=MappingProxyType(peaks),
-                   tensor_precisions=first.tensor_precisions | (dup.tensor_precisions - set(first.peak_flop_per_s)),
-                   memory_bytes=first.memory_bytes or dup.memory_bytes,
-                   memory_bandwidth_bytes_per_s=first.memory_bandwidth_bytes_per_s or dup.memory_bandwidth_bytes_per_s,
-                   tdp_watts=first.tdp_watts or dup.tdp_watts,
-                   measured_mean_watts=first.measured_mean_watts or dup.measured_mean_watts,
-                   measured_max_watts=first.measured_max_watts or dup.measured_max_watts,
-                   aliases=(*first.aliases, dup.name, *dup.aliases),
-                   source=f"{first.source}; duplicate {dup.source} merged")
+    return replace(
+        first,
+        peak_flop_per_s=MappingProxyType(peaks),
+        tensor_precisions=first.tensor_precisions | (dup.tensor_precisions - set(first.peak_flop_per_s)),
+        memory_bytes=first.memory_bytes or dup.memory_bytes,
+        memory_bandwidth_bytes_per_s=first.memory_bandwidth_bytes_per_s or dup.memory_bandwidth_bytes_per_s,
+        tdp_watts=first.tdp_watts or dup.tdp_watts,
+        measured_mean_watts=first.measured_mean_watts or dup.measured_mean_watts,
+        measured_max_watts=first.measured_max_watts or dup.measured_max_watts,
+        aliases=(*first.aliases, dup.name, *dup.aliases),
+        source=f"{first.source}; duplicate {dup.source} merged",
+    )
 
 
 def _merge_duplicates(rows: list[Accelerator]) -> list[Accelerator]:
@@ -118,8 +134,9 @@ def list_accelerators() -> list[Accelerator]:
     return list(_catalog())
 
 
-def select_accelerators(rows: Iterable[Accelerator], *, search: str | None = None,
-                        vendor: str | None = None) -> list[Accelerator]:
+def select_accelerators(
+    rows: Iterable[Accelerator], *, search: str | None = None, vendor: str | None = None
+) -> list[Accelerator]:
     """``rows`` whose name or an alias contains ``search`` (forgiving: case, spaces, hyphens) and whose maker is
     ``vendor`` (:func:`get_vendor`: an unknown vendor is an :class:`InputError`). O(rows)."""
     out = list(rows)
@@ -180,8 +197,9 @@ def get_accelerator(name: str | Accelerator) -> Accelerator:
         if k and k in exact:
             return exact[k]
     if "," in name:
-        raise InputError(f"{name!r} names several accelerators; give one (flopcast.hardware.split_hardware "
-                         "splits such a cell)")
+        raise InputError(
+            f"{name!r} names several accelerators; give one (flopcast.hardware.split_hardware splits such a cell)"
+        )
     if not _lookup.words(name):
         raise UnknownNameError("accelerator", name, [], hint=_HINT)
     hits, memory = _lookup.candidates(name, _catalog(), is_datasheet)
@@ -208,8 +226,11 @@ def get_vendor(name: str) -> str:
     if found:
         raise InputError(f"ambiguous vendor {name!r}: matches {', '.join(found)}; give one of them")
     near = nearest(name or "", vendors, n=3)
-    raise InputError(f"unknown vendor {name!r}" + (f"; nearest: {', '.join(near)}" if near else "")
-                     + f"; known vendors: {', '.join(vendors)}")
+    raise InputError(
+        f"unknown vendor {name!r}"
+        + (f"; nearest: {', '.join(near)}" if near else "")
+        + f"; known vendors: {', '.join(vendors)}"
+    )
 
 
 def split_hardware(cell: str) -> list[Accelerator]:

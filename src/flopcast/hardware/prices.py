@@ -20,10 +20,19 @@ from flopcast.hardware.accelerators import Accelerator, get_accelerator
 from flopcast.hardware.providers import provider_key, provider_label
 
 PRICINGS = ("on-demand", "spot", "reserved")
-_PRICING_ALIASES = {"ondemand": "on-demand", "ondemandequivalent": "on-demand", "od": "on-demand",
-                    "spot": "spot", "preemptible": "spot", "reserved": "reserved", "reservation": "reserved",
-                    "committed": "reserved", "cud": "reserved", "ondemandhistorical": "on-demand (historical)",
-                    "historical": "on-demand (historical)"}
+_PRICING_ALIASES = {
+    "ondemand": "on-demand",
+    "ondemandequivalent": "on-demand",
+    "od": "on-demand",
+    "spot": "spot",
+    "preemptible": "spot",
+    "reserved": "reserved",
+    "reservation": "reserved",
+    "committed": "reserved",
+    "cud": "reserved",
+    "ondemandhistorical": "on-demand (historical)",
+    "historical": "on-demand (historical)",
+}
 
 
 @dataclass(frozen=True)
@@ -52,10 +61,17 @@ class Price:
     confirmed: bool = True
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": "flopcast.price/1", "accelerator": self.accelerator, "provider": self.provider,
-                "pricing": self.pricing,
-                "usd_per_chip_hour": self.usd_per_chip_hour, "as_of": self.as_of, "source": self.source,
-                "offering": self.offering, "confirmed_in_source": self.confirmed}
+        return {
+            "schema": "flopcast.price/1",
+            "accelerator": self.accelerator,
+            "provider": self.provider,
+            "pricing": self.pricing,
+            "usd_per_chip_hour": self.usd_per_chip_hour,
+            "as_of": self.as_of,
+            "source": self.source,
+            "offering": self.offering,
+            "confirmed_in_source": self.confirmed,
+        }
 
 
 @dataclass(frozen=True)
@@ -86,26 +102,49 @@ def _resolve(name: str) -> str | None:
 
 @cache
 def _curated() -> tuple[Price, ...]:
-    rows = bundled("hardware/cloud_gpu_prices.csv", ("accelerator", "provider", "offering", "pricing_type",
-                                                     "usd_per_gpu_hour", "as_of", "confirmed_in_source", "source"))
+    rows = bundled(
+        "hardware/cloud_gpu_prices.csv",
+        (
+            "accelerator",
+            "provider",
+            "offering",
+            "pricing_type",
+            "usd_per_gpu_hour",
+            "as_of",
+            "confirmed_in_source",
+            "source",
+        ),
+    )
     out = []
     for row in rows:
         acc = _resolve(row.get("accelerator"))
         if acc is None:
             continue
-        out.append(Price(acc, row.get("provider"), normalize_pricing(row.get("pricing_type")),
-                         row.number("usd_per_gpu_hour", required=True, positive=True), row.get("as_of"),
-                         f"{row.get('source')} (data/hardware/cloud_gpu_prices.csv line {row.line})",
-                         row.get("offering"), row.get("confirmed_in_source").lower() == "yes"))
+        out.append(
+            Price(
+                acc,
+                row.get("provider"),
+                normalize_pricing(row.get("pricing_type")),
+                row.number("usd_per_gpu_hour", required=True, positive=True),
+                row.get("as_of"),
+                f"{row.get('source')} (data/hardware/cloud_gpu_prices.csv line {row.line})",
+                row.get("offering"),
+                row.get("confirmed_in_source").lower() == "yes",
+            )
+        )
     return tuple(out)
 
 
 @cache
 def _epoch() -> tuple[Price, ...]:
-    cols = {"on-demand": "Price per chip-hour (on-demand)", "reserved 1-year": "Price per chip-hour (1-year CUD)",
-            "reserved 3-year": "Price per chip-hour (3-year CUD)"}
-    rows = bundled("epoch/hardware_prices.csv", ("Price source", "Price date", "Hardware model", "Vendor",
-                                                 *cols.values()))
+    cols = {
+        "on-demand": "Price per chip-hour (on-demand)",
+        "reserved 1-year": "Price per chip-hour (1-year CUD)",
+        "reserved 3-year": "Price per chip-hour (3-year CUD)",
+    }
+    rows = bundled(
+        "epoch/hardware_prices.csv", ("Price source", "Price date", "Hardware model", "Vendor", *cols.values())
+    )
     out = []
     for row in rows:
         acc = None
@@ -117,9 +156,19 @@ def _epoch() -> tuple[Price, ...]:
             if acc is None:
                 break
             vendor = row.get("Vendor")
-            out.append(Price(acc, provider_label(vendor), label.split(" ")[0], value,
-                             row.get("Price date"), f"Epoch AI hardware prices (CC BY 4.0), {row.get('Price source')}"
-                             f" (data/epoch/hardware_prices.csv line {row.line})", label, True))
+            out.append(
+                Price(
+                    acc,
+                    provider_label(vendor),
+                    label.split(" ")[0],
+                    value,
+                    row.get("Price date"),
+                    f"Epoch AI hardware prices (CC BY 4.0), {row.get('Price source')}"
+                    f" (data/epoch/hardware_prices.csv line {row.line})",
+                    label,
+                    True,
+                )
+            )
     return tuple(out)
 
 
@@ -163,8 +212,10 @@ def price_range(accelerator: str | Accelerator, pricing: str = "on-demand", prov
     if not found:
         have = sorted({f"{q.provider} {q.pricing}" for q in every})
         what = f"{acc.name} ({kind}" + (f", provider {provider}" if provider else "") + ")"
-        raise InputError(f"no price known for {what}; known: {', '.join(have) if have else 'none'} "
-                         "(pass a price with --usd-per-chip-hour)")
+        raise InputError(
+            f"no price known for {what}; known: {', '.join(have) if have else 'none'} "
+            "(pass a price with --usd-per-chip-hour)"
+        )
     found.sort(key=lambda q: (q.usd_per_chip_hour, q.as_of))
     median = statistics.median_low([q.usd_per_chip_hour for q in found])
     central = next(q for q in found if q.usd_per_chip_hour == median)

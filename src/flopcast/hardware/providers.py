@@ -30,10 +30,18 @@ PROVIDERS = {
 }
 # normalized spelling -> provider key (Epoch's price table spells the vendor out: "Amazon Web Services")
 ALIASES = {
-    "gcp": "gcp", "google": "gcp", "googlecloud": "gcp", "gcloud": "gcp",
-    "aws": "aws", "amazon": "aws", "amazonwebservices": "aws",
-    "azure": "azure", "microsoft": "azure", "microsoftazure": "azure",
-    "lambda": "lambda", "lambdalabs": "lambda",
+    "gcp": "gcp",
+    "google": "gcp",
+    "googlecloud": "gcp",
+    "gcloud": "gcp",
+    "aws": "aws",
+    "amazon": "aws",
+    "amazonwebservices": "aws",
+    "azure": "azure",
+    "microsoft": "azure",
+    "microsoftazure": "azure",
+    "lambda": "lambda",
+    "lambdalabs": "lambda",
 }
 
 

@@ -20,8 +20,14 @@ def _pue_rows() -> tuple[tuple[str, int | None, float, str], ...]:
     out = []
     for r in rows:
         year = r.number("year")
-        out.append((r.get("scope"), int(year) if year else None, r.number("pue", required=True, minimum=1.0),
-                    f"{r.get('scope')} {int(year) if year else ''}: {r.get('source')} (data/hardware/pue_values.csv)"))
+        out.append(
+            (
+                r.get("scope"),
+                int(year) if year else None,
+                r.number("pue", required=True, minimum=1.0),
+                f"{r.get('scope')} {int(year) if year else ''}: {r.get('source')} (data/hardware/pue_values.csv)",
+            )
+        )
     return tuple(out)
 
 

@@ -25,37 +25,79 @@ _HINT = "see `flopcast regions list`"
 
 # AWS region -> (location, grid code); grid code is an ISO3 country or "US-<state>".
 AWS_REGIONS = {
-    "us-east-1": ("N. Virginia", "US-VA"), "us-east-2": ("Ohio", "US-OH"),
-    "us-west-1": ("N. California", "US-CA"), "us-west-2": ("Oregon", "US-OR"),
-    "us-gov-west-1": ("GovCloud (US-West), Oregon", "US-OR"), "us-gov-east-1": ("GovCloud (US-East), Ohio", "US-OH"),
-    "ca-central-1": ("Canada (Central), Montreal", "CAN"), "ca-west-1": ("Canada West, Calgary", "CAN"),
-    "sa-east-1": ("Sao Paulo", "BRA"), "mx-central-1": ("Mexico (Central)", "MEX"),
-    "eu-west-1": ("Ireland", "IRL"), "eu-west-2": ("London", "GBR"), "eu-west-3": ("Paris", "FRA"),
-    "eu-central-1": ("Frankfurt", "DEU"), "eu-central-2": ("Zurich", "CHE"), "eu-north-1": ("Stockholm", "SWE"),
-    "eu-south-1": ("Milan", "ITA"), "eu-south-2": ("Spain (Aragon)", "ESP"),
-    "ap-northeast-1": ("Tokyo", "JPN"), "ap-northeast-2": ("Seoul", "KOR"), "ap-northeast-3": ("Osaka", "JPN"),
-    "ap-southeast-1": ("Singapore", "SGP"), "ap-southeast-2": ("Sydney", "AUS"),
-    "ap-southeast-3": ("Jakarta", "IDN"), "ap-southeast-4": ("Melbourne", "AUS"),
-    "ap-southeast-5": ("Malaysia", "MYS"), "ap-south-1": ("Mumbai", "IND"), "ap-south-2": ("Hyderabad", "IND"),
-    "ap-east-1": ("Hong Kong", "HKG"), "me-south-1": ("Bahrain", "BHR"), "me-central-1": ("UAE", "ARE"),
-    "il-central-1": ("Tel Aviv", "ISR"), "af-south-1": ("Cape Town", "ZAF"),
+    "us-east-1": ("N. Virginia", "US-VA"),
+    "us-east-2": ("Ohio", "US-OH"),
+    "us-west-1": ("N. California", "US-CA"),
+    "us-west-2": ("Oregon", "US-OR"),
+    "us-gov-west-1": ("GovCloud (US-West), Oregon", "US-OR"),
+    "us-gov-east-1": ("GovCloud (US-East), Ohio", "US-OH"),
+    "ca-central-1": ("Canada (Central), Montreal", "CAN"),
+    "ca-west-1": ("Canada West, Calgary", "CAN"),
+    "sa-east-1": ("Sao Paulo", "BRA"),
+    "mx-central-1": ("Mexico (Central)", "MEX"),
+    "eu-west-1": ("Ireland", "IRL"),
+    "eu-west-2": ("London", "GBR"),
+    "eu-west-3": ("Paris", "FRA"),
+    "eu-central-1": ("Frankfurt", "DEU"),
+    "eu-central-2": ("Zurich", "CHE"),
+    "eu-north-1": ("Stockholm", "SWE"),
+    "eu-south-1": ("Milan", "ITA"),
+    "eu-south-2": ("Spain (Aragon)", "ESP"),
+    "ap-northeast-1": ("Tokyo", "JPN"),
+    "ap-northeast-2": ("Seoul", "KOR"),
+    "ap-northeast-3": ("Osaka", "JPN"),
+    "ap-southeast-1": ("Singapore", "SGP"),
+    "ap-southeast-2": ("Sydney", "AUS"),
+    "ap-southeast-3": ("Jakarta", "IDN"),
+    "ap-southeast-4": ("Melbourne", "AUS"),
+    "ap-southeast-5": ("Malaysia", "MYS"),
+    "ap-south-1": ("Mumbai", "IND"),
+    "ap-south-2": ("Hyderabad", "IND"),
+    "ap-east-1": ("Hong Kong", "HKG"),
+    "me-south-1": ("Bahrain", "BHR"),
+    "me-central-1": ("UAE", "ARE"),
+    "il-central-1": ("Tel Aviv", "ISR"),
+    "af-south-1": ("Cape Town", "ZAF"),
 }
 
 # Azure region -> (location, grid code).
 AZURE_REGIONS = {
-    "eastus": ("Virginia", "US-VA"), "eastus2": ("Virginia", "US-VA"), "centralus": ("Iowa", "US-IA"),
-    "northcentralus": ("Illinois", "US-IL"), "southcentralus": ("Texas", "US-TX"),
-    "westcentralus": ("Wyoming", "US-WY"), "westus": ("California", "US-CA"), "westus2": ("Washington", "US-WA"),
-    "westus3": ("Arizona", "US-AZ"), "canadacentral": ("Toronto", "CAN"), "canadaeast": ("Quebec City", "CAN"),
-    "brazilsouth": ("Sao Paulo State", "BRA"), "northeurope": ("Ireland", "IRL"), "westeurope": ("Netherlands", "NLD"),
-    "uksouth": ("London", "GBR"), "ukwest": ("Cardiff", "GBR"), "francecentral": ("Paris", "FRA"),
-    "germanywestcentral": ("Frankfurt", "DEU"), "swedencentral": ("Gavle", "SWE"),
-    "switzerlandnorth": ("Zurich", "CHE"), "norwayeast": ("Oslo", "NOR"), "italynorth": ("Milan", "ITA"),
-    "polandcentral": ("Warsaw", "POL"), "spaincentral": ("Madrid", "ESP"), "japaneast": ("Tokyo, Saitama", "JPN"),
-    "japanwest": ("Osaka", "JPN"), "koreacentral": ("Seoul", "KOR"), "southeastasia": ("Singapore", "SGP"),
-    "eastasia": ("Hong Kong", "HKG"), "australiaeast": ("New South Wales", "AUS"),
-    "australiasoutheast": ("Victoria", "AUS"), "centralindia": ("Pune", "IND"), "southindia": ("Chennai", "IND"),
-    "southafricanorth": ("Johannesburg", "ZAF"), "uaenorth": ("Dubai", "ARE"), "qatarcentral": ("Doha", "QAT"),
+    "eastus": ("Virginia", "US-VA"),
+    "eastus2": ("Virginia", "US-VA"),
+    "centralus": ("Iowa", "US-IA"),
+    "northcentralus": ("Illinois", "US-IL"),
+    "southcentralus": ("Texas", "US-TX"),
+    "westcentralus": ("Wyoming", "US-WY"),
+    "westus": ("California", "US-CA"),
+    "westus2": ("Washington", "US-WA"),
+    "westus3": ("Arizona", "US-AZ"),
+    "canadacentral": ("Toronto", "CAN"),
+    "canadaeast": ("Quebec City", "CAN"),
+    "brazilsouth": ("Sao Paulo State", "BRA"),
+    "northeurope": ("Ireland", "IRL"),
+    "westeurope": ("Netherlands", "NLD"),
+    "uksouth": ("London", "GBR"),
+    "ukwest": ("Cardiff", "GBR"),
+    "francecentral": ("Paris", "FRA"),
+    "germanywestcentral": ("Frankfurt", "DEU"),
+    "swedencentral": ("Gavle", "SWE"),
+    "switzerlandnorth": ("Zurich", "CHE"),
+    "norwayeast": ("Oslo", "NOR"),
+    "italynorth": ("Milan", "ITA"),
+    "polandcentral": ("Warsaw", "POL"),
+    "spaincentral": ("Madrid", "ESP"),
+    "japaneast": ("Tokyo, Saitama", "JPN"),
+    "japanwest": ("Osaka", "JPN"),
+    "koreacentral": ("Seoul", "KOR"),
+    "southeastasia": ("Singapore", "SGP"),
+    "eastasia": ("Hong Kong", "HKG"),
+    "australiaeast": ("New South Wales", "AUS"),
+    "australiasoutheast": ("Victoria", "AUS"),
+    "centralindia": ("Pune", "IND"),
+    "southindia": ("Chennai", "IND"),
+    "southafricanorth": ("Johannesburg", "ZAF"),
+    "uaenorth": ("Dubai", "ARE"),
+    "qatarcentral": ("Doha", "QAT"),
     "israelcentral": ("Israel", "ISR"),
 }
 _AWS_BASIS = "AWS region location per docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html"
@@ -84,16 +126,22 @@ class GridIntensity:
     source: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": "flopcast.grid_intensity/1", "code": self.code,
-                "name": self.name, "g_co2e_per_kwh": self.g_co2e_per_kwh, "year": self.year,
-                "source": self.source}
+        return {
+            "schema": "flopcast.grid_intensity/1",
+            "code": self.code,
+            "name": self.name,
+            "g_co2e_per_kwh": self.g_co2e_per_kwh,
+            "year": self.year,
+            "source": self.source,
+        }
 
 
 # The one grid intensity assumed when no region is given (every command). Ember, Global Electricity Review
 # 2024 (ember-climate.org/insights/research/global-electricity-review-2024): the CO2 intensity of global
 # power generation was 480 gCO2/kWh in 2023. A world average, because nothing is known of where the job ran.
-WORLD_GRID = GridIntensity("WORLD", "world average", 480.0, 2023,
-                           "Ember Global Electricity Review 2024 (world average 2023)")
+WORLD_GRID = GridIntensity(
+    "WORLD", "world average", 480.0, 2023, "Ember Global Electricity Review 2024 (world average 2023)"
+)
 
 
 def default_grid() -> GridIntensity:
@@ -104,40 +152,56 @@ def default_grid() -> GridIntensity:
 def default_grid_assumption() -> Assumption:
     """How every command states :func:`default_grid` in its assumptions (basis *assumed*)."""
     g = default_grid()
-    return Assumption("grid_intensity", g.g_co2e_per_kwh, "gCO2e/kWh",
-                      f"region unknown: {g.name}, {g.source}; pass --region for your grid", Basis.ASSUMED)
+    return Assumption(
+        "grid_intensity",
+        g.g_co2e_per_kwh,
+        "gCO2e/kWh",
+        f"region unknown: {g.name}, {g.source}; pass --region for your grid",
+        Basis.ASSUMED,
+    )
 
 
 @cache
 def _table() -> dict[str, GridIntensity]:
     table: dict[str, GridIntensity] = {}
-    for row in bundled("hardware/grid_carbon_intensity_by_country.csv",
-                       ("iso3", "country", "gco2e_per_kwh", "data_year", "source")):
+    for row in bundled(
+        "hardware/grid_carbon_intensity_by_country.csv", ("iso3", "country", "gco2e_per_kwh", "data_year", "source")
+    ):
         code = row.get("iso3").upper()
         year = row.number("data_year")
-        table[code] = GridIntensity(code, row.get("country"), row.number("gco2e_per_kwh", required=True, minimum=0),
-                                    int(year) if year else None,
-                                    f"{row.get('source')} (data/hardware/grid_carbon_intensity_by_country.csv)")
-    for row in bundled("hardware/grid_carbon_intensity_by_cloud_region.csv",
-                       ("provider", "region", "country", "city", "gco2e_per_kwh", "source")):
+        table[code] = GridIntensity(
+            code,
+            row.get("country"),
+            row.number("gco2e_per_kwh", required=True, minimum=0),
+            int(year) if year else None,
+            f"{row.get('source')} (data/hardware/grid_carbon_intensity_by_country.csv)",
+        )
+    for row in bundled(
+        "hardware/grid_carbon_intensity_by_cloud_region.csv",
+        ("provider", "region", "country", "city", "gco2e_per_kwh", "source"),
+    ):
         value = row.number("gco2e_per_kwh", required=True, minimum=0)
         src = f"{row.get('source')} (data/hardware/grid_carbon_intensity_by_cloud_region.csv)"
         if row.get("provider").lower() == "gcp":
             region = _GCP_FIXES.get(row.get("region"), row.get("region"))
             code = f"gcp:{region}"
-            table[code] = GridIntensity(code, f"GCP {region} ({row.get('city')}, {row.get('country')})", value,
-                                        None, src)
+            table[code] = GridIntensity(
+                code, f"GCP {region} ({row.get('city')}, {row.get('country')})", value, None, src
+            )
         elif row.get("region").lower() != "usa":  # US state rows (EPA eGRID2023); the national row is USA above
             code = f"US-{row.get('region').upper()}"
-            table[code] = GridIntensity(code, f"{row.get('city').title()} (US state grid, eGRID2023)", value, 2023,
-                                        src)
+            table[code] = GridIntensity(code, f"{row.get('city').title()} (US state grid, eGRID2023)", value, 2023, src)
     for provider, regions, basis in (("aws", AWS_REGIONS, _AWS_BASIS), ("azure", AZURE_REGIONS, _AZURE_BASIS)):
         for region, (where, grid_code) in regions.items():
             grid = table[grid_code]
             code = f"{provider}:{region}"
-            table[code] = GridIntensity(code, f"{provider.upper() if provider == 'aws' else 'Azure'} {region} "
-                                        f"({where}) -> grid {grid_code}", grid.g_co2e_per_kwh, grid.year,
-                                        f"{basis}; grid {grid_code}: {grid.source}")
+            table[code] = GridIntensity(
+                code,
+                f"{provider.upper() if provider == 'aws' else 'Azure'} {region} ({where}) -> grid {grid_code}",
+                grid.g_co2e_per_kwh,
+                grid.year,
+                f"{basis}; grid {grid_code}: {grid.source}",
+            )
     return table
 
 

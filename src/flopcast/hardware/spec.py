@@ -101,9 +101,20 @@ class Accelerator:
         }
 
 
-_PRECISION_ALIASES = {"float64": "fp64", "double": "fp64", "float32": "fp32", "single": "fp32",
-                      "float16": "fp16", "half": "fp16", "bfloat16": "bf16", "tensorfloat32": "tf32",
-                      "float8": "fp8", "fp8e4m3": "fp8", "fp8e5m2": "fp8", "mixed": "fp16"}
+_PRECISION_ALIASES = {
+    "float64": "fp64",
+    "double": "fp64",
+    "float32": "fp32",
+    "single": "fp32",
+    "float16": "fp16",
+    "half": "fp16",
+    "bfloat16": "bf16",
+    "tensorfloat32": "tf32",
+    "float8": "fp8",
+    "fp8e4m3": "fp8",
+    "fp8e5m2": "fp8",
+    "mixed": "fp16",
+}
 
 
 def normalize_precision(precision: str) -> str:

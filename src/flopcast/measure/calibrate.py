@@ -71,19 +71,33 @@ class Calibration:
 
     def rates(self) -> MeasuredRates:
         """What :func:`flopcast.estimate.estimate` takes as ``measured=``."""
-        return MeasuredRates(self.hardware, self.precision,
-                             (self.utilization_low, self.utilization_central, self.utilization_high),
-                             (self.watts_per_chip_low, self.watts_per_chip_central, self.watts_per_chip_high),
-                             self.source)
+        return MeasuredRates(
+            self.hardware,
+            self.precision,
+            (self.utilization_low, self.utilization_central, self.utilization_high),
+            (self.watts_per_chip_low, self.watts_per_chip_central, self.watts_per_chip_high),
+            self.source,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": CALIBRATION_SCHEMA, "target": self.target, "ledger": self.ledger,
-                "hardware": self.hardware, "precision": self.precision, "n_runs": self.n_runs,
-                "run_ids": list(self.run_ids), "utilization_low": self.utilization_low,
-                "utilization_central": self.utilization_central, "utilization_high": self.utilization_high,
-                "watts_per_chip_low": self.watts_per_chip_low, "watts_per_chip_central": self.watts_per_chip_central,
-                "watts_per_chip_high": self.watts_per_chip_high, "skipped": list(self.skipped),
-                "source": self.source, "statistic": "central: median of the runs; low/high: their min/max"}
+        return {
+            "schema": CALIBRATION_SCHEMA,
+            "target": self.target,
+            "ledger": self.ledger,
+            "hardware": self.hardware,
+            "precision": self.precision,
+            "n_runs": self.n_runs,
+            "run_ids": list(self.run_ids),
+            "utilization_low": self.utilization_low,
+            "utilization_central": self.utilization_central,
+            "utilization_high": self.utilization_high,
+            "watts_per_chip_low": self.watts_per_chip_low,
+            "watts_per_chip_central": self.watts_per_chip_central,
+            "watts_per_chip_high": self.watts_per_chip_high,
+            "skipped": list(self.skipped),
+            "source": self.source,
+            "statistic": "central: median of the runs; low/high: their min/max",
+        }
 
 
 def select_runs(runs: Sequence[LedgerRun], target: str) -> list[LedgerRun]:
@@ -92,14 +106,17 @@ def select_runs(runs: Sequence[LedgerRun], target: str) -> list[LedgerRun]:
     exact = [r for r in runs if r.run_id == target]
     if exact:
         return exact
-    for chosen in ([r for r in runs if r.name is not None and (r.name == target or fnmatchcase(r.name, target))],
-                   [r for r in runs if r.job_id == target],
-                   [r for r in runs if target and r.run_id.startswith(target)]):
+    for chosen in (
+        [r for r in runs if r.name is not None and (r.name == target or fnmatchcase(r.name, target))],
+        [r for r in runs if r.job_id == target],
+        [r for r in runs if target and r.run_id.startswith(target)],
+    ):
         if chosen:
             return chosen
     names = [*(r.run_id for r in runs), *(r.name for r in runs if r.name)]
-    raise UnknownNameError("run id, name or pattern", target, nearest(target, names),
-                           hint="'flopcast runs list' lists the ledger's runs")
+    raise UnknownNameError(
+        "run id, name or pattern", target, nearest(target, names), hint="'flopcast runs list' lists the ledger's runs"
+    )
 
 
 def run_rates(record: RunRecord) -> tuple[float, float] | str:
@@ -149,25 +166,34 @@ def calibrate(ledger: str | Path | None, target: str, hardware: str, precision: 
     if not on_chip:
         seen = Counter(rec.hardware or "no hardware" for rec in records)
         found = ", ".join(f"{n} on {hw}" for hw, n in seen.items()) or "none with a record"
-        raise InputError(f"runs matched {target!r}: {found}, but the estimate is for {acc.name}; calibrate "
-                         f"from runs on {acc.name}")
+        raise InputError(
+            f"runs matched {target!r}: {found}, but the estimate is for {acc.name}; calibrate from runs on {acc.name}"
+        )
     used, skipped = _usable(on_chip, want)
     if not used:
-        raise InputError(f"none of the {len(on_chip)} run(s) matching {target!r} on {acc.name} can calibrate: "
-                         + "; ".join(skipped[:_LISTED]))
+        raise InputError(
+            f"none of the {len(on_chip)} run(s) matching {target!r} on {acc.name} can calibrate: "
+            + "; ".join(skipped[:_LISTED])
+        )
     precisions = sorted({str(rec.precision) for rec, _ in used})
     if len(precisions) > 1:
-        raise InputError(f"the runs matching {target!r} were measured at {', '.join(precisions)}: pass --precision "
-                         "to calibrate from one of them")
+        raise InputError(
+            f"the runs matching {target!r} were measured at {', '.join(precisions)}: pass --precision "
+            "to calibrate from one of them"
+        )
     return _calibration(target, path, acc.name, precisions[0], used, tuple(skipped))
 
 
-def _usable(records: Sequence[RunRecord], precision: str | None
-            ) -> tuple[list[tuple[RunRecord, tuple[float, float]]], list[str]]:
+def _usable(
+    records: Sequence[RunRecord], precision: str | None
+) -> tuple[list[tuple[RunRecord, tuple[float, float]]], list[str]]:
     used, skipped = [], []
     for rec in records:
-        got = run_rates(rec) if precision is None or rec.precision == precision else \
-            f"measured at {rec.precision}, not {precision}"
+        got = (
+            run_rates(rec)
+            if precision is None or rec.precision == precision
+            else f"measured at {rec.precision}, not {precision}"
+        )
         if isinstance(got, str):
             skipped.append(f"{rec.run_id} ({got})")
         else:
@@ -175,17 +201,35 @@ def _usable(records: Sequence[RunRecord], precision: str | None
     return used, skipped
 
 
-def _calibration(target: str, path: str, hardware: str, precision: str,
-                 used: Sequence[tuple[RunRecord, tuple[float, float]]], skipped: tuple[str, ...]) -> Calibration:
+def _calibration(
+    target: str,
+    path: str,
+    hardware: str,
+    precision: str,
+    used: Sequence[tuple[RunRecord, tuple[float, float]]],
+    skipped: tuple[str, ...],
+) -> Calibration:
     ids = tuple(rec.run_id for rec, _ in used)
     mfus = [u for _, (u, _w) in used]
     watts = [w for _, (_u, w) in used]
     listed = ", ".join(ids[:_LISTED]) + (f" and {len(ids) - _LISTED} more" if len(ids) > _LISTED else "")
     how = "median, range min-max" if len(ids) > 1 else "one run, no range"
-    source = (f"measured on {len(ids)} tracked run(s) on {hardware} at {precision} ({listed}; {how}; MFU, and "
-              f"GPU energy / (chips x active seconds)) from ledger {path}")
-    return Calibration(target=target, ledger=path, hardware=hardware, precision=precision, run_ids=ids,
-                       utilization_low=min(mfus), utilization_central=float(statistics.median(mfus)),
-                       utilization_high=max(mfus), watts_per_chip_low=min(watts),
-                       watts_per_chip_central=float(statistics.median(watts)), watts_per_chip_high=max(watts),
-                       skipped=skipped, source=source)
+    source = (
+        f"measured on {len(ids)} tracked run(s) on {hardware} at {precision} ({listed}; {how}; MFU, and "
+        f"GPU energy / (chips x active seconds)) from ledger {path}"
+    )
+    return Calibration(
+        target=target,
+        ledger=path,
+        hardware=hardware,
+        precision=precision,
+        run_ids=ids,
+        utilization_low=min(mfus),
+        utilization_central=float(statistics.median(mfus)),
+        utilization_high=max(mfus),
+        watts_per_chip_low=min(watts),
+        watts_per_chip_central=float(statistics.median(watts)),
+        watts_per_chip_high=max(watts),
+        skipped=skipped,
+        source=source,
+    )

@@ -60,9 +60,15 @@ def exit_code_of(wait_status: int) -> int:
     return 128 - code if code < 0 else code
 
 
-def run_command(argv: Sequence[str], options: TrackOptions | None = None, *,
-                on_tick: Callable[[Run], None] | None = None, tick_seconds: float = 0.25,
-                stdout_to_stderr: bool = False, **overrides: Unpack[TrackOverrides]) -> RunRecord:
+def run_command(
+    argv: Sequence[str],
+    options: TrackOptions | None = None,
+    *,
+    on_tick: Callable[[Run], None] | None = None,
+    tick_seconds: float = 0.25,
+    stdout_to_stderr: bool = False,
+    **overrides: Unpack[TrackOverrides],
+) -> RunRecord:
     """Run ``argv`` to completion under a sampler :class:`Run`; return its final record.
 
     ``options``/``overrides`` as for :func:`flopcast.track`. Errors in the inputs (unknown hardware/region,
@@ -76,12 +82,12 @@ def run_command(argv: Sequence[str], options: TrackOptions | None = None, *,
     exe = resolve_executable(argv[0])
     workdir = tempfile.mkdtemp(prefix="flopcast-")
     progress = Path(workdir) / "progress.json"
-    opts = make_options(options, overrides).replace(command=tuple(argv), progress_file=progress,
-                                                    install_signal_handlers=False)
+    opts = make_options(options, overrides).replace(
+        command=tuple(argv), progress_file=progress, install_signal_handlers=False
+    )
     run = Run(opts).prepare()
     try:
-        child = subprocess.Popen([exe, *argv[1:]], env=child_env(run, progress),
-                                 stdout=2 if stdout_to_stderr else None)
+        child = subprocess.Popen([exe, *argv[1:]], env=child_env(run, progress), stdout=2 if stdout_to_stderr else None)
     except OSError as exc:
         run.stop(status="failed")
         err = CommandNotFoundError(f"cannot execute {argv[0]}: {exc.strerror}")
@@ -95,8 +101,7 @@ def run_command(argv: Sequence[str], options: TrackOptions | None = None, *,
     finally:
         restore()
     child.returncode = code = exit_code_of(status)  # we reaped it; keep Popen consistent
-    record = run.stop(exit_code=code, status=final_status(code, received),
-                      cpu_seconds=usage.ru_utime + usage.ru_stime)
+    record = run.stop(exit_code=code, status=final_status(code, received), cpu_seconds=usage.ru_utime + usage.ru_stime)
     shutil.rmtree(workdir, ignore_errors=True)
     assert record is not None
     return record
@@ -118,8 +123,9 @@ def final_status(code: int, received: Sequence[int]) -> str:
     return "completed" if code == 0 else "failed"
 
 
-def _wait(child: subprocess.Popen, run: Run, on_tick: Callable[[Run], None] | None,
-          tick_seconds: float) -> tuple[int, Any]:
+def _wait(
+    child: subprocess.Popen, run: Run, on_tick: Callable[[Run], None] | None, tick_seconds: float
+) -> tuple[int, Any]:
     """Reap ``child`` in a thread (``wait4``: status and rusage), calling ``on_tick`` meanwhile."""
     done = threading.Event()
     result: dict[str, Any] = {}

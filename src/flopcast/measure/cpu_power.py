@@ -74,15 +74,21 @@ def read_cpuinfo(text: str) -> HostCpu | None:
 def cpu_table() -> tuple[CpuPower, ...]:
     """The bundled rows of ``data/hardware/cpu_tdp.csv``."""
     rows = data.bundled(CPU_TABLE, ("name", "match", "tdp_watts", "cores", "source"))
-    return tuple(CpuPower(r.get("name"), r.number("tdp_watts", required=True, positive=True),
-                          int(r.number("cores", required=True, positive=True)), r.get("source"),
-                          tuple(r.get("match").lower().split()))
-                 for r in rows)
+    return tuple(
+        CpuPower(
+            r.get("name"),
+            r.number("tdp_watts", required=True, positive=True),
+            int(r.number("cores", required=True, positive=True)),
+            r.get("source"),
+            tuple(r.get("match").lower().split()),
+        )
+        for r in rows
+    )
 
 
 def _contains(haystack: list[str], needle: list[str]) -> bool:
     n = len(needle)
-    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n + 1))
 
 
 def match_cpu(model_name: str) -> CpuPower | None:

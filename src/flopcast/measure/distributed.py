@@ -37,8 +37,14 @@ class DistContext:
         return self.launcher != "none"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"launcher": self.launcher, "rank": self.rank, "local_rank": self.local_rank,
-                "world_size": self.world_size, "node_rank": self.node_rank, "job_id": self.job_id}
+        return {
+            "launcher": self.launcher,
+            "rank": self.rank,
+            "local_rank": self.local_rank,
+            "world_size": self.world_size,
+            "node_rank": self.node_rank,
+            "job_id": self.job_id,
+        }
 
 
 def _int(env: Mapping[str, str], *names: str, default: int = 0) -> int:
@@ -61,13 +67,24 @@ def detect(env: Mapping[str, str] | None = None) -> DistContext:
             run_id = f"slurm-{env['SLURM_JOB_ID']}/{run_id}"
         local_world = _int(env, "LOCAL_WORLD_SIZE", default=1) or 1
         node = _int(env, "GROUP_RANK", default=_int(env, "RANK") // local_world)
-        return DistContext("torchrun", _int(env, "RANK"), _int(env, "LOCAL_RANK"), _int(env, "WORLD_SIZE", default=1),
-                           node, f"torchrun-{run_id}")
+        return DistContext(
+            "torchrun",
+            _int(env, "RANK"),
+            _int(env, "LOCAL_RANK"),
+            _int(env, "WORLD_SIZE", default=1),
+            node,
+            f"torchrun-{run_id}",
+        )
     if env.get("SLURM_JOB_ID") and "SLURM_PROCID" in env:
         step = env.get("SLURM_STEP_ID", "0")
-        return DistContext("slurm", _int(env, "SLURM_PROCID"), _int(env, "SLURM_LOCALID"),
-                           _int(env, "SLURM_NTASKS", default=1), _int(env, "SLURM_NODEID"),
-                           f"slurm-{env['SLURM_JOB_ID']}.{step}")
+        return DistContext(
+            "slurm",
+            _int(env, "SLURM_PROCID"),
+            _int(env, "SLURM_LOCALID"),
+            _int(env, "SLURM_NTASKS", default=1),
+            _int(env, "SLURM_NODEID"),
+            f"slurm-{env['SLURM_JOB_ID']}.{step}",
+        )
     return DistContext("none")
 
 
@@ -104,8 +121,12 @@ def aggregate_job(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         if node in by_node:
             raise ValueError(f"two sampler records for node {node}: would double count")
         by_node[node] = r
-    out: dict[str, Any] = {"schema": JOB_SCHEMA, "job_id": records[0].get("job_id"), "nodes": len(by_node),
-                           "run_ids": [by_node[n].get("run_id") for n in sorted(by_node)]}
+    out: dict[str, Any] = {
+        "schema": JOB_SCHEMA,
+        "job_id": records[0].get("job_id"),
+        "nodes": len(by_node),
+        "run_ids": [by_node[n].get("run_id") for n in sorted(by_node)],
+    }
     missing: dict[str, list[int]] = {}
     for key in _SUMMED:
         vals = {n: r.get(key) for n, r in by_node.items()}
@@ -123,7 +144,6 @@ def aggregate_job(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     out["flop_per_step"] = fps
     out["achieved_flop_per_s"] = fps * out["steps"] / active if fps and active > 0 else None
     chips = out.get("chips")
-    out["mfu"] = (out["achieved_flop_per_s"] / (chips * peak)
-                  if out["achieved_flop_per_s"] and chips and peak else None)
+    out["mfu"] = out["achieved_flop_per_s"] / (chips * peak) if out["achieved_flop_per_s"] and chips and peak else None
     out["missing"] = missing
     return out

@@ -50,7 +50,7 @@ class Forecast:
     elapsed_seconds: float
     remaining_seconds: Band
     total_seconds: Band
-    energy_kwh: Band          # facility energy (IT energy × PUE), kWh
+    energy_kwh: Band  # facility energy (IT energy × PUE), kWh
     cost_usd: Band
     co2e_kg: Band
     confidence: float
@@ -58,19 +58,32 @@ class Forecast:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "steps_done": self.steps_done, "total_steps": self.total_steps, "fraction_done": self.fraction_done,
-            "elapsed_seconds": self.elapsed_seconds, "remaining_seconds": self.remaining_seconds.to_dict(),
-            "total_seconds": self.total_seconds.to_dict(), "energy_kwh": self.energy_kwh.to_dict(),
-            "cost_usd": self.cost_usd.to_dict(), "co2e_kg": self.co2e_kg.to_dict(),
-            "confidence": self.confidence, "method": self.method,
+            "steps_done": self.steps_done,
+            "total_steps": self.total_steps,
+            "fraction_done": self.fraction_done,
+            "elapsed_seconds": self.elapsed_seconds,
+            "remaining_seconds": self.remaining_seconds.to_dict(),
+            "total_seconds": self.total_seconds.to_dict(),
+            "energy_kwh": self.energy_kwh.to_dict(),
+            "cost_usd": self.cost_usd.to_dict(),
+            "co2e_kg": self.co2e_kg.to_dict(),
+            "confidence": self.confidence,
+            "method": self.method,
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Forecast:
         """The forecast :meth:`to_dict` describes."""
         bands = {k: Band(**d[k]) for k in ("remaining_seconds", "total_seconds", "energy_kwh", "cost_usd", "co2e_kg")}
-        return cls(steps_done=d["steps_done"], total_steps=d["total_steps"], fraction_done=d["fraction_done"],
-                   elapsed_seconds=d["elapsed_seconds"], confidence=d["confidence"], method=d["method"], **bands)
+        return cls(
+            steps_done=d["steps_done"],
+            total_steps=d["total_steps"],
+            fraction_done=d["fraction_done"],
+            elapsed_seconds=d["elapsed_seconds"],
+            confidence=d["confidence"],
+            method=d["method"],
+            **bands,
+        )
 
 
 def progress_blocks(points: Sequence[tuple[float, int]]) -> list[tuple[float, int]]:
@@ -85,8 +98,9 @@ def progress_blocks(points: Sequence[tuple[float, int]]) -> list[tuple[float, in
     return blocks
 
 
-def remaining_time(points: Sequence[tuple[float, int]], total_steps: int,
-                   confidence: float = DEFAULT_CONFIDENCE) -> Band | None:
+def remaining_time(
+    points: Sequence[tuple[float, int]], total_steps: int, confidence: float = DEFAULT_CONFIDENCE
+) -> Band | None:
     """Seconds left to reach ``total_steps`` from the last progress point; ``None`` before any progress."""
     if not points:
         return None
@@ -113,9 +127,17 @@ def remaining_time(points: Sequence[tuple[float, int]], total_steps: int,
     return Band(central, max(0.0, central - z * sd), central + z * sd)
 
 
-def forecast_run(points: Sequence[tuple[float, int]], total_steps: int, *, elapsed_seconds: float,
-                 it_energy_joules: float | None, pue: float, g_co2e_per_kwh: float | None,
-                 usd_per_second: float | None, confidence: float = DEFAULT_CONFIDENCE) -> Forecast | None:
+def forecast_run(
+    points: Sequence[tuple[float, int]],
+    total_steps: int,
+    *,
+    elapsed_seconds: float,
+    it_energy_joules: float | None,
+    pue: float,
+    g_co2e_per_kwh: float | None,
+    usd_per_second: float | None,
+    confidence: float = DEFAULT_CONFIDENCE,
+) -> Forecast | None:
     """The whole run's time, facility energy, cost and CO2e, each with its interval.
 
     Parameters
@@ -147,7 +169,10 @@ def forecast_run(points: Sequence[tuple[float, int]], total_steps: int, *, elaps
         energy = total.scale(lambda s: conv.facility_kwh(conv.kwh(watts * s), pue))
     co2 = energy.scale(lambda kwh: conv.co2e_kg(kwh, g_co2e_per_kwh)) if g_co2e_per_kwh is not None else Band(None)
     cost = total.scale(lambda s: s * usd_per_second) if usd_per_second is not None else Band(None)
-    method = (f"ratio estimate of seconds/step over {len(progress_blocks(points))} progress blocks; "
-              f"{confidence:.0%} normal interval; energy at mean power so far")
-    return Forecast(steps, total_steps, min(1.0, steps / total_steps), elapsed, rem, total, energy, cost, co2,
-                    confidence, method)
+    method = (
+        f"ratio estimate of seconds/step over {len(progress_blocks(points))} progress blocks; "
+        f"{confidence:.0%} normal interval; energy at mean power so far"
+    )
+    return Forecast(
+        steps, total_steps, min(1.0, steps / total_steps), elapsed, rem, total, energy, cost, co2, confidence, method
+    )

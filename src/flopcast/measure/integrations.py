@@ -46,8 +46,9 @@ def transformers_callback_base() -> Any:
     try:
         from transformers import TrainerCallback
     except ImportError:
-        raise InputError("transformers is not installed (pip install transformers); use flopcast.track() "
-                         "directly") from None
+        raise InputError(
+            "transformers is not installed (pip install transformers); use flopcast.track() directly"
+        ) from None
     return TrainerCallback
 
 
@@ -82,8 +83,9 @@ class _Stepper:
             self.run.stop(exit_code=1 if failed else 0, status="failed" if failed else None)
 
 
-def count_on_meta(run: Run | None, model: Any, batch: Any, *, accumulation: Any = 1, world_size: Any = 1,
-                  lightning: bool = False) -> None:
+def count_on_meta(
+    run: Run | None, model: Any, batch: Any, *, accumulation: Any = 1, world_size: Any = 1, lightning: bool = False
+) -> None:
     """Count FLOP per optimizer step on a meta copy of ``model`` with ``batch`` (see
     :mod:`flopcast.measure.meta_count`) into ``run`` -- unless FLOP per step is known already or this rank does
     not measure. A count that fails is noted in the run's errors (one line naming ``flop_per_step``); training
@@ -93,11 +95,18 @@ def count_on_meta(run: Run | None, model: Any, batch: Any, *, accumulation: Any 
     from flopcast.measure.meta_count import count_step_on_meta
 
     try:
-        flop, note = count_step_on_meta(model, batch, accumulation=max(1, int(accumulation or 1)),
-                                        world_size=max(1, int(world_size or 1)), lightning=lightning)
+        flop, note = count_step_on_meta(
+            model,
+            batch,
+            accumulation=max(1, int(accumulation or 1)),
+            world_size=max(1, int(world_size or 1)),
+            lightning=lightning,
+        )
     except Exception as exc:  # the user's training must not fail because flopcast could not count it
-        run.errors.append(f"FLOP per step not counted on a meta copy of the model ({one_line(exc)}); "
-                          "pass flop_per_step for FLOP/s and MFU")
+        run.errors.append(
+            f"FLOP per step not counted on a meta copy of the model ({one_line(exc)}); "
+            "pass flop_per_step for FLOP/s and MFU"
+        )
         return
     run.counted(flop, note)
 
@@ -151,8 +160,14 @@ class LightningHooks:
     module × ``accumulate_grad_batches`` × ``world_size`` (``count_flop=False``: not counted).
     """
 
-    def __init__(self, options: TrackOptions | None = None, *, log_figures: bool = True, count_flop: bool = True,
-                 **overrides: Unpack[TrackOverrides]) -> None:
+    def __init__(
+        self,
+        options: TrackOptions | None = None,
+        *,
+        log_figures: bool = True,
+        count_flop: bool = True,
+        **overrides: Unpack[TrackOverrides],
+    ) -> None:
         super().__init__()
         self.stepper = _Stepper(make_options(options, overrides))
         self.log_figures = log_figures
@@ -165,14 +180,21 @@ class LightningHooks:
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._tokens = 0
-        self.stepper._start(getattr(trainer, "estimated_stepping_batches", None),
-                            model_params=parameter_count(pl_module))
+        self.stepper._start(
+            getattr(trainer, "estimated_stepping_batches", None), model_params=parameter_count(pl_module)
+        )
 
     def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
         if self.count_flop and self.run is not None and self.run.flop_per_step is None:
             self.count_flop = False  # once: the first batch
-            count_on_meta(self.run, pl_module, batch, accumulation=getattr(trainer, "accumulate_grad_batches", 1),
-                          world_size=getattr(trainer, "world_size", 1), lightning=True)
+            count_on_meta(
+                self.run,
+                pl_module,
+                batch,
+                accumulation=getattr(trainer, "accumulate_grad_batches", 1),
+                world_size=getattr(trainer, "world_size", 1),
+                lightning=True,
+            )
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         tokens = batch_tokens(batch)
@@ -195,11 +217,15 @@ class LightningHooks:
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
         if self.run is None or getattr(trainer, "sanity_checking", False):
             return
-        metrics = {k: v for k, v in dict(getattr(trainer, "callback_metrics", {}) or {}).items()
-                   if "val" in k and as_float(v) is not None}
+        metrics = {
+            k: v
+            for k, v in dict(getattr(trainer, "callback_metrics", {}) or {}).items()
+            if "val" in k and as_float(v) is not None
+        }
         if metrics:
-            self.run.observe(metrics={("eval_loss" if k in ("val_loss", "val/loss") else k): as_float(v)
-                                      for k, v in metrics.items()})
+            self.run.observe(
+                metrics={("eval_loss" if k in ("val_loss", "val/loss") else k): as_float(v) for k, v in metrics.items()}
+            )
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         self.stepper._stop()
@@ -238,13 +264,19 @@ class HFHooks:
       loader's collate function, so the loader is not iterated) × ``gradient_accumulation_steps`` × world size.
     """
 
-    def __init__(self, options: TrackOptions | None = None, *, log_figures: bool = True, count_flop: bool = True,
-                 **overrides: Unpack[TrackOverrides]) -> None:
+    def __init__(
+        self,
+        options: TrackOptions | None = None,
+        *,
+        log_figures: bool = True,
+        count_flop: bool = True,
+        **overrides: Unpack[TrackOverrides],
+    ) -> None:
         self.stepper = _Stepper(make_options(options, overrides))
         self.log_figures = log_figures
         self.count_flop = count_flop
-        self._flos_mark = (0, 0.0)    # (global step, total_flos) at the last log
-        self._flos_start = (0, 0.0)   # ... at train begin (a resumed run counts from there)
+        self._flos_mark = (0, 0.0)  # (global step, total_flos) at the last log
+        self._flos_start = (0, 0.0)  # ... at train begin (a resumed run counts from there)
         self._tokens_mark = 0
 
     @property
@@ -268,11 +300,18 @@ class HFHooks:
             batch = first_batch(loader, getattr(args, "per_device_train_batch_size", None))
         except Exception as exc:  # an iterable dataset, a loader without a dataset
             if self.run is not None:
-                self.run.errors.append(f"FLOP per step not counted: no first batch from the train loader "
-                                       f"({one_line(exc)}); pass flop_per_step for FLOP/s and MFU")
+                self.run.errors.append(
+                    f"FLOP per step not counted: no first batch from the train loader "
+                    f"({one_line(exc)}); pass flop_per_step for FLOP/s and MFU"
+                )
             return
-        count_on_meta(self.run, model, batch, accumulation=getattr(args, "gradient_accumulation_steps", 1),
-                      world_size=getattr(args, "world_size", 1))
+        count_on_meta(
+            self.run,
+            model,
+            batch,
+            accumulation=getattr(args, "gradient_accumulation_steps", 1),
+            world_size=getattr(args, "world_size", 1),
+        )
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         seen = int(getattr(state, "num_input_tokens_seen", 0) or 0)
@@ -280,8 +319,7 @@ class HFHooks:
         self._tokens_mark = max(seen, self._tokens_mark)
         self.stepper._advance(int(state.global_step), tokens=tokens)
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None,
-               **kwargs: Any) -> None:
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         run = self.run
         if run is None:
             return
@@ -292,8 +330,14 @@ class HFHooks:
         if per_step is not None or "loss" in logs or metrics:
             step0, flos0 = self._flos_start
             mean = (float(state.total_flos) - flos0) / (int(state.global_step) - step0) if per_step else None
-            run.observe(loss=logs.get("loss"), learning_rate=logs.get("learning_rate"), metrics=metrics or None,
-                        flop_per_step=per_step, run_flop_per_step=mean, flop_per_step_source=TOTAL_FLOS_SOURCE)
+            run.observe(
+                loss=logs.get("loss"),
+                learning_rate=logs.get("learning_rate"),
+                metrics=metrics or None,
+                flop_per_step=per_step,
+                run_flop_per_step=mean,
+                flop_per_step_source=TOTAL_FLOS_SOURCE,
+            )
         if self.log_figures:
             self._add_figures(state, logs)
 

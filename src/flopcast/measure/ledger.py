@@ -64,10 +64,34 @@ CREATE TABLE IF NOT EXISTS steps (
 CREATE INDEX IF NOT EXISTS steps_run ON steps(run_id, step);
 """
 
-SUMMARY_COLUMNS = ("status", "exit_code", "updated_at", "ended_at", "wall_seconds", "cpu_seconds", "steps",
-                   "total_steps", "energy_kwh", "co2e_kg", "cost_usd", "samples", "record")
-SAMPLE_COLUMNS = ("t_seconds", "unix_time", "steps", "cpu_seconds", "rss_bytes", "gpu_energy_joules",
-                  "cpu_energy_joules", "gpu_power_watts", "cpu_power_watts", "gpu_util_percent", "data")
+SUMMARY_COLUMNS = (
+    "status",
+    "exit_code",
+    "updated_at",
+    "ended_at",
+    "wall_seconds",
+    "cpu_seconds",
+    "steps",
+    "total_steps",
+    "energy_kwh",
+    "co2e_kg",
+    "cost_usd",
+    "samples",
+    "record",
+)
+SAMPLE_COLUMNS = (
+    "t_seconds",
+    "unix_time",
+    "steps",
+    "cpu_seconds",
+    "rss_bytes",
+    "gpu_energy_joules",
+    "cpu_energy_joules",
+    "gpu_power_watts",
+    "cpu_power_watts",
+    "gpu_util_percent",
+    "data",
+)
 
 
 def default_ledger_path() -> Path:
@@ -93,8 +117,10 @@ def _is_damage(exc: sqlite3.DatabaseError) -> bool:
 
 def damage_fix(path: Path) -> str:
     """What to do about a damaged ledger (one owner for the advice)."""
-    return (f"restore {path} from a backup (or salvage its rows with the sqlite3 shell's .recover), "
-            f"or pass --ledger NEW_PATH / set {ENV_VAR} to keep tracking")
+    return (
+        f"restore {path} from a backup (or salvage its rows with the sqlite3 shell's .recover), "
+        f"or pass --ledger NEW_PATH / set {ENV_VAR} to keep tracking"
+    )
 
 
 def integrity_problems(conn: sqlite3.Connection, limit: int = 3) -> list[str]:
@@ -164,8 +190,9 @@ class Ledger:
             try:
                 parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise LedgerError(f"cannot create the ledger directory {parent}: {exc.strerror}; "
-                                  f"pass --ledger PATH or set {ENV_VAR}") from None
+                raise LedgerError(
+                    f"cannot create the ledger directory {parent}: {exc.strerror}; pass --ledger PATH or set {ENV_VAR}"
+                ) from None
         if self.path.is_dir():
             raise LedgerError(self._directory_message())
         if not parent.is_dir():
@@ -176,17 +203,24 @@ class Ledger:
     def _directory_message(self) -> str:
         inside = self.path / default_ledger_path().name
         fix = f"{inside} is one: pass --ledger {inside}" if inside.is_file() else f"e.g. --ledger {inside}"
-        return (f"ledger path {self.path} is a directory; --ledger (and {ENV_VAR}) expects the ledger's SQLite "
-                f"file, not a folder ({fix})")
+        return (
+            f"ledger path {self.path} is a directory; --ledger (and {ENV_VAR}) expects the ledger's SQLite "
+            f"file, not a folder ({fix})"
+        )
 
     def _connect(self) -> sqlite3.Connection:
         try:
             if self.readonly:
-                conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
-                                       timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False)
+                conn = sqlite3.connect(
+                    f"{self.path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    timeout=BUSY_TIMEOUT_SECONDS,
+                    check_same_thread=False,
+                )
             else:
-                conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False,
-                                       isolation_level=None)
+                conn = sqlite3.connect(
+                    str(self.path), timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False, isolation_level=None
+                )
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
         conn.row_factory = sqlite3.Row
@@ -195,20 +229,29 @@ class Ledger:
     def _validate_and_init(self) -> None:
         try:
             names = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            version = (self._conn.execute("SELECT MAX(version) FROM flopcast_schema").fetchone()[0]
-                       if "flopcast_schema" in names else None)
+            version = (
+                self._conn.execute("SELECT MAX(version) FROM flopcast_schema").fetchone()[0]
+                if "flopcast_schema" in names
+                else None
+            )
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"{self.path} is not a readable flopcast ledger ({exc}); it was left untouched — "
-                              f"{damage_fix(self.path)}") from None
+            raise LedgerError(
+                f"{self.path} is not a readable flopcast ledger ({exc}); it was left untouched — "
+                f"{damage_fix(self.path)}"
+            ) from None
         if names and "flopcast_schema" not in names:
-            raise LedgerError(f"{self.path} is an SQLite database but not a flopcast ledger (tables: "
-                              f"{', '.join(sorted(names)[:5])}); it was left untouched — pass --ledger PATH")
+            raise LedgerError(
+                f"{self.path} is an SQLite database but not a flopcast ledger (tables: "
+                f"{', '.join(sorted(names)[:5])}); it was left untouched — pass --ledger PATH"
+            )
         if names and not self.readonly:
             self.check_integrity()
         if names:
             if version is None or version > SCHEMA_VERSION:
-                raise LedgerError(f"{self.path} has ledger schema version {version}, this flopcast reads "
-                                  f"{SCHEMA_VERSION}; upgrade flopcast or pass --ledger PATH")
+                raise LedgerError(
+                    f"{self.path} has ledger schema version {version}, this flopcast reads "
+                    f"{SCHEMA_VERSION}; upgrade flopcast or pass --ledger PATH"
+                )
             if self.readonly:
                 return
         elif self.readonly:
@@ -223,17 +266,21 @@ class Ledger:
         with self._lock:
             problems = integrity_problems(self._conn)
         if problems:
-            raise LedgerError(f"ledger {self.path} is damaged (integrity check: {'; '.join(problems[:2])[:160]}); "
-                              f"it was left untouched — {damage_fix(self.path)}")
+            raise LedgerError(
+                f"ledger {self.path} is damaged (integrity check: {'; '.join(problems[:2])[:160]}); "
+                f"it was left untouched — {damage_fix(self.path)}"
+            )
 
     @property
     def journal_note(self) -> str | None:
         """One line on why the ledger does not use WAL (``None`` on a local filesystem)."""
         if self.journal_mode == "wal" or self.mount is None:
             return None
-        return (f"ledger on a network filesystem ({self.mount.fs_type} at {self.mount.mount_point}): SQLite's WAL "
-                "does not work there (sqlite.org/wal.html), so journal_mode=DELETE with a "
-                f"{BUSY_TIMEOUT_SECONDS:g} s busy timeout; it relies on the filesystem's POSIX locks")
+        return (
+            f"ledger on a network filesystem ({self.mount.fs_type} at {self.mount.mount_point}): SQLite's WAL "
+            "does not work there (sqlite.org/wal.html), so journal_mode=DELETE with a "
+            f"{BUSY_TIMEOUT_SECONDS:g} s busy timeout; it relies on the filesystem's POSIX locks"
+        )
 
     def _init_schema(self) -> None:
         self._conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
@@ -249,8 +296,9 @@ class Ledger:
             if self._conn.execute("SELECT COUNT(*) FROM flopcast_schema").fetchone()[0] == 0:
                 self._conn.execute("INSERT INTO flopcast_schema(version) VALUES (?)", (SCHEMA_VERSION,))
             else:  # migrate an older ledger: its new tables were created above
-                self._conn.execute("UPDATE flopcast_schema SET version = ? WHERE version < ?",
-                                   (SCHEMA_VERSION, SCHEMA_VERSION))
+                self._conn.execute(
+                    "UPDATE flopcast_schema SET version = ? WHERE version < ?", (SCHEMA_VERSION, SCHEMA_VERSION)
+                )
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
@@ -298,8 +346,14 @@ class Ledger:
         values = tuple(column_value(v) for v in row.values())
         self._transaction([(f"INSERT INTO runs ({cols}) VALUES ({marks})", values)])
 
-    def add_sample(self, run_id: str, seq: int, sample: dict[str, Any], summary: dict[str, Any],
-                   steps: Iterable[dict[str, Any]] = ()) -> None:
+    def add_sample(
+        self,
+        run_id: str,
+        seq: int,
+        sample: dict[str, Any],
+        summary: dict[str, Any],
+        steps: Iterable[dict[str, Any]] = (),
+    ) -> None:
         """Commit one sample, the per-step rows since the last one (``STEP_COLUMNS``) and the run's running
         summary together."""
         cols = ["run_id", "seq", *SAMPLE_COLUMNS]
@@ -332,28 +386,40 @@ class Ledger:
         try:
             conn = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_SECONDS)
             try:
-                row = conn.execute(f"SELECT {', '.join(['run_id', *keys])} FROM runs WHERE run_id = ?",
-                                   (run_id,)).fetchone()
+                row = conn.execute(
+                    f"SELECT {', '.join(['run_id', *keys])} FROM runs WHERE run_id = ?", (run_id,)
+                ).fetchone()
                 problems = integrity_problems(conn)
             finally:
                 conn.close()
         except sqlite3.Error as exc:
             raise LedgerError(f"ledger {self.path}: run {run_id} did not read back ({exc})") from None
         if row is None:
-            raise LedgerError(f"ledger {self.path}: run {run_id} is not in the file after its final write "
-                              "(was the ledger replaced or deleted during the run?)")
+            raise LedgerError(
+                f"ledger {self.path}: run {run_id} is not in the file after its final write "
+                "(was the ledger replaced or deleted during the run?)"
+            )
         if problems:
-            raise LedgerError(f"ledger {self.path} was damaged during the run (integrity check: "
-                              f"{'; '.join(problems[:2])[:160]}); {damage_fix(self.path)}")
+            raise LedgerError(
+                f"ledger {self.path} was damaged during the run (integrity check: "
+                f"{'; '.join(problems[:2])[:160]}); {damage_fix(self.path)}"
+            )
         bad = [k for k, v in zip(keys, tuple(row)[1:], strict=True) if v != column_value(summary[k])]
         if bad:
-            raise LedgerError(f"ledger {self.path}: run {run_id} read back different {', '.join(bad)} "
-                              "after its final write")
+            raise LedgerError(
+                f"ledger {self.path}: run {run_id} read back different {', '.join(bad)} after its final write"
+            )
 
     def add_event(self, run_id: str, t_seconds: float | None, kind: str, message: str) -> None:
         """Record a tracker event (an error the sampler caught, a signal)."""
-        self._transaction([("INSERT INTO events (run_id, t_seconds, kind, message) VALUES (?, ?, ?, ?)",
-                            (run_id, t_seconds, kind, message))])
+        self._transaction(
+            [
+                (
+                    "INSERT INTO events (run_id, t_seconds, kind, message) VALUES (?, ?, ?, ?)",
+                    (run_id, t_seconds, kind, message),
+                )
+            ]
+        )
 
     @staticmethod
     def _update(run_id: str, summary: dict[str, Any]) -> tuple[str, tuple]:
@@ -375,8 +441,9 @@ class Ledger:
 
     def run(self, run_id: str) -> dict[str, Any]:
         """One run row by id or unique id prefix; also accepts a job id (returns its first node's row)."""
-        rows = self._query("SELECT * FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY started_at, rowid",
-                           (len(run_id), run_id))
+        rows = self._query(
+            "SELECT * FROM runs WHERE substr(run_id, 1, ?) = ? ORDER BY started_at, rowid", (len(run_id), run_id)
+        )
         return pick_run(rows, run_id, self.runs, self.path)
 
     def job(self, job_id: str) -> list[dict[str, Any]]:
@@ -426,8 +493,12 @@ def pick_run(rows: list[dict[str, Any]], run_id: str, all_runs: Any, path: Any) 
         if exact:
             return exact[0]
         raise AmbiguousNameError("run", run_id, [r["run_id"] for r in rows][:8])
-    raise UnknownNameError("run", run_id, nearest(run_id, [r["run_id"] for r in all_runs()]),
-                           hint=f"'flopcast runs list --ledger {path}' lists them")
+    raise UnknownNameError(
+        "run",
+        run_id,
+        nearest(run_id, [r["run_id"] for r in all_runs()]),
+        hint=f"'flopcast runs list --ledger {path}' lists them",
+    )
 
 
 def column_value(value: Any) -> Any:

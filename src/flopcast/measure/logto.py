@@ -36,8 +36,10 @@ def check_log_to(log_to: Any, log_dir: Any) -> str | None:
     """``log_to`` as one of :data:`LOG_TO` (case-insensitive) or ``None``; else a one-line :class:`InputError`."""
     if log_to is None:
         if log_dir is not None:
-            raise InputError(f"log_dir (--log-dir) was given ({log_dir!s}) without log_to; "
-                             "add log_to='tensorboard' or 'mlflow' (--log-to)")
+            raise InputError(
+                f"log_dir (--log-dir) was given ({log_dir!s}) without log_to; "
+                "add log_to='tensorboard' or 'mlflow' (--log-to)"
+            )
         return None
     name = str(log_to).strip().lower() if isinstance(log_to, str) else None
     if name not in LOG_TO:
@@ -129,8 +131,9 @@ class MlflowWriter(FigureWriter):
                 exp_id = exp.experiment_id if exp is not None else self._client.create_experiment("flopcast")
                 self.run_id, self._owned = self._client.create_run(exp_id, run_name=run_name).info.run_id, True
         except Exception as exc:  # a bad URI or a store MLflow refuses: name it before the job runs
-            raise InputError(f"log_to='mlflow': cannot open the MLflow store {tracking_uri or '(default)'}: "
-                             f"{one_line(exc)}") from None
+            raise InputError(
+                f"log_to='mlflow': cannot open the MLflow store {tracking_uri or '(default)'}: {one_line(exc)}"
+            ) from None
         self.where = f"{self._client.tracking_uri} run {self.run_id}"
         self._closed = False
 
@@ -160,4 +163,3 @@ def open_writer(log_to: str, log_dir: str | Path | None, run_name: str) -> Figur
     if log_to == "tensorboard":
         return TensorBoardWriter(Path(log_dir).expanduser() if log_dir is not None else Path("runs") / run_name)
     return MlflowWriter(mlflow_uri(log_dir), run_name)
-

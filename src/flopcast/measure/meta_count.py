@@ -79,8 +79,9 @@ def first_batch(loader: Any, batch_size: int | None = None) -> Any:
     return loader.collate_fn(items)
 
 
-def count_step_on_meta(model: Any, batch: Any, *, accumulation: int = 1, world_size: int = 1,
-                       lightning: bool = False) -> tuple[float, Assumption]:
+def count_step_on_meta(
+    model: Any, batch: Any, *, accumulation: int = 1, world_size: int = 1, lightning: bool = False
+) -> tuple[float, Assumption]:
     """FLOP of one optimizer step: ``flopcast.count`` of one micro-batch on a meta copy × ``accumulation``
     × ``world_size``. Raises whatever the count raises (the caller notes it and goes on)."""
     from flopcast.count import count
@@ -97,7 +98,14 @@ def count_step_on_meta(model: Any, batch: Any, *, accumulation: int = 1, world_s
         raise ValueError("flopcast.count gave no training-step FLOP for this model")
     flop = float(per_micro) * accumulation * world_size
     how = "training_step" if lightning else "forward + backward"
-    return flop, Assumption("flop_per_step", flop, "FLOP", (
-        f"flopcast.count({how} on a meta copy of the model, first batch, mode='train') = {per_micro:,} FLOP per "
-        f"micro-batch × {accumulation} accumulation × {world_size} ranks; counted in "
-        f"{time.perf_counter() - t0:.2f} s"), Basis.ESTIMATED)
+    return flop, Assumption(
+        "flop_per_step",
+        flop,
+        "FLOP",
+        (
+            f"flopcast.count({how} on a meta copy of the model, first batch, mode='train') = {per_micro:,} FLOP per "
+            f"micro-batch × {accumulation} accumulation × {world_size} ranks; counted in "
+            f"{time.perf_counter() - t0:.2f} s"
+        ),
+        Basis.ESTIMATED,
+    )

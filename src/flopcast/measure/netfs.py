@@ -20,11 +20,40 @@ from pathlib import Path
 
 MOUNTS = Path("/proc/mounts")
 # kernel and FUSE type names of filesystems whose files other hosts write too
-NETWORK_FS_TYPES = frozenset({
-    "nfs", "nfs4", "cifs", "smbfs", "smb3", "ncpfs", "afs", "9p", "lustre", "gpfs", "beegfs", "ceph", "glusterfs",
-    "ocfs2", "gfs2", "panfs", "pvfs2", "orangefs", "wekafs", "davfs", "fuse.sshfs", "fuse.ceph", "fuse.cephfs",
-    "fuse.glusterfs", "fuse.s3fs", "fuse.gcsfuse", "fuse.juicefs", "fuse.rclone", "fuse.beegfs", "fuse.lustre",
-})
+NETWORK_FS_TYPES = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smbfs",
+        "smb3",
+        "ncpfs",
+        "afs",
+        "9p",
+        "lustre",
+        "gpfs",
+        "beegfs",
+        "ceph",
+        "glusterfs",
+        "ocfs2",
+        "gfs2",
+        "panfs",
+        "pvfs2",
+        "orangefs",
+        "wekafs",
+        "davfs",
+        "fuse.sshfs",
+        "fuse.ceph",
+        "fuse.cephfs",
+        "fuse.glusterfs",
+        "fuse.s3fs",
+        "fuse.gcsfuse",
+        "fuse.juicefs",
+        "fuse.rclone",
+        "fuse.beegfs",
+        "fuse.lustre",
+    }
+)
 _ESCAPE = re.compile(r"\\([0-7]{3})")
 
 

@@ -23,11 +23,11 @@ from flopcast.provenance import Basis
 
 @dataclass
 class _Device:
-    handle: Any              # the handle whose utilisation/memory we read (MIG handle for MIG)
-    physical: Any            # the physical GPU's handle, whose energy/power we read
-    key: str                 # physical GPU UUID (dedupes MIG instances of one GPU)
+    handle: Any  # the handle whose utilisation/memory we read (MIG handle for MIG)
+    physical: Any  # the physical GPU's handle, whose energy/power we read
+    key: str  # physical GPU UUID (dedupes MIG instances of one GPU)
     name: str
-    share: float = 1.0       # fraction of the physical GPU attributed to the job
+    share: float = 1.0  # fraction of the physical GPU attributed to the job
     mig: bool = False
 
 
@@ -110,8 +110,9 @@ class NvmlSampler(Sampler):
                 self._phys[d.key] = _Device(d.handle, d.physical, d.key, d.name, d.share, d.mig)
         self.devices = devices
         self.names = [d.name for d in devices]
-        self._counter = {k: _try(nvml.nvmlDeviceGetTotalEnergyConsumption, d.physical) is not None
-                         for k, d in self._phys.items()}
+        self._counter = {
+            k: _try(nvml.nvmlDeviceGetTotalEnergyConsumption, d.physical) is not None for k, d in self._phys.items()
+        }
         self._base: dict[str, float] = {}
         self._energy: dict[str, float] = {}
         self._last_power: dict[str, float | None] = {}
@@ -156,8 +157,15 @@ class NvmlSampler(Sampler):
         all_counter = all(self._counter.values())
         any_mig = any(d.mig for d in self._phys.values())
         basis = Basis.MEASURED if all_counter and not any_mig else Basis.ESTIMATED
-        return Reading(self.component, self.backend, basis, energy, power_total if power_known else None,
-                       self._metrics(), note=self._note(all_counter, any_mig))
+        return Reading(
+            self.component,
+            self.backend,
+            basis,
+            energy,
+            power_total if power_known else None,
+            self._metrics(),
+            note=self._note(all_counter, any_mig),
+        )
 
     def _metrics(self) -> Mapping[str, float]:
         util, mem, clock = [], 0.0, []
@@ -180,8 +188,11 @@ class NvmlSampler(Sampler):
 
     def _note(self, all_counter: bool, any_mig: bool) -> str:
         parts = [", ".join(self.names)]
-        parts.append("energy counter (nvmlDeviceGetTotalEnergyConsumption)" if all_counter
-                     else "power × time (trapezoid over samples) where no energy counter")
+        parts.append(
+            "energy counter (nvmlDeviceGetTotalEnergyConsumption)"
+            if all_counter
+            else "power × time (trapezoid over samples) where no energy counter"
+        )
         if any_mig:
             parts.append("MIG: parent GPU energy × the instance's share of its memory")
         return "; ".join(parts + self.notes)

@@ -108,8 +108,14 @@ class TrackOptions:
 
     def rate_options(self) -> dict[str, Any]:
         """The arguments of :func:`~flopcast.measure.rates.resolve_rates` these options set."""
-        return {"hardware": self.hardware, "chips": self.chips, "precision": self.precision, "region": self.region,
-                "pue": self.pue, "pricing": self.pricing}
+        return {
+            "hardware": self.hardware,
+            "chips": self.chips,
+            "precision": self.precision,
+            "region": self.region,
+            "pue": self.pue,
+            "pricing": self.pricing,
+        }
 
     def replace(self, **overrides: Any) -> TrackOptions:
         """A copy with ``overrides`` applied (and checked again)."""
@@ -120,8 +126,9 @@ def check_model_params(value: Any) -> int:
     """A parameter count as an int >= 1, else a one-line :class:`InputError`."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
     if not ok or float(value) < 1 or not float(value).is_integer():
-        raise InputError(f"model_params must be a whole number of parameters >= 1 (got {value!r}); "
-                         "e.g. model_params=125_000_000")
+        raise InputError(
+            f"model_params must be a whole number of parameters >= 1 (got {value!r}); e.g. model_params=125_000_000"
+        )
     return int(value)
 
 

@@ -39,7 +39,7 @@ def masked(url: str) -> str:
 def _driver_url(url: str) -> str:
     for scheme in ("postgresql://", "postgres://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg://" + url[len(scheme):]
+            return "postgresql+psycopg://" + url[len(scheme) :]
     return url
 
 
@@ -50,32 +50,74 @@ def _tables() -> tuple[Any, dict[str, Any]]:
     t = {
         "flopcast_schema": Table("flopcast_schema", md, Column("version", Integer, nullable=False)),
         "runs": Table(
-            "runs", md, Column("run_id", Text, primary_key=True), Column("job_id", Text),
-            Column("node_rank", Integer), Column("host", Text), Column("pid", Integer), Column("name", Text),
-            Column("command", Text), Column("status", Text, nullable=False), Column("exit_code", Integer),
-            Column("started_at", Text, nullable=False), Column("updated_at", Text), Column("ended_at", Text),
+            "runs",
+            md,
+            Column("run_id", Text, primary_key=True),
+            Column("job_id", Text),
+            Column("node_rank", Integer),
+            Column("host", Text),
+            Column("pid", Integer),
+            Column("name", Text),
+            Column("command", Text),
+            Column("status", Text, nullable=False),
+            Column("exit_code", Integer),
+            Column("started_at", Text, nullable=False),
+            Column("updated_at", Text),
+            Column("ended_at", Text),
             *(Column(c, Float) for c in ("interval_seconds", "wall_seconds", "cpu_seconds")),
-            Column("steps", BigInteger), Column("total_steps", BigInteger),
-            *(Column(c, Float) for c in ("energy_kwh", "co2e_kg", "cost_usd")),
-            Column("samples", Integer, server_default="0"), Column("config", Text), Column("record", Text),
-            Index("runs_job", "job_id")),
-        "samples": Table(
-            "samples", md, Column("run_id", Text, primary_key=True), Column("seq", Integer, primary_key=True),
-            Column("t_seconds", Float, nullable=False), Column("unix_time", Float, nullable=False),
             Column("steps", BigInteger),
-            *(Column(c, Float) for c in ("cpu_seconds", "rss_bytes", "gpu_energy_joules", "cpu_energy_joules",
-                                         "gpu_power_watts", "cpu_power_watts", "gpu_util_percent")),
-            Column("data", Text)),
+            Column("total_steps", BigInteger),
+            *(Column(c, Float) for c in ("energy_kwh", "co2e_kg", "cost_usd")),
+            Column("samples", Integer, server_default="0"),
+            Column("config", Text),
+            Column("record", Text),
+            Index("runs_job", "job_id"),
+        ),
+        "samples": Table(
+            "samples",
+            md,
+            Column("run_id", Text, primary_key=True),
+            Column("seq", Integer, primary_key=True),
+            Column("t_seconds", Float, nullable=False),
+            Column("unix_time", Float, nullable=False),
+            Column("steps", BigInteger),
+            *(
+                Column(c, Float)
+                for c in (
+                    "cpu_seconds",
+                    "rss_bytes",
+                    "gpu_energy_joules",
+                    "cpu_energy_joules",
+                    "gpu_power_watts",
+                    "cpu_power_watts",
+                    "gpu_util_percent",
+                )
+            ),
+            Column("data", Text),
+        ),
         "events": Table(
-            "events", md, Column("row_order", BigInteger, Identity(), primary_key=True),
-            Column("run_id", Text, nullable=False), Column("t_seconds", Float), Column("kind", Text, nullable=False),
-            Column("message", Text, nullable=False)),
+            "events",
+            md,
+            Column("row_order", BigInteger, Identity(), primary_key=True),
+            Column("run_id", Text, nullable=False),
+            Column("t_seconds", Float),
+            Column("kind", Text, nullable=False),
+            Column("message", Text, nullable=False),
+        ),
         "steps": Table(
-            "steps", md, Column("row_order", BigInteger, Identity(), primary_key=True),
-            Column("run_id", Text, nullable=False), Column("step", BigInteger, nullable=False),
-            Column("t_seconds", Float), Column("loss", Float), Column("tokens", BigInteger),
-            Column("learning_rate", Float), Column("flop_per_step", Float), Column("metrics", Text),
-            Index("steps_run", "run_id", "step")),
+            "steps",
+            md,
+            Column("row_order", BigInteger, Identity(), primary_key=True),
+            Column("run_id", Text, nullable=False),
+            Column("step", BigInteger, nullable=False),
+            Column("t_seconds", Float),
+            Column("loss", Float),
+            Column("tokens", BigInteger),
+            Column("learning_rate", Float),
+            Column("flop_per_step", Float),
+            Column("metrics", Text),
+            Index("steps_run", "run_id", "step"),
+        ),
     }
     return md, t
 
@@ -91,8 +133,9 @@ class PgLedger:
         try:
             from sqlalchemy import create_engine
         except ImportError:
-            raise LedgerError('a PostgreSQL ledger needs SQLAlchemy and psycopg: pip install sqlalchemy '
-                              '"psycopg[binary]"') from None
+            raise LedgerError(
+                'a PostgreSQL ledger needs SQLAlchemy and psycopg: pip install sqlalchemy "psycopg[binary]"'
+            ) from None
         self.url, self.path, self.readonly = url, masked(url), readonly
         self.fallback_path = None  # records the server refuses go to the user data dir
         self._md, self._t = _tables()
@@ -116,16 +159,20 @@ class PgLedger:
             if self.readonly:
                 raise LedgerError(f"{self.path} holds no flopcast ledger yet (track a run first, or pass --ledger)")
             if "runs" in names:  # another application's table of that name: leave the database alone
-                raise LedgerError(f"{self.path} has a 'runs' table but no flopcast ledger; it was left untouched "
-                                  "- pass another database in --ledger")
+                raise LedgerError(
+                    f"{self.path} has a 'runs' table but no flopcast ledger; it was left untouched "
+                    "- pass another database in --ledger"
+                )
             self._init_schema()
             return
         with self._engine.connect() as conn:
             found = conn.execute(select(self._t["flopcast_schema"].c.version)).scalars().all()
         version = max(found) if found else None
         if version is None or version > SCHEMA_VERSION:
-            raise LedgerError(f"{self.path} has ledger schema version {version}, this flopcast reads "
-                              f"{SCHEMA_VERSION}; upgrade flopcast or pass --ledger PATH_OR_URL")
+            raise LedgerError(
+                f"{self.path} has ledger schema version {version}, this flopcast reads "
+                f"{SCHEMA_VERSION}; upgrade flopcast or pass --ledger PATH_OR_URL"
+            )
         self.version = version
         if not self.readonly:
             self._init_schema()
@@ -162,8 +209,14 @@ class PgLedger:
         values = {k: _column_value(v) for k, v in row.items()}
         self._write(lambda c: c.execute(insert(self._t["runs"]).values(**values)))
 
-    def add_sample(self, run_id: str, seq: int, sample: dict[str, Any], summary: dict[str, Any],
-                   steps: Iterable[dict[str, Any]] = ()) -> None:
+    def add_sample(
+        self,
+        run_id: str,
+        seq: int,
+        sample: dict[str, Any],
+        summary: dict[str, Any],
+        steps: Iterable[dict[str, Any]] = (),
+    ) -> None:
         """One transaction: the sample, the per-step rows since the last one, the run's running summary."""
         from sqlalchemy import insert
 
@@ -172,8 +225,11 @@ class PgLedger:
         rows = [{"run_id": run_id, **{c: _column_value(r.get(c)) for c in STEP_COLUMNS}} for r in steps]
 
         def run(conn: Any) -> None:
-            conn.execute(insert(self._t["samples"]).values(
-                run_id=run_id, seq=seq, **{c: _column_value(sample.get(c)) for c in SAMPLE_COLUMNS}))
+            conn.execute(
+                insert(self._t["samples"]).values(
+                    run_id=run_id, seq=seq, **{c: _column_value(sample.get(c)) for c in SAMPLE_COLUMNS}
+                )
+            )
             if rows:
                 conn.execute(insert(self._t["steps"]), rows)
             conn.execute(self._update(run_id, summary))
@@ -195,14 +251,18 @@ class PgLedger:
             raise LedgerError(f"ledger {self.path}: run {run_id} is not in the database after its final write")
         bad = [k for k in keys if row[k] != _column_value(summary[k])]
         if bad:
-            raise LedgerError(f"ledger {self.path}: run {run_id} read back different {', '.join(bad)} after its "
-                              "final write")
+            raise LedgerError(
+                f"ledger {self.path}: run {run_id} read back different {', '.join(bad)} after its final write"
+            )
 
     def add_event(self, run_id: str, t_seconds: float | None, kind: str, message: str) -> None:
         from sqlalchemy import insert
 
-        self._write(lambda c: c.execute(insert(self._t["events"]).values(
-            run_id=run_id, t_seconds=t_seconds, kind=kind, message=message)))
+        self._write(
+            lambda c: c.execute(
+                insert(self._t["events"]).values(run_id=run_id, t_seconds=t_seconds, kind=kind, message=message)
+            )
+        )
 
     def _update(self, run_id: str, summary: dict[str, Any]) -> Any:
         from sqlalchemy import update
@@ -236,8 +296,10 @@ class PgLedger:
 
     def run(self, run_id: str) -> dict[str, Any]:
         """One run row by id or unique id prefix (a job id gives its first node's row)."""
-        rows = self._query("SELECT * FROM runs WHERE left(run_id, :n) = :id ORDER BY started_at, run_id",
-                           {"n": len(run_id), "id": run_id})
+        rows = self._query(
+            "SELECT * FROM runs WHERE left(run_id, :n) = :id ORDER BY started_at, run_id",
+            {"n": len(run_id), "id": run_id},
+        )
         from flopcast.measure.ledger import pick_run  # ledger imports this module: resolved at call time
 
         return pick_run(rows, run_id, self.runs, self.path)
@@ -255,8 +317,9 @@ class PgLedger:
 
         if getattr(self, "version", 2) < 2:  # a schema-1 ledger opened read-only: no steps table
             return []
-        return [decode(r) for r in self._query("SELECT * FROM steps WHERE run_id = :r ORDER BY row_order",
-                                               {"r": run_id})]
+        return [
+            decode(r) for r in self._query("SELECT * FROM steps WHERE run_id = :r ORDER BY row_order", {"r": run_id})
+        ]
 
     def sample_count(self, run_id: str) -> int:
         return int(self._query("SELECT COUNT(*) AS n FROM samples WHERE run_id = :r", {"r": run_id})[0]["n"])

@@ -17,11 +17,18 @@ from typing import Any
 FIGURES = ("final_loss", "final_eval_loss", "tokens_seen", "model_params")
 
 
-def write_progress(path: Path, steps: int, total_steps: int | None, flop_per_step: float | None,
-                   figures: dict[str, Any] | None = None) -> None:
+def write_progress(
+    path: Path, steps: int, total_steps: int | None, flop_per_step: float | None, figures: dict[str, Any] | None = None
+) -> None:
     """Atomically replace ``path`` (write a sibling temp file, then ``os.replace``)."""
-    payload = {"steps": steps, "total_steps": total_steps, "flop_per_step": flop_per_step, "pid": os.getpid(),
-               "unix_time": time.time(), "figures": {k: v for k, v in (figures or {}).items() if v is not None}}
+    payload = {
+        "steps": steps,
+        "total_steps": total_steps,
+        "flop_per_step": flop_per_step,
+        "pid": os.getpid(),
+        "unix_time": time.time(),
+        "figures": {k: v for k, v in (figures or {}).items() if v is not None},
+    }
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(payload))
     os.replace(tmp, path)
@@ -38,9 +45,12 @@ def read_progress(path: Path) -> dict[str, Any] | None:
         return None
     if steps < 0:
         return None
-    return {"steps": steps, "total_steps": total if total is not None and total >= 1 else None,
-            "flop_per_step": flop if flop is not None and math.isfinite(flop) and flop > 0 else None,
-            "figures": _figures(data.get("figures"))}
+    return {
+        "steps": steps,
+        "total_steps": total if total is not None and total >= 1 else None,
+        "flop_per_step": flop if flop is not None and math.isfinite(flop) and flop > 0 else None,
+        "figures": _figures(data.get("figures")),
+    }
 
 
 def _figures(raw: Any) -> dict[str, Any]:

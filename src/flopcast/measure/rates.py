@@ -21,12 +21,12 @@ from flopcast.units import SECONDS_PER_HOUR
 class Rates:
     """Conversion factors for one run, resolved before it starts."""
 
-    hardware: str | None                 # canonical accelerator name, or None
+    hardware: str | None  # canonical accelerator name, or None
     chips: int | None
     precision: str | None
     peak_flop_per_s_per_chip: float | None
     pue: float
-    region: str | None                   # canonical region code; None = unknown
+    region: str | None  # canonical region code; None = unknown
     g_co2e_per_kwh: float
     usd_per_chip_hour: float | None
     assumptions: tuple[Assumption, ...]
@@ -43,11 +43,18 @@ class Rates:
         return self.usd_per_chip_hour * self.chips / SECONDS_PER_HOUR
 
     def to_dict(self) -> dict[str, Any]:
-        return {"hardware": self.hardware, "chips": self.chips, "precision": self.precision,
-                "peak_flop_per_s_per_chip": self.peak_flop_per_s_per_chip, "pue": self.pue, "region": self.region,
-                "g_co2e_per_kwh": self.g_co2e_per_kwh, "usd_per_chip_hour": self.usd_per_chip_hour,
-                "tdp_watts_per_chip": self.tdp_watts_per_chip,
-                "assumptions": [a.to_dict() for a in self.assumptions]}
+        return {
+            "hardware": self.hardware,
+            "chips": self.chips,
+            "precision": self.precision,
+            "peak_flop_per_s_per_chip": self.peak_flop_per_s_per_chip,
+            "pue": self.pue,
+            "region": self.region,
+            "g_co2e_per_kwh": self.g_co2e_per_kwh,
+            "usd_per_chip_hour": self.usd_per_chip_hour,
+            "tdp_watts_per_chip": self.tdp_watts_per_chip,
+            "assumptions": [a.to_dict() for a in self.assumptions],
+        }
 
 
 def _hardware_module() -> Any:
@@ -56,9 +63,16 @@ def _hardware_module() -> Any:
     return hardware
 
 
-def resolve_rates(*, hardware: str | None = None, chips: int | None = None, precision: str | None = None,
-                  region: str | None = None, pue: float | None = None, pricing: str = "on-demand",
-                  detected_gpus: Sequence[str] = ()) -> Rates:
+def resolve_rates(
+    *,
+    hardware: str | None = None,
+    chips: int | None = None,
+    precision: str | None = None,
+    region: str | None = None,
+    pue: float | None = None,
+    pricing: str = "on-demand",
+    detected_gpus: Sequence[str] = (),
+) -> Rates:
     """Look up everything a run's record needs; raises :class:`InputError` for a bad name or value.
 
     Parameters
@@ -87,17 +101,31 @@ def resolve_rates(*, hardware: str | None = None, chips: int | None = None, prec
     elif detected_gpus:
         try:
             acc = hw.get_accelerator(detected_gpus[0])
-            notes.append(Assumption("hardware", acc.name, "", f"detected by NVML as {detected_gpus[0]!r}",
-                                    Basis.MEASURED))
+            notes.append(
+                Assumption("hardware", acc.name, "", f"detected by NVML as {detected_gpus[0]!r}", Basis.MEASURED)
+            )
         except InputError as exc:
-            notes.append(Assumption("hardware", None, "", f"detected GPU not in catalogue ({exc}); "
-                                    "pass --hardware for MFU and cost", Basis.UNAVAILABLE))
+            notes.append(
+                Assumption(
+                    "hardware",
+                    None,
+                    "",
+                    f"detected GPU not in catalogue ({exc}); pass --hardware for MFU and cost",
+                    Basis.UNAVAILABLE,
+                )
+            )
     if chips is None:
         chips = len(detected_gpus) or (1 if acc is not None else None)
         if chips is not None:
-            notes.append(Assumption("chips", chips, "chips", "GPUs visible to the job" if detected_gpus
-                                    else "one chip (hardware given, none detected)",
-                                    Basis.MEASURED if detected_gpus else Basis.ASSUMED))
+            notes.append(
+                Assumption(
+                    "chips",
+                    chips,
+                    "chips",
+                    "GPUs visible to the job" if detected_gpus else "one chip (hardware given, none detected)",
+                    Basis.MEASURED if detected_gpus else Basis.ASSUMED,
+                )
+            )
     else:
         notes.append(Assumption("chips", chips, "chips", "given", Basis.GIVEN))
     peak = None
@@ -126,13 +154,29 @@ def resolve_rates(*, hardware: str | None = None, chips: int | None = None, prec
         try:
             p = hw.get_price(acc, pricing)
             price = float(p.usd_per_chip_hour)
-            notes.append(Assumption("price", price, "USD/chip-hour",
-                                    f"{p.provider} {p.pricing} as of {p.as_of}: {p.source}", Basis.ASSUMED))
+            notes.append(
+                Assumption(
+                    "price",
+                    price,
+                    "USD/chip-hour",
+                    f"{p.provider} {p.pricing} as of {p.as_of}: {p.source}",
+                    Basis.ASSUMED,
+                )
+            )
         except InputError as exc:
             notes.append(Assumption("price", None, "USD/chip-hour", f"no price: {exc}", Basis.UNAVAILABLE))
-    return Rates(acc.name if acc is not None else None, chips, precision if acc is not None else None, peak,
-                 float(pue), region, g, price, tuple(notes),
-                 float(acc.tdp_watts) if acc is not None and acc.tdp_watts else None)
+    return Rates(
+        acc.name if acc is not None else None,
+        chips,
+        precision if acc is not None else None,
+        peak,
+        float(pue),
+        region,
+        g,
+        price,
+        tuple(notes),
+        float(acc.tdp_watts) if acc is not None and acc.tdp_watts else None,
+    )
 
 
 def mfu(achieved_flop_per_s: float, chips: int, peak_flop_per_s_per_chip: float) -> float:
@@ -148,5 +192,10 @@ def count_flop_per_step(model: Any, batch: Any, world_size: int = 1) -> tuple[fl
     if not per_rank:
         raise InputError("flopcast.count gave no training-step FLOP for this model; pass flop_per_step")
     flop = float(per_rank) * world_size
-    return flop, Assumption("flop_per_step", flop, "FLOP",
-                            f"flopcast.count(model, batch, mode='train') × {world_size} ranks", Basis.ESTIMATED)
+    return flop, Assumption(
+        "flop_per_step",
+        flop,
+        "FLOP",
+        f"flopcast.count(model, batch, mode='train') × {world_size} ranks",
+        Basis.ESTIMATED,
+    )

@@ -33,12 +33,12 @@ class RunRecord(Displayable):
     job_id: str | None
     name: str | None
     command: tuple[str, ...] | None
-    status: str                       # running | completed | failed | interrupted | terminated
+    status: str  # running | completed | failed | interrupted | terminated
     exit_code: int | None
     started_at: str
     ended_at: str | None
     wall_seconds: float
-    active_seconds: float             # start → last step: the span achieved FLOP/s is measured over
+    active_seconds: float  # start → last step: the span achieved FLOP/s is measured over
     cpu_seconds: float | None
     cpu_seconds_source: str
     peak_rss_bytes: float | None
@@ -64,18 +64,18 @@ class RunRecord(Displayable):
     forecast: Forecast | None
     samples: int
     interval_seconds: float
-    tracker_cpu_seconds: float        # CPU time of the sampling thread itself (the tracker's own cost)
+    tracker_cpu_seconds: float  # CPU time of the sampling thread itself (the tracker's own cost)
     first_sample_seconds: float | None
     errors: tuple[str, ...]
     assumptions: tuple[Assumption, ...]
     distributed: Mapping[str, Any]
-    ledger: str | None                # the ledger holding this record (read back after the final write)
+    ledger: str | None  # the ledger holding this record (read back after the final write)
     fallback_file: str | None = None  # where the record (or samples the ledger refused) was saved instead
-    save_error: str | None = None     # one line: the final record is not in the ledger, and where it is
-    final_loss: float | None = None   # the last loss given to run.step(loss=) / logged by the trainer
+    save_error: str | None = None  # one line: the final record is not in the ledger, and where it is
+    final_loss: float | None = None  # the last loss given to run.step(loss=) / logged by the trainer
     final_eval_loss: float | None = None  # the last ``eval_loss`` metric a trainer logged
-    tokens_seen: int | None = None    # tokens given to run.step(tokens=) (the trainer's num_input_tokens_seen)
-    model_params: int | None = None   # the model's parameter count N, when known
+    tokens_seen: int | None = None  # tokens given to run.step(tokens=) (the trainer's num_input_tokens_seen)
+    model_params: int | None = None  # the model's parameter count N, when known
     flop_per_step_source: str | None = None  # given | counted from model and batch | state.total_flos | reported
 
     _headline = ("run_id", "name", "status", "steps", "wall_seconds", "energy_kwh")  # summary() and HTML; repr below
@@ -95,8 +95,10 @@ class RunRecord(Displayable):
         schema = data.get("schema", RUN_SCHEMA)
         if schema != RUN_SCHEMA:
             raise ValueError(f"a run record of schema {schema!r}; this flopcast reads {RUN_SCHEMA}")
-        kw = {f.name: _typed(f.name, data.get(f.name, None if f.default is dataclasses.MISSING else f.default))
-              for f in dataclasses.fields(cls)}
+        kw = {
+            f.name: _typed(f.name, data.get(f.name, None if f.default is dataclasses.MISSING else f.default))
+            for f in dataclasses.fields(cls)
+        }
         return cls(**kw)
 
     def __repr__(self) -> str:
@@ -116,13 +118,24 @@ def _plain(name: str, v: Any) -> Any:
 
 def _typed(name: str, v: Any) -> Any:
     if v is None:
-        return {} if name in ("energy_source", "components", "distributed") else (
-            () if name in ("errors", "assumptions") else None)
+        return (
+            {}
+            if name in ("energy_source", "components", "distributed")
+            else (() if name in ("errors", "assumptions") else None)
+        )
     if name == "forecast":
         return Forecast.from_dict(v)
     if name == "assumptions":
-        return tuple(Assumption(a["name"], a.get("value"), a.get("unit", ""), a.get("source", ""),
-                                Basis(a.get("basis", Basis.ASSUMED.value))) for a in v)
+        return tuple(
+            Assumption(
+                a["name"],
+                a.get("value"),
+                a.get("unit", ""),
+                a.get("source", ""),
+                Basis(a.get("basis", Basis.ASSUMED.value)),
+            )
+            for a in v
+        )
     if name in ("command", "errors"):
         return tuple(v)
     return v
@@ -130,8 +143,11 @@ def _typed(name: str, v: Any) -> Any:
 
 def it_energy_joules(readings: Mapping[str, Reading]) -> float | None:
     """Sum of the energy components that have a figure; ``None`` if none has (never a silent 0)."""
-    vals = [r.energy_joules for c, r in readings.items() if c in ENERGY_COMPONENTS and r.energy_joules is not None
-            and r.basis is not Basis.UNAVAILABLE]
+    vals = [
+        r.energy_joules
+        for c, r in readings.items()
+        if c in ENERGY_COMPONENTS and r.energy_joules is not None and r.basis is not Basis.UNAVAILABLE
+    ]
     return float(sum(vals)) if vals else None
 
 
@@ -143,8 +159,10 @@ def assumed_gpu_reading(unavailable: Reading, rates: Rates, wall_seconds: float)
     if not (rates.hardware and rates.chips and rates.tdp_watts_per_chip):
         return unavailable
     watts = rates.chips * rates.tdp_watts_per_chip
-    note = (f"no GPU telemetry ({unavailable.note}); {rates.chips} × {rates.tdp_watts_per_chip:g} W TDP of "
-            f"{rates.hardware} × wall time: assumes full board power")
+    note = (
+        f"no GPU telemetry ({unavailable.note}); {rates.chips} × {rates.tdp_watts_per_chip:g} W TDP of "
+        f"{rates.hardware} × wall time: assumes full board power"
+    )
     return Reading("gpu", "tdp", Basis.ASSUMED, watts * wall_seconds, watts, {"tdp_watts": watts}, note=note)
 
 
@@ -161,8 +179,15 @@ class Figures:
     mfu: float | None
 
 
-def derived_figures(*, wall_seconds: float, active_seconds: float, steps: int, flop_per_step: float | None,
-                    it_joules: float | None, rates: Rates) -> Figures:
+def derived_figures(
+    *,
+    wall_seconds: float,
+    active_seconds: float,
+    steps: int,
+    flop_per_step: float | None,
+    it_joules: float | None,
+    rates: Rates,
+) -> Figures:
     """Chip-hours, facility energy, CO2e, cost, achieved FLOP/s and MFU from the measured totals.
 
     energy_kwh = IT kWh × PUE; co2e_kg = :func:`~flopcast.estimate.formulas.co2e_kg`; cost = chip-hours ×
@@ -177,11 +202,11 @@ def derived_figures(*, wall_seconds: float, active_seconds: float, steps: int, f
         it_energy_kwh=it_kwh,
         energy_kwh=facility,
         co2e_kg=energy.co2e_kg(facility, rates.g_co2e_per_kwh) if facility is not None else None,
-        cost_usd=hours * rates.usd_per_chip_hour if hours is not None and rates.usd_per_chip_hour is not None
-        else None,
+        cost_usd=hours * rates.usd_per_chip_hour if hours is not None and rates.usd_per_chip_hour is not None else None,
         achieved_flop_per_s=achieved,
         mfu=mfu(achieved, rates.chips, rates.peak_flop_per_s_per_chip)
-        if achieved and rates.chips and rates.peak_flop_per_s_per_chip else None,
+        if achieved and rates.chips and rates.peak_flop_per_s_per_chip
+        else None,
     )
 
 
@@ -189,7 +214,9 @@ def sample_row(t: float, steps: int, readings: Mapping[str, Reading]) -> dict[st
     """One ``samples`` row of the ledger: the columns for queries plus every reading as JSON."""
     proc, gpu, cpu = readings.get("process"), readings.get("gpu"), readings.get("cpu")
     return {
-        "t_seconds": t, "unix_time": time.time(), "steps": steps,
+        "t_seconds": t,
+        "unix_time": time.time(),
+        "steps": steps,
         "cpu_seconds": proc.metrics.get("cpu_seconds") if proc else None,
         "rss_bytes": proc.metrics.get("rss_bytes") if proc else None,
         "gpu_energy_joules": gpu.energy_joules if gpu else None,
@@ -220,7 +247,7 @@ class RunState:
     flop_per_step: float | None
     points: tuple[tuple[float, int], ...]
     readings: Mapping[str, Reading]
-    cpu_seconds_exact: float | None     # the command's wait4 rusage, when the CLI has it
+    cpu_seconds_exact: float | None  # the command's wait4 rusage, when the CLI has it
     tracker_cpu_seconds: float
     first_sample_seconds: float | None
     samples: int
@@ -242,8 +269,9 @@ def effective_readings(readings: Mapping[str, Reading], rates: Rates, wall_secon
     return out
 
 
-def build_record(state: RunState, rates: Rates, *, status: str, exit_code: int | None = None,
-                 ended_at: str | None = None) -> RunRecord:
+def build_record(
+    state: RunState, rates: Rates, *, status: str, exit_code: int | None = None, ended_at: str | None = None
+) -> RunRecord:
     """The run's record from its state and rates: a pure function (same inputs, same record)."""
     wall = state.wall_seconds
     if state.points and ended_at is not None:
@@ -252,30 +280,64 @@ def build_record(state: RunState, rates: Rates, *, status: str, exit_code: int |
     proc = readings.get("process")
     exact = state.cpu_seconds_exact
     it_j = it_energy_joules(readings)
-    figs = derived_figures(wall_seconds=wall, active_seconds=state.active_seconds, steps=state.steps,
-                           flop_per_step=state.flop_per_step, it_joules=it_j, rates=rates)
+    figs = derived_figures(
+        wall_seconds=wall,
+        active_seconds=state.active_seconds,
+        steps=state.steps,
+        flop_per_step=state.flop_per_step,
+        it_joules=it_j,
+        rates=rates,
+    )
     fc = None
     if state.total_steps:
-        fc = forecast_run(state.points, state.total_steps, elapsed_seconds=wall, it_energy_joules=it_j,
-                          pue=rates.pue, g_co2e_per_kwh=rates.g_co2e_per_kwh,
-                          usd_per_second=rates.usd_per_second)
+        fc = forecast_run(
+            state.points,
+            state.total_steps,
+            elapsed_seconds=wall,
+            it_energy_joules=it_j,
+            pue=rates.pue,
+            g_co2e_per_kwh=rates.g_co2e_per_kwh,
+            usd_per_second=rates.usd_per_second,
+        )
     return RunRecord(
-        run_id=state.run_id, job_id=state.job_id, name=state.name, command=state.command, status=status,
-        exit_code=exit_code, started_at=state.started_at, ended_at=ended_at, wall_seconds=wall,
+        run_id=state.run_id,
+        job_id=state.job_id,
+        name=state.name,
+        command=state.command,
+        status=status,
+        exit_code=exit_code,
+        started_at=state.started_at,
+        ended_at=ended_at,
+        wall_seconds=wall,
         active_seconds=state.active_seconds,
         cpu_seconds=exact if exact is not None else (proc.metrics.get("cpu_seconds") if proc else None),
         cpu_seconds_source=EXACT_CPU_SOURCE if exact is not None else SAMPLED_CPU_SOURCE,
         peak_rss_bytes=proc.metrics.get("peak_rss_bytes") if proc else None,
-        steps=state.steps, total_steps=state.total_steps, flop_per_step=state.flop_per_step,
-        hardware=rates.hardware, chips=rates.chips, precision=rates.precision,
-        peak_flop_per_s_per_chip=rates.peak_flop_per_s_per_chip, pue=rates.pue,
+        steps=state.steps,
+        total_steps=state.total_steps,
+        flop_per_step=state.flop_per_step,
+        hardware=rates.hardware,
+        chips=rates.chips,
+        precision=rates.precision,
+        peak_flop_per_s_per_chip=rates.peak_flop_per_s_per_chip,
+        pue=rates.pue,
         energy_source={c: r.basis.value for c, r in readings.items() if c in ENERGY_COMPONENTS},
-        components={c: r.to_dict() for c, r in readings.items()}, region=rates.region,
-        g_co2e_per_kwh=rates.g_co2e_per_kwh, forecast=fc, samples=state.samples,
-        interval_seconds=state.interval_seconds, tracker_cpu_seconds=state.tracker_cpu_seconds,
-        first_sample_seconds=state.first_sample_seconds, errors=state.errors,
-        assumptions=(*rates.assumptions, *state.extra_assumptions), distributed=state.distributed,
-        ledger=state.ledger, final_loss=state.final_loss, final_eval_loss=state.final_eval_loss,
-        tokens_seen=state.tokens_seen, model_params=state.model_params,
+        components={c: r.to_dict() for c, r in readings.items()},
+        region=rates.region,
+        g_co2e_per_kwh=rates.g_co2e_per_kwh,
+        forecast=fc,
+        samples=state.samples,
+        interval_seconds=state.interval_seconds,
+        tracker_cpu_seconds=state.tracker_cpu_seconds,
+        first_sample_seconds=state.first_sample_seconds,
+        errors=state.errors,
+        assumptions=(*rates.assumptions, *state.extra_assumptions),
+        distributed=state.distributed,
+        ledger=state.ledger,
+        final_loss=state.final_loss,
+        final_eval_loss=state.final_eval_loss,
+        tokens_seen=state.tokens_seen,
+        model_params=state.model_params,
         flop_per_step_source=state.flop_per_step_source if state.flop_per_step else None,
-        **dataclasses.asdict(figs))
+        **dataclasses.asdict(figs),
+    )

@@ -77,8 +77,9 @@ class PassiveRole:
     def tick(self, run: Counter) -> None:
         pass
 
-    def finish(self, run: Counter, *, status: str, exit_code: int | None, cpu_seconds: float | None,
-               ended_at: str) -> RunRecord | None:
+    def finish(
+        self, run: Counter, *, status: str, exit_code: int | None, cpu_seconds: float | None, ended_at: str
+    ) -> RunRecord | None:
         return None
 
     def close(self, run: Counter) -> None:
@@ -97,12 +98,22 @@ class ReporterRole(PassiveRole):
     def tick(self, run: Counter) -> None:
         run.log.drain()  # per-step rows stay in the program; its figures so far go to the parent
         if self.env.get("RANK", "0") == "0":
-            write_progress(self.path, run.steps_done, run.total_steps, run.flop_per_step, figures={
-                "final_loss": run.log.final_loss, "final_eval_loss": run.log.final_eval_loss,
-                "tokens_seen": run.log.tokens_seen, "model_params": run.model_params})
+            write_progress(
+                self.path,
+                run.steps_done,
+                run.total_steps,
+                run.flop_per_step,
+                figures={
+                    "final_loss": run.log.final_loss,
+                    "final_eval_loss": run.log.final_eval_loss,
+                    "tokens_seen": run.log.tokens_seen,
+                    "model_params": run.model_params,
+                },
+            )
 
-    def finish(self, run: Counter, *, status: str, exit_code: int | None, cpu_seconds: float | None,
-               ended_at: str) -> RunRecord | None:
+    def finish(
+        self, run: Counter, *, status: str, exit_code: int | None, cpu_seconds: float | None, ended_at: str
+    ) -> RunRecord | None:
         self.tick(run)
         return None
 
@@ -147,8 +158,11 @@ class SamplerRole:
         """Open the ledger, build the samplers and resolve rates: every input error raises here."""
         self.ledger = open_ledger(self.options.ledger)
         if self.ledger is not None and self.ledger.journal_note:
-            run.extra.append(Assumption("ledger_journal_mode", self.ledger.journal_mode, "",
-                                        self.ledger.journal_note, Basis.MEASURED))
+            run.extra.append(
+                Assumption(
+                    "ledger_journal_mode", self.ledger.journal_mode, "", self.ledger.journal_note, Basis.MEASURED
+                )
+            )
         try:
             self.proc = ProcessTreeSampler(self._root_pid(run))
             self.samplers = [self.proc, *self._instruments(run)]
@@ -254,30 +268,57 @@ class SamplerRole:
         wall, steps = at if at is not None else (time.perf_counter() - run.t0, run.steps_done)
         active = (run.last_step_t - run.t0) if run.last_step_t is not None else 0.0
         return RunState(
-            run_id=run.run_id, job_id=run.ctx.job_id, name=run.name,
-            command=tuple(run.command) if run.command else None, started_at=run.started_at,
-            distributed=run.ctx.to_dict(), interval_seconds=run.interval,
-            ledger=str(self.ledger.path) if self.ledger else None, wall_seconds=wall, active_seconds=active,
-            steps=steps, total_steps=run.total_steps, flop_per_step=run.flop_per_step, points=tuple(self.points),
-            readings=dict(self.readings), cpu_seconds_exact=self.cpu_exact, tracker_cpu_seconds=run.tracker_cpu,
-            first_sample_seconds=self.first_sample, samples=self.seq, errors=tuple(run.errors),
-            extra_assumptions=tuple(run.extra), flop_per_step_source=run.flop_per_step_source,
-            **self._figures(run))
+            run_id=run.run_id,
+            job_id=run.ctx.job_id,
+            name=run.name,
+            command=tuple(run.command) if run.command else None,
+            started_at=run.started_at,
+            distributed=run.ctx.to_dict(),
+            interval_seconds=run.interval,
+            ledger=str(self.ledger.path) if self.ledger else None,
+            wall_seconds=wall,
+            active_seconds=active,
+            steps=steps,
+            total_steps=run.total_steps,
+            flop_per_step=run.flop_per_step,
+            points=tuple(self.points),
+            readings=dict(self.readings),
+            cpu_seconds_exact=self.cpu_exact,
+            tracker_cpu_seconds=run.tracker_cpu,
+            first_sample_seconds=self.first_sample,
+            samples=self.seq,
+            errors=tuple(run.errors),
+            extra_assumptions=tuple(run.extra),
+            flop_per_step_source=run.flop_per_step_source,
+            **self._figures(run),
+        )
 
     def _figures(self, run: Counter) -> dict[str, Any]:
         """Loss, tokens and size: the run's own, else what the program inside ``track -- CMD`` reported."""
-        own = {"final_loss": run.log.final_loss, "final_eval_loss": run.log.final_eval_loss,
-               "tokens_seen": run.log.tokens_seen, "model_params": run.model_params}
+        own = {
+            "final_loss": run.log.final_loss,
+            "final_eval_loss": run.log.final_eval_loss,
+            "tokens_seen": run.log.tokens_seen,
+            "model_params": run.model_params,
+        }
         return {k: v if v is not None else self.reported.get(k) for k, v in own.items()}
 
-    def record(self, run: Counter, *, status: str = "running", exit_code: int | None = None,
-               ended_at: str | None = None, at: tuple[float, int] | None = None) -> RunRecord:
+    def record(
+        self,
+        run: Counter,
+        *,
+        status: str = "running",
+        exit_code: int | None = None,
+        ended_at: str | None = None,
+        at: tuple[float, int] | None = None,
+    ) -> RunRecord:
         if self.rates is None:
             raise RuntimeError("record() needs a started sampler run")
         return build_record(self.state(run, at), self.rates, status=status, exit_code=exit_code, ended_at=ended_at)
 
-    def finish(self, run: Counter, *, status: str, exit_code: int | None, cpu_seconds: float | None,
-               ended_at: str) -> RunRecord | None:
+    def finish(
+        self, run: Counter, *, status: str, exit_code: int | None, cpu_seconds: float | None, ended_at: str
+    ) -> RunRecord | None:
         """Last sample, final record, durable write (or fallback file), backends closed."""
         if cpu_seconds is not None and self.proc is not None:
             self.cpu_exact = cpu_seconds
@@ -304,8 +345,9 @@ class SamplerRole:
         try:
             self.writer.write(figures, rec.steps)
         except Exception as exc:
-            run.errors.append(f"log_to={self.writer.kind} ({self.writer.where}): {one_line(exc)}; "
-                              "no more figures written there")
+            run.errors.append(
+                f"log_to={self.writer.kind} ({self.writer.where}): {one_line(exc)}; no more figures written there"
+            )
             self._close_writer(run)
 
     def persist(self, run: Counter, rec: RunRecord) -> RunRecord:
@@ -325,23 +367,38 @@ class SamplerRole:
 
     def _save_unsaved_samples(self, rec: RunRecord) -> RunRecord:
         assert self.ledger is not None
-        path, why = save_unsaved(rec.run_id, fallback_path(self.ledger), reason="samples the ledger refused",
-                                 record=None, samples=self.unsaved)
+        path, why = save_unsaved(
+            rec.run_id,
+            fallback_path(self.ledger),
+            reason="samples the ledger refused",
+            record=None,
+            samples=self.unsaved,
+        )
         where = f"saved to {path}" if path else f"not saved ({why})"
-        return dataclasses.replace(rec, fallback_file=str(path) if path else None, errors=(
-            *rec.errors, f"{len(self.unsaved)} samples could not be written to the ledger; {where}"))
+        return dataclasses.replace(
+            rec,
+            fallback_file=str(path) if path else None,
+            errors=(*rec.errors, f"{len(self.unsaved)} samples could not be written to the ledger; {where}"),
+        )
 
     def _save_record_instead(self, rec: RunRecord, exc: Exception) -> RunRecord:
         assert self.ledger is not None
         led = self.ledger.path
         problem = str(exc) if isinstance(exc, LedgerError) else f"ledger {led}: {one_line(exc)}"
         rec = dataclasses.replace(rec, ledger=None, errors=(*rec.errors, problem))
-        path, why = save_unsaved(rec.run_id, fallback_path(self.ledger), reason=problem, record=rec.to_dict(),
-                                 samples=self.unsaved)
-        where = (f"the record was saved to {path} instead" if path
-                 else f"no fallback file could be written either ({why}); the record is only in this output")
-        return dataclasses.replace(rec, fallback_file=str(path) if path else None, save_error=(
-            f"run {rec.run_id}'s final record could not be confirmed in the ledger: {problem}; {where}"))
+        path, why = save_unsaved(
+            rec.run_id, fallback_path(self.ledger), reason=problem, record=rec.to_dict(), samples=self.unsaved
+        )
+        where = (
+            f"the record was saved to {path} instead"
+            if path
+            else f"no fallback file could be written either ({why}); the record is only in this output"
+        )
+        return dataclasses.replace(
+            rec,
+            fallback_file=str(path) if path else None,
+            save_error=(f"run {rec.run_id}'s final record could not be confirmed in the ledger: {problem}; {where}"),
+        )
 
     def _close_writer(self, run: Counter) -> None:
         writer, self.writer = self.writer, None
@@ -378,19 +435,40 @@ def begin_row(run: Counter, rates: Rates | None) -> dict[str, Any]:
     """The ledger's run row at start (``status='running'``)."""
     import socket
 
-    return {"run_id": run.run_id, "job_id": run.ctx.job_id, "node_rank": run.ctx.node_rank,
-            "host": socket.gethostname(), "pid": os.getpid(), "name": run.name,
-            "command": json.dumps(run.command) if run.command else None, "status": "running",
-            "started_at": run.started_at, "updated_at": run.started_at, "interval_seconds": run.interval,
-            "total_steps": run.total_steps, "config": rates.to_dict() if rates else None}
+    return {
+        "run_id": run.run_id,
+        "job_id": run.ctx.job_id,
+        "node_rank": run.ctx.node_rank,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "name": run.name,
+        "command": json.dumps(run.command) if run.command else None,
+        "status": "running",
+        "started_at": run.started_at,
+        "updated_at": run.started_at,
+        "interval_seconds": run.interval,
+        "total_steps": run.total_steps,
+        "config": rates.to_dict() if rates else None,
+    }
 
 
 def summary_of(rec: RunRecord) -> dict[str, Any]:
     """The run row's summary columns (and the whole record) for one ledger update."""
-    return {"status": rec.status, "exit_code": rec.exit_code, "updated_at": now_iso(), "ended_at": rec.ended_at,
-            "wall_seconds": rec.wall_seconds, "cpu_seconds": rec.cpu_seconds, "steps": rec.steps,
-            "total_steps": rec.total_steps, "energy_kwh": rec.energy_kwh, "co2e_kg": rec.co2e_kg,
-            "cost_usd": rec.cost_usd, "samples": rec.samples, "record": rec.to_dict()}
+    return {
+        "status": rec.status,
+        "exit_code": rec.exit_code,
+        "updated_at": now_iso(),
+        "ended_at": rec.ended_at,
+        "wall_seconds": rec.wall_seconds,
+        "cpu_seconds": rec.cpu_seconds,
+        "steps": rec.steps,
+        "total_steps": rec.total_steps,
+        "energy_kwh": rec.energy_kwh,
+        "co2e_kg": rec.co2e_kg,
+        "cost_usd": rec.cost_usd,
+        "samples": rec.samples,
+        "record": rec.to_dict(),
+    }
 
 
 def counted_flop_per_step(options: TrackOptions, ctx: dist.DistContext) -> tuple[float, Assumption]:

@@ -28,12 +28,17 @@ def _pid_exists(pid: int) -> bool:
     return bool(psutil.pid_exists(pid))
 
 
-def live_status(row: Mapping[str, Any], *, host: str | None = None,
-                pid_exists: Callable[[int], bool] = _pid_exists) -> str:
+def live_status(
+    row: Mapping[str, Any], *, host: str | None = None, pid_exists: Callable[[int], bool] = _pid_exists
+) -> str:
     """The row's status, or ``lost`` for a ``running`` row whose tracker (on this host) no longer exists."""
     host = socket.gethostname() if host is None else host
-    if row.get("status") == "running" and row.get("host") == host and row.get("pid") and not pid_exists(
-            int(row["pid"])):
+    if (
+        row.get("status") == "running"
+        and row.get("host") == host
+        and row.get("pid")
+        and not pid_exists(int(row["pid"]))
+    ):
         return LOST
     return str(row.get("status"))
 
@@ -43,7 +48,7 @@ class LedgerRun:
     """One run as the ledger holds it: the row's bookkeeping, the live status, and the run's record."""
 
     run_id: str
-    status: str                       # the record's status, or ``lost`` (tracker killed; samples kept)
+    status: str  # the record's status, or ``lost`` (tracker killed; samples kept)
     job_id: str | None
     node_rank: int | None
     host: str | None
@@ -57,7 +62,7 @@ class LedgerRun:
     steps: int | None
     energy_kwh: float | None
     samples_in_ledger: int
-    record: RunRecord | None          # ``None`` until the first sample was committed
+    record: RunRecord | None  # ``None`` until the first sample was committed
     events: tuple[Mapping[str, Any], ...] = field(default=())
 
     @property
@@ -75,8 +80,13 @@ class LedgerRun:
         return out
 
 
-def ledger_run(row: Mapping[str, Any], *, samples_in_ledger: int, events: Sequence[Mapping[str, Any]] = (),
-               status: str | None = None) -> LedgerRun:
+def ledger_run(
+    row: Mapping[str, Any],
+    *,
+    samples_in_ledger: int,
+    events: Sequence[Mapping[str, Any]] = (),
+    status: str | None = None,
+) -> LedgerRun:
     """A :class:`LedgerRun` from a raw ``runs`` row (``status``: the live status, default :func:`live_status`)."""
     row = decode(dict(row))
     status = live_status(row) if status is None else status
@@ -86,12 +96,25 @@ def ledger_run(row: Mapping[str, Any], *, samples_in_ledger: int, events: Sequen
         record = _with_status(record, status)
     cmd = row.get("command")
     command = tuple(json.loads(cmd)) if isinstance(cmd, str) else (tuple(cmd) if cmd else None)
-    return LedgerRun(run_id=row["run_id"], status=status, job_id=row.get("job_id"), node_rank=row.get("node_rank"),
-                     host=row.get("host"), pid=row.get("pid"), name=row.get("name"), command=command,
-                     started_at=row.get("started_at"), updated_at=row.get("updated_at"),
-                     ended_at=row.get("ended_at"), wall_seconds=row.get("wall_seconds"), steps=row.get("steps"),
-                     energy_kwh=row.get("energy_kwh"), samples_in_ledger=samples_in_ledger, record=record,
-                     events=tuple(events))
+    return LedgerRun(
+        run_id=row["run_id"],
+        status=status,
+        job_id=row.get("job_id"),
+        node_rank=row.get("node_rank"),
+        host=row.get("host"),
+        pid=row.get("pid"),
+        name=row.get("name"),
+        command=command,
+        started_at=row.get("started_at"),
+        updated_at=row.get("updated_at"),
+        ended_at=row.get("ended_at"),
+        wall_seconds=row.get("wall_seconds"),
+        steps=row.get("steps"),
+        energy_kwh=row.get("energy_kwh"),
+        samples_in_ledger=samples_in_ledger,
+        record=record,
+        events=tuple(events),
+    )
 
 
 def _with_status(record: RunRecord, status: str) -> RunRecord:
@@ -102,8 +125,10 @@ def _with_status(record: RunRecord, status: str) -> RunRecord:
 
 def list_runs(led: Ledger) -> list[LedgerRun]:
     """Every run of the ledger, oldest first, with its sample count and events."""
-    return [ledger_run(r, samples_in_ledger=led.sample_count(r["run_id"]), events=led.events(r["run_id"]))
-            for r in led.runs()]
+    return [
+        ledger_run(r, samples_in_ledger=led.sample_count(r["run_id"]), events=led.events(r["run_id"]))
+        for r in led.runs()
+    ]
 
 
 def run_list_dict(led_path: Path, runs: Sequence[LedgerRun]) -> dict[str, Any]:

@@ -65,9 +65,15 @@ class Reading:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"component": self.component, "backend": self.backend, "basis": self.basis.value,
-                "energy_joules": self.energy_joules, "power_watts": self.power_watts,
-                "metrics": dict(self.metrics), "note": self.note}
+        return {
+            "component": self.component,
+            "backend": self.backend,
+            "basis": self.basis.value,
+            "energy_joules": self.energy_joules,
+            "power_watts": self.power_watts,
+            "metrics": dict(self.metrics),
+            "note": self.note,
+        }
 
 
 class Sampler:
@@ -214,8 +220,13 @@ class ProcessTreeSampler(Sampler):
         self._cpu_max = max(self._cpu_max, cpu)
         self._peak_rss = max(self._peak_rss, rss)
         metrics = {"cpu_seconds": self._cpu_max - self._cpu0, "rss_bytes": rss, "peak_rss_bytes": self._peak_rss}
-        return Reading(self.component, self.backend, Basis.MEASURED, metrics=metrics,
-                       note=f"pid {self.pid} and its live descendants")
+        return Reading(
+            self.component,
+            self.backend,
+            Basis.MEASURED,
+            metrics=metrics,
+            note=f"pid {self.pid} and its live descendants",
+        )
 
     def retarget(self, pid: int) -> None:
         """Measure ``pid``'s tree from its birth instead (baseline 0): the CLI's freshly spawned command."""
@@ -299,9 +310,15 @@ class RaplSampler(Sampler):
         if self._t_prev is not None and t > self._t_prev:
             self._power = step / 1e6 / (t - self._t_prev)
         self._t_prev = t
-        return Reading(self.component, self.backend, Basis.MEASURED, self._total_uj / 1e6, self._power,
-                       {"packages": float(len(self.zones))},
-                       note="RAPL package counters: whole CPU package(s), all processes on them")
+        return Reading(
+            self.component,
+            self.backend,
+            Basis.MEASURED,
+            self._total_uj / 1e6,
+            self._power,
+            {"packages": float(len(self.zones))},
+            note="RAPL package counters: whole CPU package(s), all processes on them",
+        )
 
 
 def cpu_tdp_energy_joules(cpu_seconds: float, tdp_watts: float, logical_cpus: int) -> float:
@@ -318,9 +335,16 @@ class CpuTdpSampler(Sampler):
     component = "cpu"
     backend = "cpu-tdp"
 
-    def __init__(self, process: ProcessTreeSampler, tdp_watts: float, tdp_source: str,
-                 logical_cpus: int | None = None, reason: str = "", share_cpus: int | None = None,
-                 share_note: str = ""):
+    def __init__(
+        self,
+        process: ProcessTreeSampler,
+        tdp_watts: float,
+        tdp_source: str,
+        logical_cpus: int | None = None,
+        reason: str = "",
+        share_cpus: int | None = None,
+        share_note: str = "",
+    ):
         self.process = process
         self.tdp_watts = float(check_number("cpu_tdp_watts", tdp_watts, RUN_NUMBERS["cpu_tdp_watts"]))
         self.tdp_source = tdp_source
@@ -328,8 +352,15 @@ class CpuTdpSampler(Sampler):
         self.share_cpus = share_cpus or self.logical_cpus  # logical CPUs one TDP is shared by
         self.share_note = share_note or f"{self.logical_cpus} logical CPUs"
         self.reason = reason
-        self.assumptions = (Assumption("cpu_tdp_watts", self.tdp_watts, "W", tdp_source,
-                                       Basis.GIVEN if tdp_source == "given" else Basis.ASSUMED),)
+        self.assumptions = (
+            Assumption(
+                "cpu_tdp_watts",
+                self.tdp_watts,
+                "W",
+                tdp_source,
+                Basis.GIVEN if tdp_source == "given" else Basis.ASSUMED,
+            ),
+        )
         self._e_prev = 0.0
         self._t_prev: float | None = None
 
@@ -345,14 +376,29 @@ class CpuTdpSampler(Sampler):
         note = f"CPU-seconds × {self.tdp_watts:g} W TDP / {self.share_note} (TDP: {self.tdp_source})"
         if self.reason:
             note += f"; RAPL not used: {self.reason}"
-        return Reading(self.component, self.backend, Basis.ESTIMATED, energy, power,
-                       {"tdp_watts": self.tdp_watts, "logical_cpus": float(self.logical_cpus),
-                        "share_cpus": float(self.share_cpus)}, note=note)
+        return Reading(
+            self.component,
+            self.backend,
+            Basis.ESTIMATED,
+            energy,
+            power,
+            {
+                "tdp_watts": self.tdp_watts,
+                "logical_cpus": float(self.logical_cpus),
+                "share_cpus": float(self.share_cpus),
+            },
+            note=note,
+        )
 
 
-def cpu_energy_sampler(process: ProcessTreeSampler, *, tdp_watts: float | None = None,
-                       rapl_root: Path = RAPL_ROOT, use_rapl: bool = True,
-                       cpuinfo: Path | str | None = None) -> Sampler:
+def cpu_energy_sampler(
+    process: ProcessTreeSampler,
+    *,
+    tdp_watts: float | None = None,
+    rapl_root: Path = RAPL_ROOT,
+    use_rapl: bool = True,
+    cpuinfo: Path | str | None = None,
+) -> Sampler:
     """RAPL when its counters are readable, else CPU time × TDP (estimated), with the reason recorded.
 
     The TDP: ``tdp_watts`` when given; else the processor model's row of ``data/hardware/cpu_tdp.csv``
@@ -377,16 +423,19 @@ def cpu_energy_sampler(process: ProcessTreeSampler, *, tdp_watts: float | None =
         seen = f"; processor {host.model_name!r} is not in flopcast's CPU table" if host is not None else ""
         return CpuTdpSampler(process, DEFAULT_CPU_TDP_WATTS, DEFAULT_CPU_TDP_SOURCE + seen, reason=reason)
     share = known.cores * host.threads_per_core
-    return CpuTdpSampler(process, known.tdp_watts, f"{known.name} (/proc/cpuinfo {host.model_name!r}): "
-                         f"{known.source}", reason=reason, share_cpus=share,
-                         share_note=f"({known.cores} cores × {host.threads_per_core} threads per core of one "
-                                    "package)")
+    return CpuTdpSampler(
+        process,
+        known.tdp_watts,
+        f"{known.name} (/proc/cpuinfo {host.model_name!r}): {known.source}",
+        reason=reason,
+        share_cpus=share,
+        share_note=f"({known.cores} cores × {host.threads_per_core} threads per core of one package)",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # RAM: resident memory × W/GB (estimated)
 # ---------------------------------------------------------------------------------------------
-
 
 
 class RamSampler(Sampler):
@@ -413,6 +462,12 @@ class RamSampler(Sampler):
         if self._t_prev is not None and t > self._t_prev:
             self._e += self.watts_per_gb * (self._gb_prev + gb) / 2 * (t - self._t_prev)
         self._t_prev, self._gb_prev = t, gb
-        return Reading(self.component, self.backend, Basis.ESTIMATED, self._e, self.watts_per_gb * gb,
-                       {"rss_bytes": gb * BYTES_PER_GIB, "watts_per_gb": self.watts_per_gb},
-                       note=f"resident memory of the tracked processes × {self.watts_per_gb:g} W/GB ({self.source})")
+        return Reading(
+            self.component,
+            self.backend,
+            Basis.ESTIMATED,
+            self._e,
+            self.watts_per_gb * gb,
+            {"rss_bytes": gb * BYTES_PER_GIB, "watts_per_gb": self.watts_per_gb},
+            note=f"resident memory of the tracked processes × {self.watts_per_gb:g} W/GB ({self.source})",
+        )

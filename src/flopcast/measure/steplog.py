@@ -38,8 +38,10 @@ def check_tokens(tokens: Any) -> int:
     except (TypeError, ValueError, RuntimeError):
         v = math.nan
     if not math.isfinite(v) or v < 0 or not v.is_integer():
-        raise InputError(f"run.step(tokens=...) must be a whole number of tokens >= 0 (got {tokens!r}); "
-                         "e.g. tokens=batch['input_ids'].numel()")
+        raise InputError(
+            f"run.step(tokens=...) must be a whole number of tokens >= 0 (got {tokens!r}); "
+            "e.g. tokens=batch['input_ids'].numel()"
+        )
     return int(v)
 
 
@@ -54,8 +56,17 @@ class StepLog:
         self.last_metrics: dict[str, Any] = {}
         self.nonfinite_noted = False
 
-    def add(self, step: int, t_seconds: float, *, loss: Any = None, tokens: Any = None, learning_rate: Any = None,
-            flop_per_step: float | None = None, metrics: Mapping[str, Any] | None = None) -> None:
+    def add(
+        self,
+        step: int,
+        t_seconds: float,
+        *,
+        loss: Any = None,
+        tokens: Any = None,
+        learning_rate: Any = None,
+        flop_per_step: float | None = None,
+        metrics: Mapping[str, Any] | None = None,
+    ) -> None:
         """Note one entry (``tokens``: tokens of these steps, added to the running total)."""
         if tokens is not None:
             self.tokens_seen = (self.tokens_seen or 0) + check_tokens(tokens)
@@ -64,9 +75,17 @@ class StepLog:
             loss = self.last_loss = detach() if callable(detach) else loss  # a tensor: no graph kept, no sync
         if metrics:
             self.last_metrics = {**self.last_metrics, **metrics}
-        self.pending.append({"step": step, "t_seconds": t_seconds, "loss": loss, "tokens": self.tokens_seen,
-                             "learning_rate": learning_rate, "flop_per_step": flop_per_step,
-                             "metrics": dict(metrics) if metrics else None})
+        self.pending.append(
+            {
+                "step": step,
+                "t_seconds": t_seconds,
+                "loss": loss,
+                "tokens": self.tokens_seen,
+                "learning_rate": learning_rate,
+                "flop_per_step": flop_per_step,
+                "metrics": dict(metrics) if metrics else None,
+            }
+        )
 
     def drain(self) -> list[dict[str, Any]]:
         """The pending entries, oldest first, as ledger rows (floats, ``None`` for non-finite or missing)."""
@@ -78,8 +97,15 @@ class StepLog:
             if e["loss"] is not None and loss is None and not self.nonfinite_noted:
                 self.nonfinite_noted = True
                 self.errors.append(f"step {e['step']}: loss {e['loss']!r} is not a finite number (stored as null)")
-            out.append({**e, "loss": loss, "learning_rate": as_float(e["learning_rate"]),
-                        "flop_per_step": as_float(e["flop_per_step"]), "metrics": metrics})
+            out.append(
+                {
+                    **e,
+                    "loss": loss,
+                    "learning_rate": as_float(e["learning_rate"]),
+                    "flop_per_step": as_float(e["flop_per_step"]),
+                    "metrics": metrics,
+                }
+            )
         return out
 
     @property

@@ -36,8 +36,18 @@ if TYPE_CHECKING:
 
     from flopcast.measure.options import TrackOverrides
 
-__all__ = ["DEFAULT_INTERVAL_SECONDS", "MAX_POINTS", "PROGRESS_FILE_ENV", "PROGRESS_INTERVAL_ENV", "Run",
-           "TrackOptions", "current_run", "new_run_id", "now_iso", "track"]
+__all__ = [
+    "DEFAULT_INTERVAL_SECONDS",
+    "MAX_POINTS",
+    "PROGRESS_FILE_ENV",
+    "PROGRESS_INTERVAL_ENV",
+    "Run",
+    "TrackOptions",
+    "current_run",
+    "new_run_id",
+    "now_iso",
+    "track",
+]
 
 PROGRESS_FILE_ENV = "FLOPCAST_PROGRESS_FILE"
 PROGRESS_INTERVAL_ENV = "FLOPCAST_PROGRESS_INTERVAL"
@@ -57,8 +67,9 @@ def _raise_terminated(signum: int, frame: Any) -> None:
     raise _Terminated(128 + signum)
 
 
-def choose_role(options: TrackOptions, ctx: dist.DistContext,
-                env: dict[str, str]) -> SamplerRole | ReporterRole | PassiveRole:
+def choose_role(
+    options: TrackOptions, ctx: dist.DistContext, env: dict[str, str]
+) -> SamplerRole | ReporterRole | PassiveRole:
     """Reporter inside ``track -- CMD``, passive on non-zero local ranks, else the node's sampler."""
     reporter = env.get(PROGRESS_FILE_ENV)
     if reporter and options.progress_file is None:
@@ -128,9 +139,16 @@ class Run:
         if loss is not None or tokens is not None:
             self.log.add(self.steps_done, self.last_step_t - self.t0, loss=loss, tokens=tokens)
 
-    def observe(self, *, loss: Any = None, learning_rate: Any = None, flop_per_step: float | None = None,
-                run_flop_per_step: float | None = None, flop_per_step_source: str | None = None,
-                metrics: dict[str, Any] | None = None) -> None:
+    def observe(
+        self,
+        *,
+        loss: Any = None,
+        learning_rate: Any = None,
+        flop_per_step: float | None = None,
+        run_flop_per_step: float | None = None,
+        flop_per_step_source: str | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
         """Note figures at the current step without counting one (what a trainer logs: loss, learning rate,
         eval metrics, FLOP per step of the steps since the last note). ``run_flop_per_step`` (default
         ``flop_per_step``; e.g. the mean over the run so far) becomes the run's FLOP per step, with its
@@ -139,11 +157,16 @@ class Run:
         if run_fps is not None and self.options.flop_per_step is None:
             self.flop_per_step = float(run_fps)
             self.flop_per_step_source = flop_per_step_source or "reported"
-        self.log.add(self.steps_done, time.perf_counter() - self.t0, loss=loss, learning_rate=learning_rate,
-                     flop_per_step=flop_per_step, metrics=metrics)
+        self.log.add(
+            self.steps_done,
+            time.perf_counter() - self.t0,
+            loss=loss,
+            learning_rate=learning_rate,
+            flop_per_step=flop_per_step,
+            metrics=metrics,
+        )
 
-    def counted(self, flop_per_step: float, note: Assumption,
-                source: str = COUNTED_SOURCE) -> None:
+    def counted(self, flop_per_step: float, note: Assumption, source: str = COUNTED_SOURCE) -> None:
         """Take a FLOP per step counted during the run (a callback's meta count), unless one was given."""
         if self.options.flop_per_step is None:
             self.flop_per_step, self.flop_per_step_source = float(flop_per_step), source
@@ -208,8 +231,11 @@ class Run:
         return self
 
     def _install_handlers(self) -> None:
-        if (self.options.install_signal_handlers and threading.current_thread() is threading.main_thread()
-                and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
+        if (
+            self.options.install_signal_handlers
+            and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+        ):
             self._old_handler = signal.signal(signal.SIGTERM, _raise_terminated)
         atexit.register(self._atexit)
         _ACTIVE.append(self)
@@ -222,8 +248,9 @@ class Run:
         if self in _ACTIVE:
             _ACTIVE.remove(self)
 
-    def stop(self, *, exit_code: int | None = None, status: str | None = None,
-             cpu_seconds: float | None = None) -> RunRecord | None:
+    def stop(
+        self, *, exit_code: int | None = None, status: str | None = None, cpu_seconds: float | None = None
+    ) -> RunRecord | None:
         """Stop sampling, take a last sample, write the final record. Idempotent.
 
         ``cpu_seconds`` replaces the sampled CPU time with an exact figure (the CLI passes the child's
@@ -240,8 +267,9 @@ class Run:
             self._thread.join(timeout=self.interval + 10.0)
         self._remove_handlers()
         status = status or ("completed" if exit_code in (None, 0) else "failed")
-        self._final = self._role.finish(self, status=status, exit_code=exit_code, cpu_seconds=cpu_seconds,
-                                        ended_at=now_iso())
+        self._final = self._role.finish(
+            self, status=status, exit_code=exit_code, cpu_seconds=cpu_seconds, ended_at=now_iso()
+        )
         self._state = "stopped"
         return self._final
 
@@ -277,8 +305,14 @@ class Run:
             if self._stop.wait(self.interval):
                 return
 
-    def record(self, *, status: str = "running", exit_code: int | None = None, ended_at: str | None = None,
-               at: tuple[float, int] | None = None) -> RunRecord:
+    def record(
+        self,
+        *,
+        status: str = "running",
+        exit_code: int | None = None,
+        ended_at: str | None = None,
+        at: tuple[float, int] | None = None,
+    ) -> RunRecord:
         """The record so far (or final, from :meth:`stop`); ``at=(t, steps)`` pins it to one sample."""
         if self._state == "stopped" and self._final is not None:
             return self._final

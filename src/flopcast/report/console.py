@@ -12,8 +12,14 @@ stdout = Console(soft_wrap=False)
 stderr = Console(stderr=True, soft_wrap=True)
 
 
-def table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
-          caption: str | None = None, right_align_from: int = 1) -> Table:
+def table(
+    title: str | None,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    caption: str | None = None,
+    right_align_from: int = 1,
+) -> Table:
     """A rich table; columns from ``right_align_from`` on are right-aligned (numbers)."""
     t = Table(title=title, caption=caption, caption_justify="left", header_style="bold")
     for i, c in enumerate(columns):

@@ -65,28 +65,42 @@ def render_count(r: Any, depth: int) -> None:
     from flopcast.report.console import stdout, table
     from flopcast.units import human_bytes, si
 
-    stdout.print(table(f"{r.model}: {r.mode} pass, {r.dtype} on {r.device}", ["quantity", "value"], _rows(r),
-                       right_align_from=1))
+    stdout.print(
+        table(f"{r.model}: {r.mode} pass, {r.dtype} on {r.device}", ["quantity", "value"], _rows(r), right_align_from=1)
+    )
     if r.incomplete:
-        stdout.print("[yellow]INCOMPLETE: the FLOP above are a lower bound; no formula for the matmul-class "
-                     + ", ".join(f"{k} x{v}" for k, v in r.uncounted_matmul_ops.items()) + "[/]", soft_wrap=True)
+        stdout.print(
+            "[yellow]INCOMPLETE: the FLOP above are a lower bound; no formula for the matmul-class "
+            + ", ".join(f"{k} x{v}" for k, v in r.uncounted_matmul_ops.items())
+            + "[/]",
+            soft_wrap=True,
+        )
     mem = [(k, human_bytes(v)) for k, v in r.memory_bytes.items()]
     stdout.print(table("memory", ["part", "bytes"], mem, right_align_from=1))
     if r.mode == "train":
         rule = next((a.value for a in r.assumptions if a.name == "optimizer_state"), "")
         stdout.print(f"[dim]activations: tensors autograd saves for backward (measured); optimizer state: {rule}[/]")
     else:
-        stdout.print("[dim]activations: what a training forward saves for backward (measured); "
-                     "forward mode has no gradients or optimizer state[/]")
+        stdout.print(
+            "[dim]activations: what a training forward saves for backward (measured); "
+            "forward mode has no gradients or optimizer state[/]"
+        )
     tree = _tree(r, depth)
     if tree is not None:
         stdout.print(tree)
     ops = list(r.by_operator().items())[:10]
     if ops:
         total = r.forward_flop or 1
-        stdout.print(table("forward FLOP by operator", ["operator", "FLOP", "share"],
-                           [(o, si(v, "FLOP"), f"{100 * v / total:.1f}%") for o, v in ops]))
+        stdout.print(
+            table(
+                "forward FLOP by operator",
+                ["operator", "FLOP", "share"],
+                [(o, si(v, "FLOP"), f"{100 * v / total:.1f}%") for o, v in ops],
+            )
+        )
     if r.uncounted_ops:
-        stdout.print("[yellow]uncounted ops (no formula; their FLOPs are NOT in the totals):[/] "
-                     + ", ".join(f"{k} x{v}" for k, v in r.uncounted_ops.items()))
+        stdout.print(
+            "[yellow]uncounted ops (no formula; their FLOPs are NOT in the totals):[/] "
+            + ", ".join(f"{k} x{v}" for k, v in r.uncounted_ops.items())
+        )
     stdout.print("[dim]" + next(a.value for a in r.assumptions if a.name == "flop_convention") + "[/]")

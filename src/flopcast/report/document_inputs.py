@@ -22,8 +22,10 @@ from flopcast.provenance import Assumption, Basis
 
 _ESTIMATE_KEYS = ("training_flop", "method", "low", "high", "assumptions")
 _COUNT_KEYS = ("forward_flop", "params", "by_operator")
-_KINDS = {ESTIMATE_SCHEMA: ("an estimate", "flopcast estimate ... --json", _ESTIMATE_KEYS),
-          COUNT_SCHEMA: ("a count", "flopcast count MODEL ... --json", _COUNT_KEYS)}
+_KINDS = {
+    ESTIMATE_SCHEMA: ("an estimate", "flopcast estimate ... --json", _ESTIMATE_KEYS),
+    COUNT_SCHEMA: ("a count", "flopcast count MODEL ... --json", _COUNT_KEYS),
+}
 
 
 def _reject_constant(token: str) -> float:
@@ -55,8 +57,9 @@ def read_kind(path: str | Path, schema: str, option: str) -> dict[str, Any]:
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
-        raise DataFormatError(p, f"not JSON ({str(exc).splitlines()[0][:80]}); {option} expects what "
-                                 f"`{producer}` prints") from None
+        raise DataFormatError(
+            p, f"not JSON ({str(exc).splitlines()[0][:80]}); {option} expects what `{producer}` prints"
+        ) from None
     found = _kind_of(data) if isinstance(data, dict) else "not an object"
     if found != schema:
         seen = f"a {found} file" if found not in ("unknown", "not an object") else "not a flopcast file of any kind"
@@ -69,8 +72,15 @@ def _assumptions(data: Mapping[str, Any]) -> tuple[Assumption, ...]:
     for a in data.get("assumptions") or ():
         if isinstance(a, Mapping) and isinstance(a.get("name"), str):
             basis = a.get("basis", Basis.ASSUMED.value)
-            out.append(Assumption(a["name"], a.get("value"), str(a.get("unit", "")), str(a.get("source", "")),
-                                  Basis(basis) if basis in {b.value for b in Basis} else Basis.ASSUMED))
+            out.append(
+                Assumption(
+                    a["name"],
+                    a.get("value"),
+                    str(a.get("unit", "")),
+                    str(a.get("source", "")),
+                    Basis(basis) if basis in {b.value for b in Basis} else Basis.ASSUMED,
+                )
+            )
     return tuple(out)
 
 
@@ -112,14 +122,31 @@ def load_estimate(path: str | Path, option: str = "--estimate") -> Planned:
     """Read an ``estimate --json`` file. Raises :class:`InputError` for a file of another kind or schema."""
     p = Path(path).expanduser()
     data = read_kind(p, ESTIMATE_SCHEMA, option)
-    nums = {k: _number(data, k, p) for k in ("training_flop", "wall_hours", "chip_hours", "chips", "cost_usd",
-                                               "energy_kwh", "co2e_kg", "utilization")}
+    nums = {
+        k: _number(data, k, p)
+        for k in (
+            "training_flop",
+            "wall_hours",
+            "chip_hours",
+            "chips",
+            "cost_usd",
+            "energy_kwh",
+            "co2e_kg",
+            "utilization",
+        )
+    }
     assumptions = _assumptions(data)
     peak = next((a.value for a in assumptions if a.name == "peak_flop_per_s"), None)
-    return Planned(path=str(p), method=str(data.get("method", "")), hardware=data.get("hardware"),
-                   precision=data.get("precision"),
-                   peak_flop_per_s=float(peak) if isinstance(peak, (int, float)) and peak > 0 else None,
-                   assumptions=assumptions, data=data, **nums)
+    return Planned(
+        path=str(p),
+        method=str(data.get("method", "")),
+        hardware=data.get("hardware"),
+        precision=data.get("precision"),
+        peak_flop_per_s=float(peak) if isinstance(peak, (int, float)) and peak > 0 else None,
+        assumptions=assumptions,
+        data=data,
+        **nums,
+    )
 
 
 @dataclass(frozen=True)
@@ -142,8 +169,15 @@ def load_count(path: str | Path, option: str = "--count") -> Counted:
     """Read a ``count --json`` file. Raises :class:`InputError` for a file of another kind or schema."""
     p = Path(path).expanduser()
     data = read_kind(p, COUNT_SCHEMA, option)
-    return Counted(path=str(p), model=str(data.get("model", "")), mode=str(data.get("mode", "")),
-                   params=_number(data, "params", p), forward_flop=_number(data, "forward_flop", p),
-                   train_step_flop=_number(data, "train_step_flop", p), incomplete=bool(data.get("incomplete")),
-                   uncounted_matmul_ops=tuple(str(o) for o in data.get("uncounted_matmul_ops") or ()),
-                   assumptions=_assumptions(data), data=data)
+    return Counted(
+        path=str(p),
+        model=str(data.get("model", "")),
+        mode=str(data.get("mode", "")),
+        params=_number(data, "params", p),
+        forward_flop=_number(data, "forward_flop", p),
+        train_step_flop=_number(data, "train_step_flop", p),
+        incomplete=bool(data.get("incomplete")),
+        uncounted_matmul_ops=tuple(str(o) for o in data.get("uncounted_matmul_ops") or ()),
+        assumptions=_assumptions(data),
+        data=data,
+    )

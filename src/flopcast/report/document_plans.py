@@ -26,7 +26,7 @@ class ComparisonRow:
     planned: float | None
     measured: float | None
     ratio: float | None
-    driver: str          # the planning assumption this figure rests on
+    driver: str  # the planning assumption this figure rests on
 
 
 @dataclass(frozen=True)
@@ -35,15 +35,18 @@ class Comparison:
 
     estimate_path: str
     rows: tuple[ComparisonRow, ...]
-    furthest_off: str | None     # the key whose |log(ratio)| is largest
+    furthest_off: str | None  # the key whose |log(ratio)| is largest
 
     @property
     def furthest(self) -> ComparisonRow | None:
         return next((r for r in self.rows if r.key == self.furthest_off), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"estimate": self.estimate_path, "rows": [dict(r.__dict__) for r in self.rows],
-                "furthest_off": self.furthest_off}
+        return {
+            "estimate": self.estimate_path,
+            "rows": [dict(r.__dict__) for r in self.rows],
+            "furthest_off": self.furthest_off,
+        }
 
 
 def _driver(planned: Planned, name: str, label: str) -> str:
@@ -56,16 +59,27 @@ def compare(planned: Planned, actual: Mapping[str, float | None]) -> Comparison:
     (largest |log ratio|). Time and utilization rest on the assumed utilization, energy on TDP × power fraction ×
     PUE, CO2e also on the grid, cost on the price per chip-hour."""
     wall_s = planned.wall_hours * SECONDS_PER_HOUR if planned.wall_hours is not None else None
-    specs = (("training_flop", "training compute", "FLOP", planned.training_flop,
-              _driver(planned, "formula", "formula")),
-             ("wall_seconds", "time", "s", wall_s, _driver(planned, "utilization", "utilization")),
-             ("chip_hours", "chip-hours", "h", planned.chip_hours, _driver(planned, "chips", "chips")),
-             ("energy_kwh", "energy", "kWh", planned.energy_kwh, _driver(planned, "power_fraction", "power fraction")
-              + "; " + _driver(planned, "pue", "PUE")),
-             ("co2e_kg", "CO2e", "kg", planned.co2e_kg, _driver(planned, "grid_intensity", "grid")),
-             ("cost_usd", "cost", "USD", planned.cost_usd, _driver(planned, "usd_per_chip_hour", "price")),
-             ("utilization", "utilization (MFU)", "fraction of peak", planned.utilization,
-              _driver(planned, "utilization", "utilization")))
+    specs = (
+        ("training_flop", "training compute", "FLOP", planned.training_flop, _driver(planned, "formula", "formula")),
+        ("wall_seconds", "time", "s", wall_s, _driver(planned, "utilization", "utilization")),
+        ("chip_hours", "chip-hours", "h", planned.chip_hours, _driver(planned, "chips", "chips")),
+        (
+            "energy_kwh",
+            "energy",
+            "kWh",
+            planned.energy_kwh,
+            _driver(planned, "power_fraction", "power fraction") + "; " + _driver(planned, "pue", "PUE"),
+        ),
+        ("co2e_kg", "CO2e", "kg", planned.co2e_kg, _driver(planned, "grid_intensity", "grid")),
+        ("cost_usd", "cost", "USD", planned.cost_usd, _driver(planned, "usd_per_chip_hour", "price")),
+        (
+            "utilization",
+            "utilization (MFU)",
+            "fraction of peak",
+            planned.utilization,
+            _driver(planned, "utilization", "utilization"),
+        ),
+    )
     rows = []
     for key, label, unit, plan, driver in specs:
         meas = actual.get(key)

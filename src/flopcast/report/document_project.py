@@ -64,7 +64,7 @@ class PlannedProject:
     lines: tuple[PlannedLine, ...]
     total: Mapping[str, float | None]
     omitted: tuple[str, ...]
-    estimate: Planned | None          # the final run's plan (absent for a bare project_estimate file)
+    estimate: Planned | None  # the final run's plan (absent for a bare project_estimate file)
     data: Mapping[str, Any]
 
     def line(self, name: str) -> PlannedLine | None:
@@ -76,8 +76,9 @@ def _num(obj: Mapping[str, Any], key: str, path: Path, where: str, required: boo
     if v is None and not required:
         return None
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
-        raise DataFormatError(path, f"{where}.{key} is {v!r}, not a non-negative number; regenerate it with "
-                                    f"`{_PRODUCER}`")
+        raise DataFormatError(
+            path, f"{where}.{key} is {v!r}, not a non-negative number; regenerate it with `{_PRODUCER}`"
+        )
     return float(v)
 
 
@@ -91,11 +92,19 @@ def _line(obj: Any, path: Path, i: int) -> PlannedLine:
     where = f"project.lines[{i}]"
     if not isinstance(obj, Mapping) or not isinstance(obj.get("name"), str):
         raise DataFormatError(path, f"{where} is not a project line; regenerate it with `{_PRODUCER}`")
-    value, low, high = (float(_num(obj, k, path, where, required=True) or 0.0)
-                        for k in ("value", "value_low", "value_high"))
-    return PlannedLine(obj["name"], value, low, high, str(obj.get("unit", "")),
-                       _figures(obj, path, where), str(obj.get("source", "")),
-                       str(obj.get("basis", Basis.ASSUMED.value)))
+    value, low, high = (
+        float(_num(obj, k, path, where, required=True) or 0.0) for k in ("value", "value_low", "value_high")
+    )
+    return PlannedLine(
+        obj["name"],
+        value,
+        low,
+        high,
+        str(obj.get("unit", "")),
+        _figures(obj, path, where),
+        str(obj.get("source", "")),
+        str(obj.get("basis", Basis.ASSUMED.value)),
+    )
 
 
 def load_project_plan(path: str | Path, option: str = "--estimate") -> PlannedProject:
@@ -109,19 +118,26 @@ def load_project_plan(path: str | Path, option: str = "--estimate") -> PlannedPr
     planned = None if bare is not None else load_estimate(p, option)
     proj = bare if bare is not None else (planned.data.get("project") if planned else None)
     if not isinstance(proj, Mapping):
-        raise InputError(f"{option} {str(p)!r} is an estimate without project lines; write one with "
-                         f"`{_PRODUCER} > FILE`")
+        raise InputError(
+            f"{option} {str(p)!r} is an estimate without project lines; write one with `{_PRODUCER} > FILE`"
+        )
     if proj.get("schema") != PROJECT_SCHEMA:
-        raise DataFormatError(p, f"project lines of schema {proj.get('schema')!r}, not {PROJECT_SCHEMA}; "
-                                 f"regenerate them with `{_PRODUCER}`")
+        raise DataFormatError(
+            p,
+            f"project lines of schema {proj.get('schema')!r}, not {PROJECT_SCHEMA}; regenerate them with `{_PRODUCER}`",
+        )
     lines = proj.get("lines")
     if not isinstance(lines, list):
         raise DataFormatError(p, f"project.lines is missing; regenerate it with `{_PRODUCER}`")
-    return PlannedProject(str(p), _figures(proj.get("final"), p, "project.final"),
-                          tuple(_line(ln, p, i) for i, ln in enumerate(lines)),
-                          _figures(proj.get("total"), p, "project.total"),
-                          tuple(str(o) for o in proj.get("omitted") or ()), planned,
-                          planned.data if planned else proj)
+    return PlannedProject(
+        str(p),
+        _figures(proj.get("final"), p, "project.final"),
+        tuple(_line(ln, p, i) for i, ln in enumerate(lines)),
+        _figures(proj.get("total"), p, "project.total"),
+        tuple(str(o) for o in proj.get("omitted") or ()),
+        planned,
+        planned.data if planned else proj,
+    )
 
 
 def _bare_project(p: Path) -> Mapping[str, Any] | None:
@@ -140,11 +156,11 @@ def _bare_project(p: Path) -> Mapping[str, Any] | None:
 class Measured:
     """The ledger's decomposition of a project into the plan's terms (figures: chip_hours, kwh, kg_co2e, usd)."""
 
-    final: Mapping[str, float | None]          # the final run's useful (steps) part
-    lost: Mapping[str, float | None]           # goodput's lost part
-    experiments: Mapping[str, float | None]    # the other completed runs
-    total: Mapping[str, float | None]          # every run with a record (the three above, plus running runs)
-    useful_fraction: float | None              # the final run's active / wall (None: it reported no steps)
+    final: Mapping[str, float | None]  # the final run's useful (steps) part
+    lost: Mapping[str, float | None]  # goodput's lost part
+    experiments: Mapping[str, float | None]  # the other completed runs
+    total: Mapping[str, float | None]  # every run with a record (the three above, plus running runs)
+    useful_fraction: float | None  # the final run's active / wall (None: it reported no steps)
     final_ids: tuple[str, ...]
     lost_ids: tuple[str, ...]
     experiment_ids: tuple[str, ...]
@@ -167,8 +183,11 @@ def _add(parts: Sequence[Mapping[str, float | None]]) -> dict[str, float | None]
 
 def _useful_fraction(final: Sequence[LedgerRun]) -> float | None:
     """Steps time / wall of the final run (its longest node); ``None`` when it reported no steps."""
-    fracs = [r.record.active_seconds / r.record.wall_seconds for r in final
-             if r.record is not None and r.record.steps and r.record.active_seconds > 0 and r.record.wall_seconds > 0]
+    fracs = [
+        r.record.active_seconds / r.record.wall_seconds
+        for r in final
+        if r.record is not None and r.record.steps and r.record.active_seconds > 0 and r.record.wall_seconds > 0
+    ]
     return min(1.0, max(fracs)) if fracs else None
 
 
@@ -193,10 +212,17 @@ def measure_project(runs: Sequence[LedgerRun], final_id: str) -> Measured:
     bare = [r.run_id for r in runs if r.record is None]
     if bare:
         notes.append(f"no record yet (no sample committed), left out: {', '.join(bare)}")
-    return Measured(useful, lost, _add([{k: _fig(r, k) for k in FIGS} for r in others]),
-                    _add([{k: _fig(r, k) for k in FIGS} for r in recorded]), frac,
-                    tuple(r.run_id for r in final), tuple(r.run_id for r in lost_runs),
-                    tuple(r.run_id for r in others), tuple(notes))
+    return Measured(
+        useful,
+        lost,
+        _add([{k: _fig(r, k) for k in FIGS} for r in others]),
+        _add([{k: _fig(r, k) for k in FIGS} for r in recorded]),
+        frac,
+        tuple(r.run_id for r in final),
+        tuple(r.run_id for r in lost_runs),
+        tuple(r.run_id for r in others),
+        tuple(notes),
+    )
 
 
 # ---------------------------------------------------------------- plan against measurement
@@ -220,7 +246,7 @@ class ProjectLineRow:
     off: float | None
     basis: str
     how: str
-    direction: str = ""               # "more than planned" / "less than planned" (measured lines only)
+    direction: str = ""  # "more than planned" / "less than planned" (measured lines only)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "planned": dict(self.planned), "measured": dict(self.measured)}
@@ -241,8 +267,13 @@ class ProjectComparison:
         return next((r for r in self.rows if r.name == self.furthest_off), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"estimate": self.estimate_path, "pattern": self.pattern, "rows": [r.to_dict() for r in self.rows],
-                "furthest_off": self.furthest_off, "notes": list(self.notes)}
+        return {
+            "estimate": self.estimate_path,
+            "pattern": self.pattern,
+            "rows": [r.to_dict() for r in self.rows],
+            "furthest_off": self.furthest_off,
+            "notes": list(self.notes),
+        }
 
 
 def _multiple(part: Mapping[str, float | None], final: Mapping[str, float | None]) -> tuple[float | None, str]:
@@ -271,63 +302,131 @@ def _measured_row(line: PlannedLine, m: Measured) -> ProjectLineRow:
         added, what = _multiple(m.lost, m.final)
         factor = 1.0 / (1.0 + added) if added is not None else None
         planned_added = 1.0 / line.value - 1.0 if line.value > 0 else None
-        how = (f"useful / (useful + lost) by {what}: lost = the final run's time outside its steps"
-               f"{'' if m.useful_fraction is None else f' ({100 * (1 - m.useful_fraction):.3g}% of its wall)'}"
-               f" + {len(m.lost_ids)} failed/interrupted/lost run(s)"
-               + (f" ({', '.join(m.lost_ids[:4])})" if m.lost_ids else ""))
+        how = (
+            f"useful / (useful + lost) by {what}: lost = the final run's time outside its steps"
+            f"{'' if m.useful_fraction is None else f' ({100 * (1 - m.useful_fraction):.3g}% of its wall)'}"
+            f" + {len(m.lost_ids)} failed/interrupted/lost run(s)"
+            + (f" ({', '.join(m.lost_ids[:4])})" if m.lost_ids else "")
+        )
         measured = m.lost
     else:
         added, what = _multiple(m.experiments, m.final)
         factor = 1.0 + added if added is not None else None
         planned_added = line.value - 1.0
-        how = (f"(useful final + {len(m.experiment_ids)} other completed run(s)) / useful final, by {what}"
-               + (f" ({', '.join(m.experiment_ids[:4])})" if m.experiment_ids else ""))
+        how = f"(useful final + {len(m.experiment_ids)} other completed run(s)) / useful final, by {what}" + (
+            f" ({', '.join(m.experiment_ids[:4])})" if m.experiment_ids else ""
+        )
         measured = m.experiments
     off, direction = None, ""
     if added is not None and planned_added is not None:
         off = abs(planned_added - added)
         direction = "more than planned" if added > planned_added else "less than planned"
-    return ProjectLineRow(line.name, line.unit, line.value, line.value_low, line.value_high, factor,
-                          _in_range(line, factor), line.figures, measured, off,
-                          Basis.MEASURED.value if factor is not None else Basis.UNAVAILABLE.value, how, direction)
+    return ProjectLineRow(
+        line.name,
+        line.unit,
+        line.value,
+        line.value_low,
+        line.value_high,
+        factor,
+        _in_range(line, factor),
+        line.figures,
+        measured,
+        off,
+        Basis.MEASURED.value if factor is not None else Basis.UNAVAILABLE.value,
+        how,
+        direction,
+    )
 
 
 def _unmeasured_row(line: PlannedLine, scale: float | None) -> ProjectLineRow:
     """idle / embodied at the plan's factor on the measured chip-hours; evaluation, serving: unavailable."""
     if line.name in ("idle", "embodied") and scale is not None:
-        how = ("not in the ledger (the tracker reads the run's own chips and CPU); the plan's factor on the "
-               "measured chip-hours" if line.name == "idle" else
-               "never measured (manufacturing); the plan's factor on the measured chip-hours")
-        return ProjectLineRow(line.name, line.unit, line.value, line.value_low, line.value_high, None, None,
-                              line.figures, _scaled(line.figures, scale), None, Basis.ESTIMATED.value, how)
-    why = {"evaluation": "the ledger does not mark evaluation runs (runs matching the pattern count as "
-                         "experimentation)", "serving": "serving is not tracked by the ledger"}
-    return ProjectLineRow(line.name, line.unit, line.value, line.value_low, line.value_high, None, None,
-                          line.figures, dict.fromkeys(FIGS), None, Basis.UNAVAILABLE.value,
-                          why.get(line.name, "not measured by the ledger"))
+        how = (
+            "not in the ledger (the tracker reads the run's own chips and CPU); the plan's factor on the "
+            "measured chip-hours"
+            if line.name == "idle"
+            else "never measured (manufacturing); the plan's factor on the measured chip-hours"
+        )
+        return ProjectLineRow(
+            line.name,
+            line.unit,
+            line.value,
+            line.value_low,
+            line.value_high,
+            None,
+            None,
+            line.figures,
+            _scaled(line.figures, scale),
+            None,
+            Basis.ESTIMATED.value,
+            how,
+        )
+    why = {
+        "evaluation": "the ledger does not mark evaluation runs (runs matching the pattern count as experimentation)",
+        "serving": "serving is not tracked by the ledger",
+    }
+    return ProjectLineRow(
+        line.name,
+        line.unit,
+        line.value,
+        line.value_low,
+        line.value_high,
+        None,
+        None,
+        line.figures,
+        dict.fromkeys(FIGS),
+        None,
+        Basis.UNAVAILABLE.value,
+        why.get(line.name, "not measured by the ledger"),
+    )
 
 
 def compare_project(plan: PlannedProject, m: Measured, pattern: str) -> ProjectComparison:
     """The plan's final run, each overhead line and the total against the ledger's; the furthest-off overhead."""
-    planned_compute = _add([plan.final, *(ln.figures for ln in plan.lines
-                                          if ln.name in ("goodput", "experimentation", "evaluation"))])
+    planned_compute = _add(
+        [plan.final, *(ln.figures for ln in plan.lines if ln.name in ("goodput", "experimentation", "evaluation"))]
+    )
     measured_compute = _add([m.final, m.lost, m.experiments])
     pc, mc = planned_compute.get("chip_hours"), measured_compute.get("chip_hours")
     scale = mc / pc if pc and mc is not None else None
     frac = "" if m.useful_fraction is None else f", {100 * m.useful_fraction:.3g}% of its wall"
-    final = ProjectLineRow("final run", "", None, None, None, None, None, plan.final, m.final, None,
-                           Basis.MEASURED.value, f"{', '.join(m.final_ids)} over its steps time{frac} (record × "
-                           "active / wall; energy and cost in proportion)")
+    final = ProjectLineRow(
+        "final run",
+        "",
+        None,
+        None,
+        None,
+        None,
+        None,
+        plan.final,
+        m.final,
+        None,
+        Basis.MEASURED.value,
+        f"{', '.join(m.final_ids)} over its steps time{frac} (record × active / wall; energy and cost in proportion)",
+    )
     rows = [final]
     for line in plan.lines:
-        rows.append(_measured_row(line, m) if line.name in ("goodput", "experimentation")
-                    else _unmeasured_row(line, scale))
+        rows.append(
+            _measured_row(line, m) if line.name in ("goodput", "experimentation") else _unmeasured_row(line, scale)
+        )
     estimated = [r.measured for r in rows if r.basis == Basis.ESTIMATED.value]
     total_meas = _add([m.total, *estimated]) if estimated else dict(m.total)
-    rows.append(ProjectLineRow("project total", "", None, None, None, None, None, plan.total, total_meas, None,
-                               Basis.MEASURED.value if not estimated else Basis.ESTIMATED.value,
-                               "every matching run's record" + (" + the estimated lines above" if estimated
-                                                                 else "")))
+    rows.append(
+        ProjectLineRow(
+            "project total",
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            plan.total,
+            total_meas,
+            None,
+            Basis.MEASURED.value if not estimated else Basis.ESTIMATED.value,
+            "every matching run's record" + (" + the estimated lines above" if estimated else ""),
+        )
+    )
     scored = [(r.off, r.name) for r in rows if r.off is not None]
     notes = list(m.notes) + [f"omitted from the plan: {o}" for o in plan.omitted]
     return ProjectComparison(plan.path, pattern, tuple(rows), max(scored)[1] if scored else None, tuple(notes))

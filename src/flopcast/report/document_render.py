@@ -61,10 +61,15 @@ def _md_escape(value: Any) -> str:
 def environment(markdown: bool) -> Any:
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("flopcast.report", "templates"),
-                             autoescape=not markdown, undefined=jinja2.StrictUndefined, trim_blocks=True,
-                             lstrip_blocks=True, keep_trailing_newline=True,
-                             finalize=_md_escape if markdown else None)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("flopcast.report", "templates"),
+        autoescape=not markdown,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=_md_escape if markdown else None,
+    )
     env.filters.update(show=show, ratio=ratio_text, share=share_text)
     return env
 
@@ -94,7 +99,7 @@ def power_svg(samples: tuple[PowerSample, ...]) -> str | None:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def plotted_components(samples: tuple[PowerSample, ...]) -> tuple[list[str], list[str]]:
@@ -161,8 +166,12 @@ def render(report: Report, fmt: str, *, training_type: str | None = None) -> str
         raise InputError(f"unknown training type {training_type!r}; use {' or '.join(TRAINING_TYPES)}")
     if fmt == "json":
         return dumps(report) + "\n"
-    ctx = {"r": report, "version": __version__, "missing": [f for f in report.figures if _unavailable(f)],
-           "training_type": training_type}
+    ctx = {
+        "r": report,
+        "version": __version__,
+        "missing": [f for f in report.figures if _unavailable(f)],
+        "training_type": training_type,
+    }
     if fmt == "html":
         ctx["svg"] = power_svg(report.samples)
         ctx["plotted"], ctx["unplotted"] = plotted_components(report.samples)

@@ -111,15 +111,23 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema": REPORT_SCHEMA, "kind": self.kind, "subject": self.subject, "title": self.title,
-            "figures": [f.to_dict() for f in self.figures], "totals": [f.to_dict() for f in self.totals],
-            "runs": [dict(r.__dict__) for r in self.runs], "final_run_id": self.final_run_id,
+            "schema": REPORT_SCHEMA,
+            "kind": self.kind,
+            "subject": self.subject,
+            "title": self.title,
+            "figures": [f.to_dict() for f in self.figures],
+            "totals": [f.to_dict() for f in self.totals],
+            "runs": [dict(r.__dict__) for r in self.runs],
+            "final_run_id": self.final_run_id,
             "final_share": dict(self.final_share),
             "comparison": self.comparison.to_dict() if self.comparison else None,
-            "assumptions": [a.to_dict() for a in self.assumptions], "notes": list(self.notes),
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "notes": list(self.notes),
             "co2_eq_emissions": dict(self.card.__dict__),
             "samples": [dict(s.__dict__) for s in self.samples],
-            "records": [dict(r) for r in self.records], "estimate": self.estimate, "count": self.count,
+            "records": [dict(r) for r in self.records],
+            "estimate": self.estimate,
+            "count": self.count,
             "project": self.project.to_dict() if self.project else None,
         }
 
@@ -164,8 +172,16 @@ def _component_figures(rec: RunRecord) -> list[Figure]:
         joules = comp.get("energy_joules")
         basis = rec.energy_source.get(c, Basis.UNAVAILABLE.value)
         kwh = joules / JOULES_PER_KWH if isinstance(joules, (int, float)) and basis != Basis.UNAVAILABLE.value else None
-        out.append(Figure(f"{c}_energy_kwh", f"{c.upper()} energy (IT)", kwh, "kWh", basis,
-                          f"{comp.get('backend', '?')}: {comp.get('note', '')}".strip()))
+        out.append(
+            Figure(
+                f"{c}_energy_kwh",
+                f"{c.upper()} energy (IT)",
+                kwh,
+                "kWh",
+                basis,
+                f"{comp.get('backend', '?')}: {comp.get('note', '')}".strip(),
+            )
+        )
     return out
 
 
@@ -176,33 +192,87 @@ def _record_figures(rec: RunRecord) -> list[Figure]:
     steps = f"{rec.steps}" + (f" of {rec.total_steps}" if rec.total_steps else "")
     return [
         Figure("status", "status", rec.status, "", Basis.MEASURED.value, f"exit code {rec.exit_code}"),
-        Figure("hardware", "hardware", hardware_text(rec.hardware, rec.chips, rec), "", *(_assumed(
-            rec, "hardware", "") if rec.hardware else (Basis.MEASURED.value, "no accelerator given (--hardware) or "
-                                                       "detected; logical CPUs from the CPU reading"))),
+        Figure(
+            "hardware",
+            "hardware",
+            hardware_text(rec.hardware, rec.chips, rec),
+            "",
+            *(
+                _assumed(rec, "hardware", "")
+                if rec.hardware
+                else (
+                    Basis.MEASURED.value,
+                    "no accelerator given (--hardware) or detected; logical CPUs from the CPU reading",
+                )
+            ),
+        ),
         Figure("wall_seconds", "wall time", rec.wall_seconds, "s", Basis.MEASURED.value, "monotonic clock"),
         Figure("chip_hours", "chip-hours", rec.chip_hours, "h", *_derived(rec.chip_hours, "chips × wall time")),
         Figure("steps", "steps", steps, "", Basis.MEASURED.value, "run.step() calls reported by the program"),
         *_component_figures(rec),
-        Figure("it_energy_kwh", "IT energy", rec.it_energy_kwh, "kWh",
-               *_derived(rec.it_energy_kwh, "sum of the components above")),
+        Figure(
+            "it_energy_kwh",
+            "IT energy",
+            rec.it_energy_kwh,
+            "kWh",
+            *_derived(rec.it_energy_kwh, "sum of the components above"),
+        ),
         Figure("pue", "PUE", rec.pue, "", pue_basis, pue_src),
-        Figure("energy_kwh", "energy (facility, IT × PUE)", rec.energy_kwh, "kWh",
-               *_derived(rec.energy_kwh, "IT energy × PUE")),
-        Figure("g_co2e_per_kwh", "grid intensity", rec.g_co2e_per_kwh, "gCO2e/kWh", grid_basis,
-               f"{rec.region}: {grid_src}" if rec.region else grid_src),
+        Figure(
+            "energy_kwh",
+            "energy (facility, IT × PUE)",
+            rec.energy_kwh,
+            "kWh",
+            *_derived(rec.energy_kwh, "IT energy × PUE"),
+        ),
+        Figure(
+            "g_co2e_per_kwh",
+            "grid intensity",
+            rec.g_co2e_per_kwh,
+            "gCO2e/kWh",
+            grid_basis,
+            f"{rec.region}: {grid_src}" if rec.region else grid_src,
+        ),
         Figure("co2e_kg", "CO2e", rec.co2e_kg, "kg", *_derived(rec.co2e_kg, "energy × grid intensity")),
-        Figure("cost_usd", "cost", rec.cost_usd, "USD", *((Basis.ESTIMATED.value, f"chip-hours × price ({price_src})")
-                                                           if rec.cost_usd is not None else
-                                                           (Basis.UNAVAILABLE.value, price_src or
-                                                            "needs --hardware with a catalogue price"))),
-        Figure("flop_per_step", "FLOP per step", rec.flop_per_step, "FLOP", *_assumed(
-            rec, "flop_per_step", "given (--flop-per-step)") if rec.flop_per_step else
-            (Basis.UNAVAILABLE.value, "needs --flop-per-step")),
-        Figure("achieved_flop_per_s", "achieved FLOP/s", rec.achieved_flop_per_s, "FLOP/s",
-               *_derived(rec.achieved_flop_per_s, "steps × FLOP per step / active time")),
-        Figure("mfu", "MFU", rec.mfu, "fraction of peak", *_derived(
-            rec.mfu, f"achieved / (chips × {rec.precision} peak {rec.peak_flop_per_s_per_chip or 0:.4g} FLOP/s)"
-            if rec.mfu is not None else "needs --flop-per-step, steps and --hardware")),
+        Figure(
+            "cost_usd",
+            "cost",
+            rec.cost_usd,
+            "USD",
+            *(
+                (Basis.ESTIMATED.value, f"chip-hours × price ({price_src})")
+                if rec.cost_usd is not None
+                else (Basis.UNAVAILABLE.value, price_src or "needs --hardware with a catalogue price")
+            ),
+        ),
+        Figure(
+            "flop_per_step",
+            "FLOP per step",
+            rec.flop_per_step,
+            "FLOP",
+            *_assumed(rec, "flop_per_step", "given (--flop-per-step)")
+            if rec.flop_per_step
+            else (Basis.UNAVAILABLE.value, "needs --flop-per-step"),
+        ),
+        Figure(
+            "achieved_flop_per_s",
+            "achieved FLOP/s",
+            rec.achieved_flop_per_s,
+            "FLOP/s",
+            *_derived(rec.achieved_flop_per_s, "steps × FLOP per step / active time"),
+        ),
+        Figure(
+            "mfu",
+            "MFU",
+            rec.mfu,
+            "fraction of peak",
+            *_derived(
+                rec.mfu,
+                f"achieved / (chips × {rec.precision} peak {rec.peak_flop_per_s_per_chip or 0:.4g} FLOP/s)"
+                if rec.mfu is not None
+                else "needs --flop-per-step, steps and --hardware",
+            ),
+        ),
     ]
 
 
@@ -211,15 +281,21 @@ def _samples(rows: Sequence[Mapping[str, Any]]) -> tuple[PowerSample, ...]:
     for r in rows:
         parts = [r.get("gpu_energy_joules"), r.get("cpu_energy_joules")]
         known = [float(p) for p in parts if isinstance(p, (int, float))]
-        out.append(PowerSample(float(r["t_seconds"]), r.get("gpu_power_watts"), r.get("cpu_power_watts"),
-                               sum(known) if known else None))
+        out.append(
+            PowerSample(
+                float(r["t_seconds"]), r.get("gpu_power_watts"), r.get("cpu_power_watts"), sum(known) if known else None
+            )
+        )
     return tuple(out)
 
 
 def _run_card(rec: RunRecord, where: str) -> CardFacts:
-    return CardFacts(emissions_g=rec.co2e_kg * GRAMS_PER_KG if rec.co2e_kg is not None else None,
-                     source=f"flopcast track (measured; run {where})",
-                     geographical_location=rec.region, hardware_used=hardware_text(rec.hardware, rec.chips, rec))
+    return CardFacts(
+        emissions_g=rec.co2e_kg * GRAMS_PER_KG if rec.co2e_kg is not None else None,
+        source=f"flopcast track (measured; run {where})",
+        geographical_location=rec.region,
+        hardware_used=hardware_text(rec.hardware, rec.chips, rec),
+    )
 
 
 def run_report(run: LedgerRun, samples: Sequence[Mapping[str, Any]] = (), planned: Planned | None = None) -> Report:
@@ -230,11 +306,19 @@ def run_report(run: LedgerRun, samples: Sequence[Mapping[str, Any]] = (), planne
     notes = [f"tracker: {e}" for e in rec.errors] + [f"{e.get('kind')}: {e.get('message')}" for e in run.events]
     if run.status in ("running", "lost"):
         notes.append(f"status {run.status}: the figures cover the run up to its last sample ({run.updated_at})")
-    return Report(kind="run", subject=run.run_id, title=f"Compute report: run {run.run_id} ({run.label})",
-                  figures=tuple(_record_figures(rec)), assumptions=rec.assumptions, card=_run_card(rec, run.run_id),
-                  comparison=compare(planned, _actual_of_record(rec)) if planned else None,
-                  samples=_samples(samples), notes=tuple(notes), records=(rec.to_dict(),),
-                  estimate=planned.data if planned else None)
+    return Report(
+        kind="run",
+        subject=run.run_id,
+        title=f"Compute report: run {run.run_id} ({run.label})",
+        figures=tuple(_record_figures(rec)),
+        assumptions=rec.assumptions,
+        card=_run_card(rec, run.run_id),
+        comparison=compare(planned, _actual_of_record(rec)) if planned else None,
+        samples=_samples(samples),
+        notes=tuple(notes),
+        records=(rec.to_dict(),),
+        estimate=planned.data if planned else None,
+    )
 
 
 # -- a job ---------------------------------------------------------------------------------------------------
@@ -242,10 +326,18 @@ def run_report(run: LedgerRun, samples: Sequence[Mapping[str, Any]] = (), planne
 
 def _row(run: LedgerRun) -> RunRow:
     rec = run.record
-    return RunRow(run.run_id, run.label, run.status, rec.exit_code if rec else None, run.job_id,
-                  rec.wall_seconds if rec else run.wall_seconds, rec.chip_hours if rec else None,
-                  rec.energy_kwh if rec else run.energy_kwh, rec.co2e_kg if rec else None,
-                  rec.cost_usd if rec else None)
+    return RunRow(
+        run.run_id,
+        run.label,
+        run.status,
+        rec.exit_code if rec else None,
+        run.job_id,
+        rec.wall_seconds if rec else run.wall_seconds,
+        rec.chip_hours if rec else None,
+        rec.energy_kwh if rec else run.energy_kwh,
+        rec.co2e_kg if rec else None,
+        rec.cost_usd if rec else None,
+    )
 
 
 def _job_figures(job: Mapping[str, Any], first: RunRecord | None) -> list[Figure]:
@@ -253,26 +345,56 @@ def _job_figures(job: Mapping[str, Any], first: RunRecord | None) -> list[Figure
 
     def summed(key: str, label: str, unit: str) -> Figure:
         lacking = missing.get(key)
-        src = (f"sum over nodes; unavailable: nodes {lacking} lack it" if lacking else "sum over nodes")
-        return Figure(key, label, job.get(key), unit, Basis.ESTIMATED.value if job.get(key) is not None
-                      else Basis.UNAVAILABLE.value, src)
+        src = f"sum over nodes; unavailable: nodes {lacking} lack it" if lacking else "sum over nodes"
+        return Figure(
+            key,
+            label,
+            job.get(key),
+            unit,
+            Basis.ESTIMATED.value if job.get(key) is not None else Basis.UNAVAILABLE.value,
+            src,
+        )
 
     hw = first.hardware if first else None
     return [
         Figure("nodes", "nodes", float(job["nodes"]), "", Basis.MEASURED.value, "one sampler row per node"),
-        Figure("hardware", "hardware", hardware_text(hw, job.get("chips"), first), "", Basis.GIVEN.value
-               if hw else Basis.UNAVAILABLE.value, "node records (chips summed over nodes)"),
+        Figure(
+            "hardware",
+            "hardware",
+            hardware_text(hw, job.get("chips"), first),
+            "",
+            Basis.GIVEN.value if hw else Basis.UNAVAILABLE.value,
+            "node records (chips summed over nodes)",
+        ),
         Figure("wall_seconds", "wall time", job.get("wall_seconds"), "s", Basis.MEASURED.value, "max over nodes"),
-        summed("chip_hours", "chip-hours", "h"), summed("it_energy_kwh", "IT energy", "kWh"),
-        summed("energy_kwh", "energy (facility, IT × PUE)", "kWh"), summed("co2e_kg", "CO2e", "kg"),
+        summed("chip_hours", "chip-hours", "h"),
+        summed("it_energy_kwh", "IT energy", "kWh"),
+        summed("energy_kwh", "energy (facility, IT × PUE)", "kWh"),
+        summed("co2e_kg", "CO2e", "kg"),
         summed("cost_usd", "cost", "USD"),
         Figure("steps", "steps", float(job.get("steps") or 0), "", Basis.MEASURED.value, "max over nodes (global)"),
-        Figure("flop_per_step", "FLOP per step", job.get("flop_per_step"), "FLOP", Basis.GIVEN.value
-               if job.get("flop_per_step") else Basis.UNAVAILABLE.value, "node 0's record"),
-        Figure("achieved_flop_per_s", "achieved FLOP/s", job.get("achieved_flop_per_s"), "FLOP/s",
-               *_derived(job.get("achieved_flop_per_s"), "steps × FLOP per step / longest active time")),
-        Figure("mfu", "MFU", job.get("mfu"), "fraction of peak",
-               *_derived(job.get("mfu"), "achieved / (all chips × peak per chip)")),
+        Figure(
+            "flop_per_step",
+            "FLOP per step",
+            job.get("flop_per_step"),
+            "FLOP",
+            Basis.GIVEN.value if job.get("flop_per_step") else Basis.UNAVAILABLE.value,
+            "node 0's record",
+        ),
+        Figure(
+            "achieved_flop_per_s",
+            "achieved FLOP/s",
+            job.get("achieved_flop_per_s"),
+            "FLOP/s",
+            *_derived(job.get("achieved_flop_per_s"), "steps × FLOP per step / longest active time"),
+        ),
+        Figure(
+            "mfu",
+            "MFU",
+            job.get("mfu"),
+            "fraction of peak",
+            *_derived(job.get("mfu"), "achieved / (all chips × peak per chip)"),
+        ),
     ]
 
 
@@ -280,22 +402,34 @@ def job_report(job: Mapping[str, Any], nodes: Sequence[LedgerRun], planned: Plan
     """The report of a distributed job: the node aggregate (:func:`~flopcast.measure.aggregate_job`) and its nodes."""
     first = next((n.record for n in nodes if n.record is not None), None)
     assumptions = unique_assumptions(a for n in nodes if n.record for a in n.record.assumptions)
-    card = CardFacts(emissions_g=job["co2e_kg"] * GRAMS_PER_KG if job.get("co2e_kg") is not None else None,
-                     source=f"flopcast track (measured; job {job.get('job_id')}, {job['nodes']} nodes)",
-                     geographical_location=first.region if first else None,
-                     hardware_used=hardware_text(first.hardware if first else None, job.get("chips"), first))
-    return Report(kind="job", subject=str(job.get("job_id")), title=f"Compute report: job {job.get('job_id')}",
-                  figures=tuple(_job_figures(job, first)), assumptions=assumptions, card=card,
-                  runs=tuple(_row(n) for n in nodes),
-                  comparison=compare(planned, _actual_of_job(job)) if planned else None,
-                  records=(dict(job), *(n.record.to_dict() for n in nodes if n.record)),
-                  estimate=planned.data if planned else None)
+    card = CardFacts(
+        emissions_g=job["co2e_kg"] * GRAMS_PER_KG if job.get("co2e_kg") is not None else None,
+        source=f"flopcast track (measured; job {job.get('job_id')}, {job['nodes']} nodes)",
+        geographical_location=first.region if first else None,
+        hardware_used=hardware_text(first.hardware if first else None, job.get("chips"), first),
+    )
+    return Report(
+        kind="job",
+        subject=str(job.get("job_id")),
+        title=f"Compute report: job {job.get('job_id')}",
+        figures=tuple(_job_figures(job, first)),
+        assumptions=assumptions,
+        card=card,
+        runs=tuple(_row(n) for n in nodes),
+        comparison=compare(planned, _actual_of_job(job)) if planned else None,
+        records=(dict(job), *(n.record.to_dict() for n in nodes if n.record)),
+        estimate=planned.data if planned else None,
+    )
 
 
 # -- a project -----------------------------------------------------------------------------------------------
 
-_TOTALS = (("chip_hours", "chip-hours", "h"), ("energy_kwh", "energy (facility)", "kWh"),
-           ("co2e_kg", "CO2e", "kg"), ("cost_usd", "cost", "USD"))
+_TOTALS = (
+    ("chip_hours", "chip-hours", "h"),
+    ("energy_kwh", "energy (facility)", "kWh"),
+    ("co2e_kg", "CO2e", "kg"),
+    ("cost_usd", "cost", "USD"),
+)
 
 
 def _wall_total(rows: Sequence[RunRow]) -> float:
@@ -327,8 +461,7 @@ def _final(rows: Sequence[RunRow]) -> tuple[RunRow, str]:
     return rows[-1], "the last run (none completed)"
 
 
-def _share(final: RunRow, rows: Sequence[RunRow], totals: Mapping[str, Figure],
-           wall: float) -> dict[str, float | None]:
+def _share(final: RunRow, rows: Sequence[RunRow], totals: Mapping[str, Figure], wall: float) -> dict[str, float | None]:
     """The final run's share of each total; none where some run lacks the figure (the total is a lower bound)."""
     out: dict[str, float | None] = {"wall_seconds": (final.wall_seconds or 0.0) / wall if wall > 0 else None}
     for key, _, _ in _TOTALS:
@@ -338,8 +471,9 @@ def _share(final: RunRow, rows: Sequence[RunRow], totals: Mapping[str, Figure],
     return out
 
 
-def project_report(pattern: str, runs: Sequence[LedgerRun], planned: Planned | None = None,
-                   plan: PlannedProject | None = None) -> Report:
+def project_report(
+    pattern: str, runs: Sequence[LedgerRun], planned: Planned | None = None, plan: PlannedProject | None = None
+) -> Report:
     """All runs whose name matches ``pattern`` (failed, interrupted and sweep runs too): totals and the final
     run's share. ``planned`` is compared with the final run; ``plan`` (an ``estimate --project`` file) line by
     line with the ledger's decomposition of the runs (:mod:`flopcast.report.document_project`)."""
@@ -349,28 +483,54 @@ def project_report(pattern: str, runs: Sequence[LedgerRun], planned: Planned | N
     wall = _wall_total(rows)
     totals = {k: _total(rows, k, label, unit) for k, label, unit in _TOTALS}
     statuses = ", ".join(f"{n} {s}" for s, n in _tally(r.status for r in rows).items())
-    figures = (Figure("runs", "runs", float(len(rows)), "", Basis.MEASURED.value, statuses),
-               Figure("total_wall_seconds", "total wall time", wall, "s", Basis.MEASURED.value,
-                      "sum over runs (a job's nodes count once: its longest)"), *totals.values())
+    figures = (
+        Figure("runs", "runs", float(len(rows)), "", Basis.MEASURED.value, statuses),
+        Figure(
+            "total_wall_seconds",
+            "total wall time",
+            wall,
+            "s",
+            Basis.MEASURED.value,
+            "sum over runs (a job's nodes count once: its longest)",
+        ),
+        *totals.values(),
+    )
     final_run = next(r for r in runs if r.run_id == final.run_id)
     share = _share(final, rows, totals, wall)
     energy_share = share.get("energy_kwh")
-    notes = (f"final run: {final.run_id}, {which}; it is "
-             + (f"{100 * energy_share:.3g}% of the project's energy" if energy_share is not None
-                else "an unknown share of the project's energy"),)
+    notes = (
+        f"final run: {final.run_id}, {which}; it is "
+        + (
+            f"{100 * energy_share:.3g}% of the project's energy"
+            if energy_share is not None
+            else "an unknown share of the project's energy"
+        ),
+    )
     fr = final_run.record
     card = _run_card(fr, final.run_id) if fr else CardFacts(None, "flopcast track", None, None)
     if isinstance(totals["co2e_kg"].value, float):
-        card = CardFacts(totals["co2e_kg"].value * GRAMS_PER_KG,
-                         f"flopcast track (measured; all {len(rows)} runs matching {pattern!r})",
-                         card.geographical_location, card.hardware_used)
-    return Report(kind="project", subject=pattern, title=f"Compute report: project {pattern!r}", figures=figures,
-                  assumptions=unique_assumptions(a for r in runs if r.record for a in r.record.assumptions),
-                  card=card, runs=tuple(rows), final_run_id=final.run_id, final_share=share, notes=notes,
-                  comparison=compare(planned, _actual_of_record(fr)) if planned and fr else None,
-                  records=tuple(r.record.to_dict() for r in runs if r.record),
-                  estimate=planned.data if planned else plan.data if plan else None,
-                  project=compare_project(plan, measure_project(runs, final.run_id), pattern) if plan else None)
+        card = CardFacts(
+            totals["co2e_kg"].value * GRAMS_PER_KG,
+            f"flopcast track (measured; all {len(rows)} runs matching {pattern!r})",
+            card.geographical_location,
+            card.hardware_used,
+        )
+    return Report(
+        kind="project",
+        subject=pattern,
+        title=f"Compute report: project {pattern!r}",
+        figures=figures,
+        assumptions=unique_assumptions(a for r in runs if r.record for a in r.record.assumptions),
+        card=card,
+        runs=tuple(rows),
+        final_run_id=final.run_id,
+        final_share=share,
+        notes=notes,
+        comparison=compare(planned, _actual_of_record(fr)) if planned and fr else None,
+        records=tuple(r.record.to_dict() for r in runs if r.record),
+        estimate=planned.data if planned else plan.data if plan else None,
+        project=compare_project(plan, measure_project(runs, final.run_id), pattern) if plan else None,
+    )
 
 
 def _tally(values: Any) -> dict[str, int]:
@@ -384,17 +544,28 @@ def _tally(values: Any) -> dict[str, int]:
 
 
 def _actual_of_record(rec: RunRecord) -> dict[str, float | None]:
-    return {"wall_seconds": rec.wall_seconds, "chip_hours": rec.chip_hours, "energy_kwh": rec.energy_kwh,
-            "co2e_kg": rec.co2e_kg, "cost_usd": rec.cost_usd, "utilization": rec.mfu,
-            "training_flop": rec.flop_per_step * rec.steps if rec.flop_per_step and rec.steps else None}
+    return {
+        "wall_seconds": rec.wall_seconds,
+        "chip_hours": rec.chip_hours,
+        "energy_kwh": rec.energy_kwh,
+        "co2e_kg": rec.co2e_kg,
+        "cost_usd": rec.cost_usd,
+        "utilization": rec.mfu,
+        "training_flop": rec.flop_per_step * rec.steps if rec.flop_per_step and rec.steps else None,
+    }
 
 
 def _actual_of_job(job: Mapping[str, Any]) -> dict[str, float | None]:
     fps, steps = job.get("flop_per_step"), job.get("steps")
-    return {"wall_seconds": job.get("wall_seconds"), "chip_hours": job.get("chip_hours"),
-            "energy_kwh": job.get("energy_kwh"), "co2e_kg": job.get("co2e_kg"), "cost_usd": job.get("cost_usd"),
-            "utilization": job.get("mfu"), "training_flop": fps * steps if fps and steps else None}
-
+    return {
+        "wall_seconds": job.get("wall_seconds"),
+        "chip_hours": job.get("chip_hours"),
+        "energy_kwh": job.get("energy_kwh"),
+        "co2e_kg": job.get("co2e_kg"),
+        "cost_usd": job.get("cost_usd"),
+        "utilization": job.get("mfu"),
+        "training_flop": fps * steps if fps and steps else None,
+    }
 
 
 # -- count + estimate, no run ---------------------------------------------------------------------------------
@@ -405,8 +576,10 @@ def _range(planned: Planned, key: str, scale: float = 1.0, unit: str = "") -> st
     lo, hi = (planned.data.get(end, {}).get(key) for end in ("low", "high"))
     if not all(isinstance(v, (int, float)) for v in (lo, hi)) or lo == hi:
         return "the estimate"
-    return (f"the estimate; range {lo * scale:.4g} – {hi * scale:.4g}{' ' + unit if unit else ''} "
-            "(favourable – unfavourable ends of its assumed ranges)")
+    return (
+        f"the estimate; range {lo * scale:.4g} – {hi * scale:.4g}{' ' + unit if unit else ''} "
+        "(favourable – unfavourable ends of its assumed ranges)"
+    )
 
 
 def _card_mismatch(counted: Counted | None, planned: Planned) -> tuple[str, ...]:
@@ -416,51 +589,96 @@ def _card_mismatch(counted: Counted | None, planned: Planned) -> tuple[str, ...]
         return ()
     if math.isclose(float(a.value), counted.params, rel_tol=0.01):
         return ()
-    return (f"the estimate's params ({a.value:.4g}) differ from the count's ({counted.params:.4g}): "
-            "re-run the estimate with --params from the count",)
+    return (
+        f"the estimate's params ({a.value:.4g}) differ from the count's ({counted.params:.4g}): "
+        "re-run the estimate with --params from the count",
+    )
 
 
 def card_report(counted: Counted | None, planned: Planned) -> Report:
     """A paper-appendix card from a count and an estimate: per-pass FLOP, training compute by operation counting
     and by hardware burden (chips × peak × hours, Thompson et al. 2020), time, energy, CO2e, cost."""
-    burden = (planned.chips * planned.peak_flop_per_s * planned.wall_hours * SECONDS_PER_HOUR
-              if planned.chips and planned.peak_flop_per_s and planned.wall_hours else None)
+    burden = (
+        planned.chips * planned.peak_flop_per_s * planned.wall_hours * SECONDS_PER_HOUR
+        if planned.chips and planned.peak_flop_per_s and planned.wall_hours
+        else None
+    )
     counting = planned.training_flop if planned.method.startswith("operation counting") else None
     est = Basis.ESTIMATED.value
     figs = []
     if counted is not None:
-        figs += [Figure("model", "model", counted.model, "", Basis.GIVEN.value, counted.path),
-                 Figure("params", "parameters", counted.params, "", Basis.MEASURED.value, "flopcast count"),
-                 Figure("forward_flop", f"FLOP per pass ({counted.mode})", counted.forward_flop, "FLOP",
-                        Basis.ESTIMATED.value, "flopcast count (a multiply-add = 2 FLOP)"
-                        + ("; INCOMPLETE: a lower bound" if counted.incomplete else ""))]
+        figs += [
+            Figure("model", "model", counted.model, "", Basis.GIVEN.value, counted.path),
+            Figure("params", "parameters", counted.params, "", Basis.MEASURED.value, "flopcast count"),
+            Figure(
+                "forward_flop",
+                f"FLOP per pass ({counted.mode})",
+                counted.forward_flop,
+                "FLOP",
+                Basis.ESTIMATED.value,
+                "flopcast count (a multiply-add = 2 FLOP)"
+                + ("; INCOMPLETE: a lower bound" if counted.incomplete else ""),
+            ),
+        ]
     figs += [
-        Figure("training_flop_counting", "training compute (operation counting)", counting, "FLOP",
-               est if counting is not None else Basis.UNAVAILABLE.value,
-               planned.method if counting is not None else f"the estimate's method is {planned.method!r}"),
-        Figure("training_flop_burden", "training compute (hardware burden, at peak)", burden, "FLOP",
-               est if burden is not None else Basis.UNAVAILABLE.value, "chips × peak FLOP/s × hours "
-               "(Thompson et al. 2020)" if burden is not None else "needs hardware, chips and hours in the estimate"),
-        Figure("hardware", "hardware", hardware_text(planned.hardware, planned.chips), "", Basis.GIVEN.value
-               if planned.hardware else Basis.UNAVAILABLE.value, planned.path),
-        Figure("wall_seconds", "time", planned.wall_hours * SECONDS_PER_HOUR if planned.wall_hours is not None
-               else None, "s", est, _range(planned, "wall_hours", SECONDS_PER_HOUR, "s")),
+        Figure(
+            "training_flop_counting",
+            "training compute (operation counting)",
+            counting,
+            "FLOP",
+            est if counting is not None else Basis.UNAVAILABLE.value,
+            planned.method if counting is not None else f"the estimate's method is {planned.method!r}",
+        ),
+        Figure(
+            "training_flop_burden",
+            "training compute (hardware burden, at peak)",
+            burden,
+            "FLOP",
+            est if burden is not None else Basis.UNAVAILABLE.value,
+            "chips × peak FLOP/s × hours (Thompson et al. 2020)"
+            if burden is not None
+            else "needs hardware, chips and hours in the estimate",
+        ),
+        Figure(
+            "hardware",
+            "hardware",
+            hardware_text(planned.hardware, planned.chips),
+            "",
+            Basis.GIVEN.value if planned.hardware else Basis.UNAVAILABLE.value,
+            planned.path,
+        ),
+        Figure(
+            "wall_seconds",
+            "time",
+            planned.wall_hours * SECONDS_PER_HOUR if planned.wall_hours is not None else None,
+            "s",
+            est,
+            _range(planned, "wall_hours", SECONDS_PER_HOUR, "s"),
+        ),
         Figure("chip_hours", "chip-hours", planned.chip_hours, "h", est, _range(planned, "chip_hours")),
         Figure("energy_kwh", "energy (facility)", planned.energy_kwh, "kWh", est, _range(planned, "energy_kwh")),
         Figure("co2e_kg", "CO2e", planned.co2e_kg, "kg", est, _range(planned, "co2e_kg")),
-        Figure("cost_usd", "cost", planned.cost_usd, "USD", est, _range(planned, "cost_usd"))]
+        Figure("cost_usd", "cost", planned.cost_usd, "USD", est, _range(planned, "cost_usd")),
+    ]
     grid = planned.assumption("grid_intensity")
-    card = CardFacts(planned.co2e_kg * GRAMS_PER_KG if planned.co2e_kg is not None else None,
-                     f"flopcast estimate (planned, not measured: {planned.method})",
-                     grid.source.split(":")[0] if grid and grid.basis is Basis.GIVEN and ":" in grid.source
-                     else None,
-                     hardware_text(planned.hardware, planned.chips))
+    card = CardFacts(
+        planned.co2e_kg * GRAMS_PER_KG if planned.co2e_kg is not None else None,
+        f"flopcast estimate (planned, not measured: {planned.method})",
+        grid.source.split(":")[0] if grid and grid.basis is Basis.GIVEN and ":" in grid.source else None,
+        hardware_text(planned.hardware, planned.chips),
+    )
     title = f"Compute card: {counted.model}" if counted is not None else "Compute card"
-    return Report(kind="card", subject=counted.model if counted else planned.path, title=title, figures=tuple(figs),
-                  assumptions=(*(counted.assumptions if counted else ()), *planned.assumptions), card=card,
-                  notes=("figures are planned (an estimate), not measured", *_card_mismatch(counted, planned)),
-                  estimate=planned.data,
-                  count=counted.data if counted else None)
+    return Report(
+        kind="card",
+        subject=counted.model if counted else planned.path,
+        title=title,
+        figures=tuple(figs),
+        assumptions=(*(counted.assumptions if counted else ()), *planned.assumptions),
+        card=card,
+        notes=("figures are planned (an estimate), not measured", *_card_mismatch(counted, planned)),
+        estimate=planned.data,
+        count=counted.data if counted else None,
+    )
 
 
 # -- from the ledger -----------------------------------------------------------------------------------------
@@ -479,8 +697,12 @@ def project_plan_report(ledger: str | Path | None, pattern: str, plan: PlannedPr
         runs = list_runs(led)
         named = [r for r in runs if _matches(pattern, r)]
         if not named:
-            raise UnknownNameError("run name", pattern, nearest(pattern, [r.name for r in runs if r.name]),
-                                   hint=f"'flopcast runs list --ledger {led.path}' lists them")
+            raise UnknownNameError(
+                "run name",
+                pattern,
+                nearest(pattern, [r.name for r in runs if r.name]),
+                hint=f"'flopcast runs list --ledger {led.path}' lists them",
+            )
     return project_report(pattern, named, plan.estimate, plan)
 
 
@@ -506,5 +728,9 @@ def report_from_ledger(ledger: str | Path | None, target: str, planned: Planned 
         if len(by_id) > 1:
             raise AmbiguousNameError("run", target, [r.run_id for r in by_id][:8])
         names = [*(r.run_id for r in runs), *(r.job_id for r in runs if r.job_id), *(r.name for r in runs if r.name)]
-        raise UnknownNameError("run, job or run name", target, nearest(target, names),
-                               hint=f"'flopcast runs list --ledger {led.path}' lists them")
+        raise UnknownNameError(
+            "run, job or run name",
+            target,
+            nearest(target, names),
+            hint=f"'flopcast runs list --ledger {led.path}' lists them",
+        )

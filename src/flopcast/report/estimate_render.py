@@ -29,9 +29,16 @@ def render_estimate(est: Any) -> None:
         return si(value, unit, 3)
 
     rows = []
-    labels = [("training_flop", "training compute", "FLOP"), ("chips", "chips", ""),
-              ("wall_hours", "wall clock", ""), ("chip_hours", "chip-hours", "h"), ("cost_usd", "cost", ""),
-              ("energy_kwh", "energy", "Wh"), ("co2e_kg", "CO2e", ""), ("co2e_lbs", "CO2e (lbs)", "lb")]
+    labels = [
+        ("training_flop", "training compute", "FLOP"),
+        ("chips", "chips", ""),
+        ("wall_hours", "wall clock", ""),
+        ("chip_hours", "chip-hours", "h"),
+        ("cost_usd", "cost", ""),
+        ("energy_kwh", "energy", "Wh"),
+        ("co2e_kg", "CO2e", ""),
+        ("co2e_lbs", "CO2e (lbs)", "lb"),
+    ]
     for key, label, unit in labels:
         central = getattr(est, key)
         scale = 1000.0 if key == "energy_kwh" else 1.0  # kWh -> Wh so SI prefixes read naturally
@@ -42,14 +49,20 @@ def render_estimate(est: Any) -> None:
         lo, hi = est.low.get(key), est.high.get(key)
         rng = "" if lo is None or lo == hi else f"{fmt(key, conv(lo), unit)} - {fmt(key, conv(hi), unit)}"
         rows.append((label, fmt(key, conv(central), unit), rng))
-    title = f"flopcast estimate ({est.method}" + (f"; {est.hardware}, {est.precision}" if est.hardware else "") + \
-        (f"; conversion {est.conversion}" if est.conversion != "hardware" else "") + ")"
+    title = (
+        f"flopcast estimate ({est.method}"
+        + (f"; {est.hardware}, {est.precision}" if est.hardware else "")
+        + (f"; conversion {est.conversion}" if est.conversion != "hardware" else "")
+        + ")"
+    )
     stdout.print(table(title, ["figure", "central", "low - high"], rows))
     if est.memory is not None:
         m = est.memory
         total = m.params_bytes + m.gradients_bytes + m.optimizer_state_bytes + m.activations_bytes
-        stdout.print(f"memory fit: {m.min_chips} chip(s) minimum at ZeRO stage {m.zero_stage} "
-                     f"({total / 1e9:,.1f} GB of training state)")
+        stdout.print(
+            f"memory fit: {m.min_chips} chip(s) minimum at ZeRO stage {m.zero_stage} "
+            f"({total / 1e9:,.1f} GB of training state)"
+        )
     for c in est.caveats:
         stdout.print(f"[yellow]caveat:[/yellow] {c}")
     for a in est.assumptions:
@@ -87,19 +100,36 @@ def render_project(proj: Any) -> None:
     def cells(central: dict, low, high) -> list[str]:
         return [_cell(k, central.get(k), low.get(k), high.get(k)) for k in keys]
 
-    final = {"chip_hours": proj.final_chip_hours, "kwh": proj.final_kwh, "kg_co2e": proj.final_kg_co2e,
-             "usd": proj.final_usd}
+    final = {
+        "chip_hours": proj.final_chip_hours,
+        "kwh": proj.final_kwh,
+        "kg_co2e": proj.final_kg_co2e,
+        "usd": proj.final_usd,
+    }
     rows = [("final run", "", *cells(final, proj.final_low, proj.final_high))]
     for ln in proj.lines:
-        factor = f"{ln.value:.3g}" + (f" [{ln.value_low:.3g}-{ln.value_high:.3g}]"
-                                      if ln.value_low != ln.value_high else "") + f" {ln.unit} ({ln.basis.value})"
+        factor = (
+            f"{ln.value:.3g}"
+            + (f" [{ln.value_low:.3g}-{ln.value_high:.3g}]" if ln.value_low != ln.value_high else "")
+            + f" {ln.unit} ({ln.basis.value})"
+        )
         line = {"chip_hours": ln.chip_hours, "kwh": ln.kwh, "kg_co2e": ln.kg_co2e, "usd": ln.usd}
         rows.append((f"+ {ln.name}", factor, *cells(line, ln.low, ln.high)))
-    total = {"chip_hours": proj.total_chip_hours, "kwh": proj.total_kwh, "kg_co2e": proj.total_kg_co2e,
-             "usd": proj.total_usd}
+    total = {
+        "chip_hours": proj.total_chip_hours,
+        "kwh": proj.total_kwh,
+        "kg_co2e": proj.total_kg_co2e,
+        "usd": proj.total_usd,
+    }
     rows.append(("= total", "", *cells(total, proj.low, proj.high)))
-    stdout.print(table("project: final run + overheads (central (low - high))",
-                       ["line", "factor", "chip-hours", "energy", "CO2e", "cost"], rows, right_align_from=2))
+    stdout.print(
+        table(
+            "project: final run + overheads (central (low - high))",
+            ["line", "factor", "chip-hours", "energy", "CO2e", "cost"],
+            rows,
+            right_align_from=2,
+        )
+    )
     for ln in proj.lines:
         stdout.print(f"[dim]{ln.basis.value}: {ln.name} ({ln.kind}): {ln.source}[/dim]", soft_wrap=True)
     for text in proj.omitted:
@@ -112,9 +142,12 @@ def render_calibration(cal: Any) -> None:
     """``estimate --calibrate``: which tracked runs set the utilization and power, and which were skipped."""
     from flopcast.report.console import stdout
 
-    stdout.print(f"calibrated from {cal.n_runs} tracked run(s) on {cal.hardware} ({', '.join(cal.run_ids)}): "
-                 f"utilization {cal.utilization_central:.3g} ({cal.utilization_low:.3g}-{cal.utilization_high:.3g}), "
-                 f"{cal.watts_per_chip_central:.4g} W per chip ({cal.watts_per_chip_low:.4g}-"
-                 f"{cal.watts_per_chip_high:.4g}); median, min-max", soft_wrap=True)
+    stdout.print(
+        f"calibrated from {cal.n_runs} tracked run(s) on {cal.hardware} ({', '.join(cal.run_ids)}): "
+        f"utilization {cal.utilization_central:.3g} ({cal.utilization_low:.3g}-{cal.utilization_high:.3g}), "
+        f"{cal.watts_per_chip_central:.4g} W per chip ({cal.watts_per_chip_low:.4g}-"
+        f"{cal.watts_per_chip_high:.4g}); median, min-max",
+        soft_wrap=True,
+    )
     for text in cal.skipped:
         stdout.print(f"[dim]calibration skipped {text}[/dim]", soft_wrap=True)

@@ -43,13 +43,15 @@ def _probe_writable(folder: Path) -> bool:
 def _check_folder(folder: Path, what: str, option: str) -> None:
     existing = _nearest_existing(folder)
     if existing.exists() and not existing.is_dir():
-        raise InputError(f"{what} {str(folder)!r}: {str(existing)!r} is a file, not a folder; "
-                         f"give {option} a folder path")
+        raise InputError(
+            f"{what} {str(folder)!r}: {str(existing)!r} is a file, not a folder; give {option} a folder path"
+        )
     if not existing.exists():
         raise InputError(f"{what} {str(folder)!r}: no such folder; give {option} a path in an existing folder")
     if not _probe_writable(existing):
-        raise InputError(f"{what} {str(folder)!r}: {str(existing)!r} is not writable; "
-                         f"give {option} a folder you can write to")
+        raise InputError(
+            f"{what} {str(folder)!r}: {str(existing)!r} is not writable; give {option} a folder you can write to"
+        )
 
 
 def check_output_dir(folder: str | os.PathLike[str], *, option: str = "--plots", create: bool = True) -> Path:
@@ -60,8 +62,10 @@ def check_output_dir(folder: str | os.PathLike[str], *, option: str = "--plots",
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"output folder {str(path)!r}: cannot create it ({exc.strerror or exc}); "
-                             f"give {option} a folder you can write to") from None
+            raise InputError(
+                f"output folder {str(path)!r}: cannot create it ({exc.strerror or exc}); "
+                f"give {option} a folder you can write to"
+            ) from None
         if not _probe_writable(path):
             raise InputError(f"output folder {str(path)!r} is not writable; give {option} a folder you can write to")
     return path
@@ -77,16 +81,15 @@ def write_output(path: Path, text: str) -> None:
 
 
 def check_output_file(
-    file: str | os.PathLike[str],
-    *,
-    option: str = "--plot",
-    suffixes: tuple[str, ...] | None = _PLOT_SUFFIXES,
+    file: str | os.PathLike[str], *, option: str = "--plot", suffixes: tuple[str, ...] | None = _PLOT_SUFFIXES
 ) -> Path:
     """Check that ``file`` can be written (folder exists and is writable, not a folder, known suffix)."""
     path = Path(file).expanduser()
     if suffixes is not None and path.suffix.lower() not in suffixes:
-        raise InputError(f"output file {str(path)!r}: unknown format {path.suffix or '(none)'!r}; "
-                         f"give {option} a name ending in " + ", ".join(suffixes))
+        raise InputError(
+            f"output file {str(path)!r}: unknown format {path.suffix or '(none)'!r}; "
+            f"give {option} a name ending in " + ", ".join(suffixes)
+        )
     if path.is_dir():
         raise InputError(f"output file {str(path)!r} is a folder; give {option} a file name")
     parent = path.parent if str(path.parent) else Path(".")
@@ -97,6 +100,7 @@ def check_output_file(
     if path.exists() and not os.access(path, os.W_OK):
         raise InputError(f"output file {str(path)!r} is not writable; give {option} a path you can write to")
     if not _probe_writable(parent):
-        raise InputError(f"output file {str(path)!r}: folder {str(parent)!r} is not writable; "
-                         f"give {option} a path you can write to")
+        raise InputError(
+            f"output file {str(path)!r}: folder {str(parent)!r} is not writable; give {option} a path you can write to"
+        )
     return path

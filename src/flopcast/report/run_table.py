@@ -24,20 +24,43 @@ from flopcast.units import JOULES_PER_KWH
 
 # (column, record field) in order; the run columns first, then resources, energy, money and rates.
 _RECORD_COLUMNS = (
-    ("exit_code", "exit_code"), ("started_at", "started_at"), ("ended_at", "ended_at"),
-    ("wall_seconds", "wall_seconds"), ("active_seconds", "active_seconds"), ("steps", "steps"),
-    ("hardware", "hardware"), ("chips", "chips"), ("precision", "precision"), ("region", "region"),
-    ("pue", "pue"), ("g_co2e_per_kwh", "g_co2e_per_kwh"), ("chip_hours", "chip_hours"),
-    ("it_energy_kwh", "it_energy_kwh"), ("energy_kwh", "energy_kwh"),
+    ("exit_code", "exit_code"),
+    ("started_at", "started_at"),
+    ("ended_at", "ended_at"),
+    ("wall_seconds", "wall_seconds"),
+    ("active_seconds", "active_seconds"),
+    ("steps", "steps"),
+    ("hardware", "hardware"),
+    ("chips", "chips"),
+    ("precision", "precision"),
+    ("region", "region"),
+    ("pue", "pue"),
+    ("g_co2e_per_kwh", "g_co2e_per_kwh"),
+    ("chip_hours", "chip_hours"),
+    ("it_energy_kwh", "it_energy_kwh"),
+    ("energy_kwh", "energy_kwh"),
 )
 _TAIL_COLUMNS = (
-    ("co2e_kg", "co2e_kg"), ("cost_usd", "cost_usd"), ("achieved_flop_per_s", "achieved_flop_per_s"),
-    ("mfu", "mfu"), ("peak_flop_per_s_per_chip", "peak_flop_per_s_per_chip"), ("flop_per_step", "flop_per_step"),
-    ("final_loss", "final_loss"), ("final_eval_loss", "final_eval_loss"), ("tokens_seen", "tokens_seen"),
+    ("co2e_kg", "co2e_kg"),
+    ("cost_usd", "cost_usd"),
+    ("achieved_flop_per_s", "achieved_flop_per_s"),
+    ("mfu", "mfu"),
+    ("peak_flop_per_s_per_chip", "peak_flop_per_s_per_chip"),
+    ("flop_per_step", "flop_per_step"),
+    ("final_loss", "final_loss"),
+    ("final_eval_loss", "final_eval_loss"),
+    ("tokens_seen", "tokens_seen"),
     ("model_params", "model_params"),
 )
-COLUMNS = ("run_id", "job_id", "name", "status", *(c for c, _ in _RECORD_COLUMNS),
-           *(f"{c}_{k}" for c in COMPONENTS for k in ("energy_kwh", "energy_basis")), *(c for c, _ in _TAIL_COLUMNS))
+COLUMNS = (
+    "run_id",
+    "job_id",
+    "name",
+    "status",
+    *(c for c, _ in _RECORD_COLUMNS),
+    *(f"{c}_{k}" for c in COMPONENTS for k in ("energy_kwh", "energy_basis")),
+    *(c for c, _ in _TAIL_COLUMNS),
+)
 
 
 def _component(run: LedgerRun, name: str) -> tuple[float | None, str | None]:
@@ -48,8 +71,11 @@ def _component(run: LedgerRun, name: str) -> tuple[float | None, str | None]:
         return None, None
     basis = rec.energy_source.get(name) or comp.get("basis")
     joules = comp.get("energy_joules")
-    kwh = (float(joules) / JOULES_PER_KWH if isinstance(joules, (int, float)) and math.isfinite(joules)
-           and basis != Basis.UNAVAILABLE.value else None)
+    kwh = (
+        float(joules) / JOULES_PER_KWH
+        if isinstance(joules, (int, float)) and math.isfinite(joules) and basis != Basis.UNAVAILABLE.value
+        else None
+    )
     return kwh, (str(basis) if basis is not None else None)
 
 
@@ -60,8 +86,13 @@ def flat_row(run: LedgerRun) -> dict[str, Any]:
     for col, field in (*_RECORD_COLUMNS, *_TAIL_COLUMNS):
         row[col] = getattr(rec, field) if rec is not None else None
     if rec is None:  # the ledger row's own bookkeeping until the first sample is committed
-        row.update(started_at=run.started_at, ended_at=run.ended_at, wall_seconds=run.wall_seconds,
-                   steps=run.steps, energy_kwh=run.energy_kwh)
+        row.update(
+            started_at=run.started_at,
+            ended_at=run.ended_at,
+            wall_seconds=run.wall_seconds,
+            steps=run.steps,
+            energy_kwh=run.energy_kwh,
+        )
     for c in COMPONENTS:
         row[f"{c}_energy_kwh"], row[f"{c}_energy_basis"] = _component(run, c)
     for k, v in row.items():
@@ -101,11 +132,22 @@ def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa  # type: ignore[import-not-found, unused-ignore]
     import pyarrow.parquet as pq  # type: ignore[import-not-found, unused-ignore]
 
-    strings = {"run_id", "job_id", "name", "status", "started_at", "ended_at", "hardware", "precision", "region",
-               *(f"{c}_energy_basis" for c in COMPONENTS)}
+    strings = {
+        "run_id",
+        "job_id",
+        "name",
+        "status",
+        "started_at",
+        "ended_at",
+        "hardware",
+        "precision",
+        "region",
+        *(f"{c}_energy_basis" for c in COMPONENTS),
+    }
     ints = {"exit_code", "steps", "chips", "tokens_seen", "model_params"}
-    schema = pa.schema([(c, pa.string() if c in strings else pa.int64() if c in ints else pa.float64())
-                        for c in COLUMNS])
+    schema = pa.schema(
+        [(c, pa.string() if c in strings else pa.int64() if c in ints else pa.float64()) for c in COLUMNS]
+    )
     table = pa.Table.from_pylist([dict(r) for r in rows], schema=schema)
     try:
         pq.write_table(table, str(path))

@@ -65,8 +65,9 @@ def frontier(fit, flop: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return point, np.nanpercentile(draws, tail, axis=0), np.nanpercentile(draws, 100 - tail, axis=0)
 
 
-def plot_loss_vs_compute(fit, runs, path: str | Path, plan: Any = None,
-                         points: tuple[tuple[float, float, str, str], ...] = ()) -> Path:
+def plot_loss_vs_compute(
+    fit, runs, path: str | Path, plan: Any = None, points: tuple[tuple[float, float, str, str], ...] = ()
+) -> Path:
     """Runs (coloured by model size), the fitted frontier, its band and an optional plan's forecast.
 
     ``points`` adds labelled markers, each ``(flop, loss, label, marker)`` (e.g. a held-out run's forecast
@@ -81,30 +82,74 @@ def plot_loss_vs_compute(fit, runs, path: str | Path, plan: Any = None,
     grid = np.logspace(np.log10(lo), np.log10(hi), 80)
     point, band_lo, band_hi = frontier(fit, grid)
     if runs.params is not None:
-        sc = ax.scatter(runs.flop, runs.loss, c=runs.params, norm=LogNorm(), cmap="viridis", s=18,
-                        edgecolors="k", linewidths=0.3, label=f"runs (n={len(runs)})", zorder=3)
+        sc = ax.scatter(
+            runs.flop,
+            runs.loss,
+            c=runs.params,
+            norm=LogNorm(),
+            cmap="viridis",
+            s=18,
+            edgecolors="k",
+            linewidths=0.3,
+            label=f"runs (n={len(runs)})",
+            zorder=3,
+        )
         fig.colorbar(sc, ax=ax, label="model size N (parameters)")
     else:
-        ax.scatter(runs.flop, runs.loss, s=18, color="C0", edgecolors="k", linewidths=0.3,
-                   label=f"runs (n={len(runs)})", zorder=3)
+        ax.scatter(
+            runs.flop,
+            runs.loss,
+            s=18,
+            color="C0",
+            edgecolors="k",
+            linewidths=0.3,
+            label=f"runs (n={len(runs)})",
+            zorder=3,
+        )
     what = "compute-optimal frontier" if optimal_allocation(fit.law, fit.params, grid[0]) else "fitted law"
     ax.plot(grid, point, color="C3", lw=2, label=f"{what} ({fit.law})")
     if np.any(np.isfinite(band_lo)):
-        ax.fill_between(grid, band_lo, band_hi, color="C3", alpha=0.2,
-                        label=f"{fit.confidence:.0%} bootstrap band ({fit.bootstrap} refits)")
+        ax.fill_between(
+            grid,
+            band_lo,
+            band_hi,
+            color="C3",
+            alpha=0.2,
+            label=f"{fit.confidence:.0%} bootstrap band ({fit.bootstrap} refits)",
+        )
     fmax = float(np.max(runs.flop))
     ax.axvline(fmax, color="grey", ls=":", lw=1, label="largest fitted run (extrapolation beyond)")
     if plan is not None and np.isfinite(plan.flop) and np.isfinite(plan.loss):
         lo_ci = plan.ci.get("loss") if plan.given == "flop" else plan.ci.get("flop")
-        ax.scatter([plan.flop], [plan.loss], marker="*", s=180, color="C1", edgecolors="k", zorder=4,
-                   label="plan: " + ("loss at budget" if plan.given == "flop" else "compute for target"))
+        ax.scatter(
+            [plan.flop],
+            [plan.loss],
+            marker="*",
+            s=180,
+            color="C1",
+            edgecolors="k",
+            zorder=4,
+            label="plan: " + ("loss at budget" if plan.given == "flop" else "compute for target"),
+        )
         if lo_ci and None not in lo_ci:
             if plan.given == "flop":
-                ax.errorbar([plan.flop], [plan.loss], yerr=[[plan.loss - lo_ci[0]], [lo_ci[1] - plan.loss]],
-                            color="C1", capsize=4, zorder=4)
+                ax.errorbar(
+                    [plan.flop],
+                    [plan.loss],
+                    yerr=[[plan.loss - lo_ci[0]], [lo_ci[1] - plan.loss]],
+                    color="C1",
+                    capsize=4,
+                    zorder=4,
+                )
             else:
-                ax.errorbar([plan.flop], [plan.loss], xerr=[[plan.flop - lo_ci[0]], [lo_ci[1] - plan.flop]],
-                            color="C1", capsize=4, zorder=4)
+                ax.errorbar(
+                    [plan.flop],
+                    [plan.loss],
+                    xerr=[[plan.flop - lo_ci[0]], [lo_ci[1] - plan.flop]],
+                    color="C1",
+                    capsize=4,
+                    zorder=4,
+                )
     for i, (x, y, label, marker) in enumerate(points):
         ax.scatter([x], [y], marker=marker, s=90, color=f"C{4 + i}", edgecolors="k", zorder=5, label=label)
     return _finish_log_log(plt, fig, ax, path, "training compute C (FLOP)", f"Loss vs compute: {fit.formula}")
@@ -130,15 +175,33 @@ def plot_isoflop(fit, runs, path: str | Path, levels: int = 6) -> Path:
         if allocation is None:  # a compute-only law has no (N, D) to mark
             continue
         n_opt, d_opt = allocation
-        ax.scatter([n_opt], [spec.predict(fit.params, params=n_opt, tokens=d_opt)], color=cmap(norm(c)),
-                   marker="D", edgecolors="k", s=40, zorder=4)
-    sc = ax.scatter(runs.params, runs.loss, c=runs.flop, norm=norm, cmap=cmap, s=14, edgecolors="k",
-                    linewidths=0.3, zorder=3, label=f"runs (n={len(runs)})")
+        ax.scatter(
+            [n_opt],
+            [spec.predict(fit.params, params=n_opt, tokens=d_opt)],
+            color=cmap(norm(c)),
+            marker="D",
+            edgecolors="k",
+            s=40,
+            zorder=4,
+        )
+    sc = ax.scatter(
+        runs.params,
+        runs.loss,
+        c=runs.flop,
+        norm=norm,
+        cmap=cmap,
+        s=14,
+        edgecolors="k",
+        linewidths=0.3,
+        zorder=3,
+        label=f"runs (n={len(runs)})",
+    )
     fig.colorbar(sc, ax=ax, label="training compute C (FLOP)")
     ax.scatter([], [], marker="D", color="grey", edgecolors="k", label="compute-optimal N at that budget")
     ax.plot([], [], color="grey", label=f"fitted {fit.law} law along C = 6ND")
-    return _finish_log_log(plt, fig, ax, path, "model size N (parameters)",
-                           "IsoFLOP view: loss vs model size at fixed compute")
+    return _finish_log_log(
+        plt, fig, ax, path, "model size N (parameters)", "IsoFLOP view: loss vs model size at fixed compute"
+    )
 
 
 def plot_fit(fit, runs, path: str | Path, plan: Any = None) -> list[Path]:

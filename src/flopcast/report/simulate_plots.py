@@ -7,9 +7,11 @@ from pathlib import Path
 from flopcast.errors import InputError
 from flopcast.report.paths import check_output_file
 
-_STYLE = {"oracle": ("black", "Oracle (k relevant features)"),
-          "flexible": ("tab:red", "Flexible (all p features, OLS)"),
-          "regularized": ("tab:blue", "Flexible + lasso (5-fold CV)")}
+_STYLE = {
+    "oracle": ("black", "Oracle (k relevant features)"),
+    "flexible": ("tab:red", "Flexible (all p features, OLS)"),
+    "regularized": ("tab:blue", "Flexible + lasso (5-fold CV)"),
+}
 _SUFFIXES = (".png", ".svg", ".pdf")
 
 
@@ -64,12 +66,24 @@ def plot_figure1(result, path: str | Path) -> Path:
         n = match[model]
         if n is not None:
             ax_a.plot([n], [target], "D", color=_STYLE[model][0], markersize=7)
-            ax_a.annotate(f"n ≈ {n:,.0f}", (n, target), textcoords="offset points", xytext=(4, -14),
-                          color=_STYLE[model][0], fontsize=9)
+            ax_a.annotate(
+                f"n ≈ {n:,.0f}",
+                (n, target),
+                textcoords="offset points",
+                xytext=(4, -14),
+                color=_STYLE[model][0],
+                fontsize=9,
+            )
             flop = result.compute_to_match_oracle_flop[model]
             ax_b.plot([target], [flop], "D", color=_STYLE[model][0], markersize=7)
-    ax_a.annotate(f"oracle at n = {cfg.reference_n}", (sizes[0], target), textcoords="offset points",
-                  xytext=(2, 5), color="grey", fontsize=9)
+    ax_a.annotate(
+        f"oracle at n = {cfg.reference_n}",
+        (sizes[0], target),
+        textcoords="offset points",
+        xytext=(2, 5),
+        color="grey",
+        fontsize=9,
+    )
     ax_a.set_xscale("log")
     ax_a.xaxis.set_major_formatter(ScalarFormatter())
     ax_a.xaxis.set_minor_formatter(NullFormatter())
@@ -85,13 +99,18 @@ def plot_figure1(result, path: str | Path) -> Path:
     ax_b.set_title("(b) Computation needed to improve performance")
     ax_b.set_xlim(max(low, -1.0), None)
     ax_b.legend(loc="upper left", fontsize=9)
-    fig.suptitle(f"Figure 1 (Thompson et al. 2020), simulated: k = {cfg.relevant} relevant of p = {cfg.features} "
-                 f"features, σ = {cfg.noise:g}, {cfg.sims:,} simulations per size", fontsize=11)
+    fig.suptitle(
+        f"Figure 1 (Thompson et al. 2020), simulated: k = {cfg.relevant} relevant of p = {cfg.features} "
+        f"features, σ = {cfg.noise:g}, {cfg.sims:,} simulations per size",
+        fontsize=11,
+    )
     try:
         fig.savefig(path, dpi=130)
     except OSError as exc:
-        raise InputError(f"--plot {str(path)!r}: cannot write it ({exc.strerror or exc}); the results were "
-                         "computed and printed — give --plot a path you can write to") from None
+        raise InputError(
+            f"--plot {str(path)!r}: cannot write it ({exc.strerror or exc}); the results were "
+            "computed and printed — give --plot a path you can write to"
+        ) from None
     finally:
         plt.close(fig)
     return path

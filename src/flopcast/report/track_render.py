@@ -57,8 +57,11 @@ def _time_rows(rec: RunRecord) -> list[tuple[str, str, str]]:
         ("CPU time", human_seconds(rec.cpu_seconds), f"measured: {rec.cpu_seconds_source}"),
         ("peak memory (RSS)", human_bytes(rec.peak_rss_bytes), "measured (psutil)"),
         ("steps", steps, ""),
-        ("chip-hours", fmt(rec.chip_hours, "h"), f"{rec.chips} × {rec.hardware}" if rec.chips
-         else "no accelerator given or detected (--hardware)"),
+        (
+            "chip-hours",
+            fmt(rec.chip_hours, "h"),
+            f"{rec.chips} × {rec.hardware}" if rec.chips else "no accelerator given or detected (--hardware)",
+        ),
     ]
 
 
@@ -68,33 +71,46 @@ def _energy_rows(rec: RunRecord) -> list[tuple[str, str, str]]:
         if c in rec.components:
             e = rec.components[c].get("energy_joules")
             value = "unavailable" if e is None else fmt(e / SECONDS_PER_HOUR, "Wh")  # J / 3600 = Wh
-            rows.append((f"{c.upper()} energy", value, f"{rec.energy_source.get(c, '?')}: "
-                                                       f"{rec.components[c].get('note', '')}"))
+            rows.append(
+                (f"{c.upper()} energy", value, f"{rec.energy_source.get(c, '?')}: {rec.components[c].get('note', '')}")
+            )
     region = rec.region or "unknown region: world average (assumed)"
     rows += [
         ("energy (× PUE)", fmt(rec.energy_kwh, "kWh"), f"IT energy × PUE {rec.pue:g} (assumed unless given)"),
         ("CO2e", fmt(rec.co2e_kg, "kg"), f"{rec.g_co2e_per_kwh:g} g/kWh, {region}"),
-        ("cost", "n/a" if rec.cost_usd is None else f"${rec.cost_usd:.4g}",
-         "chip-hours × assumed price" if rec.cost_usd is not None else missing(rec, "price")),
+        (
+            "cost",
+            "n/a" if rec.cost_usd is None else f"${rec.cost_usd:.4g}",
+            "chip-hours × assumed price" if rec.cost_usd is not None else missing(rec, "price"),
+        ),
     ]
     return rows
 
 
 def _rate_rows(rec: RunRecord) -> list[tuple[str, str, str]]:
     rows = [
-        ("achieved", fmt(rec.achieved_flop_per_s, "FLOP/s"), "steps × flop_per_step / active time"
-         if rec.achieved_flop_per_s is not None else missing(rec, "achieved")),
-        ("MFU", "n/a" if rec.mfu is None else f"{100 * rec.mfu:.3g}%",
-         f"vs {fmt(rec.peak_flop_per_s_per_chip, 'FLOP/s')} {rec.precision} peak" if rec.mfu is not None
-         else missing(rec, "mfu")),
+        (
+            "achieved",
+            fmt(rec.achieved_flop_per_s, "FLOP/s"),
+            "steps × flop_per_step / active time" if rec.achieved_flop_per_s is not None else missing(rec, "achieved"),
+        ),
+        (
+            "MFU",
+            "n/a" if rec.mfu is None else f"{100 * rec.mfu:.3g}%",
+            f"vs {fmt(rec.peak_flop_per_s_per_chip, 'FLOP/s')} {rec.precision} peak"
+            if rec.mfu is not None
+            else missing(rec, "mfu"),
+        ),
     ]
     fc = rec.forecast
     if fc:
         conf = f"{fc.confidence:.0%} interval"
-        rows += [("forecast: total time", band(fc.total_seconds, "s"), conf),
-                 ("forecast: energy", band(fc.energy_kwh, "kWh"), conf),
-                 ("forecast: CO2e", band(fc.co2e_kg, "kg"), conf),
-                 ("forecast: cost", band(fc.cost_usd, "USD"), conf)]
+        rows += [
+            ("forecast: total time", band(fc.total_seconds, "s"), conf),
+            ("forecast: energy", band(fc.energy_kwh, "kWh"), conf),
+            ("forecast: CO2e", band(fc.co2e_kg, "kg"), conf),
+            ("forecast: cost", band(fc.cost_usd, "USD"), conf),
+        ]
     return rows
 
 
@@ -103,8 +119,12 @@ def render_record(rec: RunRecord) -> None:
     what = " ".join(rec.command or ()) or rec.name or ""
     what = " ".join(what.split())
     rows = [*_time_rows(rec), *_energy_rows(rec), *_rate_rows(rec)]
-    t = table(f"flopcast track: {what[:70] + ('…' if len(what) > 70 else '')}",
-              ["figure", "value", "basis / source"], rows, right_align_from=1)
+    t = table(
+        f"flopcast track: {what[:70] + ('…' if len(what) > 70 else '')}",
+        ["figure", "value", "basis / source"],
+        rows,
+        right_align_from=1,
+    )
     t.columns[2].justify = "left"
     stdout.print(t)
     for a in rec.assumptions:
@@ -121,11 +141,23 @@ def render_run_list(ledger: Path, runs: Sequence[LedgerRun]) -> None:
     """``flopcast runs list``: one line per run, oldest first."""
     import rich.box
 
-    out = [(r.run_id, status_label(r.status), r.label[:30] + ("…" if len(r.label) > 30 else ""),
-            human_seconds(r.wall_seconds), r.steps, "n/a" if r.energy_kwh is None else f"{r.energy_kwh:.2g}")
-           for r in runs]
-    t = table(f"{len(runs)} runs in {ledger} (CO2e, cost: flopcast runs show RUN)",
-              ["run", "status", "command / name", "wall", "steps", "kWh"], out, right_align_from=3)
+    out = [
+        (
+            r.run_id,
+            status_label(r.status),
+            r.label[:30] + ("…" if len(r.label) > 30 else ""),
+            human_seconds(r.wall_seconds),
+            r.steps,
+            "n/a" if r.energy_kwh is None else f"{r.energy_kwh:.2g}",
+        )
+        for r in runs
+    ]
+    t = table(
+        f"{len(runs)} runs in {ledger} (CO2e, cost: flopcast runs show RUN)",
+        ["run", "status", "command / name", "wall", "steps", "kWh"],
+        out,
+        right_align_from=3,
+    )
     t.box = rich.box.SIMPLE_HEAD
     for i, c in enumerate(t.columns):
         c.no_wrap = i != 2
@@ -160,8 +192,14 @@ class ProgressBar:
 
         from flopcast.report.console import stderr
 
-        self.progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
-                                 TextColumn("{task.fields[info]}"), console=stderr, transient=True)
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[info]}"),
+            console=stderr,
+            transient=True,
+        )
         self.task = self.progress.add_task("tracking", total=None, info="")
         self.progress.start()
 
@@ -171,10 +209,17 @@ class ProgressBar:
         total = rec.total_steps
         fc = rec.forecast
         if fc is not None:
-            info += (f" | ETA {human_seconds(fc.remaining_seconds.central)}"
-                     f" | forecast {band(fc.energy_kwh, 'kWh')}, {band(fc.co2e_kg, 'kg')} CO2e")
-        self.progress.update(self.task, completed=rec.steps, total=total, info=info,
-                             description=f"step {rec.steps}" + (f"/{total}" if total else ""))
+            info += (
+                f" | ETA {human_seconds(fc.remaining_seconds.central)}"
+                f" | forecast {band(fc.energy_kwh, 'kWh')}, {band(fc.co2e_kg, 'kg')} CO2e"
+            )
+        self.progress.update(
+            self.task,
+            completed=rec.steps,
+            total=total,
+            info=info,
+            description=f"step {rec.steps}" + (f"/{total}" if total else ""),
+        )
 
     def stop(self) -> None:
         self.progress.stop()

@@ -70,29 +70,50 @@ def _draw_form(ax, projs, quantity: str, conversion, form: str, bench: str) -> l
 
     Artists carry gids ``<bench>-<form>-<quantity>[-open-<i>-<edge>]`` (SVG ids: unique in the file)."""
     st = _FORM_STYLE[form]
-    pts = sorted(((p.target_error, *_triple(p, quantity, conversion)) for p in projs if p.form == form),
-                 key=lambda q: q[0])
+    pts = sorted(
+        ((p.target_error, *_triple(p, quantity, conversion)) for p in projs if p.form == form), key=lambda q: q[0]
+    )
     shown = [(t, v, lo, hi) for t, v, lo, hi in pts if _finite(v)]
     if not shown:
         return []
     t = np.array([s[0] for s in shown])
-    ax.plot(t, [s[1] for s in shown], marker="o", ms=4, lw=1.8, label=f"{form} fit", gid=f"{bench}-{form}-{quantity}",
-            **st)
+    ax.plot(
+        t, [s[1] for s in shown], marker="o", ms=4, lw=1.8, label=f"{form} fit", gid=f"{bench}-{form}-{quantity}", **st
+    )
     bounded = [s for s in shown if _finite(s[2]) and _finite(s[3])]
     if len(bounded) >= 2:
-        ax.fill_between([s[0] for s in bounded], [s[2] for s in bounded], [s[3] for s in bounded],
-                        color=st["color"], alpha=0.12, lw=0, label=f"{form} 95% prediction interval")
+        ax.fill_between(
+            [s[0] for s in bounded],
+            [s[2] for s in bounded],
+            [s[3] for s in bounded],
+            color=st["color"],
+            alpha=0.12,
+            lw=0,
+            label=f"{form} 95% prediction interval",
+        )
     values: list[float] = [float(s[1]) for s in shown if s[1] is not None]
     for j, (tt, v, lo, hi) in enumerate(shown):
         lo_ok, hi_ok = _finite(lo), _finite(hi)
-        ax.plot([tt, tt], [lo if lo_ok else v, hi if hi_ok else v], color=st["color"], lw=3, alpha=0.45,
-                solid_capstyle="butt")
+        ax.plot(
+            [tt, tt],
+            [lo if lo_ok else v, hi if hi_ok else v],
+            color=st["color"],
+            lw=3,
+            alpha=0.45,
+            solid_capstyle="butt",
+        )
         values += [float(x) for x, ok in ((lo, lo_ok), (hi, hi_ok)) if ok and x is not None]
         for edge, ok in ((0.0, lo_ok), (1.0, hi_ok)):
             if not ok:  # an open end: an arrow from the projected value to the panel's edge
-                ax.annotate("", xy=(tt, edge), xycoords=("data", "axes fraction"), xytext=(tt, v),
-                            textcoords="data", arrowprops=dict(arrowstyle="->", color=st["color"], lw=1.2, ls="--"),
-                            gid=f"{bench}-{form}-{quantity}-open-{j}-{int(edge)}")
+                ax.annotate(
+                    "",
+                    xy=(tt, edge),
+                    xycoords=("data", "axes fraction"),
+                    xytext=(tt, v),
+                    textcoords="data",
+                    arrowprops=dict(arrowstyle="->", color=st["color"], lw=1.2, ls="--"),
+                    gid=f"{bench}-{form}-{quantity}-open-{j}-{int(edge)}",
+                )
     return values
 
 
@@ -100,19 +121,45 @@ def _references(ax, quantity: str, largest: LargestRun, conversion, bench: str) 
     """Today's largest run (every panel, at the run's conversion off the FLOP panel); NYC-month on CO2."""
     refs = []
     if quantity == "flop":
-        refs.append(("largest-run", largest.flop, f"today's largest training run: {largest.model} "
-                     f"({largest.year:.0f}), {largest.flop:.3g} FLOP (Epoch AI)", "0.2"))
+        refs.append(
+            (
+                "largest-run",
+                largest.flop,
+                f"today's largest training run: {largest.model} "
+                f"({largest.year:.0f}), {largest.flop:.3g} FLOP (Epoch AI)",
+                "0.2",
+            )
+        )
     elif quantity == "usd":
-        refs.append(("largest-run", conversion.usd(largest.flop), f"{largest.model}'s {largest.flop:.3g} FLOP "
-                     f"at this conversion ({conversion.name})", "0.2"))
+        refs.append(
+            (
+                "largest-run",
+                conversion.usd(largest.flop),
+                f"{largest.model}'s {largest.flop:.3g} FLOP at this conversion ({conversion.name})",
+                "0.2",
+            )
+        )
     else:
-        refs.append(("largest-run", conversion.co2e_kg(largest.flop) * LBS_PER_KG,
-                     f"{largest.model}'s {largest.flop:.3g} FLOP at this conversion ({conversion.name})", "0.2"))
-        refs.append(("nyc-month", NYC_MONTH_CO2_LBS, f"one NYC-month of CO2, {NYC_MONTH_CO2_LBS:.3g} lbs "
-                     "(Thompson et al. 2020)", "#8c564b"))
+        refs.append(
+            (
+                "largest-run",
+                conversion.co2e_kg(largest.flop) * LBS_PER_KG,
+                f"{largest.model}'s {largest.flop:.3g} FLOP at this conversion ({conversion.name})",
+                "0.2",
+            )
+        )
+        refs.append(
+            (
+                "nyc-month",
+                NYC_MONTH_CO2_LBS,
+                f"one NYC-month of CO2, {NYC_MONTH_CO2_LBS:.3g} lbs (Thompson et al. 2020)",
+                "#8c564b",
+            )
+        )
     for gid, y, label, color in refs:
-        ax.axhline(y, color=color, lw=1.1, ls="-." if gid == "nyc-month" else ":", label=label,
-                   gid=f"{bench}-{quantity}-{gid}")
+        ax.axhline(
+            y, color=color, lw=1.1, ls="-." if gid == "nyc-month" else ":", label=label, gid=f"{bench}-{quantity}-{gid}"
+        )
     return [float(r[1]) for r in refs if r[1] is not None]
 
 
@@ -129,8 +176,17 @@ def _panel(ax, bench: str, projs, quantity: str, conversion, largest: LargestRun
     ax.set_xlim(max(targets) * 1.5, min(targets) / 1.5)  # harder targets to the right
     if not drawn:
         why = "per-pass FLOP is not priced" if measure == "per-pass" else "not priced (see the caption)"
-        ax.text(0.5, 0.5, why, transform=ax.transAxes, ha="center", va="center", fontsize=9, color="0.4",
-                gid=f"{bench}-{quantity}-not-priced")
+        ax.text(
+            0.5,
+            0.5,
+            why,
+            transform=ax.transAxes,
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="0.4",
+            gid=f"{bench}-{quantity}-not-priced",
+        )
     if not values:
         ax.set_yticks([])
     else:
@@ -160,16 +216,27 @@ def _rows(report) -> list[tuple[str, list]]:
 
 
 def _caption(report, rows) -> str:
-    open_ends = any(p.flop is not None and not (_finite(p.flop_low) and _finite(p.flop_high))
-                    for _, ps in rows for p in ps)
-    unpriced = sorted({f"{b} ({p.form})" for b, ps in rows for p in ps
-                       if p.measure == "training" and p.flop is not None and p.usd is None})
+    open_ends = any(
+        p.flop is not None and not (_finite(p.flop_low) and _finite(p.flop_high)) for _, ps in rows for p in ps
+    )
+    unpriced = sorted(
+        {
+            f"{b} ({p.form})"
+            for b, ps in rows
+            for p in ps
+            if p.measure == "training" and p.flop is not None and p.usd is None
+        }
+    )
     missing = sorted({f"{b} ({p.form})" for b, ps in rows for p in ps if p.flop is None})
-    lines = [f"Lines: the projected value at each target ({report.projection_rows} rows, conversion "
-             f"{report.conversion.name}); bars and bands: its 95% prediction interval (Fieller)."]
+    lines = [
+        f"Lines: the projected value at each target ({report.projection_rows} rows, conversion "
+        f"{report.conversion.name}); bars and bands: its 95% prediction interval (Fieller)."
+    ]
     if open_ends:
-        lines.append("Arrows to the panel's edge: an interval end the fit cannot bound (slope not distinguishable "
-                     "from 0 at 95%, or beyond 1e300 FLOP).")
+        lines.append(
+            "Arrows to the panel's edge: an interval end the fit cannot bound (slope not distinguishable "
+            "from 0 at 95%, or beyond 1e300 FLOP)."
+        )
     if unpriced:
         lines.append("Not priced (slope not significant; --allow-insignificant prices them): " + ", ".join(unpriced))
     if missing:
@@ -190,11 +257,14 @@ def projections_figure(report, largest: LargestRun | None = None):
     for ax_row, (bench, projs) in zip(axes, rows, strict=True):
         for ax, q in zip(ax_row, QUANTITIES, strict=True):
             _panel(ax, bench, projs, q, report.conversion, largest)
-    fig.suptitle("Figure 3: computation, cost and CO2 to reach each target error (both forms, 95% prediction "
-                 "intervals)", fontsize=11)
+    fig.suptitle(
+        "Figure 3: computation, cost and CO2 to reach each target error (both forms, 95% prediction intervals)",
+        fontsize=11,
+    )
     w, h = fig.get_size_inches()
-    fig.subplots_adjust(left=0.7 / w, right=1 - 0.2 / w, top=1 - 0.95 / h, bottom=(0.75 + 0.8) / h,
-                        hspace=0.9 / 3.9, wspace=0.25)
+    fig.subplots_adjust(
+        left=0.7 / w, right=1 - 0.2 / w, top=1 - 0.95 / h, bottom=(0.75 + 0.8) / h, hspace=0.9 / 3.9, wspace=0.25
+    )
     fig.text(0.7 / w, 0.15 / h, _caption(report, rows), fontsize=7.5, va="bottom", ha="left")
     return fig
 

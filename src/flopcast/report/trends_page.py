@@ -66,16 +66,21 @@ def render_trends_page(data: Mapping[str, Any], svgs: Sequence[Path], page: Path
 
     fmt = page.suffix.lower().lstrip(".")
     if fmt not in ("html", "md"):
-        raise InputError(f"--report {str(page)!r}: unknown format {page.suffix or '(none)'!r}; give a name ending "
-                         "in .html or .md")
+        raise InputError(
+            f"--report {str(page)!r}: unknown format {page.suffix or '(none)'!r}; give a name ending in .html or .md"
+        )
     env = environment(markdown=fmt == "md")
     env.filters["ci"] = ci_text
-    return str(env.get_template(f"trends.{fmt}.j2").render(d=data, plots=_plots_for_page(svgs, page, fmt),
-                                                          version=__version__, note=note))
+    return str(
+        env.get_template(f"trends.{fmt}.j2").render(
+            d=data, plots=_plots_for_page(svgs, page, fmt), version=__version__, note=note
+        )
+    )
 
 
-def trends_data(report: Any, trend: Any = None, affs: Sequence[Any] | None = None,
-                written: Sequence[Path] = ()) -> dict[str, Any]:
+def trends_data(
+    report: Any, trend: Any = None, affs: Sequence[Any] | None = None, written: Sequence[Path] = ()
+) -> dict[str, Any]:
     """The dictionary ``trends --json`` prints (unbounded interval ends kept as infinities, shown as ∞)."""
     out = dict(report.to_dict())
     if trend is not None:
@@ -86,8 +91,9 @@ def trends_data(report: Any, trend: Any = None, affs: Sequence[Any] | None = Non
     return out
 
 
-def write_trends_page(page: Path, data: Mapping[str, Any], written: Sequence[Path],
-                      draw: Callable[[Path], Sequence[Path]] | None = None) -> Path:
+def write_trends_page(
+    page: Path, data: Mapping[str, Any], written: Sequence[Path], draw: Callable[[Path], Sequence[Path]] | None = None
+) -> Path:
     """Write the page. ``written``: the plots ``--plots`` wrote (an HTML page inlines their SVGs); when none
     were written, ``draw(folder)`` draws them into a temporary folder for an HTML page (Markdown then says so)."""
     svgs = [p for p in written if p.suffix == ".svg"]

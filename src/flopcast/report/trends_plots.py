@@ -62,8 +62,9 @@ def _save(fig, outdir: Path, stem: str, *, tight: bool = False) -> list[Path]:
     with matplotlib.rc_context({"svg.hashsalt": "flopcast-trends"}):  # deterministic SVG element ids
         for ext in ("png", "svg"):
             p = outdir / f"{stem}.{ext}"
-            fig.savefig(p, dpi=130, bbox_inches="tight" if tight else None,
-                        metadata={"Date": None} if ext == "svg" else None)
+            fig.savefig(
+                p, dpi=130, bbox_inches="tight" if tight else None, metadata={"Date": None} if ext == "svg" else None
+            )
             paths.append(p)
     _plt().close(fig)
     return paths
@@ -75,11 +76,20 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
     e = np.array([r.error_pct for r in used])
     flagged = np.array([bool(r.flags) and bool({"ensemble", "extra data"} & set(r.flags)) for r in used])
     raster = len(used) > _MAX_VECTOR_POINTS  # an SVG with a million circles is ~100 MB: draw them as an image
-    ax.scatter(x[~flagged], e[~flagged], s=22, color="0.25", zorder=3, label=f"results used (n={len(used)})",
-               rasterized=raster)
+    ax.scatter(
+        x[~flagged], e[~flagged], s=22, color="0.25", zorder=3, label=f"results used (n={len(used)})", rasterized=raster
+    )
     if flagged.any():
-        ax.scatter(x[flagged], e[flagged], s=26, facecolors="none", edgecolors="0.25", zorder=3,
-                   label="ensemble / extra data (kept)", rasterized=raster)
+        ax.scatter(
+            x[flagged],
+            e[flagged],
+            s=26,
+            facecolors="none",
+            edgecolors="0.25",
+            zorder=3,
+            label="ensemble / extra data (kept)",
+            rasterized=raster,
+        )
     front = [f for f in fits if f.frontier and f.form == "polynomial" and f.n < len(used)]  # else same line
     projs = [p for p in projections if p.measure == measure]
     x_hi = float(np.log10(x.max()))
@@ -92,25 +102,48 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
         st = _FORM_STYLE[f.form]
         pred = np.asarray(f.predict_error(grid), dtype=float)
         ok = pred > 0
-        label = f"{f.form}: " + (f"FLOP ~ (1/err)^{f.exponent:.3g}, R2={f.r2:.2f}" if f.exponent
-                                 else f"err = {f.intercept:.3g} {'-' if f.slope < 0 else '+'} {abs(f.slope):.3g}"
-                                 f"*log10(FLOP), R2={f.r2:.2f}")
+        label = f"{f.form}: " + (
+            f"FLOP ~ (1/err)^{f.exponent:.3g}, R2={f.r2:.2f}"
+            if f.exponent
+            else f"err = {f.intercept:.3g} {'-' if f.slope < 0 else '+'} {abs(f.slope):.3g}*log10(FLOP), R2={f.r2:.2f}"
+        )
         ax.plot(10 ** grid[ok], pred[ok], lw=1.8, label=label, **st)
         lo, hi = f.band(grid, prediction=True)
         lo = np.maximum(lo, 1e-3)  # the exponential band crosses zero error: fill down to the axis
-        ax.fill_between(10 ** grid, lo, hi, color=st["color"], alpha=0.12 if f.form == "polynomial" else 0.07,
-                        lw=0, label=f"{f.form} 95% prediction band")
+        ax.fill_between(
+            10**grid,
+            lo,
+            hi,
+            color=st["color"],
+            alpha=0.12 if f.form == "polynomial" else 0.07,
+            lw=0,
+            label=f"{f.form} 95% prediction band",
+        )
     _reference_line(ax, result, measure, grid)
-    _theory_line(ax, measure, used, x, e, grid,
-                 next((f for f in fits if (f.form, f.frontier) == ("polynomial", False)), None))
+    _theory_line(
+        ax, measure, used, x, e, grid, next((f for f in fits if (f.form, f.frontier) == ("polynomial", False)), None)
+    )
     for f in front:
         pred = np.asarray(f.predict_error(grid), dtype=float)
-        ax.plot(10 ** grid, pred, color="#2ca02c", lw=1.2, ls=":",
-                label=f"frontier polynomial (n={f.n}): k={f.exponent:.3g}" if f.exponent else "frontier polynomial")
+        ax.plot(
+            10**grid,
+            pred,
+            color="#2ca02c",
+            lw=1.2,
+            ls=":",
+            label=f"frontier polynomial (n={f.n}): k={f.exponent:.3g}" if f.exponent else "frontier polynomial",
+        )
     for t in sorted({p.target_error for p in projs}):
         ax.axhline(t, color="0.5", lw=0.8, ls=(0, (1, 2)))
-        ax.annotate(f"target {t:g}%", xy=(0.01, t), xycoords=("axes fraction", "data"), ha="left", va="bottom",
-                    fontsize=8, color="0.35")
+        ax.annotate(
+            f"target {t:g}%",
+            xy=(0.01, t),
+            xycoords=("axes fraction", "data"),
+            ha="left",
+            va="bottom",
+            fontsize=8,
+            color="0.35",
+        )
     for p in projs:
         if p.flop and math.isfinite(p.flop) and math.log10(p.flop) <= x_end:
             ax.plot([p.flop], [p.target_error], marker="D", ms=6, color=_FORM_STYLE[p.form]["color"], zorder=4)
@@ -135,15 +168,27 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
 def _reference_line(ax, result, measure: str, grid: np.ndarray) -> None:
     """The reference window's polynomial fit (e.g. paper-era rows beside all rows), dashed, if it differs."""
     ref = getattr(result, "reference", None)
-    f = next((f for f in getattr(result, "reference_fits", ()) if (f.measure, f.form, f.frontier)
-              == (measure, "polynomial", False)), None)
+    f = next(
+        (
+            f
+            for f in getattr(result, "reference_fits", ())
+            if (f.measure, f.form, f.frontier) == (measure, "polynomial", False)
+        ),
+        None,
+    )
     own = next((g for g in result.fits if (g.measure, g.form, g.frontier) == (measure, "polynomial", False)), None)
     if ref is None or f is None or (own is not None and own.n == f.n and own.slope == f.slope):
         return
     pred = np.asarray(f.predict_error(grid), dtype=float)
     k = f"k={f.exponent:.3g}, " if f.exponent else ""
-    ax.plot(10 ** grid, pred, color="#9467bd", lw=1.4, ls="--",
-            label=f"{ref.name} ({ref.label}) polynomial: {k}n={f.n}, R2={f.r2:.2f}")
+    ax.plot(
+        10**grid,
+        pred,
+        color="#9467bd",
+        lw=1.4,
+        ls="--",
+        label=f"{ref.name} ({ref.label}) polynomial: {k}n={f.n}, R2={f.r2:.2f}",
+    )
 
 
 def theory_line(x_best: float, error_best: float, log10_flop: np.ndarray) -> np.ndarray:
@@ -156,8 +201,15 @@ def _theory_line(ax, measure: str, used, x: np.ndarray, e: np.ndarray, grid: np.
     """The O(performance^4) bound anchored at today's best row (lowest error; least computation on a tie)."""
     i = min(range(len(used)), key=lambda j: (e[j], x[j]))
     gap = "" if poly is None or poly.exponent is None else f"; k - 4 = {poly.exponent - THEORY_EXPONENT:+.3g}"
-    ax.plot(10 ** grid, theory_line(x[i], e[i], grid), color="#e377c2", lw=1.3, ls=(0, (5, 2, 1, 2)),
-            label=f"{THEORY_LABEL} at today's best{gap}", gid=f"theory-bound-{measure}")
+    ax.plot(
+        10**grid,
+        theory_line(x[i], e[i], grid),
+        color="#e377c2",
+        lw=1.3,
+        ls=(0, (5, 2, 1, 2)),
+        label=f"{THEORY_LABEL} at today's best{gap}",
+        gid=f"theory-bound-{measure}",
+    )
 
 
 def benchmark_figure(result):
@@ -195,16 +247,24 @@ def plot_compute_trend(trend, outdir: Path) -> list[Path]:
         if e.series != "training compute":
             continue
         g = np.linspace(e.start_year, e.end_year, 50)
-        ax1.plot(g, 10 ** e.fit.predict_y(g), color=colors["training compute"][k % 2], lw=2.2,
-                 label=f"{e.start_year:.0f}-{e.end_year:.0f}: doubles every {e.doubling_months:.3g} months "
-                       f"(95% CI {e.doubling_months_ci[0]:.3g}-{e.doubling_months_ci[1]:.3g})")
+        ax1.plot(
+            g,
+            10 ** e.fit.predict_y(g),
+            color=colors["training compute"][k % 2],
+            lw=2.2,
+            label=f"{e.start_year:.0f}-{e.end_year:.0f}: doubles every {e.doubling_months:.3g} months "
+            f"(95% CI {e.doubling_months_ci[0]:.3g}-{e.doubling_months_ci[1]:.3g})",
+        )
         k += 1
     ax1.axvline(2012, color="0.3", lw=0.8, ls=":")
     ax1.set_yscale("log")
     _log_axis(ax1.yaxis, 14)
     ax1.set_ylabel("training compute (FLOP, log scale)")
-    ax1.set_title("Training compute of ML systems over time vs hardware peak rate (Figure 2 of Thompson et al. "
-                  "2020, on Epoch AI data)", fontsize=10)
+    ax1.set_title(
+        "Training compute of ML systems over time vs hardware peak rate (Figure 2 of Thompson et al. "
+        "2020, on Epoch AI data)",
+        fontsize=10,
+    )
     ax1.legend(fontsize=8, loc="upper left")
     ax1.grid(True, alpha=0.3)
     cy = np.array([c[0] for c in trend.chips])
@@ -213,17 +273,29 @@ def plot_compute_trend(trend, outdir: Path) -> list[Path]:
     if trend.tensor_chips:
         ty = np.array([c[0] for c in trend.tensor_chips])
         tp = np.array([c[1] for c in trend.tensor_chips])
-        ax2.scatter(ty, tp, s=16, marker="^", facecolors="none", edgecolors="#9467bd",
-                    label="best peak incl. fp16/bf16 tensor units")
+        ax2.scatter(
+            ty,
+            tp,
+            s=16,
+            marker="^",
+            facecolors="none",
+            edgecolors="#9467bd",
+            label="best peak incl. fp16/bf16 tensor units",
+        )
     for e in trend.eras:
         if not e.series.startswith("hardware"):
             continue
         g = np.linspace(e.start_year, e.end_year, 50)
         tensor = "tensor" in e.series
-        ax2.plot(g, 10 ** e.fit.predict_y(g), color="#9467bd" if tensor else "#1f77b4", lw=1.8,
-                 ls="--" if tensor else "-",
-                 label=f"{'incl. tensor ' if tensor else 'fp32 '}{e.start_year:.0f}-{e.end_year:.0f}: doubles every "
-                       f"{e.doubling_months:.3g} months")
+        ax2.plot(
+            g,
+            10 ** e.fit.predict_y(g),
+            color="#9467bd" if tensor else "#1f77b4",
+            lw=1.8,
+            ls="--" if tensor else "-",
+            label=f"{'incl. tensor ' if tensor else 'fp32 '}{e.start_year:.0f}-{e.end_year:.0f}: doubles every "
+            f"{e.doubling_months:.3g} months",
+        )
     ax2.axvline(2012, color="0.3", lw=0.8, ls=":")
     ax2.set_yscale("log")
     _log_axis(ax2.yaxis)
@@ -255,19 +327,20 @@ def _afford_panel(ax, gaps, label: str, unit: str) -> None:
     ends = [y for g in gaps for y in (g.year, g.year_interval[1]) if y is not None]
     x_hi = min(g0.curve[-1][0], max([g0.curve[0][0] + 10, *[e + 5 for e in ends]]))
     for g, color in zip(gaps, ("#1f77b4", "#2ca02c"), strict=False):
-        pts = [c for c in g.curve if c[1] is not None and c[2] is not None and c[3] is not None
-               and c[0] <= x_hi]
+        pts = [c for c in g.curve if c[1] is not None and c[2] is not None and c[3] is not None and c[0] <= x_hi]
         if not pts:
             continue
         yr = np.array([c[0] for c in pts])
         tag = "with levers" if g.levers else "no levers"
         ax.plot(yr, [c[1] for c in pts], color=color, label=f"cost, median ({tag})")
-        ax.fill_between(yr, [c[2] for c in pts], [c[3] for c in pts], color=color, alpha=0.15,
-                        label=f"95% interval ({tag})")
+        ax.fill_between(
+            yr, [c[2] for c in pts], [c[3] for c in pts], color=color, alpha=0.15, label=f"95% interval ({tag})"
+        )
         if g.year is not None:
             ax.axvline(g.year, color=color, ls=":", lw=1)
-            ax.annotate(f"{g.year:.0f}", (g.year, g.budget), color=color, fontsize=8, xytext=(3, 6),
-                        textcoords="offset points")
+            ax.annotate(
+                f"{g.year:.0f}", (g.year, g.budget), color=color, fontsize=8, xytext=(3, 6), textcoords="offset points"
+            )
     ax.set_xlim(g0.curve[0][0], x_hi)
     ax.set_ylim(bottom=g0.budget / 1e3)
     budget = [(c[0], c[4]) for c in g0.curve if c[4] is not None and c[0] <= x_hi]
@@ -294,17 +367,30 @@ def plot_affordability(affs, outdir: str | Path) -> list[Path]:
         by_target.setdefault((a.benchmark, a.target_error), []).append(a)
     for (bench, target), group in by_target.items():
         quantities = list(dict.fromkeys(g.quantity for g in group[0].gaps))
-        fig, axes = plt.subplots(len(group), len(quantities), figsize=(6.2 * len(quantities), 4.2 * len(group)),
-                                 squeeze=False)
+        fig, axes = plt.subplots(
+            len(group), len(quantities), figsize=(6.2 * len(quantities), 4.2 * len(group)), squeeze=False
+        )
         for i, a in enumerate(group):
             for j, q in enumerate(quantities):
                 unit = "USD" if q == "usd" else "t CO2e"
-                _afford_panel(axes[i][j], [g for g in a.gaps if g.quantity == q],
-                              f"{bench} {target:g}% error, {a.form} fit (n = {a.n}, R2 {a.r2:.2f}), {unit}", unit)
+                _afford_panel(
+                    axes[i][j],
+                    [g for g in a.gaps if g.quantity == q],
+                    f"{bench} {target:g}% error, {a.form} fit (n = {a.n}, R2 {a.r2:.2f}), {unit}",
+                    unit,
+                )
         fig.tight_layout()
         written += _save(fig, out, f"trends_affordability_{bench}_{target:g}".replace(".", "p"))
     return written
 
 
-__all__ = ["THEORY_EXPONENT", "THEORY_LABEL", "benchmark_figure", "plot_affordability", "plot_benchmark",
-           "plot_compute_trend", "theory_line", "write_plots"]
+__all__ = [
+    "THEORY_EXPONENT",
+    "THEORY_LABEL",
+    "benchmark_figure",
+    "plot_affordability",
+    "plot_benchmark",
+    "plot_compute_trend",
+    "theory_line",
+    "write_plots",
+]

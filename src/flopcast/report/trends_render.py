@@ -17,7 +17,7 @@ def _fmt(v: float | None, digits: int = 2) -> str:
     if v == 0:
         return "0"
     exp = int(f"{v:e}".split("e")[1])
-    mant = v / 10 ** exp
+    mant = v / 10**exp
     if round(mant, digits - 1) >= 10:
         mant, exp = mant / 10, exp + 1
     return f"{mant:.{digits - 1}f}e{exp}"
@@ -50,9 +50,16 @@ def _ci(pair, digits: int = 3) -> str:
 
 def _fit_row(f, window) -> tuple:
     k = f"{f.exponent:.3g} {_ci(f.exponent_ci, 2)}" if f.exponent is not None else "-"
-    return (f"{f.benchmark} {f.measure}" + (" frontier" if f.frontier else ""), window.label, f.form[:4], f.n,
-            f"{f.slope:.3g} {_ci(f.slope_ci, 2)}", f"{f.r2:.2f}", k,
-            f"{_ci(f.bootstrap_slope_ci, 2)} {_ci(f.loo_slope_range, 2)}")
+    return (
+        f"{f.benchmark} {f.measure}" + (" frontier" if f.frontier else ""),
+        window.label,
+        f.form[:4],
+        f.n,
+        f"{f.slope:.3g} {_ci(f.slope_ci, 2)}",
+        f"{f.r2:.2f}",
+        k,
+        f"{_ci(f.bootstrap_slope_ci, 2)} {_ci(f.loo_slope_range, 2)}",
+    )
 
 
 def _fit_rows(report) -> list[tuple]:
@@ -69,22 +76,28 @@ def _fit_rows(report) -> list[tuple]:
 
 def _claim_line(claim: dict) -> str:
     def k(fits: dict) -> str:
-        return "; ".join(f"{m} k = {d['exponent']:.3g} {_ci(d['exponent_ci'], 2)}, n = {d['n']}, R2 {d['r2']:.2f}"
-                         for m, d in fits.items() if d is not None and d["exponent"] is not None) or "no fit"
+        return (
+            "; ".join(
+                f"{m} k = {d['exponent']:.3g} {_ci(d['exponent_ci'], 2)}, n = {d['n']}, R2 {d['r2']:.2f}"
+                for m, d in fits.items()
+                if d is not None and d["exponent"] is not None
+            )
+            or "no fit"
+        )
 
-    return (f"Paper-era rows: dated up to {claim['cutoff_until']} ({claim['cutoff_source']}). The paper's ImageNet "
-            f"exponent was fitted on data of that era, so it corresponds to the paper-era fit: "
-            f"{k(claim['paper_era'])}. On {claim['other_window_name']}: {k(claim['other_window'])} (rows after "
-            f"{claim['cutoff_until']} are data the paper never saw).")
+    return (
+        f"Paper-era rows: dated up to {claim['cutoff_until']} ({claim['cutoff_source']}). The paper's ImageNet "
+        f"exponent was fitted on data of that era, so it corresponds to the paper-era fit: "
+        f"{k(claim['paper_era'])}. On {claim['other_window_name']}: {k(claim['other_window'])} (rows after "
+        f"{claim['cutoff_until']} are data the paper never saw)."
+    )
 
 
 def _render_rows(out, report) -> None:
     """Which rows entered each fit, per benchmark and measure, and the reference window's counts."""
-    out("[bold]Rows entering each fit[/bold] (one split per fit, one row per model; "
-                 "unverified_rows.csv never enters)")
+    out("[bold]Rows entering each fit[/bold] (one split per fit, one row per model; unverified_rows.csv never enters)")
     for b in report.benchmarks:
-        out(f"[bold]{b.benchmark}[/bold] ({b.name}; today's best error {b.best_error:.3g}%, "
-                     f"{b.best_model})")
+        out(f"[bold]{b.benchmark}[/bold] ({b.name}; today's best error {b.best_error:.3g}%, {b.best_model})")
         for s in b.selections:
             d = s.to_dict()
             why = "; ".join(f"{n} {w}" for w, n in d["skipped_why"].items())
@@ -105,8 +118,7 @@ def _render_rows(out, report) -> None:
             out(f"  beside it, {b.reference.name}{label}: {used}", highlight=False)
 
 
-def render_trends(report, trend=None, plots: list[Path] | None = None, plot_dir: Path | None = None,
-            affs=None) -> None:
+def render_trends(report, trend=None, plots: list[Path] | None = None, plot_dir: Path | None = None, affs=None) -> None:
     from flopcast.report.console import stdout, table
 
     width = stdout.width if stdout.is_terminal else max(stdout.width, 160)  # piped: don't squeeze to 80
@@ -120,43 +132,78 @@ def render_trends(report, trend=None, plots: list[Path] | None = None, plot_dir:
             stdout.width = saved
 
     _render_rows(out, report)
-    out(table("Fits (OLS, 95% CI): poly: log10(err%) = a + b*log10(FLOP), FLOP ~ (1/err)^k, k = -1/b; "
-                       "expo: err% = a + b*log10(FLOP); rows: the years fitted",
-                       ["fit", "rows", "form", "n", "slope b [95% CI]", "R2", "k [95% CI]",
-                        "b: bootstrap 95%, leave-one-out"], _fit_rows(report), right_align_from=3))
+    out(
+        table(
+            "Fits (OLS, 95% CI): poly: log10(err%) = a + b*log10(FLOP), FLOP ~ (1/err)^k, k = -1/b; "
+            "expo: err% = a + b*log10(FLOP); rows: the years fitted",
+            ["fit", "rows", "form", "n", "slope b [95% CI]", "R2", "k [95% CI]", "b: bootstrap 95%, leave-one-out"],
+            _fit_rows(report),
+            right_align_from=3,
+        )
+    )
     claim = report.paper_claim()
     if claim is not None:
         out(_claim_line(claim), highlight=False)
     proj_rows = []
     for p in report.projections:
         pi = "unbounded" if p.flop_low is None else f"{_fmt(p.flop_low)}-{_fmt(p.flop_high)}"
-        proj_rows.append((f"{p.benchmark} {p.measure}", p.form[:4], p.n, f"{p.r2:.2f}" if p.r2 is not None else "-",
-                          "yes" if p.slope_significant else "NO", f"{p.target_error:g}%", _fmt(p.flop), pi,
-                          "-" if p.decades_beyond_data is None else f"{p.decades_beyond_data:+.1f}",
-                          _usd(p.usd), "-" if p.co2e_lbs is None else _fmt(p.co2e_lbs),
-                          _nyc(p.nyc_months)))
+        proj_rows.append(
+            (
+                f"{p.benchmark} {p.measure}",
+                p.form[:4],
+                p.n,
+                f"{p.r2:.2f}" if p.r2 is not None else "-",
+                "yes" if p.slope_significant else "NO",
+                f"{p.target_error:g}%",
+                _fmt(p.flop),
+                pi,
+                "-" if p.decades_beyond_data is None else f"{p.decades_beyond_data:+.1f}",
+                _usd(p.usd),
+                "-" if p.co2e_lbs is None else _fmt(p.co2e_lbs),
+                _nyc(p.nyc_months),
+            )
+        )
     rows_used = report.projection_rows + " rows"
     bounded = {b.window.label for b in report.benchmarks if b.window.bounded}
     if bounded:
         rows_used += f" dated {', '.join(sorted(bounded))}"
-    out(table(f"Projections ({rows_used}; conversion {report.conversion.name}): FLOP to reach the "
-                       "target error with its 95% PREDICTION interval (unbounded: slope not significant); "
-                       "beyond = decades past the largest fitted FLOP; sig = slope significant at 95% "
-                       "(not significant: not priced unless --allow-insignificant)",
-                       ["fit", "form", "n", "R2", "sig", "target", "FLOP", "95% PI", "beyond", "USD", "lbs CO2",
-                        "NYC-mo"], proj_rows, right_align_from=2))
+    out(
+        table(
+            f"Projections ({rows_used}; conversion {report.conversion.name}): FLOP to reach the "
+            "target error with its 95% PREDICTION interval (unbounded: slope not significant); "
+            "beyond = decades past the largest fitted FLOP; sig = slope significant at 95% "
+            "(not significant: not priced unless --allow-insignificant)",
+            ["fit", "form", "n", "R2", "sig", "target", "FLOP", "95% PI", "beyond", "USD", "lbs CO2", "NYC-mo"],
+            proj_rows,
+            right_align_from=2,
+        )
+    )
     if trend is not None:
-        out(table("Compute over time (Figure 2): doubling times, OLS of log10 on year",
-                           ["series", "years", "n", "doubling (months) [95% CI]", "R2"],
-                           [(e.series, f"{e.start_year:.0f}-{e.end_year:.0f}", e.fit.n,
-                             f"{e.doubling_months:.3g} {_ci(e.doubling_months_ci)}", f"{e.fit.r2:.2f}")
-                            for e in trend.eras], right_align_from=2))
+        out(
+            table(
+                "Compute over time (Figure 2): doubling times, OLS of log10 on year",
+                ["series", "years", "n", "doubling (months) [95% CI]", "R2"],
+                [
+                    (
+                        e.series,
+                        f"{e.start_year:.0f}-{e.end_year:.0f}",
+                        e.fit.n,
+                        f"{e.doubling_months:.3g} {_ci(e.doubling_months_ci)}",
+                        f"{e.fit.r2:.2f}",
+                    )
+                    for e in trend.eras
+                ],
+                right_align_from=2,
+            )
+        )
     for a in report.assumptions:
         out(f"[dim]{a.basis.value}: {a.name} = {a.value} {a.unit} ({a.source})[/dim]")
     if affs:
         _render_afford(out, affs)
-    out("[dim]NYC-months: one month of New York City's CO2, 1.04e10 lbs (comparator of Thompson et al. "
-                 "2020). Extrapolations far beyond the data are statements about the fitted line, not forecasts.[/dim]")
+    out(
+        "[dim]NYC-months: one month of New York City's CO2, 1.04e10 lbs (comparator of Thompson et al. "
+        "2020). Extrapolations far beyond the data are statements about the fitted line, not forecasts.[/dim]"
+    )
     if plots:
         out(f"Plots ({len(plots)} files) written to {plot_dir}/")
 
@@ -185,35 +232,80 @@ def _render_afford(out, affs) -> None:
             lo, hi = g.efficiency_interval
             ylo, yhi = g.year_interval
             by = "" if g.p_by_year is None else f"{g.p_by_year:.0%}"
-            rows.append((f"{a.benchmark} {a.target_error:g}% {a.form[:4]}", f"{a.n}", f"{a.r2:.2f}",
-                         "yes" if a.slope_significant else "NO", "levers" if g.levers else "none",
-                         _amount(g.quantity, g.budget), _amount(g.quantity, g.cost), _factor(g.efficiency_needed),
-                         f"[{_factor(lo)}, {_factor(hi)}]", _yr(g.year), f"[{_yr(ylo)}, {_yr(yhi)}]", by))
+            rows.append(
+                (
+                    f"{a.benchmark} {a.target_error:g}% {a.form[:4]}",
+                    f"{a.n}",
+                    f"{a.r2:.2f}",
+                    "yes" if a.slope_significant else "NO",
+                    "levers" if g.levers else "none",
+                    _amount(g.quantity, g.budget),
+                    _amount(g.quantity, g.cost),
+                    _factor(g.efficiency_needed),
+                    f"[{_factor(lo)}, {_factor(hi)}]",
+                    _yr(g.year),
+                    f"[{_yr(ylo)}, {_yr(yhi)}]",
+                    by,
+                )
+            )
     year = next((a.by_year for a in affs if a.by_year is not None), None)
     base = affs[0].base_year
-    out(table(f"What makes the target affordable (training compute; costs at {base} prices, {affs[0].draws:,} "
-              "Monte Carlo draws: fit prediction interval x each rate's CI; 95% intervals)",
-              ["target", "n", "R2", "sig", "levers", "budget", f"cost {base}", "efficiency needed", "95%",
-               "affordable", "95%", f"P(by {year})" if year else "P(by year)"], rows, right_align_from=1))
+    out(
+        table(
+            f"What makes the target affordable (training compute; costs at {base} prices, {affs[0].draws:,} "
+            "Monte Carlo draws: fit prediction interval x each rate's CI; 95% intervals)",
+            [
+                "target",
+                "n",
+                "R2",
+                "sig",
+                "levers",
+                "budget",
+                f"cost {base}",
+                "efficiency needed",
+                "95%",
+                "affordable",
+                "95%",
+                f"P(by {year})" if year else "P(by year)",
+            ],
+            rows,
+            right_align_from=1,
+        )
+    )
     levers = affs[0].levers
     if levers:
         gap = next((g for g in affs[0].gaps if not g.levers), None)
         need = math.log10(gap.efficiency_needed) if gap and gap.efficiency_needed else None
-        lrows = [(lv.label, lv.acts_on, f"{lv.usd_multiplier:.3g}", f"{lv.decades_closed('usd'):.2f}",
-                  "-" if not need or need <= 0 else f"{lv.decades_closed('usd') / need:.0%}",
-                  f"{lv.co2_multiplier:.3g}") for lv in levers]
-        out(table(f"Levers (combined by multiplying; share of the {affs[0].form} USD gap of "
-                  f"{'-' if need is None else f'{need:.2f}'} decades at {base})",
-                  ["lever", "acts on", "x cost", "decades closed", "share of gap", "x CO2"], lrows,
-                  right_align_from=2))
+        lrows = [
+            (
+                lv.label,
+                lv.acts_on,
+                f"{lv.usd_multiplier:.3g}",
+                f"{lv.decades_closed('usd'):.2f}",
+                "-" if not need or need <= 0 else f"{lv.decades_closed('usd') / need:.0%}",
+                f"{lv.co2_multiplier:.3g}",
+            )
+            for lv in levers
+        ]
+        out(
+            table(
+                f"Levers (combined by multiplying; share of the {affs[0].form} USD gap of "
+                f"{'-' if need is None else f'{need:.2f}'} decades at {base})",
+                ["lever", "acts on", "x cost", "decades closed", "share of gap", "x CO2"],
+                lrows,
+                right_align_from=2,
+            )
+        )
         for lv in levers:
             out(f"[dim]{lv.label}: {lv.source}[/dim]", highlight=False)
     for a in affs[0].assumptions:
         out(f"[dim]{a.basis.value}: {a.name} = {a.value:.3g} {a.unit} ({a.source})[/dim]", highlight=False)
-    out("[dim]Price-performance and algorithmic progress lower the $ cost; CO2 falls with algorithmic progress "
+    out(
+        "[dim]Price-performance and algorithmic progress lower the $ cost; CO2 falls with algorithmic progress "
         "only (no energy-efficiency trend is applied). Years are when the trends, if they continue, bring the "
-        "cost under the budget.[/dim]", highlight=False)
-
+        "cost under the budget.[/dim]",
+        highlight=False,
+    )
 
 
 def render_paper(rec: Any) -> None:
@@ -224,8 +316,14 @@ def render_paper(rec: Any) -> None:
     saved = stdout.width
     stdout.width = saved if stdout.is_terminal else max(saved, 200)  # piped: don't squeeze the table to 80
     try:
-        stdout.print(table("Thompson et al. 2020 (arXiv:2007.05558; IEEE Spectrum 2021) beside flopcast",
-                           ["claim", "paper", "flopcast", "verdict", "why"], rows, right_align_from=5))
+        stdout.print(
+            table(
+                "Thompson et al. 2020 (arXiv:2007.05558; IEEE Spectrum 2021) beside flopcast",
+                ["claim", "paper", "flopcast", "verdict", "why"],
+                rows,
+                right_align_from=5,
+            )
+        )
         for c in rec.claims:
             how = "quoted from" if c.quoted else "claim"
             stdout.print(f"[dim]{c.key}: {how} {c.source}[/dim]", highlight=False)

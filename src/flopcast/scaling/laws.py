@@ -154,13 +154,15 @@ class Law:
 
     def to_public(self, theta) -> dict[str, float]:
         """Internal coordinates -> ``{"E": ..., "A": ...}``."""
-        return {n: float(np.exp(t) if lg else t) for n, t, lg in zip(self.param_names, theta, self.log_scaled,
-                                                                      strict=True)}
+        return {
+            n: float(np.exp(t) if lg else t) for n, t, lg in zip(self.param_names, theta, self.log_scaled, strict=True)
+        }
 
     def to_theta(self, params: Mapping[str, float]) -> np.ndarray:
         """``{"E": ..., ...}`` -> internal coordinates."""
-        return np.array([np.log(params[n]) if lg else params[n] for n, lg in zip(self.param_names,
-                                                                                 self.log_scaled, strict=True)])
+        return np.array(
+            [np.log(params[n]) if lg else params[n] for n, lg in zip(self.param_names, self.log_scaled, strict=True)]
+        )
 
     def box(self, logx, log_loss) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper bounds of every internal coordinate for runs with log-inputs ``logx``.
@@ -192,25 +194,67 @@ _GRID_EXP = (0.0, 0.5, 1.0, 1.5, 2.0)
 LAWS: dict[str, Law] = {
     law.name: law
     for law in (
-        Law("chinchilla", "L(N, D) = E + A/N^alpha + B/D^beta", "Hoffmann et al. 2022, eq. 2 (approach 3)",
-            ("params", "tokens"), ("E", "A", "B", "alpha", "beta"), (True, True, True, False, False),
-            chinchilla_loss, _chinchilla_log,
+        Law(
+            "chinchilla",
+            "L(N, D) = E + A/N^alpha + B/D^beta",
+            "Hoffmann et al. 2022, eq. 2 (approach 3)",
+            ("params", "tokens"),
+            ("E", "A", "B", "alpha", "beta"),
+            (True, True, True, False, False),
+            chinchilla_loss,
+            _chinchilla_log,
             # Hoffmann et al. 2022 appendix D.2 grid, as used by Besiroglu et al. 2024
-            ((-1.0, -0.5, 0.0, 0.5, 1.0), (0.0, 5.0, 10.0, 15.0, 20.0, 25.0), (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
-             _GRID_EXP, _GRID_EXP), irreducible="E",
-            pinned_by=("flop", "params", "tokens", "params", "tokens"), kinds=("floor", "coef", "coef", "exp", "exp")),
-        Law("compute", "L(C) = E + A*C^-alpha", "Hoffmann et al. 2022, sec. 3.3; Henighan et al. 2020, eq. 1.1",
-            ("flop",), ("E", "A", "alpha"), (True, True, False), compute_loss, _compute_log,
+            (
+                (-1.0, -0.5, 0.0, 0.5, 1.0),
+                (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+                (0.0, 5.0, 10.0, 15.0, 20.0, 25.0),
+                _GRID_EXP,
+                _GRID_EXP,
+            ),
+            irreducible="E",
+            pinned_by=("flop", "params", "tokens", "params", "tokens"),
+            kinds=("floor", "coef", "coef", "exp", "exp"),
+        ),
+        Law(
+            "compute",
+            "L(C) = E + A*C^-alpha",
+            "Hoffmann et al. 2022, sec. 3.3; Henighan et al. 2020, eq. 1.1",
+            ("flop",),
+            ("E", "A", "alpha"),
+            (True, True, False),
+            compute_loss,
+            _compute_log,
             ((-1.0, -0.5, 0.0, 0.5, 1.0, 1.5), tuple(np.arange(0.0, 40.1, 2.5)), (0.02, 0.05, 0.1, 0.2, 0.4, 0.8)),
-            irreducible="E", pinned_by=("flop", "flop", "flop"), kinds=("floor", "coef", "exp")),
-        Law("power", "L(C) = A*C^-alpha", "Kaplan et al. 2020, eq. 1.3", ("flop",), ("A", "alpha"),
-            (True, False), power_law, _power_log, (tuple(np.arange(-5.0, 40.1, 5.0)), (0.0, 0.05, 0.2, 0.5, 1.0)),
-            pinned_by=("flop", "flop"), kinds=("coef", "exp+-")),
-        Law("kaplan", "L(N, D) = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D", "Kaplan et al. 2020, eq. 1.5",
-            ("params", "tokens"), ("N_c", "D_c", "alpha_N", "alpha_D"), (True, True, False, False),
-            kaplan_loss, _kaplan_log,
+            irreducible="E",
+            pinned_by=("flop", "flop", "flop"),
+            kinds=("floor", "coef", "exp"),
+        ),
+        Law(
+            "power",
+            "L(C) = A*C^-alpha",
+            "Kaplan et al. 2020, eq. 1.3",
+            ("flop",),
+            ("A", "alpha"),
+            (True, False),
+            power_law,
+            _power_log,
+            (tuple(np.arange(-5.0, 40.1, 5.0)), (0.0, 0.05, 0.2, 0.5, 1.0)),
+            pinned_by=("flop", "flop"),
+            kinds=("coef", "exp+-"),
+        ),
+        Law(
+            "kaplan",
+            "L(N, D) = ((N_c/N)^(alpha_N/alpha_D) + D_c/D)^alpha_D",
+            "Kaplan et al. 2020, eq. 1.5",
+            ("params", "tokens"),
+            ("N_c", "D_c", "alpha_N", "alpha_D"),
+            (True, True, False, False),
+            kaplan_loss,
+            _kaplan_log,
             ((10.0, 20.0, 30.0, 40.0), (10.0, 20.0, 30.0, 40.0), (0.05, 0.1, 0.3, 0.6), (0.05, 0.1, 0.3, 0.6)),
-            pinned_by=("params", "tokens", "params", "tokens"), kinds=("coef", "coef", "exp+", "exp+")),
+            pinned_by=("params", "tokens", "params", "tokens"),
+            kinds=("coef", "coef", "exp+", "exp+"),
+        ),
     )
 }
 

@@ -114,15 +114,23 @@ class LawFit(Displayable):
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": LAW_FIT_SCHEMA,
-            "law": self.law, "formula": self.formula, "source": self.source, "n": self.n,
+            "law": self.law,
+            "formula": self.formula,
+            "source": self.source,
+            "n": self.n,
             "params": dict(self.params),
             "ci": {k: [None, None] if k in self.unidentified else list(v) for k, v in self.ci.items()},
-            "identified": self.identified, "unidentified": list(self.unidentified), "warnings": list(self.warnings),
-            "confidence": self.confidence, "residual": dict(self.residual),
+            "identified": self.identified,
+            "unidentified": list(self.unidentified),
+            "warnings": list(self.warnings),
+            "confidence": self.confidence,
+            "residual": dict(self.residual),
             "fitted_range": {k: list(v) for k, v in self.fitted_range.items()},
             "method": f"Huber (delta={self.delta:g}) on log loss, L-BFGS from a grid of starts; "
-                      f"percentile bootstrap over runs ({self.bootstrap} refits, seed {self.seed})",
-            "bootstrap": self.bootstrap, "seed": self.seed, "delta": self.delta,
+            f"percentile bootstrap over runs ({self.bootstrap} refits, seed {self.seed})",
+            "bootstrap": self.bootstrap,
+            "seed": self.seed,
+            "delta": self.delta,
             "param_names": list(self.param_names),
             "bootstrap_samples": [list(r) for r in self.bootstrap_samples],
         }
@@ -132,8 +140,10 @@ class LawFit(Displayable):
         """Rebuild a fit from :meth:`to_dict` output (what ``flopcast scaling fit --json`` writes)."""
         schema = d.get("schema", LAW_FIT_SCHEMA) if isinstance(d, Mapping) else None
         if schema != LAW_FIT_SCHEMA:
-            raise InputError(f"{label}: a {schema} file, not a scaling-law fit ({LAW_FIT_SCHEMA}); write one with "
-                             "'flopcast scaling fit RUNS.csv --json > fit.json'")
+            raise InputError(
+                f"{label}: a {schema} file, not a scaling-law fit ({LAW_FIT_SCHEMA}); write one with "
+                "'flopcast scaling fit RUNS.csv --json > fit.json'"
+            )
         try:
             law = get_law(str(d["law"]))
             params = {k: float(d["params"][k]) for k in law.param_names}
@@ -142,14 +152,28 @@ class LawFit(Displayable):
             if any(len(r) != law.n_params for r in samples):
                 raise ValueError("bootstrap_samples rows do not match the law's parameters")
             unidentified, warnings = _stored_identification(d, law.param_names, params, samples)
-            return cls(law=law.name, formula=law.formula, source=law.source, n=int(d["n"]), params=params, ci=ci,
-                       confidence=float(d.get("confidence", 0.95)), residual=dict(d.get("residual") or {}),
-                       fitted_range={k: (float(v[0]), float(v[1])) for k, v in (d.get("fitted_range") or {}).items()},
-                       bootstrap=len(samples), seed=int(d.get("seed", 0)), delta=float(d.get("delta", HUBER_DELTA)),
-                       bootstrap_samples=samples, unidentified=unidentified, warnings=warnings)
+            return cls(
+                law=law.name,
+                formula=law.formula,
+                source=law.source,
+                n=int(d["n"]),
+                params=params,
+                ci=ci,
+                confidence=float(d.get("confidence", 0.95)),
+                residual=dict(d.get("residual") or {}),
+                fitted_range={k: (float(v[0]), float(v[1])) for k, v in (d.get("fitted_range") or {}).items()},
+                bootstrap=len(samples),
+                seed=int(d.get("seed", 0)),
+                delta=float(d.get("delta", HUBER_DELTA)),
+                bootstrap_samples=samples,
+                unidentified=unidentified,
+                warnings=warnings,
+            )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
-            raise InputError(f"{label}: not a 'flopcast scaling fit --json' result ({type(exc).__name__}: {exc}); "
-                             "write one with 'flopcast scaling fit RUNS.csv --json > fit.json'") from None
+            raise InputError(
+                f"{label}: not a 'flopcast scaling fit --json' result ({type(exc).__name__}: {exc}); "
+                "write one with 'flopcast scaling fit RUNS.csv --json > fit.json'"
+            ) from None
 
 
 def _stored_identification(d: Mapping[str, Any], names, params, samples) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -160,8 +184,10 @@ def _stored_identification(d: Mapping[str, Any], names, params, samples) -> tupl
     for j, name in enumerate(names):
         if name not in listed and (not np.isfinite(params[name]) or not np.all(np.isfinite(rows[:, j]))):
             listed.append(name)
-            warnings.append(f"{name} is not finite in the fit file (a fit from before flopcast bounded its "
-                            "parameters); refit the runs with 'flopcast scaling fit'")
+            warnings.append(
+                f"{name} is not finite in the fit file (a fit from before flopcast bounded its "
+                "parameters); refit the runs with 'flopcast scaling fit'"
+            )
     return tuple(listed), tuple(warnings)
 
 
@@ -186,17 +212,18 @@ def _objective(theta: np.ndarray, law: Law, logx: Sequence[np.ndarray], log_loss
 Box = tuple[np.ndarray, np.ndarray]
 
 
-def _grid_values(law: Law, logx: Sequence[np.ndarray], log_loss: np.ndarray, delta: float,
-                 box: Box) -> tuple[np.ndarray, np.ndarray]:
+def _grid_values(
+    law: Law, logx: Sequence[np.ndarray], log_loss: np.ndarray, delta: float, box: Box
+) -> tuple[np.ndarray, np.ndarray]:
     """Every start of the law's grid (moved into ``box``) and its objective, in one vectorised pass."""
     starts = np.unique(np.clip(np.array(list(itertools.product(*law.start_grid)), float), *box), axis=0)
     values = np.empty(len(starts))
     for lo in range(0, len(starts), 1024):  # chunks keep memory at ~1024 x n
-        chunk = starts[lo:lo + 1024].T[..., None]
+        chunk = starts[lo : lo + 1024].T[..., None]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             pred, _ = law.log_form(chunk, *logx)
             h, _ = huber(pred - log_loss, delta)
-        values[lo:lo + 1024] = np.where(np.all(np.isfinite(pred), axis=-1), h.sum(axis=-1), np.inf)
+        values[lo : lo + 1024] = np.where(np.all(np.isfinite(pred), axis=-1), h.sum(axis=-1), np.inf)
     return starts, values
 
 
@@ -204,14 +231,29 @@ def _lbfgs(theta0: np.ndarray, law: Law, logx, log_loss, delta, box: Box) -> tup
     """L-BFGS-B inside ``box``: the result is always a finite point of the box."""
     start = np.clip(np.asarray(theta0, float), *box)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        res = minimize(_objective, start, args=(law, logx, log_loss, delta), jac=True, method="L-BFGS-B",
-                       bounds=list(zip(*box, strict=True)), options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-7})
+        res = minimize(
+            _objective,
+            start,
+            args=(law, logx, log_loss, delta),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=list(zip(*box, strict=True)),
+            options={"maxiter": 2000, "ftol": 1e-12, "gtol": 1e-7},
+        )
     x = np.clip(res.x, *box) if np.all(np.isfinite(res.x)) else start
     return x, float(res.fun)
 
 
-def fit_theta(law: Law, logx: Sequence[np.ndarray], log_loss: np.ndarray, *, delta: float = HUBER_DELTA,
-              refine: int = 8, start: np.ndarray | None = None, box: Box | None = None) -> tuple[np.ndarray, float]:
+def fit_theta(
+    law: Law,
+    logx: Sequence[np.ndarray],
+    log_loss: np.ndarray,
+    *,
+    delta: float = HUBER_DELTA,
+    refine: int = 8,
+    start: np.ndarray | None = None,
+    box: Box | None = None,
+) -> tuple[np.ndarray, float]:
     """Best internal parameters in ``box`` (default: the law's box for these runs).
 
     L-BFGS-B from ``start`` alone, or from the ``refine`` best grid starts.
@@ -232,15 +274,19 @@ def _check_inputs(law: Law, inputs: Mapping[str, np.ndarray | None], loss: np.nd
     given = {k: v for k in law.inputs if (v := inputs.get(k)) is not None}
     missing = [k for k in law.inputs if k not in given]
     if missing:
-        raise InputError(f"the {law.name} law needs {', '.join(missing)} for every run; give the column(s) "
-                         f"or choose --law compute (needs flop only)")
+        raise InputError(
+            f"the {law.name} law needs {', '.join(missing)} for every run; give the column(s) "
+            f"or choose --law compute (needs flop only)"
+        )
     for name, arr in (*given.items(), ("loss", loss)):
         bad = np.flatnonzero(~(np.isfinite(arr) & (arr > 0)))
         if bad.size:
             raise InputError(f"run {bad[0] + 1}: {name} must be a positive finite number, got {arr[bad[0]]!r}")
     if len(loss) < law.n_params + 1:
-        raise TooFewRunsError(f"{len(loss)} run(s) are too few for the {law.name} law's {law.n_params} parameters; "
-                              f"give at least {law.n_params + 1} runs (more, spread over scale, for a useful fit)")
+        raise TooFewRunsError(
+            f"{len(loss)} run(s) are too few for the {law.name} law's {law.n_params} parameters; "
+            f"give at least {law.n_params + 1} runs (more, spread over scale, for a useful fit)"
+        )
     return given
 
 
@@ -248,8 +294,9 @@ def _refit(spec: Law, logx, log_loss, theta, idx, delta, box: Box) -> np.ndarray
     return fit_theta(spec, [x[idx] for x in logx], log_loss[idx], delta=delta, start=theta, box=box)[0]
 
 
-def _bootstrap(spec: Law, logx, log_loss, theta, *, bootstrap: int, seed: int, delta: float,
-               n_jobs: int, box: Box) -> list[np.ndarray]:
+def _bootstrap(
+    spec: Law, logx, log_loss, theta, *, bootstrap: int, seed: int, delta: float, n_jobs: int, box: Box
+) -> list[np.ndarray]:
     """Refit on ``bootstrap`` resamples of the runs (with replacement), each from the point estimate, in ``box``."""
     rng = np.random.default_rng(seed)
     draws = [rng.integers(0, len(log_loss), len(log_loss)) for _ in range(bootstrap)]
@@ -257,8 +304,9 @@ def _bootstrap(spec: Law, logx, log_loss, theta, *, bootstrap: int, seed: int, d
         return [_refit(spec, logx, log_loss, theta, idx, delta, box) for idx in draws]
     from joblib import Parallel, delayed
 
-    return list(Parallel(n_jobs=n_jobs)(delayed(_refit_worker)(spec, logx, log_loss, theta, idx, delta, box)
-                                        for idx in draws))
+    return list(
+        Parallel(n_jobs=n_jobs)(delayed(_refit_worker)(spec, logx, log_loss, theta, idx, delta, box) for idx in draws)
+    )
 
 
 def _refit_worker(spec: Law, logx, log_loss, theta, idx, delta, box: Box) -> np.ndarray:
@@ -335,21 +383,32 @@ def _resolution(spec: Law, logx, log_loss, theta, box: Box, z: float, delta: flo
     return (np.where(linear, np.log(np.maximum(lo, 1e-300)), lo), np.where(linear, np.log(np.maximum(hi, 1e-300)), hi))
 
 
-def identify(spec: Law, logx, log_loss, theta, samples: Sequence[np.ndarray], box: Box,
-             confidence: float, delta: float = HUBER_DELTA) -> dict[str, str]:
+def identify(
+    spec: Law,
+    logx,
+    log_loss,
+    theta,
+    samples: Sequence[np.ndarray],
+    box: Box,
+    confidence: float,
+    delta: float = HUBER_DELTA,
+) -> dict[str, str]:
     """``{parameter: reason}`` for every parameter the runs do not pin down (empty: all identified)."""
     z = _z(confidence, len(log_loss) - spec.n_params)
     reasons: dict[str, list[str]] = {}
     checks: list[tuple[str | list[str], np.ndarray]]
     res_lo, res_hi = _resolution(spec, logx, log_loss, theta, box, z, delta)
-    checks = [("at the edge of its range", _on_edge(theta, box)),
-              ("the fit is flat along it", _flat(spec, logx, log_loss, theta, box, z, delta)),
-              ("its interval reaches the edge of its range", _on_edge(res_lo, box) | _on_edge(res_hi, box))]
+    checks = [
+        ("at the edge of its range", _on_edge(theta, box)),
+        ("the fit is flat along it", _flat(spec, logx, log_loss, theta, box, z, delta)),
+        ("its interval reaches the edge of its range", _on_edge(res_lo, box) | _on_edge(res_hi, box)),
+    ]
     if len(samples):
         rows = np.array(samples, float)
         share = (~np.isfinite(rows) | _on_edge(np.nan_to_num(rows), box)).mean(axis=0)
-        checks.append(([f"{s:.0%} of bootstrap refits run to the edge of its range" for s in share],
-                       share > (1 - confidence) / 2))
+        checks.append(
+            ([f"{s:.0%} of bootstrap refits run to the edge of its range" for s in share], share > (1 - confidence) / 2)
+        )
     for why, mask in checks:
         for j in np.flatnonzero(mask):
             reasons.setdefault(spec.param_names[j], []).append(why if isinstance(why, str) else why[j])
@@ -369,12 +428,26 @@ def identification_warning(name: str, reason: str, pinned_by: str, span: tuple[f
     lo, hi = span
     decades = float(np.log10(hi / lo))
     more = f"{sym} >= {10 * hi:.3g}" if pinned_by == "flop" else f"{sym} >= {10 * hi:.3g} or <= {lo / 10:.3g}"
-    return (f"{name} is not identified by the runs ({reason}): they span only {decades:.2g} decades of {label} "
-            f"{sym} ({lo:.3g}-{hi:.3g}); add runs at {more} to pin down {name}")
+    return (
+        f"{name} is not identified by the runs ({reason}): they span only {decades:.2g} decades of {label} "
+        f"{sym} ({lo:.3g}-{hi:.3g}); add runs at {more} to pin down {name}"
+    )
 
 
-def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootstrap: int = 0, seed: int = 0,
-            confidence: float = 0.95, delta: float = HUBER_DELTA, refine: int = 8, n_jobs: int = 1) -> LawFit:
+def fit_law(
+    law: str | Law,
+    *,
+    loss,
+    params=None,
+    tokens=None,
+    flop=None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    confidence: float = 0.95,
+    delta: float = HUBER_DELTA,
+    refine: int = 8,
+    n_jobs: int = 1,
+) -> LawFit:
     """Fit ``law`` to runs; optionally bootstrap over runs for intervals; say which parameters are not identified.
 
     Parameters
@@ -404,8 +477,10 @@ def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootst
     """
     spec = law if isinstance(law, Law) else get_law(law)
     loss = np.asarray(loss, float).ravel()
-    inputs = {k: None if v is None else np.asarray(v, float).ravel() for k, v in
-              (("params", params), ("tokens", tokens), ("flop", flop))}
+    inputs = {
+        k: None if v is None else np.asarray(v, float).ravel()
+        for k, v in (("params", params), ("tokens", tokens), ("flop", flop))
+    }
     given = _check_inputs(spec, inputs, loss)
     if not 0 < confidence < 1:
         raise InputError(f"confidence must be between 0 and 1, got {confidence}")
@@ -414,24 +489,49 @@ def fit_law(law: str | Law, *, loss, params=None, tokens=None, flop=None, bootst
     box = spec.box(logx, log_loss)
     with one_blas_thread():
         theta, value = fit_theta(spec, logx, log_loss, delta=delta, refine=refine, box=box)
-        samples = _bootstrap(spec, logx, log_loss, theta, bootstrap=bootstrap, seed=seed, delta=delta,
-                             n_jobs=n_jobs, box=box)
+        samples = _bootstrap(
+            spec, logx, log_loss, theta, bootstrap=bootstrap, seed=seed, delta=delta, n_jobs=n_jobs, box=box
+        )
     fitted_range = _fitted_range(inputs, loss)
     reasons = identify(spec, logx, log_loss, theta, samples, box, confidence, delta)
     unidentified = tuple(n for n in spec.param_names if n in reasons)
-    warnings = tuple(identification_warning(n, reasons[n], by, _span(fitted_range, by, inputs))
-                     for n, by in zip(spec.param_names, spec.pinned_by, strict=True) if n in reasons)
+    warnings = tuple(
+        identification_warning(n, reasons[n], by, _span(fitted_range, by, inputs))
+        for n, by in zip(spec.param_names, spec.pinned_by, strict=True)
+        if n in reasons
+    )
     rows = np.array([[*spec.to_public(s).values()] for s in samples]) if samples else np.empty((0, spec.n_params))
-    ci = _intervals(spec, rows, confidence, _resolution(spec, logx, log_loss, theta, box,
-                                                            _z(confidence, len(loss) - spec.n_params), delta))
+    ci = _intervals(
+        spec,
+        rows,
+        confidence,
+        _resolution(spec, logx, log_loss, theta, box, _z(confidence, len(loss) - spec.n_params), delta),
+    )
     pred, _ = spec.log_form(theta, *logx)
     r = pred - log_loss
-    residual = {"huber": value, "rmse_log": float(np.sqrt(np.mean(r * r))), "max_abs_log": float(np.abs(r).max()),
-                "mean_abs_pct_error": float(100 * np.mean(np.abs(np.expm1(r))))}
-    return LawFit(law=spec.name, formula=spec.formula, source=spec.source, n=len(loss), params=spec.to_public(theta),
-                  ci=ci, confidence=confidence, residual=residual, fitted_range=fitted_range, bootstrap=int(bootstrap),
-                  seed=seed, delta=delta, bootstrap_samples=tuple(tuple(float(x) for x in row) for row in rows),
-                  unidentified=unidentified, warnings=warnings)
+    residual = {
+        "huber": value,
+        "rmse_log": float(np.sqrt(np.mean(r * r))),
+        "max_abs_log": float(np.abs(r).max()),
+        "mean_abs_pct_error": float(100 * np.mean(np.abs(np.expm1(r)))),
+    }
+    return LawFit(
+        law=spec.name,
+        formula=spec.formula,
+        source=spec.source,
+        n=len(loss),
+        params=spec.to_public(theta),
+        ci=ci,
+        confidence=confidence,
+        residual=residual,
+        fitted_range=fitted_range,
+        bootstrap=int(bootstrap),
+        seed=seed,
+        delta=delta,
+        bootstrap_samples=tuple(tuple(float(x) for x in row) for row in rows),
+        unidentified=unidentified,
+        warnings=warnings,
+    )
 
 
 def _z(confidence: float, dof: int) -> float:
@@ -441,8 +541,9 @@ def _z(confidence: float, dof: int) -> float:
     return float(t.ppf(0.5 + confidence / 2, max(dof, 1)))
 
 
-def _intervals(spec: Law, rows: np.ndarray, confidence: float,
-               resolution: tuple[np.ndarray, np.ndarray]) -> dict[str, tuple[float, float]]:
+def _intervals(
+    spec: Law, rows: np.ndarray, confidence: float, resolution: tuple[np.ndarray, np.ndarray]
+) -> dict[str, tuple[float, float]]:
     """Percentile-bootstrap interval of each parameter, never narrower than the method's resolution."""
     floor_lo, floor_hi = (spec.to_public(b) for b in resolution)
     ci = {}
@@ -456,8 +557,7 @@ def _intervals(spec: Law, rows: np.ndarray, confidence: float,
 
 
 def _fitted_range(inputs: Mapping[str, np.ndarray | None], loss: np.ndarray) -> dict[str, tuple[float, float]]:
-    out = {k: (float(v.min()), float(v.max())) for k in ("params", "tokens", "flop")
-           if (v := inputs[k]) is not None}
+    out = {k: (float(v.min()), float(v.max())) for k in ("params", "tokens", "flop") if (v := inputs[k]) is not None}
     out["loss"] = (float(loss.min()), float(loss.max()))
     return out
 
@@ -474,15 +574,18 @@ def read_fit(fit_file: Path) -> LawFit:
     """The fit in a 'flopcast scaling fit --json' file, or a one-line error naming what is wrong with it."""
     fix = "write one with 'flopcast scaling fit RUNS.csv --json > fit.json' and pass that file"
     if fit_file.is_dir():
-        raise InputError(f"--fit {fit_file}: is a directory, not a fit file; give the JSON file that "
-                         "'flopcast scaling fit RUNS.csv --json > fit.json' writes")
+        raise InputError(
+            f"--fit {fit_file}: is a directory, not a fit file; give the JSON file that "
+            "'flopcast scaling fit RUNS.csv --json > fit.json' writes"
+        )
     if not fit_file.is_file():
         raise InputError(f"--fit {fit_file}: no such file; {fix}")
     try:
         data: Any = json.loads(fit_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"--fit {fit_file}: not JSON ({exc}); write it with 'flopcast scaling fit "
-                         "RUNS.csv --json > fit.json'") from None
+        raise InputError(
+            f"--fit {fit_file}: not JSON ({exc}); write it with 'flopcast scaling fit RUNS.csv --json > fit.json'"
+        ) from None
     except OSError as exc:
         raise InputError(f"--fit {fit_file}: cannot read it ({exc.strerror or exc}); {fix}") from None
     return LawFit.from_dict(data if isinstance(data, dict) else {}, label=str(fit_file))

@@ -96,8 +96,11 @@ def flop_for_loss(law: str, params: Mapping[str, float], target: float) -> float
         if law == "compute":
             return float(np.float64(params["A"] / (target - params["E"])) ** (1.0 / params["alpha"]))
         if law == "power":
-            return float(np.float64(params["A"] / target) ** (1.0 / params["alpha"])) if params["alpha"] > 0 \
+            return (
+                float(np.float64(params["A"] / target) ** (1.0 / params["alpha"]))
+                if params["alpha"] > 0
                 else float("inf")
+            )
     f = lambda ln_c: loss_at_flop(law, params, float(np.exp(ln_c))) - target  # noqa: E731
     lo, hi = np.log(1e3), np.log(1e45)
     if f(lo) < 0 or f(hi) > 0:
@@ -135,15 +138,25 @@ class ScalingPlan(Displayable):
     _headline = ("law", "flop", "params", "tokens", "loss", "extrapolation")
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"schema": "flopcast.scaling_plan/1",
-               "law": self.law, "given": self.given, "flop": self.flop, "params": self.params, "tokens": self.tokens,
-               "loss": None if "loss" in self.unidentified else self.loss, "tokens_per_param": self.tokens_per_param,
-               "ci": {k: list(v) for k, v in self.ci.items()}, "confidence": self.confidence,
-               "interval": "percentile bootstrap over runs: confidence band of the fitted law, not of one new run",
-               "extrapolation": self.extrapolation, "unreachable_fraction": self.unreachable_fraction,
-               "assumptions": [a.to_dict() for a in self.assumptions],
-               "identified": not self.unidentified, "unidentified": list(self.unidentified),
-               "warnings": list(self.warnings)}
+        out = {
+            "schema": "flopcast.scaling_plan/1",
+            "law": self.law,
+            "given": self.given,
+            "flop": self.flop,
+            "params": self.params,
+            "tokens": self.tokens,
+            "loss": None if "loss" in self.unidentified else self.loss,
+            "tokens_per_param": self.tokens_per_param,
+            "ci": {k: list(v) for k, v in self.ci.items()},
+            "confidence": self.confidence,
+            "interval": "percentile bootstrap over runs: confidence band of the fitted law, not of one new run",
+            "extrapolation": self.extrapolation,
+            "unreachable_fraction": self.unreachable_fraction,
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "identified": not self.unidentified,
+            "unidentified": list(self.unidentified),
+            "warnings": list(self.warnings),
+        }
         if self.estimate is not None:
             out["estimate"] = self.estimate.to_dict()
             for key in ("wall_hours", "chip_hours", "cost_usd", "energy_kwh", "co2e_kg"):
@@ -169,21 +182,32 @@ def _point(law: str, params: Mapping[str, float], *, target_loss: float | None, 
 
 def _check_point(point: dict, fit: LawFit, given: str) -> None:
     """Refuse a plan whose answer would be meaningless: infinite compute, or a model under one parameter."""
-    what = (f"target loss {point['loss']:g}" if given == "target_loss" else f"a budget of {point['flop']:g} FLOP")
+    what = f"target loss {point['loss']:g}" if given == "target_loss" else f"a budget of {point['flop']:g} FLOP"
     lo, hi = fit.fitted_range.get("loss", (float("nan"), float("nan")))
     if not np.isfinite(point["flop"]):
-        raise UnreachableLossError(f"{what} needs more compute than a float can hold under the fitted {fit.law} "
-                                   f"law (it is too close to the irreducible loss); choose a higher target loss "
-                                   f"(the runs reached {lo:.4g}-{hi:.4g})")
+        raise UnreachableLossError(
+            f"{what} needs more compute than a float can hold under the fitted {fit.law} "
+            f"law (it is too close to the irreducible loss); choose a higher target loss "
+            f"(the runs reached {lo:.4g}-{hi:.4g})"
+        )
     sizes = [point["flop"]] + [point[k] for k in ("params", "tokens") if point[k] is not None]
     if not all(np.isfinite(v) and v >= 1 for v in sizes):
-        raise InputError(f"{what} gives a model under one parameter or token under the fitted {fit.law} law, "
-                         f"far outside the runs (loss {lo:.4g}-{hi:.4g}); choose a target loss or budget near "
-                         "the fitted range")
+        raise InputError(
+            f"{what} gives a model under one parameter or token under the fitted {fit.law} law, "
+            f"far outside the runs (loss {lo:.4g}-{hi:.4g}); choose a target loss or budget near "
+            "the fitted range"
+        )
 
 
-def check_plan_options(*, target_loss: float | None, flop: float | None, hardware: str | None = None,
-                       chips: float | None = None, utilization: float | None = None, region: str | None = None) -> None:
+def check_plan_options(
+    *,
+    target_loss: float | None,
+    flop: float | None,
+    hardware: str | None = None,
+    chips: float | None = None,
+    utilization: float | None = None,
+    region: str | None = None,
+) -> None:
     """Refuse what cannot be planned, before any fit: neither or both targets, non-finite or non-positive
     values, hardware options given without ``hardware`` (they would be silently ignored)."""
     if (target_loss is None) == (flop is None):
@@ -192,11 +216,14 @@ def check_plan_options(*, target_loss: float | None, flop: float | None, hardwar
         if value is not None and not (np.isfinite(value) and value > 0):
             raise InputError(f"{option} must be > 0 and finite, got {value}")
     if hardware is None:
-        ignored = [f"--{k}" for k, v in (("chips", chips), ("utilization", utilization), ("region", region))
-                   if v is not None]
+        ignored = [
+            f"--{k}" for k, v in (("chips", chips), ("utilization", utilization), ("region", region)) if v is not None
+        ]
         if ignored:
-            raise InputError(f"{', '.join(ignored)} only act(s) with --hardware; give --hardware (e.g. 'H100 SXM') "
-                             "to turn the plan into time and cost, or leave them out")
+            raise InputError(
+                f"{', '.join(ignored)} only act(s) with --hardware; give --hardware (e.g. 'H100 SXM') "
+                "to turn the plan into time and cost, or leave them out"
+            )
 
 
 #: Parameters the compute-optimal (N, D) depends on, per law (eq. 4 of Hoffmann et al. 2022 has no E);
@@ -218,16 +245,28 @@ def _check_identified(fit: LawFit, given: str) -> tuple[str, ...]:
     if blocking:
         kinds = dict(zip(fit.law_spec.param_names, fit.law_spec.kinds, strict=True))
         blocking.sort(key=lambda n: not kinds[n].startswith("exp"))  # the exponent is the root; name it first
-        why = next((w for w in fit.warnings if w.startswith(blocking[0] + " ")), fit.warnings[0] if fit.warnings
-                   else "refit with runs over more scale")
-        raise InputError(f"the fit does not pin down {', '.join(blocking)}, which this plan depends on, so its "
-                         f"answer would be meaningless: {why}")
+        why = next(
+            (w for w in fit.warnings if w.startswith(blocking[0] + " ")),
+            fit.warnings[0] if fit.warnings else "refit with runs over more scale",
+        )
+        raise InputError(
+            f"the fit does not pin down {', '.join(blocking)}, which this plan depends on, so its "
+            f"answer would be meaningless: {why}"
+        )
     return ("loss",)
 
 
-def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = None, hardware: str | None = None,
-         chips: float | None = None, utilization: float | None = None, region: str | None = None,
-         confidence: float | None = None) -> ScalingPlan:
+def plan(
+    fit: LawFit,
+    *,
+    target_loss: float | None = None,
+    flop: float | None = None,
+    hardware: str | None = None,
+    chips: float | None = None,
+    utilization: float | None = None,
+    region: str | None = None,
+    confidence: float | None = None,
+) -> ScalingPlan:
     """Plan a run: the compute (and N, D) for ``target_loss``, or the loss (and N, D) a ``flop`` budget buys.
 
     With ``hardware`` the plan's FLOP goes through :func:`flopcast.estimate.estimate` for time, chip-hours,
@@ -237,15 +276,17 @@ def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = 
     not pin down its parameters (:attr:`LawFit.unidentified`: every plan depends on all of them), and an
     answer under one parameter or token.
     """
-    check_plan_options(target_loss=target_loss, flop=flop, hardware=hardware, chips=chips, utilization=utilization,
-                       region=region)
+    check_plan_options(
+        target_loss=target_loss, flop=flop, hardware=hardware, chips=chips, utilization=utilization, region=region
+    )
     given = "target_loss" if target_loss is not None else "flop"
     not_identified = _check_identified(fit, given)
     spec = fit.law_spec
     if target_loss is not None and spec.irreducible and target_loss <= fit.params[spec.irreducible]:
         raise UnreachableLossError(
             f"target loss {target_loss:g} is at or below the fitted irreducible loss {spec.irreducible}="
-            f"{fit.params[spec.irreducible]:.4g}; no amount of compute reaches it — choose a target above it")
+            f"{fit.params[spec.irreducible]:.4g}; no amount of compute reaches it — choose a target above it"
+        )
     point = _point(fit.law, fit.params, target_loss=target_loss, flop=flop)
     _check_point(point, fit, given)
     conf = confidence or fit.confidence
@@ -269,29 +310,51 @@ def plan(fit: LawFit, *, target_loss: float | None = None, flop: float | None = 
         max_flop = FLOP_PER_PARAM_TOKEN * fit.fitted_range["params"][1] * fit.fitted_range["tokens"][1]
     assumptions = (
         Assumption("law", f"{fit.law}: {fit.formula}", "", fit.source, Basis.ESTIMATED),
-        Assumption("flop_per_param_token", FLOP_PER_PARAM_TOKEN, "FLOP", "C = 6ND, Kaplan et al. 2020 sec. 2.1",
-                   Basis.ASSUMED),
+        Assumption(
+            "flop_per_param_token", FLOP_PER_PARAM_TOKEN, "FLOP", "C = 6ND, Kaplan et al. 2020 sec. 2.1", Basis.ASSUMED
+        ),
     )
     est = None
     if hardware is not None and np.isfinite(point["flop"]):
-        est = _estimate(point["flop"], _flop_provenance(fit, target_loss), hardware=hardware, chips=chips,
-                        utilization=utilization, region=region)
-    return ScalingPlan(law=fit.law, given=given, flop=point["flop"],
-                       params=point["params"], tokens=point["tokens"],
-                       loss=float("nan") if "loss" in not_identified else point["loss"],
-                       tokens_per_param=point["tokens_per_param"], ci=ci, confidence=conf,
-                       extrapolation=float(point["flop"] / max_flop) if np.isfinite(max_flop) else float("nan"),
-                       unreachable_fraction=unreachable, assumptions=assumptions, estimate=est,
-                       unidentified=not_identified,
-                       warnings=fit.warnings if not_identified else ())
+        est = _estimate(
+            point["flop"],
+            _flop_provenance(fit, target_loss),
+            hardware=hardware,
+            chips=chips,
+            utilization=utilization,
+            region=region,
+        )
+    return ScalingPlan(
+        law=fit.law,
+        given=given,
+        flop=point["flop"],
+        params=point["params"],
+        tokens=point["tokens"],
+        loss=float("nan") if "loss" in not_identified else point["loss"],
+        tokens_per_param=point["tokens_per_param"],
+        ci=ci,
+        confidence=conf,
+        extrapolation=float(point["flop"] / max_flop) if np.isfinite(max_flop) else float("nan"),
+        unreachable_fraction=unreachable,
+        assumptions=assumptions,
+        estimate=est,
+        unidentified=not_identified,
+        warnings=fit.warnings if not_identified else (),
+    )
 
 
 def _flop_provenance(fit: LawFit, target_loss: float | None) -> Assumption | None:
     """Where the plan's training FLOP came from, when not from the user: the target loss through the fit."""
     if target_loss is None:
         return None
-    return Assumption("training_flop", None, "FLOP", f"derived from the target loss {target_loss:g} through the "
-                      f"fitted {fit.law} law ({fit.formula}; flopcast scaling plan)", Basis.ESTIMATED)
+    return Assumption(
+        "training_flop",
+        None,
+        "FLOP",
+        f"derived from the target loss {target_loss:g} through the "
+        f"fitted {fit.law} law ({fit.formula}; flopcast scaling plan)",
+        Basis.ESTIMATED,
+    )
 
 
 def _estimate(flop: float, provenance: Assumption | None, **hw: Any) -> Any:

@@ -37,24 +37,38 @@ class Runs:
         return len(self.loss)
 
     def subset(self, mask) -> Runs:
-        pick = (lambda a: None if a is None else a[mask])  # noqa: E731
+        pick = lambda a: None if a is None else a[mask]  # noqa: E731
         idx = np.flatnonzero(mask)
-        return Runs(self.loss[mask], pick(self.params), pick(self.tokens), pick(self.flop), self.source,
-                    tuple(self.where[i] for i in idx), self.derived)
+        return Runs(
+            self.loss[mask],
+            pick(self.params),
+            pick(self.tokens),
+            pick(self.flop),
+            self.source,
+            tuple(self.where[i] for i in idx),
+            self.derived,
+        )
 
     def inputs(self) -> dict[str, Any]:
         return {"loss": self.loss, "params": self.params, "tokens": self.tokens, "flop": self.flop}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "n": len(self), "derived": list(self.derived),
-                **{k: None if v is None else v.tolist() for k, v in self.inputs().items()}}
+        return {
+            "source": self.source,
+            "n": len(self),
+            "derived": list(self.derived),
+            **{k: None if v is None else v.tolist() for k, v in self.inputs().items()},
+        }
 
 
-def make_runs(*, loss, params=None, tokens=None, flop=None, source: str = "arrays",
-              where: tuple[str, ...] | None = None) -> Runs:
+def make_runs(
+    *, loss, params=None, tokens=None, flop=None, source: str = "arrays", where: tuple[str, ...] | None = None
+) -> Runs:
     """Runs from arrays, completing the third of (params, tokens, flop) from C = 6ND."""
-    arr = {k: None if v is None else np.asarray(v, float).ravel() for k, v in
-           (("loss", loss), ("params", params), ("tokens", tokens), ("flop", flop))}
+    arr = {
+        k: None if v is None else np.asarray(v, float).ravel()
+        for k, v in (("loss", loss), ("params", params), ("tokens", tokens), ("flop", flop))
+    }
     derived = []
     if arr["flop"] is None and arr["params"] is not None and arr["tokens"] is not None:
         arr["flop"] = FLOP_PER_PARAM_TOKEN * arr["params"] * arr["tokens"]
@@ -69,13 +83,28 @@ def make_runs(*, loss, params=None, tokens=None, flop=None, source: str = "array
     if loss_arr is None:
         raise InputError("every run needs a loss")
     n = len(loss_arr)
-    return Runs(loss_arr, arr["params"], arr["tokens"], arr["flop"], source,
-                where or tuple(f"run {i + 1}" for i in range(n)), tuple(derived))
+    return Runs(
+        loss_arr,
+        arr["params"],
+        arr["tokens"],
+        arr["flop"],
+        source,
+        where or tuple(f"run {i + 1}" for i in range(n)),
+        tuple(derived),
+    )
 
 
-def read_runs(path: str | Path, *, loss_col: str = "loss", params_col: str | None = None,
-              tokens_col: str | None = None, flop_col: str | None = None, drop_highest_loss: int = 0,
-              ledger: str | Path | None = None, run_col: str | None = None) -> Runs:
+def read_runs(
+    path: str | Path,
+    *,
+    loss_col: str = "loss",
+    params_col: str | None = None,
+    tokens_col: str | None = None,
+    flop_col: str | None = None,
+    drop_highest_loss: int = 0,
+    ledger: str | Path | None = None,
+    run_col: str | None = None,
+) -> Runs:
     """Read runs from a CSV; every named column must exist and hold positive numbers.
 
     ``drop_highest_loss`` leaves out that many runs with the highest loss (Besiroglu et al. 2024 drop 5
@@ -94,26 +123,34 @@ def read_runs(path: str | Path, *, loss_col: str = "loss", params_col: str | Non
 
     if ledger is not None:
         if run_col is None or flop_col is not None:
-            raise InputError("with --ledger, name the run-id column with --run-col (and no --flop-col: the "
-                             "compute comes from the ledger)")
+            raise InputError(
+                "with --ledger, name the run-id column with --run-col (and no --flop-col: the "
+                "compute comes from the ledger)"
+            )
         rows = read_csv(path, [c for c in (loss_col, params_col, tokens_col, run_col) if c])
         if not rows:
             raise InputError(f"{path}: no runs (the file has a header and no rows)")
         flop = ledger_flop(ledger, rows, run_col)
-        values = {k: None if c is None else np.array([r.number(c, required=True, positive=True) for r in rows])
-                  for k, c in (("loss", loss_col), ("params", params_col), ("tokens", tokens_col))}
-        runs = make_runs(**values, flop=flop, source=f"{path} + ledger {ledger}",
-                         where=tuple(f"{r.file}:{r.line}" for r in rows))
+        values = {
+            k: None if c is None else np.array([r.number(c, required=True, positive=True) for r in rows])
+            for k, c in (("loss", loss_col), ("params", params_col), ("tokens", tokens_col))
+        }
+        runs = make_runs(
+            **values, flop=flop, source=f"{path} + ledger {ledger}", where=tuple(f"{r.file}:{r.line}" for r in rows)
+        )
         return drop_highest(runs, drop_highest_loss)
     if flop_col is None and params_col is None and tokens_col is None:
-        raise InputError("name the compute with --flop-col, or the model size with --params-col and "
-                         "--tokens-col (or --flop-col)")
+        raise InputError(
+            "name the compute with --flop-col, or the model size with --params-col and --tokens-col (or --flop-col)"
+        )
     cols = {"loss": loss_col, "params": params_col, "tokens": tokens_col, "flop": flop_col}
     rows = read_csv(path, [c for c in cols.values() if c])
     if not rows:
         raise InputError(f"{path}: no runs (the file has a header and no rows)")
-    values = {k: None if c is None else np.array([r.number(c, required=True, positive=True) for r in rows])
-              for k, c in cols.items()}
+    values = {
+        k: None if c is None else np.array([r.number(c, required=True, positive=True) for r in rows])
+        for k, c in cols.items()
+    }
     runs = make_runs(**values, source=str(path), where=tuple(f"{r.file}:{r.line}" for r in rows))
     return drop_highest(runs, drop_highest_loss)
 
@@ -136,9 +173,13 @@ def ledger_flop(ledger: str | Path, rows, run_col: str) -> np.ndarray:
             record: dict[str, Any] = raw if isinstance(raw, dict) else {}
             per_step, steps = record.get("flop_per_step"), row.get("steps") or record.get("steps")
             if not per_step or not steps:
-                raise DataFormatError(r.file, f"ledger run {row['run_id']} has no FLOP per step or no steps; "
-                                      "track runs with flop_per_step=... and run.step()", line=r.line,
-                                      column=run_col)
+                raise DataFormatError(
+                    r.file,
+                    f"ledger run {row['run_id']} has no FLOP per step or no steps; "
+                    "track runs with flop_per_step=... and run.step()",
+                    line=r.line,
+                    column=run_col,
+                )
             out.append(float(per_step) * float(steps))
     return np.array(out)
 
@@ -155,8 +196,7 @@ class LedgerRuns:
         if not self.skipped:
             return None
         shown = ", ".join(self.skipped[:8]) + (f" and {len(self.skipped) - 8} more" if len(self.skipped) > 8 else "")
-        return (f"skipped {len(self.skipped)} ledger run(s) without a parameter count, tokens or final loss: "
-                f"{shown}")
+        return f"skipped {len(self.skipped)} ledger run(s) without a parameter count, tokens or final loss: {shown}"
 
 
 def _ledger_point(row: dict[str, Any]) -> tuple[tuple[float, float, float, float | None] | None, str]:
@@ -165,14 +205,20 @@ def _ledger_point(row: dict[str, Any]) -> tuple[tuple[float, float, float, float
     rec: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if row.get("status") != "completed":
         return None, f"status {row.get('status')}"
-    values: dict[str, Any] = {"final loss": rec.get("final_loss"), "parameter count": rec.get("model_params"),
-                              "tokens": rec.get("tokens_seen")}
+    values: dict[str, Any] = {
+        "final loss": rec.get("final_loss"),
+        "parameter count": rec.get("model_params"),
+        "tokens": rec.get("tokens_seen"),
+    }
     lacking = [k for k, v in values.items() if not (isinstance(v, (int, float)) and np.isfinite(v) and v > 0)]
     if lacking:
         return None, "no " + " or ".join(lacking)
     per_step, steps = rec.get("flop_per_step"), rec.get("steps")
-    flop = float(per_step) * float(steps) if isinstance(per_step, (int, float)) and isinstance(steps, int) \
-        and per_step > 0 and steps > 0 else None
+    flop = (
+        float(per_step) * float(steps)
+        if isinstance(per_step, (int, float)) and isinstance(steps, int) and per_step > 0 and steps > 0
+        else None
+    )
     return (float(values["final loss"]), float(values["parameter count"]), float(values["tokens"]), flop), ""
 
 
@@ -209,16 +255,30 @@ def ledger_runs(ledger: str | Path, *, tag: str | None = None) -> LedgerRuns:
             where.append(f"run {row['run_id']}" + (f" ({row['name']})" if row.get("name") else ""))
     label = f"ledger {ledger}" + (f" --tag {tag}" if tag is not None else "")
     if not matched:
-        raise InputError(f"{label}: no tracked runs" + (" have a name matching the tag; name runs with "
-                         "track(name=...) or give another --tag" if tag is not None else ""))
+        raise InputError(
+            f"{label}: no tracked runs"
+            + (
+                " have a name matching the tag; name runs with track(name=...) or give another --tag"
+                if tag is not None
+                else ""
+            )
+        )
     if not points:
-        raise InputError(f"{label}: none of its {matched} run(s) has a parameter count, tokens and a final loss; "
-                         "track them with flopcast.integrations.HFCallback or run.step(loss=..., tokens=...) "
-                         "and model_params=...")
+        raise InputError(
+            f"{label}: none of its {matched} run(s) has a parameter count, tokens and a final loss; "
+            "track them with flopcast.integrations.HFCallback or run.step(loss=..., tokens=...) "
+            "and model_params=..."
+        )
     loss, params, tokens, flop = (np.array(col) for col in zip(*points, strict=True))
     measured = flop if all(f is not None for f in flop) else None
-    runs = make_runs(loss=loss, params=params, tokens=tokens, flop=None if measured is None else measured.astype(float),
-                     source=label, where=tuple(where))
+    runs = make_runs(
+        loss=loss,
+        params=params,
+        tokens=tokens,
+        flop=None if measured is None else measured.astype(float),
+        source=label,
+        where=tuple(where),
+    )
     return LedgerRuns(runs, tuple(skipped))
 
 
@@ -231,8 +291,10 @@ def fit_ledger_runs(found: LedgerRuns, law: str | None = None, **options: Any) -
     except TooFewRunsError as exc:
         if not found.skipped:
             raise
-        raise TooFewRunsError(f"{exc} ({len(found.skipped)} more in the ledger were skipped: "
-                              f"{', '.join(found.skipped[:3])}{' ...' if len(found.skipped) > 3 else ''})") from None
+        raise TooFewRunsError(
+            f"{exc} ({len(found.skipped)} more in the ledger were skipped: "
+            f"{', '.join(found.skipped[:3])}{' ...' if len(found.skipped) > 3 else ''})"
+        ) from None
 
 
 def drop_highest(runs: Runs, k: int) -> Runs:
@@ -254,6 +316,8 @@ def fit_runs(runs: Runs, law: str | None = None, **options: Any) -> LawFit:
     spec = get_law(law or default_law(runs))
     missing = [k for k in spec.inputs if getattr(runs, k) is None]
     if missing:
-        raise InputError(f"the {spec.name} law needs {' and '.join(missing)} per run; name the column(s) "
-                         f"({', '.join('--' + m + '-col' for m in missing)}) or choose --law compute")
+        raise InputError(
+            f"the {spec.name} law needs {' and '.join(missing)} per run; name the column(s) "
+            f"({', '.join('--' + m + '-col' for m in missing)}) or choose --law compute"
+        )
     return fit_law(spec, loss=runs.loss, params=runs.params, tokens=runs.tokens, flop=runs.flop, **options)

@@ -101,8 +101,11 @@ def sample_fold(rng: np.random.Generator, batch: int, n: int, beta: np.ndarray, 
         gram = np.matmul(lower, np.swapaxes(lower, 1, 2))  # BLAS reads the transposed view
         noise = sigma * np.einsum("bij,bj->bi", lower, z)  # X'ε = σ L z
         xty = gram @ beta + noise
-        yty = (np.einsum("i,bij,j->b", beta, gram, beta) + 2.0 * noise @ beta
-               + sigma**2 * (np.einsum("bi,bi->b", z, z) + rest))
+        yty = (
+            np.einsum("i,bij,j->b", beta, gram, beta)
+            + 2.0 * noise @ beta
+            + sigma**2 * (np.einsum("bi,bi->b", z, z) + rest)
+        )
         return FoldStats(gram, xty, yty, n)
     x = rng.standard_normal((batch, n, p))
     y = x @ beta + sigma * rng.standard_normal((batch, n))
@@ -112,8 +115,9 @@ def sample_fold(rng: np.random.Generator, batch: int, n: int, beta: np.ndarray, 
     return FoldStats(gram, xty, yty, n, (x, y))
 
 
-def sample_folds(rng: np.random.Generator, batch: int, n: int, folds: int, beta: np.ndarray,
-                 sigma: float) -> list[FoldStats]:
+def sample_folds(
+    rng: np.random.Generator, batch: int, n: int, folds: int, beta: np.ndarray, sigma: float
+) -> list[FoldStats]:
     """The ``folds`` folds of ``batch`` data sets of ``n`` rows each (see :func:`fold_sizes`)."""
     return [sample_fold(rng, batch, nf, beta, sigma) for nf in fold_sizes(n, folds)]
 

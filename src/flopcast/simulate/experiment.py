@@ -87,28 +87,34 @@ class SimulationConfig:
         if self.sims < 2:
             raise InputError(f"--sims must be at least 2 to give an interval across simulations (got {self.sims})")
         if self.features < 1 or self.relevant < 1:
-            raise InputError(f"--features and --relevant must be positive (got P={self.features}, "
-                             f"K={self.relevant})")
+            raise InputError(f"--features and --relevant must be positive (got P={self.features}, K={self.relevant})")
         if self.relevant > self.features:
-            raise InputError(f"--relevant K={self.relevant} exceeds --features P={self.features}: the relevant "
-                             "features are among the candidates; lower K or raise P")
+            raise InputError(
+                f"--relevant K={self.relevant} exceeds --features P={self.features}: the relevant "
+                "features are among the candidates; lower K or raise P"
+            )
         if not (math.isfinite(self.noise) and self.noise > 0):
-            raise InputError(f"--noise must be a positive number (got {self.noise}); it is the noise standard "
-                             "deviation")
+            raise InputError(
+                f"--noise must be a positive number (got {self.noise}); it is the noise standard deviation"
+            )
         if not (math.isfinite(self.coefficient) and self.coefficient != 0):
             raise InputError(f"the relevant coefficient must be a non-zero number (got {self.coefficient})")
         ratio = self.noise / abs(self.coefficient)
         if not NOISE_RATIO_RANGE[0] <= ratio <= NOISE_RATIO_RANGE[1]:
-            raise InputError(f"--noise {self.noise:g} is {ratio:.3g}x the relevant coefficient "
-                             f"({self.coefficient:g}), where rounding or overflow, not the noise, would set the "
-                             f"result; choose a noise between {NOISE_RATIO_RANGE[0]:g} and "
-                             f"{NOISE_RATIO_RANGE[1]:g} times it (default 1)")
+            raise InputError(
+                f"--noise {self.noise:g} is {ratio:.3g}x the relevant coefficient "
+                f"({self.coefficient:g}), where rounding or overflow, not the noise, would set the "
+                f"result; choose a noise between {NOISE_RATIO_RANGE[0]:g} and "
+                f"{NOISE_RATIO_RANGE[1]:g} times it (default 1)"
+            )
         if self.folds < 2:
             raise InputError(f"--folds must be at least 2 (got {self.folds})")
         low = [n for n in (*self.sizes, self.reference_n) if n < self.folds]
         if not self.sizes or low:
-            raise InputError(f"sample sizes must be integers >= --folds ({self.folds}) so every CV fold has a "
-                             f"row; got {sorted(set(low)) or 'none'}")
+            raise InputError(
+                f"sample sizes must be integers >= --folds ({self.folds}) so every CV fold has a "
+                f"row; got {sorted(set(low)) or 'none'}"
+            )
         bad_chunk = self.chunk is not None and self.chunk < 1
         if self.test_size < 1 or bad_chunk or self.grid_size < 2 or not 0 < self.eps < 1:
             raise InputError("--test-size, --chunk must be >= 1, the grid >= 2 points and 0 < eps < 1")
@@ -201,8 +207,15 @@ def run_chunk(config: SimulationConfig, size_index: int, chunk_index: int, sigma
     oracle[:, :k] = least_squares(stats, k)
     fits.append(oracle)
     fits.append(least_squares(stats, config.features))
-    lasso = lasso_cv([s.gram for s in stats], [s.xty for s in stats], [s.yty for s in stats], [s.n for s in stats],
-                     grid_size=config.grid_size, eps=config.eps, patience=config.patience)
+    lasso = lasso_cv(
+        [s.gram for s in stats],
+        [s.xty for s in stats],
+        [s.yty for s in stats],
+        [s.n for s in stats],
+        grid_size=config.grid_size,
+        eps=config.eps,
+        patience=config.patience,
+    )
     fits.append(lasso.coef)
     signal = beta @ sigma_test @ beta
     nmse = np.empty((3, b))

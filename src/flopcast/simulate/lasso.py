@@ -123,16 +123,16 @@ class _Batch:
         mm = x.shape[1]
         out = np.matmul(self.HA[:, :mm, :mm], x[:, :, None])[:, :, 0]
         if self.npend:
-            vt = self.VT[:, :self.npend, :mm]
+            vt = self.VT[:, : self.npend, :mm]
             c = np.matmul(vt, x[:, :, None])[:, :, 0]
-            c *= self.VD[:, :self.npend]
+            c *= self.VD[:, : self.npend]
             out += np.matmul(c[:, None, :], vt)[:, 0]
         return out
 
     def _pending_sum(self, rows, mm):
         """``Σ_k VD_k VT_k VT_k'`` (len(rows), mm, mm) of the pending terms of ``rows`` (one batched product)."""
-        vt = self.VT[rows, :self.npend, :mm]
-        return np.matmul(np.swapaxes(vt, 1, 2) * self.VD[rows, None, :self.npend], vt)
+        vt = self.VT[rows, : self.npend, :mm]
+        return np.matmul(np.swapaxes(vt, 1, 2) * self.VD[rows, None, : self.npend], vt)
 
     def flush(self):
         """Apply the pending rank-1 terms to the stored inverse."""
@@ -160,8 +160,31 @@ class _Batch:
         self.w[:, :old] = keep["w"]
 
     def take(self, keep):
-        for k in ("sim", "fold", "ntrain", "q", "cv", "nval", "cap", "ids", "idx", "bs", "sg", "GA", "HA",
-                  "QR", "cA", "w", "r", "VT", "VD", "m", "active", "just_dropped", "frozen"):
+        for k in (
+            "sim",
+            "fold",
+            "ntrain",
+            "q",
+            "cv",
+            "nval",
+            "cap",
+            "ids",
+            "idx",
+            "bs",
+            "sg",
+            "GA",
+            "HA",
+            "QR",
+            "cA",
+            "w",
+            "r",
+            "VT",
+            "VD",
+            "m",
+            "active",
+            "just_dropped",
+            "frozen",
+        ):
             setattr(self, k, getattr(self, k)[keep])
 
     def add(self, ev, j):
@@ -235,8 +258,8 @@ class _Batch:
         j = self.idx[ev, slot]
         if self.npend:  # these entries' pending terms go into their stored inverse first
             self.HA[ev] += self._pending_sum(ev, self.M)
-            self.VT[ev, :self.npend] = 0.0
-            self.VD[ev, :self.npend] = 0.0
+            self.VT[ev, : self.npend] = 0.0
+            self.VD[ev, : self.npend] = 0.0
         # Remove the leaving variable from the inverse first: H_rest - h h' / h_ii.
         h = self.HA[ev, :, slot]
         hii = h[rows, slot]
@@ -312,8 +335,17 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
     val_xty = xty_aug[fold_of, sim_of]
     q_xty = (full_xty[sim_of] - val_xty) / ntrain[fold_of][:, None]
     cap = np.minimum(ntrain[fold_of], p).astype(np.int64)
-    st = _Batch(full_gram, folds_aug, sim_of, fold_of, ntrain[fold_of], q_xty, val_xty,
-                np.where(validated_all, fold_n_all[fold_of], 1.0), cap)
+    st = _Batch(
+        full_gram,
+        folds_aug,
+        sim_of,
+        fold_of,
+        ntrain[fold_of],
+        q_xty,
+        val_xty,
+        np.where(validated_all, fold_n_all[fold_of], 1.0),
+        cap,
+    )
     vyty = yty_aug[fold_of, sim_of]
 
     val_err = np.full((total, grid_size), np.nan)
@@ -327,7 +359,8 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
     above = egrid >= lam[:, None]
     passed[:] = above.sum(axis=1)
     val_err[above & validated_all[:, None]] = np.broadcast_to((vyty / st.nval)[:, None], above.shape)[
-        above & validated_all[:, None]]
+        above & validated_all[:, None]
+    ]
     st.add(np.arange(total), np.abs(st.q).argmax(axis=1))
     sim_done = np.zeros(b, dtype=bool)
     step = 0
@@ -370,8 +403,11 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
         t = np.where(st.frozen, 0.0, np.minimum(np.minimum(t_join, t_drop), t_stop))
 
         # Read the path at the grid points crossed in this segment.
-        gsel = (np.arange(grid_size)[None, :] >= passed[ids][:, None]) & (egrid[ids] >= (lam_e - t)[:, None] * (
-            1 - 1e-12)) & ~st.frozen[:, None]
+        gsel = (
+            (np.arange(grid_size)[None, :] >= passed[ids][:, None])
+            & (egrid[ids] >= (lam_e - t)[:, None] * (1 - 1e-12))
+            & ~st.frozen[:, None]
+        )
         rows, gcols = np.nonzero(gsel)
         if len(rows):
             tg = lam_e[rows] - egrid[ids[rows], gcols]
@@ -383,8 +419,11 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
                 gb = np.einsum("eij,ej->ei", ga, bsv)
                 gw = np.einsum("eij,ej->ei", ga, wv)
                 ca = st.cA[r_v, :mm]
-                quad = (np.einsum("ei,ei->e", bsv, gb) + 2 * t_v * np.einsum("ei,ei->e", wv, gb)
-                        + t_v**2 * np.einsum("ei,ei->e", wv, gw))
+                quad = (
+                    np.einsum("ei,ei->e", bsv, gb)
+                    + 2 * t_v * np.einsum("ei,ei->e", wv, gb)
+                    + t_v**2 * np.einsum("ei,ei->e", wv, gw)
+                )
                 lin = np.einsum("ei,ei->e", bsv, ca) + t_v * np.einsum("ei,ei->e", wv, ca)
                 val_err[ids[r_v], g_v] = (vyty[ids[r_v]] - 2 * lin + quad) / st.nval[r_v]
             full_rows = ~val_rows
@@ -426,8 +465,14 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
     best = masked.argmin(axis=1)
     coef = beta_grid[np.arange(b), best]
     cv_error = np.where(np.arange(grid_size)[None, :] < reached[:, None], cv_error, np.nan)
-    return LassoCVResult(coef=coef, alpha=grid[np.arange(b), best], alpha_index=best, cv_error=cv_error,
-                         path_flop=flop.reshape(b, entries).sum(axis=1), knots=knots.reshape(b, entries).sum(axis=1))
+    return LassoCVResult(
+        coef=coef,
+        alpha=grid[np.arange(b), best],
+        alpha_index=best,
+        cv_error=cv_error,
+        path_flop=flop.reshape(b, entries).sum(axis=1),
+        knots=knots.reshape(b, entries).sum(axis=1),
+    )
 
 
 def _early_stop(val_err, passed, b, entries, k, patience):

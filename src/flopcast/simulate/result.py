@@ -85,8 +85,13 @@ class SimulationResult(Displayable):
         x = self.samples[model]
         mean = x.mean(axis=1)
         half = _Z95 * x.std(axis=1, ddof=1) / math.sqrt(x.shape[1])
-        return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half,
-                "p05": np.percentile(x, 5, axis=1), "p95": np.percentile(x, 95, axis=1)}
+        return {
+            "mean": mean,
+            "ci_low": mean - half,
+            "ci_high": mean + half,
+            "p05": np.percentile(x, 5, axis=1),
+            "p95": np.percentile(x, 95, axis=1),
+        }
 
     @property
     def assumptions(self) -> list[Assumption]:
@@ -97,8 +102,12 @@ class SimulationResult(Displayable):
             Assumption("relevant", c.relevant, "features k", "chosen to reproduce the headline shape"),
             Assumption("noise", c.noise, "σ (units of y)", "chosen with p, k"),
             Assumption("coefficient", c.coefficient, "β_j of each relevant feature", "convention"),
-            Assumption("lasso_cv", f"{c.folds}-fold, {c.grid_size} penalties to {c.eps:g}·λ_max, "
-                       f"patience {c.patience}", "", "scikit-learn LassoCV defaults (folds, grid)"),
+            Assumption(
+                "lasso_cv",
+                f"{c.folds}-fold, {c.grid_size} penalties to {c.eps:g}·λ_max, patience {c.patience}",
+                "",
+                "scikit-learn LassoCV defaults (folds, grid)",
+            ),
             Assumption("held_out_rows", c.test_size, "rows", "performance sample"),
             Assumption("flop_convention", "multiply-add = 2 FLOP; Gram formation counted", "", "flopcast"),
             Assumption("wall_seconds", round(self.wall_seconds, 3), "s", self.backend, Basis.MEASURED),
@@ -114,8 +123,8 @@ class SimulationResult(Displayable):
             "sample_sizes": list(self.sample_sizes),
             "performance": perf,
             "performance_definition": "mean over simulations of -log10(MSE(ŷ, f) / mean(f²)) on the held-out "
-                                      "sample, f = optimal predictor; ci = 95 % CI of the mean, p05/p95 = "
-                                      "spread across simulations",
+            "sample, f = optimal predictor; ci = 95 % CI of the mean, p05/p95 = "
+            "spread across simulations",
             "compute_flop": {m: self.compute_flop[m].tolist() for m in MODELS},
             "data_to_match_oracle": self.data_to_match_oracle,
             "compute_to_match_oracle_flop": self.compute_to_match_oracle_flop,
@@ -146,8 +155,9 @@ def _bootstrap_matches(config, sizes, samples, target_index):
     return out
 
 
-def summarize(config: SimulationConfig, chunks: list[ChunkResult], *, backend: str,
-              wall_seconds: float) -> SimulationResult:
+def summarize(
+    config: SimulationConfig, chunks: list[ChunkResult], *, backend: str, wall_seconds: float
+) -> SimulationResult:
     """Assemble task outputs (in any order) into a :class:`SimulationResult`."""
     sizes = config.all_sizes
     nmse = np.empty((3, len(sizes), config.sims))
@@ -167,10 +177,15 @@ def summarize(config: SimulationConfig, chunks: list[ChunkResult], *, backend: s
     target = float(means["oracle"][ref])
     matched = {m: match_size(sizes, means[m], target) for m in ("flexible", "regularized")}
     intervals = _bootstrap_matches(config, sizes, samples, ref)
-    data = {"reference_n": config.reference_n, "target_performance": target,
-            "flexible": matched["flexible"], "regularized": matched["regularized"],
-            "flexible_interval": intervals["flexible"], "regularized_interval": intervals["regularized"],
-            "interval": "95 % bootstrap percentile interval over simulations"}
+    data = {
+        "reference_n": config.reference_n,
+        "target_performance": target,
+        "flexible": matched["flexible"],
+        "regularized": matched["regularized"],
+        "flexible_interval": intervals["flexible"],
+        "regularized_interval": intervals["regularized"],
+        "interval": "95 % bootstrap percentile interval over simulations",
+    }
     compute_match: dict[str, float | None] = {"oracle": float(compute["oracle"][ref])}
     for m in ("flexible", "regularized"):
         compute_match[m] = _interp_log(sizes, compute[m], matched[m])

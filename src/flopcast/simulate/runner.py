@@ -57,8 +57,9 @@ def parse_scheduler(address: object) -> tuple[str, str, int | None]:
     if not sep:
         scheme, rest = "tcp", text
     if scheme not in _SCHEMES:
-        raise InputError(f"--scheduler {text!r}: unknown protocol {scheme!r} (Dask speaks "
-                         f"{', '.join(_SCHEMES)}); {_ADDRESS_FIX}")
+        raise InputError(
+            f"--scheduler {text!r}: unknown protocol {scheme!r} (Dask speaks {', '.join(_SCHEMES)}); {_ADDRESS_FIX}"
+        )
     if scheme == "inproc":
         return scheme, rest, None
     try:
@@ -108,8 +109,10 @@ def _probe(address: str, scheme: str, timeout_seconds: float) -> None:
 
 
 def _unreachable(address: str, timeout_seconds: float, exc: BaseException) -> str:
-    return (f"cannot reach the Dask scheduler at {address!r} within {timeout_seconds:g} s ({type(exc).__name__}); "
-            "start one with `dask scheduler` or drop --scheduler to use local cores")
+    return (
+        f"cannot reach the Dask scheduler at {address!r} within {timeout_seconds:g} s ({type(exc).__name__}); "
+        "start one with `dask scheduler` or drop --scheduler to use local cores"
+    )
 
 
 def _connect(address: str, timeout_seconds: float):
@@ -149,11 +152,16 @@ def _check_timeout(timeout_seconds: object, scheduler: str | None) -> float:
         return DEFAULT_CONNECT_TIMEOUT_SECONDS
     if scheduler is None:
         raise InputError("--connect-timeout only applies with --scheduler; add --scheduler ADDRESS or drop it")
-    seconds = float(timeout_seconds) if isinstance(timeout_seconds, numbers.Real) and not isinstance(
-        timeout_seconds, bool) else math.nan
+    seconds = (
+        float(timeout_seconds)
+        if isinstance(timeout_seconds, numbers.Real) and not isinstance(timeout_seconds, bool)
+        else math.nan
+    )
     if not 0 < seconds <= MAX_CONNECT_TIMEOUT_SECONDS:
-        raise InputError(f"--connect-timeout must be a number of seconds in (0, {MAX_CONNECT_TIMEOUT_SECONDS:g}] "
-                         f"(got {timeout_seconds!r}); e.g. --connect-timeout 10")
+        raise InputError(
+            f"--connect-timeout must be a number of seconds in (0, {MAX_CONNECT_TIMEOUT_SECONDS:g}] "
+            f"(got {timeout_seconds!r}); e.g. --connect-timeout 10"
+        )
     return seconds
 
 
@@ -164,12 +172,19 @@ def _check_memory(config: SimulationConfig, workers: int) -> None:
     need = config.peak_bytes_per_worker() * workers
     have = psutil.virtual_memory().available
     if need > have:
-        raise InputError(f"--features {config.features} needs about {need / 1e9:.3g} GB of memory "
-                         f"({workers} worker(s)), {have / 1e9:.3g} GB is available; lower --features or --workers")
+        raise InputError(
+            f"--features {config.features} needs about {need / 1e9:.3g} GB of memory "
+            f"({workers} worker(s)), {have / 1e9:.3g} GB is available; lower --features or --workers"
+        )
 
 
-def simulate(config: SimulationConfig | None = None, *, workers: int = 1, scheduler: str | None = None,
-             connect_timeout_seconds: float | None = None) -> SimulationResult:
+def simulate(
+    config: SimulationConfig | None = None,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    connect_timeout_seconds: float | None = None,
+) -> SimulationResult:
     """Run the experiment and summarise it.
 
     Parameters
@@ -220,7 +235,6 @@ def simulate(config: SimulationConfig | None = None, *, workers: int = 1, schedu
     else:
         from joblib import Parallel, delayed
 
-        results = Parallel(n_jobs=workers, backend="loky")(delayed(_task)(config, i, j, sigma_test)
-                                                            for i, j in tasks)
+        results = Parallel(n_jobs=workers, backend="loky")(delayed(_task)(config, i, j, sigma_test) for i, j in tasks)
         backend = f"joblib/loky ({workers} workers)"
     return summarize(config, results, backend=backend, wall_seconds=time.perf_counter() - started)

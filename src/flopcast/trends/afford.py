@@ -38,7 +38,7 @@ DRAWS = 10_000
 SEED = BOOTSTRAP_SEED  # the one fixed seed of the trends fits (Thompson et al. arXiv v1 date)
 LOG10_2 = math.log10(2.0)
 THOMPSON_BASE_YEAR = 2020  # the paper's $ and CO2 factors: arXiv:2007.05558v1, 10 Jul 2020
-CURVE_YEARS = 60           # years drawn in the cost curve after the base year
+CURVE_YEARS = 60  # years drawn in the cost curve after the base year
 
 
 @dataclass(frozen=True)
@@ -67,48 +67,64 @@ class Rate:
         return Assumption(self.name, self.doubling_years, "years per doubling" + ci, self.source, self.basis)
 
 
-_ERDIL = ("Erdil & Besiroglu 2022, Algorithmic progress in computer vision, arXiv:2212.05153 (abstract): "
-          "compute-augmenting innovations halve compute requirements every nine months (95% CI: 4 to 25 months)")
-_HO = ("Ho et al. 2024, Algorithmic progress in language models, arXiv:2403.05812v1 (abstract): compute to "
-       "reach a set performance halved about every 8 months, 95% CI around 5 to 14 months (language-model "
-       "pre-training; applied here to the NLP benchmarks as an assumption)")
+_ERDIL = (
+    "Erdil & Besiroglu 2022, Algorithmic progress in computer vision, arXiv:2212.05153 (abstract): "
+    "compute-augmenting innovations halve compute requirements every nine months (95% CI: 4 to 25 months)"
+)
+_HO = (
+    "Ho et al. 2024, Algorithmic progress in language models, arXiv:2403.05812v1 (abstract): compute to "
+    "reach a set performance halved about every 8 months, 95% CI around 5 to 14 months (language-model "
+    "pre-training; applied here to the NLP benchmarks as an assumption)"
+)
 ALGORITHMIC = {
     "vision": Rate("algorithmic_doubling", 9 / 12, (4 / 12, 25 / 12), 0.95, _ERDIL),
     "language": Rate("algorithmic_doubling", 8 / 12, (5 / 12, 14 / 12), 0.95, _HO),
 }
-SPENDING = Rate("spending_doubling", LOG10_2 / math.log10(2.4), (LOG10_2 / math.log10(2.9), LOG10_2 / math.log10(2.0)),
-                0.90, "Cottier et al. 2024, The rising costs of training frontier AI models, arXiv:2405.21015 "
-                "(abstract): amortized cost of the most compute-intensive training runs grew 2.4x per year since "
-                "2016 (90% CI: 2.0x to 2.9x); a frontier lab's spending, applied to this budget as an assumption")
+SPENDING = Rate(
+    "spending_doubling",
+    LOG10_2 / math.log10(2.4),
+    (LOG10_2 / math.log10(2.9), LOG10_2 / math.log10(2.0)),
+    0.90,
+    "Cottier et al. 2024, The rising costs of training frontier AI models, arXiv:2405.21015 "
+    "(abstract): amortized cost of the most compute-intensive training runs grew 2.4x per year since "
+    "2016 (90% CI: 2.0x to 2.9x); a frontier lab's spending, applied to this budget as an assumption",
+)
 
 
 @dataclass(frozen=True)
 class Gap:
     """One budget (USD or CO2) against the target's cost: efficiency needed and the year it closes."""
 
-    quantity: str                    # "usd" or "co2e_t"
+    quantity: str  # "usd" or "co2e_t"
     budget: float
-    cost: float | None               # at the base year, point estimate (the fit's line), levers applied
-    cost_interval: tuple[float | None, ...]         # None: beyond 1e300 or never reached
+    cost: float | None  # at the base year, point estimate (the fit's line), levers applied
+    cost_interval: tuple[float | None, ...]  # None: beyond 1e300 or never reached
     efficiency_needed: float | None  # cost / budget (point); < 1 means affordable now
     efficiency_interval: tuple[float | None, ...]
-    year: float | None               # point: base + log10(gap)/rate; None = never under the trends
+    year: float | None  # point: base + log10(gap)/rate; None = never under the trends
     year_interval: tuple[float | None, float | None]
-    p_by_year: float | None          # share of draws affordable by the asked --year
+    p_by_year: float | None  # share of draws affordable by the asked --year
     cost_at_year: tuple[float | None, ...] | None  # (median, low, high) cost in the asked year
-    curve: tuple[tuple[float | None, ...], ...]     # (year, median, low, high, budget)
-    rates: tuple[str, ...]           # which rates move this gap
-    levers: bool = False             # whether the levers are applied to this cost
+    curve: tuple[tuple[float | None, ...], ...]  # (year, median, low, high, budget)
+    rates: tuple[str, ...]  # which rates move this gap
+    levers: bool = False  # whether the levers are applied to this cost
 
     def to_dict(self) -> dict:
-        return {"quantity": self.quantity, "budget": self.budget, "cost_at_base_year": self.cost,
-                "cost_interval": list(self.cost_interval), "efficiency_needed": self.efficiency_needed,
-                "efficiency_interval": list(self.efficiency_interval), "year_affordable": self.year,
-                "year_interval": list(self.year_interval), "p_affordable_by_year": self.p_by_year,
-                "cost_at_year": list(self.cost_at_year) if self.cost_at_year else None,
-                "rates": list(self.rates), "levers_applied": self.levers,
-                "curve": [{"year": y, "median": m, "low": lo, "high": hi, "budget": b}
-                          for y, m, lo, hi, b in self.curve]}
+        return {
+            "quantity": self.quantity,
+            "budget": self.budget,
+            "cost_at_base_year": self.cost,
+            "cost_interval": list(self.cost_interval),
+            "efficiency_needed": self.efficiency_needed,
+            "efficiency_interval": list(self.efficiency_interval),
+            "year_affordable": self.year,
+            "year_interval": list(self.year_interval),
+            "p_affordable_by_year": self.p_by_year,
+            "cost_at_year": list(self.cost_at_year) if self.cost_at_year else None,
+            "rates": list(self.rates),
+            "levers_applied": self.levers,
+            "curve": [{"year": y, "median": m, "low": lo, "high": hi, "budget": b} for y, m, lo, hi, b in self.curve],
+        }
 
 
 @dataclass(frozen=True)
@@ -131,12 +147,23 @@ class Affordability:
     interval: str = "95% Monte Carlo (fit prediction interval x rate CIs)"
 
     def to_dict(self) -> dict:
-        return {"schema": "flopcast.affordability/1", "benchmark": self.benchmark, "form": self.form,
-                "target_error": self.target_error, "n": self.n, "r2": self.r2,
-                "slope_significant": self.slope_significant, "base_year": self.base_year, "year": self.by_year,
-                "gaps": [g.to_dict() for g in self.gaps], "levers": [lv.to_dict() for lv in self.levers],
-                "assumptions": [a.to_dict() for a in self.assumptions], "draws": self.draws, "seed": self.seed,
-                "interval": self.interval}
+        return {
+            "schema": "flopcast.affordability/1",
+            "benchmark": self.benchmark,
+            "form": self.form,
+            "target_error": self.target_error,
+            "n": self.n,
+            "r2": self.r2,
+            "slope_significant": self.slope_significant,
+            "base_year": self.base_year,
+            "year": self.by_year,
+            "gaps": [g.to_dict() for g in self.gaps],
+            "levers": [lv.to_dict() for lv in self.levers],
+            "assumptions": [a.to_dict() for a in self.assumptions],
+            "draws": self.draws,
+            "seed": self.seed,
+            "interval": self.interval,
+        }
 
 
 def log10_flop_draws(fit: Fit, target_error_pct: float, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -157,9 +184,14 @@ def hardware_rate(doubling_years: float | None) -> Rate:
     if doubling_years is not None:
         return Rate("price_performance_doubling", doubling_years, None, 0.95, "given by the user", Basis.GIVEN)
     t = price_performance_trend()
-    return Rate("price_performance_doubling", t.doubling_years, t.doubling_years_ci, 0.95,
-                f"fitted: {t.source}, n = {t.fit.n}, R2 {t.fit.r2:.2f} (flopcast.trends.price_performance)",
-                Basis.ESTIMATED)
+    return Rate(
+        "price_performance_doubling",
+        t.doubling_years,
+        t.doubling_years_ci,
+        0.95,
+        f"fitted: {t.source}, n = {t.fit.n}, R2 {t.fit.r2:.2f} (flopcast.trends.price_performance)",
+        Basis.ESTIMATED,
+    )
 
 
 def _hardware_draws(rate: Rate, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -189,15 +221,25 @@ def _finite(v: float) -> float | None:
 
 def _p10(v: float) -> float | None:
     """10**v, or None (JSON null, printed 'never'/'unbounded') where it is not a finite float."""
-    return 10.0 ** v if math.isfinite(v) and abs(v) < 300 else None
+    return 10.0**v if math.isfinite(v) and abs(v) < 300 else None
 
 
 def _p10s(*vs: float) -> tuple[float | None, ...]:
     return tuple(_p10(v) for v in vs)
 
 
-def gap(quantity: str, log10_cost: np.ndarray, point_log10_cost: float, budget: float, fall: np.ndarray,
-        grow: np.ndarray, base_year: int, by_year: int | None, rates: Sequence[str], levers: bool = False) -> Gap:
+def gap(
+    quantity: str,
+    log10_cost: np.ndarray,
+    point_log10_cost: float,
+    budget: float,
+    fall: np.ndarray,
+    grow: np.ndarray,
+    base_year: int,
+    by_year: int | None,
+    rates: Sequence[str],
+    levers: bool = False,
+) -> Gap:
     """Efficiency needed and the year affordable for one budget; ``fall``/``grow`` in decades per year."""
     lb = math.log10(budget)
     need = log10_cost - lb
@@ -212,13 +254,25 @@ def gap(quantity: str, log10_cost: np.ndarray, point_log10_cost: float, budget: 
     grid = np.arange(0, CURVE_YEARS + 1)
     curve_draws = log10_cost[None, :] - fall[None, :] * grid[:, None]
     budget_line = lb + float(np.median(grow)) * grid
-    curve = tuple((float(base_year + g), *_p10s(_q(row, 0.5), _q(row, 0.025), _q(row, 0.975), float(b)))
-                  for g, row, b in zip(grid, curve_draws, budget_line, strict=True))
-    return Gap(quantity, budget, _p10(point_log10_cost), _p10s(_q(log10_cost, 0.025), _q(log10_cost, 0.975)),
-               _p10(point_log10_cost - lb), _p10s(_q(need, 0.025), _q(need, 0.975)),
-               _finite(base_year + point_years), (_finite(base_year + _q(years, 0.025)),
-                                                  _finite(base_year + _q(years, 0.975))),
-               p_by, cost_at, curve, tuple(rates), levers)
+    curve = tuple(
+        (float(base_year + g), *_p10s(_q(row, 0.5), _q(row, 0.025), _q(row, 0.975), float(b)))
+        for g, row, b in zip(grid, curve_draws, budget_line, strict=True)
+    )
+    return Gap(
+        quantity,
+        budget,
+        _p10(point_log10_cost),
+        _p10s(_q(log10_cost, 0.025), _q(log10_cost, 0.975)),
+        _p10(point_log10_cost - lb),
+        _p10s(_q(need, 0.025), _q(need, 0.975)),
+        _finite(base_year + point_years),
+        (_finite(base_year + _q(years, 0.025)), _finite(base_year + _q(years, 0.975))),
+        p_by,
+        cost_at,
+        curve,
+        tuple(rates),
+        levers,
+    )
 
 
 @dataclass(frozen=True)
@@ -230,38 +284,67 @@ class Trends:
     spending: Rate | None = None
 
 
-def default_trends(vision: bool, *, price_performance_doubling_years: float | None = None,
-                   algorithmic_doubling_years: float | None = None, spending_growth_per_year: float | None = None,
-                   spending_growth: bool = False) -> Trends:
+def default_trends(
+    vision: bool,
+    *,
+    price_performance_doubling_years: float | None = None,
+    algorithmic_doubling_years: float | None = None,
+    spending_growth_per_year: float | None = None,
+    spending_growth: bool = False,
+) -> Trends:
     """The labelled rates, each overridable: the fitted hardware trend, the cited algorithmic rate."""
-    for name, v in (("--price-performance-doubling-years", price_performance_doubling_years),
-                    ("--algorithmic-doubling-years", algorithmic_doubling_years)):
+    for name, v in (
+        ("--price-performance-doubling-years", price_performance_doubling_years),
+        ("--algorithmic-doubling-years", algorithmic_doubling_years),
+    ):
         if v is not None and not (math.isfinite(v) and v > 0):
             raise InputError(f"{name} must be a positive number of years, got {v:g}")
-    if spending_growth_per_year is not None and not (math.isfinite(spending_growth_per_year)
-                                                     and spending_growth_per_year > 1):
-        raise InputError(f"--spending-growth-per-year must be a yearly factor > 1 (e.g. 2.4), "
-                         f"got {spending_growth_per_year:g}")
+    if spending_growth_per_year is not None and not (
+        math.isfinite(spending_growth_per_year) and spending_growth_per_year > 1
+    ):
+        raise InputError(
+            f"--spending-growth-per-year must be a yearly factor > 1 (e.g. 2.4), got {spending_growth_per_year:g}"
+        )
     alg = ALGORITHMIC["vision" if vision else "language"]
     if algorithmic_doubling_years is not None:
         alg = Rate("algorithmic_doubling", algorithmic_doubling_years, None, 0.95, "given by the user", Basis.GIVEN)
     spend = SPENDING if spending_growth else None
     if spending_growth_per_year is not None:
-        spend = Rate("spending_doubling", LOG10_2 / math.log10(spending_growth_per_year), None, 0.95,
-                     "given by the user", Basis.GIVEN)
+        spend = Rate(
+            "spending_doubling",
+            LOG10_2 / math.log10(spending_growth_per_year),
+            None,
+            0.95,
+            "given by the user",
+            Basis.GIVEN,
+        )
     return Trends(hardware_rate(price_performance_doubling_years), alg, spend)
 
 
-def affordability(fit: Fit, target_error_pct: float, *, usd_per_flop: float, co2e_kg_per_flop: float,
-                  budget_usd: float | None, budget_co2_t: float | None, trends: Trends, base_year: int,
-                  by_year: int | None = None, levers: Sequence[Lever] = (), allow_insignificant: bool = False,
-                  draws: int = DRAWS, seed: int = SEED) -> Affordability:
+def affordability(
+    fit: Fit,
+    target_error_pct: float,
+    *,
+    usd_per_flop: float,
+    co2e_kg_per_flop: float,
+    budget_usd: float | None,
+    budget_co2_t: float | None,
+    trends: Trends,
+    base_year: int,
+    by_year: int | None = None,
+    levers: Sequence[Lever] = (),
+    allow_insignificant: bool = False,
+    draws: int = DRAWS,
+    seed: int = SEED,
+) -> Affordability:
     """Efficiency needed and year affordable for the given budgets, from one fit and the trends."""
     significant = fit.slope_ci[1] < 0
     if not significant and not allow_insignificant:
-        raise InputError(f"{fit.benchmark} ({fit.measure}, {fit.form}): the slope is not significant at 95% "
-                         f"(n = {fit.n}, R2 {fit.r2:.2f}, slope CI [{fit.slope_ci[0]:.3g}, {fit.slope_ci[1]:.3g}]);"
-                         " its projection cannot be priced; pass --allow-insignificant to price it anyway")
+        raise InputError(
+            f"{fit.benchmark} ({fit.measure}, {fit.form}): the slope is not significant at 95% "
+            f"(n = {fit.n}, R2 {fit.r2:.2f}, slope CI [{fit.slope_ci[0]:.3g}, {fit.slope_ci[1]:.3g}]);"
+            " its projection cannot be priced; pass --allow-insignificant to price it anyway"
+        )
     rng = np.random.default_rng(seed)
     lx = log10_flop_draws(fit, target_error_pct, rng, draws)
     point = (float(response(np.array([target_error_pct]), fit.form)[0]) - fit.intercept) / fit.slope
@@ -275,20 +358,60 @@ def affordability(fit: Fit, target_error_pct: float, *, usd_per_flop: float, co2
         if budget_usd is not None:
             names = ("price_performance", "algorithmic") + (("spending",) if trends.spending else ())
             usd = math.log10(usd_per_flop) + usd_m
-            gaps.append(gap("usd", lx + usd, point + usd, budget_usd, hw + alg, spend, base_year, by_year, names,
-                            bool(applied)))
+            gaps.append(
+                gap("usd", lx + usd, point + usd, budget_usd, hw + alg, spend, base_year, by_year, names, bool(applied))
+            )
         if budget_co2_t is not None:
             co2 = math.log10(co2e_kg_per_flop) - 3.0 + co2_m  # kg -> tonnes
-            gaps.append(gap("co2e_t", lx + co2, point + co2, budget_co2_t, alg, np.zeros(draws), base_year, by_year,
-                            ("algorithmic",), bool(applied)))
+            gaps.append(
+                gap(
+                    "co2e_t",
+                    lx + co2,
+                    point + co2,
+                    budget_co2_t,
+                    alg,
+                    np.zeros(draws),
+                    base_year,
+                    by_year,
+                    ("algorithmic",),
+                    bool(applied),
+                )
+            )
     rates = [trends.hardware, trends.algorithmic] + ([trends.spending] if trends.spending else [])
-    return Affordability(fit.benchmark, fit.form, float(target_error_pct), fit.n, fit.r2, significant, base_year,
-                         by_year, tuple(gaps), tuple(levers), tuple(r.assumption() for r in rates),
-                         draws, seed)
+    return Affordability(
+        fit.benchmark,
+        fit.form,
+        float(target_error_pct),
+        fit.n,
+        fit.r2,
+        significant,
+        base_year,
+        by_year,
+        tuple(gaps),
+        tuple(levers),
+        tuple(r.assumption() for r in rates),
+        draws,
+        seed,
+    )
 
 
-__all__ = ["ALGORITHMIC", "DRAWS", "SEED", "SPENDING", "Affordability", "Gap", "Lever", "Rate", "Trends",
-           "affordability", "default_trends", "gap", "hardware_rate", "log10_flop_draws", "parse_levers"]
+__all__ = [
+    "ALGORITHMIC",
+    "DRAWS",
+    "SEED",
+    "SPENDING",
+    "Affordability",
+    "Gap",
+    "Lever",
+    "Rate",
+    "Trends",
+    "affordability",
+    "default_trends",
+    "gap",
+    "hardware_rate",
+    "log10_flop_draws",
+    "parse_levers",
+]
 
 
 def base_year_of(conversion: str, hardware: str | None = None) -> int:
@@ -301,11 +424,21 @@ def base_year_of(conversion: str, hardware: str | None = None) -> int:
     return int(get_price(hardware or DEFAULT_HARDWARE).as_of[:4])
 
 
-def afford(report, *, budget_usd: float | None = None, budget_co2_t: float | None = None, year: int | None = None,
-           lever_texts: Sequence[str] = (), hardware: str | None = None, vision: bool | None = None,
-           price_performance_doubling_years: float | None = None, algorithmic_doubling_years: float | None = None,
-           spending_growth_per_year: float | None = None, spending_growth: bool = False,
-           allow_insignificant: bool = False) -> list[Affordability]:
+def afford(
+    report,
+    *,
+    budget_usd: float | None = None,
+    budget_co2_t: float | None = None,
+    year: int | None = None,
+    lever_texts: Sequence[str] = (),
+    hardware: str | None = None,
+    vision: bool | None = None,
+    price_performance_doubling_years: float | None = None,
+    algorithmic_doubling_years: float | None = None,
+    spending_growth_per_year: float | None = None,
+    spending_growth: bool = False,
+    allow_insignificant: bool = False,
+) -> list[Affordability]:
     """Affordability of every target of a one-benchmark :class:`~flopcast.trends.TrendsReport` (both forms).
 
     ``vision`` picks the cited algorithmic rate (None, a user CSV: ``algorithmic_doubling_years`` is required).
@@ -314,11 +447,17 @@ def afford(report, *, budget_usd: float | None = None, budget_co2_t: float | Non
         if v is not None and not (math.isfinite(v) and v > 0):
             raise InputError(f"{name} must be a positive number, got {v:g}")
     if vision is None and algorithmic_doubling_years is None:
-        raise InputError("a --data CSV has no cited algorithmic-progress rate; give --algorithmic-doubling-years "
-                         "(e.g. 0.75 for vision, Erdil & Besiroglu 2022)")
-    trends = default_trends(bool(vision), price_performance_doubling_years=price_performance_doubling_years,
-                            algorithmic_doubling_years=algorithmic_doubling_years,
-                            spending_growth_per_year=spending_growth_per_year, spending_growth=spending_growth)
+        raise InputError(
+            "a --data CSV has no cited algorithmic-progress rate; give --algorithmic-doubling-years "
+            "(e.g. 0.75 for vision, Erdil & Besiroglu 2022)"
+        )
+    trends = default_trends(
+        bool(vision),
+        price_performance_doubling_years=price_performance_doubling_years,
+        algorithmic_doubling_years=algorithmic_doubling_years,
+        spending_growth_per_year=spending_growth_per_year,
+        spending_growth=spending_growth,
+    )
     base = base_year_of(report.conversion.name, hardware)
     if year is not None and not base <= year <= base + 200:
         raise InputError(f"--year {year} must be from the base year {base} to {base + 200}")
@@ -327,12 +466,25 @@ def afford(report, *, budget_usd: float | None = None, budget_co2_t: float | Non
     for b in report.benchmarks:
         fits = [f for f in b.fits if f.measure == "training" and f.frontier == (report.projection_rows == "frontier")]
         if not fits:
-            raise InputError(f"{b.benchmark}: no training-compute fit to price; budgets price training FLOP "
-                             "(drop --measure per-pass)")
+            raise InputError(
+                f"{b.benchmark}: no training-compute fit to price; budgets price training FLOP "
+                "(drop --measure per-pass)"
+            )
         for f in fits:
             for t in b.targets:
-                out.append(affordability(f, t, usd_per_flop=report.conversion.usd_per_flop,
-                                         co2e_kg_per_flop=report.conversion.co2e_kg_per_flop, budget_usd=budget_usd,
-                                         budget_co2_t=budget_co2_t, trends=trends, base_year=base, by_year=year,
-                                         levers=levers, allow_insignificant=allow_insignificant))
+                out.append(
+                    affordability(
+                        f,
+                        t,
+                        usd_per_flop=report.conversion.usd_per_flop,
+                        co2e_kg_per_flop=report.conversion.co2e_kg_per_flop,
+                        budget_usd=budget_usd,
+                        budget_co2_t=budget_co2_t,
+                        trends=trends,
+                        base_year=base,
+                        by_year=year,
+                        levers=levers,
+                        allow_insignificant=allow_insignificant,
+                    )
+                )
     return out

@@ -41,9 +41,22 @@ if TYPE_CHECKING:
 
 MEASURES = ("per-pass", "training")
 REQUIRED_COLUMNS = ("model", "score")
-_OPTIONAL_COLUMNS = ("date", "metric", "split", "gflops_forward", "flops_unit_note", "train_hardware",
-                     "train_chips", "train_hours", "train_compute_flop", "score_source", "compute_source", "notes",
-                     "train_precision", "train_precision_source")
+_OPTIONAL_COLUMNS = (
+    "date",
+    "metric",
+    "split",
+    "gflops_forward",
+    "flops_unit_note",
+    "train_hardware",
+    "train_chips",
+    "train_hours",
+    "train_compute_flop",
+    "score_source",
+    "compute_source",
+    "notes",
+    "train_precision",
+    "train_precision_source",
+)
 # ``train_precision`` values: a catalogue precision (fp32, bf16, fp16, ...) or "mixed" (fp16/bf16 compute with
 # fp32 master weights, e.g. NVIDIA apex/AMP or fairseq --fp16), priced at the chip's fp16/bf16 tensor peak.
 MIXED = "mixed"
@@ -66,28 +79,51 @@ class Benchmark:
     default_targets_pct: tuple[float, ...]
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "name": self.name, "file": self.file, "metric": self.metric,
-                "default_targets_pct": list(self.default_targets_pct)}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "file": self.file,
+            "metric": self.metric,
+            "default_targets_pct": list(self.default_targets_pct),
+        }
 
 
 # Default targets follow the spirit of Thompson et al. (2020) Table 2 (a near and a far target per area).
-BENCHMARKS: dict[str, Benchmark] = {b.key: b for b in (
-    Benchmark("imagenet", "ImageNet top-1", "benchmarks/imagenet.csv", "top-1 error (%)", True, (5.0, 1.0)),
-    Benchmark("coco", "MS COCO box AP", "benchmarks/coco.csv", "100 - box AP", True, (30.0, 10.0)),
-    Benchmark("squad11", "SQuAD 1.1 F1", "benchmarks/squad11.csv", "100 - F1", False, (2.0, 1.0)),
-    Benchmark("conll2003", "CoNLL-2003 NER F1", "benchmarks/conll2003.csv", "100 - F1", False, (5.0, 2.0)),
-    Benchmark("wmt14_en_fr", "WMT'14 En-Fr BLEU", "benchmarks/wmt14_en_fr.csv", "100 - BLEU", False, (50.0, 30.0)),
-    Benchmark("wmt14_en_de", "WMT'14 En-De BLEU", "benchmarks/wmt14_en_de.csv", "100 - BLEU", False, (60.0, 50.0)),
-)}
-_ALIASES = {"imagenet1k": "imagenet", "ilsvrc": "imagenet", "mscoco": "coco", "squad": "squad11",
-            "squad1.1": "squad11", "conll": "conll2003", "ner": "conll2003", "wmtenfr": "wmt14_en_fr",
-            "wmtende": "wmt14_en_de", "enfr": "wmt14_en_fr", "ende": "wmt14_en_de"}
+BENCHMARKS: dict[str, Benchmark] = {
+    b.key: b
+    for b in (
+        Benchmark("imagenet", "ImageNet top-1", "benchmarks/imagenet.csv", "top-1 error (%)", True, (5.0, 1.0)),
+        Benchmark("coco", "MS COCO box AP", "benchmarks/coco.csv", "100 - box AP", True, (30.0, 10.0)),
+        Benchmark("squad11", "SQuAD 1.1 F1", "benchmarks/squad11.csv", "100 - F1", False, (2.0, 1.0)),
+        Benchmark("conll2003", "CoNLL-2003 NER F1", "benchmarks/conll2003.csv", "100 - F1", False, (5.0, 2.0)),
+        Benchmark("wmt14_en_fr", "WMT'14 En-Fr BLEU", "benchmarks/wmt14_en_fr.csv", "100 - BLEU", False, (50.0, 30.0)),
+        Benchmark("wmt14_en_de", "WMT'14 En-De BLEU", "benchmarks/wmt14_en_de.csv", "100 - BLEU", False, (60.0, 50.0)),
+    )
+}
+_ALIASES = {
+    "imagenet1k": "imagenet",
+    "ilsvrc": "imagenet",
+    "mscoco": "coco",
+    "squad": "squad11",
+    "squad1.1": "squad11",
+    "conll": "conll2003",
+    "ner": "conll2003",
+    "wmtenfr": "wmt14_en_fr",
+    "wmtende": "wmt14_en_de",
+    "enfr": "wmt14_en_fr",
+    "ende": "wmt14_en_de",
+}
 
 
 def get_benchmark(name: str) -> Benchmark:
     """A bundled benchmark by forgiving name; :class:`UnknownNameError` lists the known ones."""
-    return lookup(name, BENCHMARKS, kind="benchmark", aliases=_ALIASES,
-                  hint="bundled: " + ", ".join(BENCHMARKS) + "; or pass your own with --data FILE.csv")
+    return lookup(
+        name,
+        BENCHMARKS,
+        kind="benchmark",
+        aliases=_ALIASES,
+        hint="bundled: " + ", ".join(BENCHMARKS) + "; or pass your own with --data FILE.csv",
+    )
 
 
 # Rows whose Epoch training FLOP must not be used (the README says why); hardware burden is used instead.
@@ -112,36 +148,47 @@ class BenchmarkRow:
     benchmark: str
     model: str
     line: int
-    year: float | None                  # decimal year of the date column (YYYY-MM -> YYYY + (M-0.5)/12)
+    year: float | None  # decimal year of the date column (YYYY-MM -> YYYY + (M-0.5)/12)
     score: float
-    error_pct: float                    # 100 - score (scores are percentages)
+    error_pct: float  # 100 - score (scores are percentages)
     split: str
-    forward_flop: float | None          # one forward pass, FLOP (1 multiply-add = 2 FLOP)
-    forward_flop_source: str            # how forward_flop was obtained
-    training_flop: float | None         # training computation, FLOP
-    training_flop_source: str           # "epoch" | "hardware burden" | reason it is missing
+    forward_flop: float | None  # one forward pass, FLOP (1 multiply-add = 2 FLOP)
+    forward_flop_source: str  # how forward_flop was obtained
+    training_flop: float | None  # training computation, FLOP
+    training_flop_source: str  # "epoch" | "hardware burden" | reason it is missing
     score_source: str
     compute_source: str
-    flags: tuple[str, ...] = ()         # "ensemble", "extra data", "secondary"
-    skip_reason: str | None = None      # set for rows that never enter a fit (duplicates, no date for frontier...)
+    flags: tuple[str, ...] = ()  # "ensemble", "extra data", "secondary"
+    skip_reason: str | None = None  # set for rows that never enter a fit (duplicates, no date for frontier...)
     hardware: str = ""
     chips: float | None = None
     hours: float | None = None
-    train_precision: str = ""           # the row's train_precision cell, normalized ("" where the CSV has none)
-    train_precision_source: str = ""    # "cited: URL (...)" or "rule: ..." (bundled rows; README gives the rule)
+    train_precision: str = ""  # the row's train_precision cell, normalized ("" where the CSV has none)
+    train_precision_source: str = ""  # "cited: URL (...)" or "rule: ..." (bundled rows; README gives the rule)
 
     def flop(self, measure: str) -> float | None:
         return self.forward_flop if measure == "per-pass" else self.training_flop
 
     def to_dict(self) -> dict:
-        return {"benchmark": self.benchmark, "model": self.model, "line": self.line, "year": self.year,
-                "score": self.score, "error_pct": self.error_pct, "split": self.split,
-                "forward_flop": self.forward_flop, "forward_flop_source": self.forward_flop_source,
-                "training_flop": self.training_flop, "training_flop_source": self.training_flop_source,
-                "flags": list(self.flags), "skip_reason": self.skip_reason,
-                "score_source": self.score_source, "compute_source": self.compute_source,
-                "train_precision": self.train_precision or None,
-                "train_precision_source": self.train_precision_source or None}
+        return {
+            "benchmark": self.benchmark,
+            "model": self.model,
+            "line": self.line,
+            "year": self.year,
+            "score": self.score,
+            "error_pct": self.error_pct,
+            "split": self.split,
+            "forward_flop": self.forward_flop,
+            "forward_flop_source": self.forward_flop_source,
+            "training_flop": self.training_flop,
+            "training_flop_source": self.training_flop_source,
+            "flags": list(self.flags),
+            "skip_reason": self.skip_reason,
+            "score_source": self.score_source,
+            "compute_source": self.compute_source,
+            "train_precision": self.train_precision or None,
+            "train_precision_source": self.train_precision_source or None,
+        }
 
 
 @dataclass(frozen=True)
@@ -150,7 +197,7 @@ class Selection:
 
     benchmark: str
     measure: str
-    split: str                                   # the split fitted (one split per fit)
+    split: str  # the split fitted (one split per fit)
     used: tuple[BenchmarkRow, ...]
     skipped: tuple[tuple[BenchmarkRow, str], ...]
 
@@ -165,11 +212,18 @@ class Selection:
         return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def to_dict(self) -> dict:
-        return {"benchmark": self.benchmark, "measure": self.measure, "split": self.split,
-                "n_used": self.n_used, "n_skipped": len(self.skipped), "skipped_why": self.skip_counts(),
-                "flagged_used": {f: sum(f in r.flags for r in self.used) for f in ("ensemble", "extra data")},
-                "training_sources": _count(r.training_flop_source.split(" (")[0] for r in self.used)
-                if self.measure == "training" else {}}
+        return {
+            "benchmark": self.benchmark,
+            "measure": self.measure,
+            "split": self.split,
+            "n_used": self.n_used,
+            "n_skipped": len(self.skipped),
+            "skipped_why": self.skip_counts(),
+            "flagged_used": {f: sum(f in r.flags for r in self.used) for f in ("ensemble", "extra data")},
+            "training_sources": _count(r.training_flop_source.split(" (")[0] for r in self.used)
+            if self.measure == "training"
+            else {},
+        }
 
 
 def _count(items) -> dict[str, int]:
@@ -271,8 +325,10 @@ def burden_precision_value(text: str) -> str:
     try:
         return normalize_precision(text)
     except InputError:
-        raise InputError(f"unknown precision {text!r}; use fp32, fp16, bf16 or mixed (--burden-precision also "
-                         "takes chip: each chip's default training precision)") from None
+        raise InputError(
+            f"unknown precision {text!r}; use fp32, fp16, bf16 or mixed (--burden-precision also "
+            "takes chip: each chip's default training precision)"
+        ) from None
 
 
 _default_burden = hardware_burden()
@@ -283,8 +339,9 @@ def _clean_hardware(name: str) -> str:
     return re.sub(r"\s*\([^)]*\)", "", name).strip()
 
 
-def _training(values: dict[str, float | None], hardware: str, notes: str,
-              burden: HardwareBurden | None, precision: str = "") -> tuple[float | None, str]:
+def _training(
+    values: dict[str, float | None], hardware: str, notes: str, burden: HardwareBurden | None, precision: str = ""
+) -> tuple[float | None, str]:
     epoch = values["train_compute_flop"]
     unusable = next((why for rx, why in _EPOCH_FLOP_UNUSABLE if rx.search(notes)), None)
     if epoch is not None and unusable is None:
@@ -306,8 +363,9 @@ def _training(values: dict[str, float | None], hardware: str, notes: str,
 _OVERSTATED = re.compile(r"overstates forward FLOP", re.I)
 
 
-def _forward(gflops: float | None, note: str, vision: bool, params: float | None = None,
-             notes: str = "") -> tuple[float | None, str]:
+def _forward(
+    gflops: float | None, note: str, vision: bool, params: float | None = None, notes: str = ""
+) -> tuple[float | None, str]:
     if gflops is None:
         if params is not None and not vision:
             if _OVERSTATED.search(notes):
@@ -320,8 +378,15 @@ def _forward(gflops: float | None, note: str, vision: bool, params: float | None
     return gflops * 1e9, "published GFLOPs"
 
 
-def _num(row: _data.Row, column: str, *, required: bool = False, positive: bool = False,
-         minimum: float | None = None, maximum: float | None = None) -> float | None:
+def _num(
+    row: _data.Row,
+    column: str,
+    *,
+    required: bool = False,
+    positive: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> float | None:
     """``row.number(...)`` with a fast path for a plain finite in-range number (same value, same errors).
 
     ``float`` accepts exactly the plain cells ``Row.number`` turns into the same value; anything
@@ -336,8 +401,12 @@ def _num(row: _data.Row, column: str, *, required: bool = False, positive: bool 
         except ValueError:
             pass
         else:
-            if (math.isfinite(v) and (not positive or v > 0) and (minimum is None or v >= minimum)
-                    and (maximum is None or v <= maximum)):
+            if (
+                math.isfinite(v)
+                and (not positive or v > 0)
+                and (minimum is None or v >= minimum)
+                and (maximum is None or v <= maximum)
+            ):
                 return v
     return row.number(column, required=required, positive=positive, minimum=minimum, maximum=maximum)
 
@@ -362,8 +431,9 @@ def iter_csv(file: str | Path, required: Sequence[str]) -> Iterator[_data.Row]:
         header = [h.strip() for h in _next_header(reader, name)]
         missing = [c for c in required if c not in header]
         if missing:
-            raise DataFormatError(name, f"missing column(s) {', '.join(map(repr, missing))}; header has: "
-                                  f"{', '.join(header)}", line=1)
+            raise DataFormatError(
+                name, f"missing column(s) {', '.join(map(repr, missing))}; header has: {', '.join(header)}", line=1
+            )
         for cells in reader:
             if not cells or all(not c.strip() for c in cells):
                 continue
@@ -410,8 +480,9 @@ def _skip(notes: str) -> str | None:
     return skip
 
 
-def _parse_row(r: _data.Row, key: str, vision: bool, burden: HardwareBurden | None,
-               params_per_pass: bool) -> BenchmarkRow:
+def _parse_row(
+    r: _data.Row, key: str, vision: bool, burden: HardwareBurden | None, params_per_pass: bool
+) -> BenchmarkRow:
     """One CSV row as a :class:`BenchmarkRow` (validated, line-numbered errors)."""
     values = r.values
 
@@ -425,29 +496,46 @@ def _parse_row(r: _data.Row, key: str, vision: bool, burden: HardwareBurden | No
     if score is None:  # unreachable: a required cell is a number or a DataFormatError
         raise DataFormatError(r.file, "empty value; a number is required", line=r.line, column="score")
     if score == 100.0:
-        raise DataFormatError(r.file, "score 100 means zero error, which a log fit cannot use",
-                              line=r.line, column="score")
-    vals = {c: _num(r, c, positive=True) for c in ("gflops_forward", "train_chips", "train_hours",
-                                                    "train_compute_flop")}
+        raise DataFormatError(
+            r.file, "score 100 means zero error, which a log fit cannot use", line=r.line, column="score"
+        )
+    vals = {
+        c: _num(r, c, positive=True) for c in ("gflops_forward", "train_chips", "train_hours", "train_compute_flop")
+    }
     notes = get("notes")
     date = get("date")
     year = decimal_year(date) if date else None
     if date and year is None:
-        raise DataFormatError(r.file, f"{date!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)",
-                              line=r.line, column="date")
+        raise DataFormatError(
+            r.file, f"{date!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", line=r.line, column="date"
+        )
     params = _num(r, "params", positive=True) if params_per_pass else None
     fwd, fwd_src = _forward(vals["gflops_forward"], get("flops_unit_note"), vision, params, notes)
     hardware = get("train_hardware")
     precision = _row_precision(r, get("train_precision"))
     train, train_src = _training(vals, hardware, notes, burden, precision)
     return BenchmarkRow(
-        benchmark=key, model=model, line=r.line, year=year, score=score,
+        benchmark=key,
+        model=model,
+        line=r.line,
+        year=year,
+        score=score,
         error_pct=round(100.0 - score, 9),
-        split=get("split"), forward_flop=fwd, forward_flop_source=fwd_src, training_flop=train,
-        training_flop_source=train_src, score_source=get("score_source") or r.file,
-        compute_source=get("compute_source"), flags=_flags(model, notes), skip_reason=_skip(notes),
-        hardware=hardware, chips=vals["train_chips"], hours=vals["train_hours"],
-        train_precision=precision, train_precision_source=get("train_precision_source"))
+        split=get("split"),
+        forward_flop=fwd,
+        forward_flop_source=fwd_src,
+        training_flop=train,
+        training_flop_source=train_src,
+        score_source=get("score_source") or r.file,
+        compute_source=get("compute_source"),
+        flags=_flags(model, notes),
+        skip_reason=_skip(notes),
+        hardware=hardware,
+        chips=vals["train_chips"],
+        hours=vals["train_hours"],
+        train_precision=precision,
+        train_precision_source=get("train_precision_source"),
+    )
 
 
 def _row_precision(r: _data.Row, cell: str) -> str:
@@ -459,14 +547,22 @@ def _row_precision(r: _data.Row, cell: str) -> str:
     except InputError as exc:
         raise DataFormatError(r.file, str(exc), line=r.line, column="train_precision") from None
     if value == CHIP_DEFAULT:
-        raise DataFormatError(r.file, "'chip' is not a training precision; use fp32, fp16, bf16 or mixed",
-                              line=r.line, column="train_precision")
+        raise DataFormatError(
+            r.file,
+            "'chip' is not a training precision; use fp32, fp16, bf16 or mixed",
+            line=r.line,
+            column="train_precision",
+        )
     return value
 
 
-def load_rows(benchmark: Benchmark | None = None, *, path: str | Path | None = None,
-              burden: HardwareBurden | None = _default_burden,
-              params_per_pass: bool = False) -> list[BenchmarkRow]:
+def load_rows(
+    benchmark: Benchmark | None = None,
+    *,
+    path: str | Path | None = None,
+    burden: HardwareBurden | None = _default_burden,
+    params_per_pass: bool = False,
+) -> list[BenchmarkRow]:
     """Rows of a bundled benchmark, or of a user CSV at ``path`` (validated, line-numbered errors).
 
     A user CSV needs ``model`` and ``score`` (a percentage in [0, 100]); optional columns are the
@@ -499,8 +595,9 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def select(rows: Sequence[BenchmarkRow], measure: str, *, frontier: bool = False,
-           exclude_flagged: bool = False) -> Selection:
+def select(
+    rows: Sequence[BenchmarkRow], measure: str, *, frontier: bool = False, exclude_flagged: bool = False
+) -> Selection:
     """Rows entering a fit for ``measure``: one split (the one with most usable rows), one row per model.
 
     ``frontier`` keeps only rows that were the best result to date (no earlier-or-same-dated row
@@ -576,8 +673,11 @@ def _frontier(rows: Sequence[BenchmarkRow]) -> tuple[list[BenchmarkRow], list[tu
         on_mask[np.array(dated, dtype=np.int64)] = rank == best_to_date[group]
     keep = on_mask.tolist()
     on = [r for r, k in zip(rows, keep, strict=True) if k]
-    off = [(r, "no date (frontier needs one)" if r.year is None else "not best to date (frontier)")
-           for r, k in zip(rows, keep, strict=True) if not k]
+    off = [
+        (r, "no date (frontier needs one)" if r.year is None else "not best to date (frontier)")
+        for r, k in zip(rows, keep, strict=True)
+        if not k
+    ]
     return on, off
 
 
@@ -589,6 +689,23 @@ def best_error(rows: Sequence[BenchmarkRow]) -> float:
     return min(errs)
 
 
-__all__ = ["BENCHMARKS", "CHIP_DEFAULT", "MEASURES", "MIXED", "Benchmark", "BenchmarkRow", "Selection",
-           "TooFewRowsError", "best_error", "burden_precision_value", "canonical_split", "decimal_year",
-           "frontier_of", "get_benchmark", "hardware_burden", "iter_csv", "load_rows", "select"]
+__all__ = [
+    "BENCHMARKS",
+    "CHIP_DEFAULT",
+    "MEASURES",
+    "MIXED",
+    "Benchmark",
+    "BenchmarkRow",
+    "Selection",
+    "TooFewRowsError",
+    "best_error",
+    "burden_precision_value",
+    "canonical_split",
+    "decimal_year",
+    "frontier_of",
+    "get_benchmark",
+    "hardware_burden",
+    "iter_csv",
+    "load_rows",
+    "select",
+]

@@ -60,15 +60,15 @@ class Fit:
     slope_ci: tuple[float, float]
     slope_se: float
     r2: float
-    residual_sd: float          # s, in y units
-    x_mean: float               # mean log10(FLOP)
-    sxx: float                  # Σ(x − x̄)²
+    residual_sd: float  # s, in y units
+    x_mean: float  # mean log10(FLOP)
+    sxx: float  # Σ(x − x̄)²
     log10_flop_min: float
     log10_flop_max: float
-    loo_slope_range: tuple[float, float]        # min/max slope over leave-one-out refits
-    bootstrap_slope_ci: tuple[float, float]     # 2.5/97.5 percentiles, pairs bootstrap (fixed seed); NaN if n < 6
+    loo_slope_range: tuple[float, float]  # min/max slope over leave-one-out refits
+    bootstrap_slope_ci: tuple[float, float]  # 2.5/97.5 percentiles, pairs bootstrap (fixed seed); NaN if n < 6
     confidence: float = CONFIDENCE
-    bootstrap_method: str = "pairs"             # "pairs" (n <= 20,000) or "bag of little bootstraps (b=...)"
+    bootstrap_method: str = "pairs"  # "pairs" (n <= 20,000) or "bag of little bootstraps (b=...)"
 
     @property
     def exponent(self) -> float | None:
@@ -93,7 +93,7 @@ class Fit:
     def predict_error(self, log10_flop: np.ndarray | float) -> np.ndarray | float:
         """Predicted error (%) at ``log10(FLOP)`` (exponential form may go below zero: it says so)."""
         y = self.predict_y(log10_flop)
-        return 10.0 ** y if self.form == "polynomial" else y
+        return 10.0**y if self.form == "polynomial" else y
 
     def band(self, log10_flop: np.ndarray, *, prediction: bool) -> tuple[np.ndarray, np.ndarray]:
         """Lower/upper 95% band in *error* units at ``log10_flop`` (confidence or prediction)."""
@@ -106,18 +106,30 @@ class Fit:
         half = t * self.residual_sd * np.sqrt(h)
         lo, hi = y - half, y + half
         if self.form == "polynomial":
-            return 10.0 ** lo, 10.0 ** hi
+            return 10.0**lo, 10.0**hi
         return lo, hi
 
     def to_dict(self) -> dict:
-        d = {"benchmark": self.benchmark, "measure": self.measure, "form": self.form, "frontier": self.frontier,
-             "n": self.n, "intercept": self.intercept, "slope": self.slope, "slope_ci": list(self.slope_ci),
-             "slope_se": self.slope_se, "r2": self.r2, "residual_sd": self.residual_sd,
-             "flop_range": [10.0 ** self.log10_flop_min, 10.0 ** self.log10_flop_max],
-             "loo_slope_range": list(self.loo_slope_range),
-             "bootstrap_slope_ci": list(self.bootstrap_slope_ci), "bootstrap_method": self.bootstrap_method,
-             "confidence": self.confidence,
-             "y": "log10(error %)" if self.form == "polynomial" else "error %", "x": "log10(FLOP)"}
+        d = {
+            "benchmark": self.benchmark,
+            "measure": self.measure,
+            "form": self.form,
+            "frontier": self.frontier,
+            "n": self.n,
+            "intercept": self.intercept,
+            "slope": self.slope,
+            "slope_ci": list(self.slope_ci),
+            "slope_se": self.slope_se,
+            "r2": self.r2,
+            "residual_sd": self.residual_sd,
+            "flop_range": [10.0**self.log10_flop_min, 10.0**self.log10_flop_max],
+            "loo_slope_range": list(self.loo_slope_range),
+            "bootstrap_slope_ci": list(self.bootstrap_slope_ci),
+            "bootstrap_method": self.bootstrap_method,
+            "confidence": self.confidence,
+            "y": "log10(error %)" if self.form == "polynomial" else "error %",
+            "x": "log10(FLOP)",
+        }
         if self.form == "polynomial":
             d["exponent"] = self.exponent
             d["exponent_ci"] = list(self.exponent_ci) if self.exponent_ci else None
@@ -205,7 +217,7 @@ def _blb_draws(n: int, seed: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     They depend on (n, seed) only, so the fits of one table (two forms, two measures) share them:
     one cached set, s·r·b int32 counts (≈ 32 MB at n = 10⁶).
     """
-    b = math.ceil(n ** BLB_GAMMA)
+    b = math.ceil(n**BLB_GAMMA)
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(BLB_SUBSETS):
@@ -238,8 +250,9 @@ def _little_bootstraps(x: np.ndarray, y: np.ndarray, tail: float, seed: int) -> 
     return (float(np.mean(lows)), float(np.mean(highs))), method
 
 
-def bootstrap_slope_ci(x: np.ndarray, y: np.ndarray, confidence: float = CONFIDENCE,
-                       seed: int = BOOTSTRAP_SEED) -> tuple[tuple[float, float], str]:
+def bootstrap_slope_ci(
+    x: np.ndarray, y: np.ndarray, confidence: float = CONFIDENCE, seed: int = BOOTSTRAP_SEED
+) -> tuple[tuple[float, float], str]:
     """Percentile interval of the slope and the method used; NaN below ``BOOTSTRAP_MIN_N`` rows.
 
     Up to ``BOOTSTRAP_EXACT_MAX_N`` rows: the pairs bootstrap with ``BOOTSTRAP_RESAMPLES`` resamples;
@@ -256,8 +269,16 @@ def bootstrap_slope_ci(x: np.ndarray, y: np.ndarray, confidence: float = CONFIDE
     return (float(np.percentile(boot, tail)), float(np.percentile(boot, 100 - tail))), "pairs"
 
 
-def fit_xy(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, benchmark: str = "", measure: str = "",
-           form: str = "", frontier: bool = False, confidence: float = CONFIDENCE) -> Fit:
+def fit_xy(
+    x: Sequence[float] | np.ndarray,
+    y: Sequence[float] | np.ndarray,
+    *,
+    benchmark: str = "",
+    measure: str = "",
+    form: str = "",
+    frontier: bool = False,
+    confidence: float = CONFIDENCE,
+) -> Fit:
     """OLS of ``y`` on ``x`` with intervals and robustness checks (needs ≥ 3 points and 2 distinct x).
 
     O(n) memory throughout (statsmodels' OLS of an n×2 design, closed-form leave-one-out, chunked
@@ -269,11 +290,15 @@ def fit_xy(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, 
     ya = np.asarray(y, dtype=float)
     n = len(xa)
     if n < 3:
-        raise TooFewRowsError(f"{benchmark or 'data'} ({measure}): {n} usable row(s); a fit needs at least 3 "
-                              "rows with a score and a computation value")
+        raise TooFewRowsError(
+            f"{benchmark or 'data'} ({measure}): {n} usable row(s); a fit needs at least 3 "
+            "rows with a score and a computation value"
+        )
     if np.ptp(xa) == 0:
-        raise TooFewRowsError(f"{benchmark or 'data'} ({measure}): every row has the same computation; "
-                              "a fit needs at least two different values")
+        raise TooFewRowsError(
+            f"{benchmark or 'data'} ({measure}): every row has the same computation; "
+            "a fit needs at least two different values"
+        )
     res = OLS(ya, np.column_stack([np.ones_like(xa), xa])).fit()
     a, b = (float(v) for v in res.params)
     ci = res.conf_int(alpha=1 - confidence)
@@ -283,15 +308,31 @@ def fit_xy(x: Sequence[float] | np.ndarray, y: Sequence[float] | np.ndarray, *, 
     loo = loo_slopes(xa, ya)
     boot_ci, method = bootstrap_slope_ci(xa, ya, confidence)
     return Fit(
-        benchmark=benchmark, measure=measure, form=form, frontier=frontier, n=n, intercept=a, slope=b,
-        slope_ci=(float(ci[1][0]), float(ci[1][1])), slope_se=float(res.bse[1]), r2=float(res.rsquared),
-        residual_sd=sd, x_mean=xm, sxx=sxx, log10_flop_min=float(xa.min()), log10_flop_max=float(xa.max()),
+        benchmark=benchmark,
+        measure=measure,
+        form=form,
+        frontier=frontier,
+        n=n,
+        intercept=a,
+        slope=b,
+        slope_ci=(float(ci[1][0]), float(ci[1][1])),
+        slope_se=float(res.bse[1]),
+        r2=float(res.rsquared),
+        residual_sd=sd,
+        x_mean=xm,
+        sxx=sxx,
+        log10_flop_min=float(xa.min()),
+        log10_flop_max=float(xa.max()),
         loo_slope_range=(float(np.nanmin(loo)), float(np.nanmax(loo))),
-        bootstrap_slope_ci=boot_ci, confidence=confidence, bootstrap_method=method)
+        bootstrap_slope_ci=boot_ci,
+        confidence=confidence,
+        bootstrap_method=method,
+    )
 
 
-def fit_trend(flop: Sequence[float | None] | np.ndarray, error_pct: Sequence[float] | np.ndarray, form: str,
-              **labels) -> Fit:
+def fit_trend(
+    flop: Sequence[float | None] | np.ndarray, error_pct: Sequence[float] | np.ndarray, form: str, **labels
+) -> Fit:
     """Fit one form to (computation in FLOP, error in %) pairs."""
     f = np.asarray(flop, dtype=float)
     e = np.asarray(error_pct, dtype=float)
@@ -307,7 +348,7 @@ class Inversion:
     log10_flop: float
     low: float | None
     high: float | None
-    interval: str                  # "confidence" or "prediction"
+    interval: str  # "confidence" or "prediction"
 
 
 def invert(fit: Fit, target_error_pct: float, *, interval: str = "prediction") -> Inversion:
@@ -325,11 +366,11 @@ def invert(fit: Fit, target_error_pct: float, *, interval: str = "prediction") -
     y_star = float(response(np.array([target_error_pct]), fit.form)[0])
     x_star = (y_star - fit.intercept) / fit.slope
     t = float(stats.t.ppf(0.5 + fit.confidence / 2, fit.n - 2))
-    s2 = fit.residual_sd ** 2
+    s2 = fit.residual_sd**2
     c = 1.0 if interval == "prediction" else 0.0
     y_bar = fit.intercept + fit.slope * fit.x_mean
     d = y_star - y_bar
-    qa = fit.slope ** 2 - t * t * s2 / fit.sxx
+    qa = fit.slope**2 - t * t * s2 / fit.sxx
     if qa <= 0:
         return Inversion(x_star, None, None, interval)
     qb = -2.0 * fit.slope * d
@@ -340,5 +381,19 @@ def invert(fit: Fit, target_error_pct: float, *, interval: str = "prediction") -
     return Inversion(x_star, fit.x_mean + min(u1, u2), fit.x_mean + max(u1, u2), interval)
 
 
-__all__ = ["BOOTSTRAP_EXACT_MAX_N", "BOOTSTRAP_MIN_N", "BOOTSTRAP_RESAMPLES", "BOOTSTRAP_SEED", "CONFIDENCE", "FORMS",
-           "Fit", "Inversion", "bootstrap_slope_ci", "fit_trend", "fit_xy", "invert", "loo_slopes", "response"]
+__all__ = [
+    "BOOTSTRAP_EXACT_MAX_N",
+    "BOOTSTRAP_MIN_N",
+    "BOOTSTRAP_RESAMPLES",
+    "BOOTSTRAP_SEED",
+    "CONFIDENCE",
+    "FORMS",
+    "Fit",
+    "Inversion",
+    "bootstrap_slope_ci",
+    "fit_trend",
+    "fit_xy",
+    "invert",
+    "loo_slopes",
+    "response",
+]

@@ -33,9 +33,11 @@ from flopcast.trends.project import DEFAULT_HARDWARE
 KNOWN = ("precision", "sparsity", "distill", "hardware")
 REFERENCE_HARDWARE = DEFAULT_HARDWARE  # today's chip: the project default is the one owner
 BASELINE_PRECISION = "bf16"
-SPARSITY_SOURCE = ("NVIDIA developer blog, Exploiting NVIDIA Ampere Structured Sparsity with cuSPARSELt (2020): "
-                   "the 2:4 pattern 'doubles throughput by skipping the computation of the zero values' on "
-                   "Sparse Tensor Cores")
+SPARSITY_SOURCE = (
+    "NVIDIA developer blog, Exploiting NVIDIA Ampere Structured Sparsity with cuSPARSELt (2020): "
+    "the 2:4 pattern 'doubles throughput by skipping the computation of the zero values' on "
+    "Sparse Tensor Cores"
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,8 @@ class Lever:
 
     key: str
     value: str
-    acts_on: str            # "FLOP", "FLOP/s" or "$ per FLOP"
-    usd_multiplier: float   # < 1 makes the target cheaper
+    acts_on: str  # "FLOP", "FLOP/s" or "$ per FLOP"
+    usd_multiplier: float  # < 1 makes the target cheaper
     co2_multiplier: float
     source: str
 
@@ -58,9 +60,15 @@ class Lever:
         return -math.log10(m)
 
     def to_dict(self) -> dict:
-        return {"lever": self.label, "acts_on": self.acts_on, "usd_multiplier": self.usd_multiplier,
-                "co2_multiplier": self.co2_multiplier, "decades_closed_usd": self.decades_closed("usd"),
-                "decades_closed_co2": self.decades_closed("co2"), "source": self.source}
+        return {
+            "lever": self.label,
+            "acts_on": self.acts_on,
+            "usd_multiplier": self.usd_multiplier,
+            "co2_multiplier": self.co2_multiplier,
+            "decades_closed_usd": self.decades_closed("usd"),
+            "decades_closed_co2": self.decades_closed("co2"),
+            "source": self.source,
+        }
 
 
 def _precision(value: str, reference: str) -> Lever:
@@ -69,14 +77,21 @@ def _precision(value: str, reference: str) -> Lever:
     acc = get_accelerator(reference)
     p = normalize_precision(value)
     ratio = acc.peak(BASELINE_PRECISION) / acc.peak(p)
-    return Lever("precision", p, "FLOP/s", ratio, ratio,
-                 f"dense peak {BASELINE_PRECISION} / {p} of {acc.name} ({acc.source}); CO2 at equal board power")
+    return Lever(
+        "precision",
+        p,
+        "FLOP/s",
+        ratio,
+        ratio,
+        f"dense peak {BASELINE_PRECISION} / {p} of {acc.name} ({acc.source}); CO2 at equal board power",
+    )
 
 
 def _sparsity(value: str) -> Lever:
     if value.strip() != "2:4":
-        raise InputError(f"--lever sparsity={value}: only 2:4 structured sparsity has a published speed-up; "
-                         "use --lever sparsity=2:4")
+        raise InputError(
+            f"--lever sparsity={value}: only 2:4 structured sparsity has a published speed-up; use --lever sparsity=2:4"
+        )
     return Lever("sparsity", "2:4", "FLOP/s", 0.5, 0.5, SPARSITY_SOURCE + " (an upper bound; CO2 at equal power)")
 
 
@@ -86,8 +101,9 @@ def _distill(value: str) -> Lever:
     except ValueError:
         f = math.nan
     if not (math.isfinite(f) and 0 < f <= 1):
-        raise InputError(f"--lever distill={value}: give the fraction of training FLOP kept, 0 < F <= 1 "
-                         "(e.g. distill=0.25)")
+        raise InputError(
+            f"--lever distill={value}: give the fraction of training FLOP kept, 0 < F <= 1 (e.g. distill=0.25)"
+        )
     return Lever("distill", f"{f:g}", "FLOP", f, f, "given by the user (fraction of the training FLOP kept)")
 
 
@@ -98,17 +114,24 @@ def _hardware(value: str, reference: str) -> Lever:
     try:
         p_new, p_ref = get_price(new.name), get_price(ref.name)
     except InputError as exc:
-        raise InputError(f"--lever hardware={value}: {exc}; pick an accelerator flopcast has a price for "
-                         "(flopcast hardware list)") from None
+        raise InputError(
+            f"--lever hardware={value}: {exc}; pick an accelerator flopcast has a price for (flopcast hardware list)"
+        ) from None
     peak_new, peak_ref = new.peak(BASELINE_PRECISION), ref.peak(BASELINE_PRECISION)
     usd = (p_new.usd_per_chip_hour / peak_new) / (p_ref.usd_per_chip_hour / peak_ref)
     co2 = 1.0
     if new.tdp_watts and ref.tdp_watts:
         co2 = (new.tdp_watts / peak_new) / (ref.tdp_watts / peak_ref)
-    return Lever("hardware", new.name, "$ per FLOP", usd, co2,
-                 f"{new.name} ${p_new.usd_per_chip_hour}/h ({p_new.source}) vs {ref.name} "
-                 f"${p_ref.usd_per_chip_hour}/h ({p_ref.source}), {BASELINE_PRECISION} dense peaks from the "
-                 "catalogue; CO2 by TDP/peak")
+    return Lever(
+        "hardware",
+        new.name,
+        "$ per FLOP",
+        usd,
+        co2,
+        f"{new.name} ${p_new.usd_per_chip_hour}/h ({p_new.source}) vs {ref.name} "
+        f"${p_ref.usd_per_chip_hour}/h ({p_ref.source}), {BASELINE_PRECISION} dense peaks from the "
+        "catalogue; CO2 by TDP/peak",
+    )
 
 
 def parse_lever(text: str, reference: str = REFERENCE_HARDWARE) -> Lever:
@@ -116,11 +139,15 @@ def parse_lever(text: str, reference: str = REFERENCE_HARDWARE) -> Lever:
     key, sep, value = text.partition("=")
     key = key.strip().lower()
     if key not in KNOWN:
-        raise InputError(f"unknown lever {key or text!r}; known levers: precision=P (e.g. fp8), sparsity=2:4, "
-                         "distill=F (0 < F <= 1), hardware=NAME (e.g. B200)")
+        raise InputError(
+            f"unknown lever {key or text!r}; known levers: precision=P (e.g. fp8), sparsity=2:4, "
+            "distill=F (0 < F <= 1), hardware=NAME (e.g. B200)"
+        )
     if not sep or not value.strip():
-        raise InputError(f"--lever {key} needs a value, e.g. --lever {key}="
-                         + {"precision": "fp8", "sparsity": "2:4", "distill": "0.25", "hardware": "B200"}[key])
+        raise InputError(
+            f"--lever {key} needs a value, e.g. --lever {key}="
+            + {"precision": "fp8", "sparsity": "2:4", "distill": "0.25", "hardware": "B200"}[key]
+        )
     value = value.strip()
     if key == "precision":
         return _precision(value, reference)

@@ -34,9 +34,11 @@ STATUSES = (REPRODUCED, DIFFERENCE, NOT_PUBLIC)
 PAPER = "Thompson et al. 2020, arXiv:2007.05558"
 SPECTRUM = "Thompson, Greenewald, Lee & Manso, Deep Learning's Diminishing Returns, IEEE Spectrum 2021"
 ISSUE = "as stated in issue 13 (the passage was not in the pages read)"
-_NOTES = ("the paper's highlights as quoted in public reading notes: subhadityamukherjee.me/paper/2020/06/19/"
-          "ComputationalLimits.html and a Reddit r/MachineLearning highlights comment on the paper (Jul 2020)")
-GROWTH_YEARS = (2012.0, 2020.0)   # 2012-2019 inclusive: the paper's deep-learning era
+_NOTES = (
+    "the paper's highlights as quoted in public reading notes: subhadityamukherjee.me/paper/2020/06/19/"
+    "ComputationalLimits.html and a Reddit r/MachineLearning highlights comment on the paper (Jul 2020)"
+)
+GROWTH_YEARS = (2012.0, 2020.0)  # 2012-2019 inclusive: the paper's deep-learning era
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,17 @@ class Claim:
     values: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "claim": self.claim, "source": self.source, "quoted": self.quoted,
-                "paper": self.paper, "flopcast": self.flopcast, "status": self.status, "reason": self.reason,
-                "values": self.values}
+        return {
+            "key": self.key,
+            "claim": self.claim,
+            "source": self.source,
+            "quoted": self.quoted,
+            "paper": self.paper,
+            "flopcast": self.flopcast,
+            "status": self.status,
+            "reason": self.reason,
+            "values": self.values,
+        }
 
 
 @dataclass(frozen=True)
@@ -64,8 +74,13 @@ class Reconciliation:
     claims: tuple[Claim, ...]
 
     def to_dict(self) -> dict:
-        return {"schema": "flopcast.paper_reconciliation/1", "paper": PAPER, "spectrum": SPECTRUM,
-                "statuses": list(STATUSES), "claims": [c.to_dict() for c in self.claims]}
+        return {
+            "schema": "flopcast.paper_reconciliation/1",
+            "paper": PAPER,
+            "spectrum": SPECTRUM,
+            "statuses": list(STATUSES),
+            "claims": [c.to_dict() for c in self.claims],
+        }
 
 
 def _poly(fits: Sequence[Fit], measure: str) -> Fit | None:
@@ -103,29 +118,50 @@ def ninth_power(report) -> Claim:
     era, k_era, (lo, hi) = _imagenet(report, era=True)
     full, k_all, _ = _imagenet(report, era=False)
     status = REPRODUCED if abs(k_era - 9) <= 1 else (DIFFERENCE if lo <= 9 <= hi else NOT_PUBLIC)
-    how = {REPRODUCED: "its point is within 1 of 9", DIFFERENCE: "its interval contains 9 but its point does not",
-           NOT_PUBLIC: "its interval excludes 9"}[status]
-    return Claim("imagenet_exponent", "ImageNet: computation grows as about the 9th power of the error "
-                 "improvement", ISSUE, False, "k ≈ 9", f"paper-era {_k(era)}; all data {_k(full)}", status,
-                 f"the paper-era fit (rows <= 2019, the paper's data era) corresponds to the claim: {how}; all data "
-                 "give ~9 only with 2020-22 model-zoo rows the paper never saw. The paper's 1,058-paper dataset "
-                 "is not public",
-                 {"paper_era_k": k_era, "paper_era_k_ci": [lo, hi], "paper_era_n": era.n,
-                  "all_data_k": k_all, "all_data_n": full.n})
+    how = {
+        REPRODUCED: "its point is within 1 of 9",
+        DIFFERENCE: "its interval contains 9 but its point does not",
+        NOT_PUBLIC: "its interval excludes 9",
+    }[status]
+    return Claim(
+        "imagenet_exponent",
+        "ImageNet: computation grows as about the 9th power of the error improvement",
+        ISSUE,
+        False,
+        "k ≈ 9",
+        f"paper-era {_k(era)}; all data {_k(full)}",
+        status,
+        f"the paper-era fit (rows <= 2019, the paper's data era) corresponds to the claim: {how}; all data "
+        "give ~9 only with 2020-22 model-zoo rows the paper never saw. The paper's 1,058-paper dataset "
+        "is not public",
+        {
+            "paper_era_k": k_era,
+            "paper_era_k_ci": [lo, hi],
+            "paper_era_n": era.n,
+            "all_data_k": k_all,
+            "all_data_n": full.n,
+        },
+    )
 
 
 def halve_error(report) -> Claim:
     _, k_era, _ = _imagenet(report, era=True)
     _, k_all, _ = _imagenet(report, era=False)
-    implied = 2.0 ** 9
-    ratio_era, ratio_all = 2.0 ** k_era, 2.0 ** k_all
+    implied = 2.0**9
+    ratio_era, ratio_all = 2.0**k_era, 2.0**k_all
     status = DIFFERENCE if abs(math.log10(ratio_all / 500)) < 0.3 else NOT_PUBLIC
-    return Claim("halve_error", "More than 500x the computation to halve the error rate (ImageNet)", ISSUE, False,
-                 f"500x (= 2^k: k = 9 gives {implied:.0f}x)",
-                 f"2^k: paper-era {ratio_era:,.0f}x, all data {ratio_all:,.0f}x", status,
-                 "halving the error multiplies computation by 2^k, so this row follows the exponent row: all data "
-                 f"match, the paper-era point is far higher (its k is {k_era:.3g})",
-                 {"paper_implied": implied, "paper_era": ratio_era, "all_data": ratio_all})
+    return Claim(
+        "halve_error",
+        "More than 500x the computation to halve the error rate (ImageNet)",
+        ISSUE,
+        False,
+        f"500x (= 2^k: k = 9 gives {implied:.0f}x)",
+        f"2^k: paper-era {ratio_era:,.0f}x, all data {ratio_all:,.0f}x",
+        status,
+        "halving the error multiplies computation by 2^k, so this row follows the exponent row: all data "
+        f"match, the paper-era point is far higher (its k is {k_era:.3g})",
+        {"paper_implied": implied, "paper_era": ratio_era, "all_data": ratio_all},
+    )
 
 
 def other_exponents(report, low: float = 7.7, high: float = 50.0) -> Claim:
@@ -139,11 +175,18 @@ def other_exponents(report, low: float = 7.7, high: float = 50.0) -> Claim:
                 ks[f"{b.benchmark} {m}"] = f.exponent
     inside = {k: v for k, v in ks.items() if low <= v <= high}
     status = _share_status(len(inside), len(ks))
-    return Claim("other_exponents", "Exponents of 7.7 to 50 in the other areas", ISSUE, False, f"{low:g} to {high:g}",
-                 "; ".join(f"{k} {v:.3g}" for k, v in ks.items()) + f" ({len(inside)} of {len(ks)} inside)", status,
-                 "paper-era polynomial fits; the paper's per-area data are not public, and flopcast's rows outside "
-                 "the range are thin (SQuAD, CoNLL) or undetermined (WMT: slope not significant)",
-                 {"exponents": ks, "inside": sorted(inside)})
+    return Claim(
+        "other_exponents",
+        "Exponents of 7.7 to 50 in the other areas",
+        ISSUE,
+        False,
+        f"{low:g} to {high:g}",
+        "; ".join(f"{k} {v:.3g}" for k, v in ks.items()) + f" ({len(inside)} of {len(ks)} inside)",
+        status,
+        "paper-era polynomial fits; the paper's per-area data are not public, and flopcast's rows outside "
+        "the range are thin (SQuAD, CoNLL) or undetermined (WMT: slope not significant)",
+        {"exponents": ks, "inside": sorted(inside)},
+    )
 
 
 def r2_range(report, low: float = 0.29, high: float = 0.68) -> Claim:
@@ -156,36 +199,60 @@ def r2_range(report, low: float = 0.29, high: float = 0.68) -> Claim:
             if f is not None:
                 r2[f"{b.benchmark} {m}"] = f.r2
     inside = [k for k, v in r2.items() if low <= v <= high]
-    return Claim("r2_range", "R2 between 29% and 68% for all benchmarks except WMT English to German (v1)",
-                 _NOTES, True, f"{low:.0%} to {high:.0%}",
-                 "; ".join(f"{k} {v:.2f}" for k, v in r2.items()) + f" ({len(inside)} of {len(r2)} inside)",
-                 _share_status(len(inside), len(r2)),
-                 "paper-era polynomial fits; flopcast's NLP fits rest on a handful of rows with training compute, "
-                 "where R2 is near 1 or near 0, and COCO per-pass is one EfficientDet sweep",
-                 {"r2": r2, "inside": inside})
+    return Claim(
+        "r2_range",
+        "R2 between 29% and 68% for all benchmarks except WMT English to German (v1)",
+        _NOTES,
+        True,
+        f"{low:.0%} to {high:.0%}",
+        "; ".join(f"{k} {v:.2f}" for k, v in r2.items()) + f" ({len(inside)} of {len(r2)} inside)",
+        _share_status(len(inside), len(r2)),
+        "paper-era polynomial fits; flopcast's NLP fits rest on a handful of rows with training compute, "
+        "where R2 is near 1 or near 0, and COCO per-pass is one EfficientDet sweep",
+        {"r2": r2, "inside": inside},
+    )
 
 
 def imagenet_r2(report) -> Claim:
     era, _, _ = _imagenet(report, era=True)
     status = DIFFERENCE if abs(era.r2 - 0.43) < 0.15 else NOT_PUBLIC
-    return Claim("imagenet_r2", "Computation explains 43% of the variance in ImageNet performance", _NOTES, True, "43%",
-                 f"paper-era per-pass {era.r2:.0%} (n {era.n})", status,
-                 "same era, flopcast's rows (the Papers with Code 2019 leaderboard) instead of the paper's",
-                 {"paper_era_r2": era.r2, "n": era.n})
+    return Claim(
+        "imagenet_r2",
+        "Computation explains 43% of the variance in ImageNet performance",
+        _NOTES,
+        True,
+        "43%",
+        f"paper-era per-pass {era.r2:.0%} (n {era.n})",
+        status,
+        "same era, flopcast's rows (the Papers with Code 2019 leaderboard) instead of the paper's",
+        {"paper_era_r2": era.r2, "n": era.n},
+    )
 
 
 def five_percent(report_era) -> Claim:
-    ps = [p for p in report_era.projections if p.benchmark == "imagenet" and p.measure == "training"
-          and p.target_error == 5.0 and p.decades_beyond_data is not None]
+    ps = [
+        p
+        for p in report_era.projections
+        if p.benchmark == "imagenet"
+        and p.measure == "training"
+        and p.target_error == 5.0
+        and p.decades_beyond_data is not None
+    ]
     best = min(ps, key=lambda p: p.flop or math.inf)
-    ratio = 10 ** best.decades_beyond_data
+    ratio = 10**best.decades_beyond_data
     status = DIFFERENCE if abs(best.decades_beyond_data - 5) <= 1 else NOT_PUBLIC
-    return Claim("five_percent", "Even in the more-optimistic model, an additional 10^5x more computing to reach 5% "
-                 "ImageNet error", _NOTES, True, "1e5x", f"{ratio:.2g}x ({best.form}, the more optimistic form; "
-                 "paper-era training fit, past its largest run)", status,
-                 "the paper's base (its largest run) and data are not public; flopcast's paper-era training rows "
-                 "end at a different largest run and give a different slope",
-                 {"ratio": ratio, "form": best.form, "flop": best.flop, "decades": best.decades_beyond_data})
+    return Claim(
+        "five_percent",
+        "Even in the more-optimistic model, an additional 10^5x more computing to reach 5% ImageNet error",
+        _NOTES,
+        True,
+        "1e5x",
+        f"{ratio:.2g}x ({best.form}, the more optimistic form; paper-era training fit, past its largest run)",
+        status,
+        "the paper's base (its largest run) and data are not public; flopcast's paper-era training rows "
+        "end at a different largest run and give a different slope",
+        {"ratio": ratio, "form": best.form, "flop": best.flop, "decades": best.decades_beyond_data},
+    )
 
 
 def conversions(report) -> Claim:
@@ -196,30 +263,43 @@ def conversions(report) -> Claim:
     today = hardware_conversion()
     cheaper = conv.usd_per_flop / today.usd_per_flop
     same = math.isclose(1.0 / conv.usd_per_flop, THOMPSON2020_FLOP_PER_USD, rel_tol=1e-12)
-    return Claim("conversions", "FLOP to dollars and CO2: the paper's chart conversion", ISSUE, False,
-                 f"{THOMPSON2020_FLOP_PER_USD:.4g} FLOP/$, {THOMPSON2020_FLOP_PER_LB_CO2:.4g} FLOP/lb CO2",
-                 f"same factors (flopcast.estimate); today's H100 SXM5 on-demand conversion is {cheaper:.3g}x "
-                 "cheaper per FLOP", REPRODUCED if same else DIFFERENCE,
-                 "flopcast uses the paper's factors by default; --conversion hardware prices FLOP on today's chips",
-                 {"flop_per_usd": 1.0 / conv.usd_per_flop, "today_usd_per_flop": today.usd_per_flop,
-                  "today_cheaper_x": cheaper})
+    return Claim(
+        "conversions",
+        "FLOP to dollars and CO2: the paper's chart conversion",
+        ISSUE,
+        False,
+        f"{THOMPSON2020_FLOP_PER_USD:.4g} FLOP/$, {THOMPSON2020_FLOP_PER_LB_CO2:.4g} FLOP/lb CO2",
+        f"same factors (flopcast.estimate); today's H100 SXM5 on-demand conversion is {cheaper:.3g}x cheaper per FLOP",
+        REPRODUCED if same else DIFFERENCE,
+        "flopcast uses the paper's factors by default; --conversion hardware prices FLOP on today's chips",
+        {"flop_per_usd": 1.0 / conv.usd_per_flop, "today_usd_per_flop": today.usd_per_flop, "today_cheaper_x": cheaper},
+    )
 
 
 def nyc_month(report) -> Claim:
-    p = next(p for p in report.projections if (p.benchmark, p.measure, p.form, p.target_error)
-             == ("imagenet", "training", "polynomial", 5.0))
-    return Claim("nyc_month", "Reaching 5% ImageNet error would emit about as much CO2 as New York City in a month "
-                 "(Spectrum)", ISSUE, False, "~1 NYC-month", f"{p.nyc_months:.2g} NYC-months (polynomial, all data, "
-                 "training)", NOT_PUBLIC if abs(math.log10(p.nyc_months)) > 0.5 else DIFFERENCE,
-                 "the comparator (1.04e10 lbs) and the CO2 factor are the paper's; the FLOP for 5% rests on the "
-                 "paper's fit, whose data are not public, and flopcast's fit needs fewer FLOP",
-                 {"nyc_months": p.nyc_months, "flop": p.flop})
+    p = next(
+        p
+        for p in report.projections
+        if (p.benchmark, p.measure, p.form, p.target_error) == ("imagenet", "training", "polynomial", 5.0)
+    )
+    return Claim(
+        "nyc_month",
+        "Reaching 5% ImageNet error would emit about as much CO2 as New York City in a month (Spectrum)",
+        ISSUE,
+        False,
+        "~1 NYC-month",
+        f"{p.nyc_months:.2g} NYC-months (polynomial, all data, training)",
+        NOT_PUBLIC if abs(math.log10(p.nyc_months)) > 0.5 else DIFFERENCE,
+        "the comparator (1.04e10 lbs) and the CO2 factor are the paper's; the FLOP for 5% rests on the "
+        "paper's fit, whose data are not public, and flopcast's fit needs fewer FLOP",
+        {"nyc_months": p.nyc_months, "flop": p.flop},
+    )
 
 
 def _growth(pts: list[tuple[float, float]]) -> tuple[float, Fit]:
     x = np.array([p[0] for p in pts])
     f = fit_xy(x, np.log10([p[1] for p in pts]), benchmark="training compute", measure="time", form="log-linear")
-    return 10 ** f.slope, f
+    return 10**f.slope, f
 
 
 def record_setters(systems: Sequence[tuple[float, float, str]]) -> list[tuple[float, float]]:
@@ -238,13 +318,24 @@ def compute_growth() -> Claim:
     all_x, all_fit = _growth([(y, f) for y, f, _ in systems if lo <= y < hi])
     rec_x, rec_fit = _growth([(y, f) for y, f in record_setters(systems) if lo <= y < hi])
     between = min(all_x, rec_x) <= 10 <= max(all_x, rec_x)
-    return Claim("compute_growth", "Computation used grew about 10x per year, 2012-2019", ISSUE, False, "~10x/yr",
-                 f"all Epoch systems {all_x:.3g}x/yr (n {all_fit.n}); record-setters {rec_x:.3g}x/yr "
-                 f"(n {rec_fit.n})", DIFFERENCE if between else NOT_PUBLIC,
-                 "the paper's series lies between all systems (most are not at the frontier) and the record-setters; "
-                 "the frontier series is the one the paper's growth matches in kind",
-                 {"all_systems_x_per_year": all_x, "all_systems_n": all_fit.n, "record_setters_x_per_year": rec_x,
-                  "record_setters_n": rec_fit.n, "years": [lo, hi - 1]})
+    return Claim(
+        "compute_growth",
+        "Computation used grew about 10x per year, 2012-2019",
+        ISSUE,
+        False,
+        "~10x/yr",
+        f"all Epoch systems {all_x:.3g}x/yr (n {all_fit.n}); record-setters {rec_x:.3g}x/yr (n {rec_fit.n})",
+        DIFFERENCE if between else NOT_PUBLIC,
+        "the paper's series lies between all systems (most are not at the frontier) and the record-setters; "
+        "the frontier series is the one the paper's growth matches in kind",
+        {
+            "all_systems_x_per_year": all_x,
+            "all_systems_n": all_fit.n,
+            "record_setters_x_per_year": rec_x,
+            "record_setters_n": rec_fit.n,
+            "years": [lo, hi - 1],
+        },
+    )
 
 
 #: The paper's theoretical lower bound: computation grows at least as O(Performance^4) (the exponent, as issue 13
@@ -260,11 +351,19 @@ def lower_bound(report) -> Claim:
             if f is not None and f.exponent is not None:
                 gaps[f"{b.benchmark} {m}"] = f.exponent - THEORY_EXPONENT
     below = [k for k, g in gaps.items() if g < 0]
-    return Claim("lower_bound", "Theory: computation must grow at least as O(Performance^4) (the lower bound)", ISSUE,
-                 False, "k >= 4", "k - 4: " + "; ".join(f"{k} {g:+.3g}" for k, g in gaps.items()),
-                 REPRODUCED if not below else DIFFERENCE,
-                 "every fitted exponent lies above the bound; the gap k - 4 is the efficiency headroom the paper "
-                 "points to" if not below else f"below the bound: {', '.join(below)}", {"k_minus_4": gaps})
+    return Claim(
+        "lower_bound",
+        "Theory: computation must grow at least as O(Performance^4) (the lower bound)",
+        ISSUE,
+        False,
+        "k >= 4",
+        "k - 4: " + "; ".join(f"{k} {g:+.3g}" for k, g in gaps.items()),
+        REPRODUCED if not below else DIFFERENCE,
+        "every fitted exponent lies above the bound; the gap k - 4 is the efficiency headroom the paper points to"
+        if not below
+        else f"below the bound: {', '.join(below)}",
+        {"k_minus_4": gaps},
+    )
 
 
 def reconcile(report=None, report_era=None) -> Reconciliation:
@@ -273,11 +372,28 @@ def reconcile(report=None, report_era=None) -> Reconciliation:
 
     report = report or analyze()
     report_era = report_era or analyze(["imagenet"], measures=["training"], targets=[5.0], until=PAPER_ERA_UNTIL)
-    claims = (ninth_power(report), halve_error(report), other_exponents(report), r2_range(report),
-              imagenet_r2(report), five_percent(report_era), conversions(report), nyc_month(report),
-              compute_growth(), lower_bound(report))
+    claims = (
+        ninth_power(report),
+        halve_error(report),
+        other_exponents(report),
+        r2_range(report),
+        imagenet_r2(report),
+        five_percent(report_era),
+        conversions(report),
+        nyc_month(report),
+        compute_growth(),
+        lower_bound(report),
+    )
     return Reconciliation(claims)
 
 
-__all__ = ["DIFFERENCE", "NOT_PUBLIC", "REPRODUCED", "STATUSES", "Claim", "Reconciliation", "reconcile",
-           "record_setters"]
+__all__ = [
+    "DIFFERENCE",
+    "NOT_PUBLIC",
+    "REPRODUCED",
+    "STATUSES",
+    "Claim",
+    "Reconciliation",
+    "reconcile",
+    "record_setters",
+]

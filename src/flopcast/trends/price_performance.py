@@ -35,8 +35,10 @@ from flopcast.trends.time import FP32, TENSOR16, doubling_time_years
 PRICES = "epoch/hardware_prices.csv"
 CHIPS = "epoch/chips.csv"
 PURCHASE = "Price (hardware purchase)"
-SOURCE = ("Epoch AI hardware price and chip tables (CC BY 4.0), data/epoch/hardware_prices.csv joined to "
-          "data/epoch/chips.csv by chip name")
+SOURCE = (
+    "Epoch AI hardware price and chip tables (CC BY 4.0), data/epoch/hardware_prices.csv joined to "
+    "data/epoch/chips.csv by chip name"
+)
 PEAKS = ("ml", "fp32")
 
 
@@ -51,12 +53,19 @@ class PublishedTrend:
     source: str
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "doubling_years": self.doubling_years,
-                "doubling_years_ci": list(self.doubling_years_ci), "n": self.n, "source": self.source}
+        return {
+            "label": self.label,
+            "doubling_years": self.doubling_years,
+            "doubling_years_ci": list(self.doubling_years_ci),
+            "n": self.n,
+            "source": self.source,
+        }
 
 
-_HOBBHAHN = ("Hobbhahn & Besiroglu 2022, Trends in GPU price-performance (Epoch AI), Table 1, read at "
-             "alignmentforum.org/posts/c6KFvQcZggQKZzxr9/trends-in-gpu-price-performance")
+_HOBBHAHN = (
+    "Hobbhahn & Besiroglu 2022, Trends in GPU price-performance (Epoch AI), Table 1, read at "
+    "alignmentforum.org/posts/c6KFvQcZggQKZzxr9/trends-in-gpu-price-performance"
+)
 PUBLISHED = (
     PublishedTrend("ML GPUs", 2.07, (1.54, 3.13), 26, _HOBBHAHN),
     PublishedTrend("all GPUs", 2.46, (2.24, 2.72), 470, _HOBBHAHN),
@@ -67,11 +76,11 @@ PUBLISHED = (
 class PricePerformanceTrend:
     """The fitted trend of FLOP/s per purchase dollar against release year."""
 
-    peak: str                                   # "ml" or "fp32"
+    peak: str  # "ml" or "fp32"
     points: tuple[tuple[float, float, str], ...]  # (release year, FLOP/s per $, chip)
     fit: Fit
     doubling_years: float
-    doubling_years_ci: tuple[float, float]      # from the slope's 95% CI; inf where it reaches 0
+    doubling_years_ci: tuple[float, float]  # from the slope's 95% CI; inf where it reaches 0
     source: str = SOURCE
 
     @property
@@ -79,11 +88,19 @@ class PricePerformanceTrend:
         return self.fit.slope_ci[0] > 0
 
     def to_dict(self) -> dict:
-        return {"schema": "flopcast.price_performance/1", "peak": self.peak, "n": self.fit.n,
-                "r2": self.fit.r2, "slope_log10_per_year": self.fit.slope, "slope_ci": list(self.fit.slope_ci),
-                "doubling_years": self.doubling_years, "doubling_years_ci": list(self.doubling_years_ci),
-                "years": [self.fit.log10_flop_min, self.fit.log10_flop_max], "source": self.source,
-                "published": [p.to_dict() for p in PUBLISHED]}
+        return {
+            "schema": "flopcast.price_performance/1",
+            "peak": self.peak,
+            "n": self.fit.n,
+            "r2": self.fit.r2,
+            "slope_log10_per_year": self.fit.slope,
+            "slope_ci": list(self.fit.slope_ci),
+            "doubling_years": self.doubling_years,
+            "doubling_years_ci": list(self.doubling_years_ci),
+            "years": [self.fit.log10_flop_min, self.fit.log10_flop_max],
+            "source": self.source,
+            "published": [p.to_dict() for p in PUBLISHED],
+        }
 
 
 def _chip_rates(peak: str) -> dict[str, tuple[float, float]]:
@@ -125,5 +142,4 @@ def price_performance_trend(peak: str = "ml") -> PricePerformanceTrend:
     return PricePerformanceTrend(peak, tuple(pts), f, doubling_time_years(f.slope), ci)
 
 
-__all__ = ["PEAKS", "PUBLISHED", "PricePerformanceTrend", "PublishedTrend", "load_points",
-           "price_performance_trend"]
+__all__ = ["PEAKS", "PUBLISHED", "PricePerformanceTrend", "PublishedTrend", "load_points", "price_performance_trend"]

@@ -34,7 +34,7 @@ def doubling_time_years(slope_decades_per_year: float) -> float:
 class Era:
     """One era's growth fit: what grew, over which years, its doubling time and interval."""
 
-    series: str                     # "training compute" | "hardware peak (fp32)" | ...
+    series: str  # "training compute" | "hardware peak (fp32)" | ...
     start_year: float
     end_year: float
     fit: Fit
@@ -42,25 +42,37 @@ class Era:
     doubling_months_ci: tuple[float, float]
 
     def to_dict(self) -> dict:
-        return {"series": self.series, "start_year": self.start_year, "end_year": self.end_year, "n": self.fit.n,
-                "slope_log10_per_year": self.fit.slope, "r2": self.fit.r2,
-                "doubling_months": self.doubling_months, "doubling_months_ci": list(self.doubling_months_ci)}
+        return {
+            "series": self.series,
+            "start_year": self.start_year,
+            "end_year": self.end_year,
+            "n": self.fit.n,
+            "slope_log10_per_year": self.fit.slope,
+            "r2": self.fit.r2,
+            "doubling_months": self.doubling_months,
+            "doubling_months_ci": list(self.doubling_months_ci),
+        }
 
 
 @dataclass(frozen=True)
 class ComputeTrend:
     """Figure 2: training compute eras vs hardware improvement over the same years."""
 
-    systems: tuple[tuple[float, float, str], ...]     # (year, training FLOP, model)
-    chips: tuple[tuple[float, float, str], ...]       # (year, best fp32 peak FLOP/s that year, chip)
+    systems: tuple[tuple[float, float, str], ...]  # (year, training FLOP, model)
+    chips: tuple[tuple[float, float, str], ...]  # (year, best fp32 peak FLOP/s that year, chip)
     eras: tuple[Era, ...]
     tensor_chips: tuple[tuple[float, float, str], ...] = ()  # same, max of fp32 and fp16/bf16 tensor peaks
     source: str = EPOCH_SOURCE
 
     def to_dict(self) -> dict:
-        return {"schema": "flopcast.compute_trend/1", "eras": [e.to_dict() for e in self.eras],
-                "n_systems": len(self.systems),
-                "n_chip_years": len(self.chips), "break_year": BREAK_YEAR, "source": self.source}
+        return {
+            "schema": "flopcast.compute_trend/1",
+            "eras": [e.to_dict() for e in self.eras],
+            "n_systems": len(self.systems),
+            "n_chip_years": len(self.chips),
+            "break_year": BREAK_YEAR,
+            "source": self.source,
+        }
 
 
 def _era(series: str, pts: list[tuple[float, float]], lo: float, hi: float) -> Era | None:
@@ -120,9 +132,17 @@ def compute_trend(break_year: float = BREAK_YEAR) -> ComputeTrend:
         _era("hardware peak fp32 (best chip per year)", cpts, break_year, last),
         _era("hardware peak incl. fp16/bf16 tensor (best chip per year)", tpts, break_year, last),
     ]
-    return ComputeTrend(tuple(systems), tuple(chips), tuple(e for e in eras if e is not None),
-                        tensor_chips=tuple(tensor))
+    return ComputeTrend(
+        tuple(systems), tuple(chips), tuple(e for e in eras if e is not None), tensor_chips=tuple(tensor)
+    )
 
 
-__all__ = ["BREAK_YEAR", "ComputeTrend", "Era", "compute_trend", "doubling_time_years", "load_chip_frontier",
-           "load_systems"]
+__all__ = [
+    "BREAK_YEAR",
+    "ComputeTrend",
+    "Era",
+    "compute_trend",
+    "doubling_time_years",
+    "load_chip_frontier",
+    "load_systems",
+]

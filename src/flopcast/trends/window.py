@@ -21,9 +21,11 @@ from flopcast.errors import InputError
 from flopcast.trends.data import BenchmarkRow
 
 PAPER_ERA_UNTIL = 2019
-PAPER_ERA_SOURCE = ("Thompson et al. 2020, arXiv:2007.05558v1 (10 Jul 2020): its newest ImageNet system is "
-                    "NoisyStudent (arXiv:1911.04252, 2019-11), named in the authors' MIT IDE Research Brief 2020 "
-                    "vol. 4; flopcast's paper-era ImageNet rows are the Papers with Code leaderboard of 2019-11")
+PAPER_ERA_SOURCE = (
+    "Thompson et al. 2020, arXiv:2007.05558v1 (10 Jul 2020): its newest ImageNet system is "
+    "NoisyStudent (arXiv:1911.04252, 2019-11), named in the authors' MIT IDE Research Brief 2020 "
+    "vol. 4; flopcast's paper-era ImageNet rows are the Papers with Code leaderboard of 2019-11"
+)
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,7 @@ class YearWindow:
         return (self.since is None or y >= self.since) and (self.until is None or y <= self.until)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "since": self.since, "until": self.until, "label": self.label,
-                "source": self.source}
+        return {"name": self.name, "since": self.since, "until": self.until, "label": self.label, "source": self.source}
 
 
 ALL_DATA = YearWindow()
@@ -84,13 +85,16 @@ def check_window(window: YearWindow, rows: Sequence[BenchmarkRow]) -> None:
         return
     years = [math.floor(r.year) for r in rows if r.year is not None]
     if not years:
-        raise InputError("--since/--until need dated rows and the data have no date column values; "
-                         "add a date column or drop the window")
+        raise InputError(
+            "--since/--until need dated rows and the data have no date column values; "
+            "add a date column or drop the window"
+        )
     first, last = min(years), max(years)
     for option, value in (("--since", window.since), ("--until", window.until)):
         if value is not None and not first <= value <= last:
-            raise InputError(f"{option} {value} is outside the data, which run {first}-{last}; "
-                             f"give a year in {first}-{last}")
+            raise InputError(
+                f"{option} {value} is outside the data, which run {first}-{last}; give a year in {first}-{last}"
+            )
 
 
 def window_rows(rows: Sequence[BenchmarkRow], window: YearWindow) -> list[BenchmarkRow]:
@@ -100,5 +104,13 @@ def window_rows(rows: Sequence[BenchmarkRow], window: YearWindow) -> list[Benchm
     return [r for r in rows if window.contains(r.year)]
 
 
-__all__ = ["ALL_DATA", "PAPER_ERA", "PAPER_ERA_SOURCE", "PAPER_ERA_UNTIL", "YearWindow", "check_window",
-           "user_window", "window_rows"]
+__all__ = [
+    "ALL_DATA",
+    "PAPER_ERA",
+    "PAPER_ERA_SOURCE",
+    "PAPER_ERA_UNTIL",
+    "YearWindow",
+    "check_window",
+    "user_window",
+    "window_rows",
+]
