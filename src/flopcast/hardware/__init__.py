@@ -1,4 +1,4 @@
-"""Hardware catalogue: accelerators (dense peaks), cloud prices, grid carbon intensity, PUE."""
+"""Hardware catalogue: accelerators (dense peaks), cloud prices, grid carbon intensity, PUE, the price index."""
 
 from flopcast.hardware.accelerators import (
     PRECISIONS,
@@ -13,6 +13,7 @@ from flopcast.hardware.accelerators import (
     select_accelerators,
     split_hardware,
 )
+from flopcast.hardware.inflation import ConstantUSD, to_constant_usd
 from flopcast.hardware.prices import PRICINGS, Price, PriceRange, get_price, list_prices, normalize_pricing, price_range
 from flopcast.hardware.providers import Provider, get_provider
 from flopcast.hardware.pue import default_pue, provider_pue, pue_for_region
@@ -22,6 +23,7 @@ __all__ = [
     "PRECISIONS",
     "PRICINGS",
     "Accelerator",
+    "ConstantUSD",
     "GridIntensity",
     "PrecisionUnavailableError",
     "Price",
@@ -47,4 +49,5 @@ __all__ = [
     "pue_for_region",
     "select_accelerators",
     "split_hardware",
+    "to_constant_usd",
 ]
