@@ -46,16 +46,7 @@ def _root(
 
 
 # Registration order is the order in `flopcast --help`.
-from flopcast.cli import (  # noqa: E402
-    count,
-    estimate,
-    hardware,
-    report,
-    scaling,
-    simulate,
-    track,
-    trends,
-)
+from flopcast.cli import count, estimate, hardware, report, scaling, simulate, track, trends  # noqa: E402
 
 for _module in (count, estimate, hardware, trends, track, scaling, simulate, report):
     _module.register(app)
