@@ -141,3 +141,13 @@ def test_model_source_per_example_figures(monkeypatch):
 def test_cli_estimate_holds_no_count_glue():
     text = (SRC / "cli" / "estimate.py").read_text(encoding="utf-8")
     assert "count_model" not in text and "--model needs --examples" not in text  # the library's (model_source)
+
+
+def test_the_cost_names_the_date_of_the_quote_it_used():
+    from flopcast.hardware import price_range
+
+    est = estimate(params=7e9, tokens=2e12, hardware="h100", chips=512)
+    assert est.price_as_of == price_range("h100", "on-demand").central.as_of
+    assert est.to_dict()["price_as_of"] == est.price_as_of
+    given = estimate(params=7e9, tokens=2e12, hardware="h100", chips=512, usd_per_chip_hour=2.0)
+    assert given.price_as_of is None and given.cost_usd is not None

@@ -44,6 +44,8 @@ class Estimate(Displayable):
     wall_hours : wall-clock training time, hours (``None`` without hardware).
     chip_hours : accelerator-hours.
     cost_usd : US dollars (cloud price x chip-hours, electricity for owned hardware, or Thompson 2020).
+    price_as_of : date of the catalogue quote the cost uses (``None`` for a given price, owned hardware or
+        Thompson 2020): nominal dollars of that date (``flopcast.hardware.to_constant_usd`` re-expresses them).
     energy_kwh : facility energy, kWh (chips x TDP x power fraction x (1 + host overhead) x PUE).
     co2e_kg, co2e_lbs : location-based emissions, kg and lbs CO2e.
     low, high : the same figures at the favourable / unfavourable ends of the assumed ranges.
@@ -71,6 +73,7 @@ class Estimate(Displayable):
     conversion: str = "hardware"
     memory: MemoryFit | None = None
     caveats: tuple[str, ...] = field(default_factory=tuple)
+    price_as_of: str | None = None
 
     _headline = ("training_flop", "hardware", "wall_hours", "cost_usd", "energy_kwh", "co2e_kg")
 
@@ -82,6 +85,7 @@ class Estimate(Displayable):
             "wall_hours": self.wall_hours,
             "chip_hours": self.chip_hours,
             "cost_usd": self.cost_usd,
+            "price_as_of": self.price_as_of,
             "energy_kwh": self.energy_kwh,
             "co2e_kg": self.co2e_kg,
             "co2e_lbs": self.co2e_lbs,
@@ -273,6 +277,7 @@ def _result(
         conversion=conversion,
         memory=plan.fit,
         caveats=caveats,
+        price_as_of=price.as_of if central["cost_usd"] is not None else None,
     )
 
 

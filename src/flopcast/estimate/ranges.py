@@ -21,6 +21,7 @@ class PriceInputs:
     kind: str
     usd: D.Range | None = None
     assumptions: tuple[Assumption, ...] = ()
+    as_of: str | None = None  # the central quote's date (catalogue prices only), for constant-dollar reporting
 
 
 def price_inputs(
@@ -111,9 +112,8 @@ def _quoted(acc: Accelerator, kind: str, provider: str | None) -> PriceInputs:
                 Basis.ASSUMED,
             ),
         )
-    return PriceInputs(
-        kind, D.Range(pr.low.usd_per_chip_hour, c.usd_per_chip_hour, pr.high.usd_per_chip_hour, c.source), read
-    )
+    central_usd = D.Range(pr.low.usd_per_chip_hour, c.usd_per_chip_hour, pr.high.usd_per_chip_hour, c.source)
+    return PriceInputs(kind, central_usd, read, as_of=c.as_of)
 
 
 def evaluate_ranges(
