@@ -7,7 +7,15 @@ import pytest
 from flopcast import data as fdata
 from flopcast.errors import DataFormatError, InputError, UnknownNameError
 from flopcast.hardware import default_training_precision, get_accelerator
-from flopcast.trends.data import BENCHMARKS, canonical_split, decimal_year, get_benchmark, load_rows, select
+from flopcast.trends.data import (
+    BENCHMARKS,
+    VOCABULARIES,
+    canonical_split,
+    decimal_year,
+    get_benchmark,
+    load_rows,
+    select,
+)
 from flopcast.trends.time import compute_trend, doubling_time_years
 
 
@@ -134,3 +142,64 @@ def test_compute_trend_doubling_times():
     assert after.doubling_months < before.doubling_months / 2
     assert after.doubling_months < eras[("hardware peak fp32 (best chip per year)", False)].doubling_months
     assert after.fit.n > 500 and before.fit.n > 30
+
+
+# Row annotations: which bundled rows carry each value. These are the rows the notes regexes matched before the
+# columns replaced them (flopcast trends --json byte-identical across that change); a new value here is a new fact.
+ANNOTATED = {
+    ("exclude_reason", "duplicate"): {
+        ("wmt14_en_de", "Transformer Big (Ott et al., 2018), fairseq reproduction"),
+        ("wmt14_en_fr", "Transformer Big (Vaswani et al., 2017; arXiv v5+)"),
+    },
+    ("exclude_reason", "rescore"): {("wmt14_en_fr", "ConvS2S (fconv) fairseq pretrained wmt14.v2.en-fr")},
+    ("exclude_reason", "commercial"): {("wmt14_en_de", "DeepL"), ("wmt14_en_fr", "DeepL")},
+    ("flop_flag", "epoch-implausible"): {("conll2003", "BiLSTM-CRF+ELMo (Peters et al., 2018)")},
+    ("flop_flag", "epoch-ensemble"): {
+        ("wmt14_en_de", "ConvS2S (Gehring et al., 2017)"),
+        ("wmt14_en_fr", "ConvS2S (Gehring et al., 2017)"),
+    },
+    ("flop_flag", "sparse"): {
+        ("wmt14_en_de", "MoE (Shazeer et al., 2017)"),
+        ("wmt14_en_fr", "MoE (Shazeer et al., 2017)"),
+    },
+}
+
+
+def test_row_annotations_are_explicit_columns():
+    found: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    counts: dict[str, int] = {}
+    for key, b in BENCHMARKS.items():
+        for r in fdata.bundled(b.file):
+            for column in ("exclude_reason", "flop_flag", "flags"):
+                for value in filter(None, r.get(column).split(";")):
+                    found.setdefault((column, value), set()).add((key, r.get("model")))
+                    counts[value] = counts.get(value, 0) + 1
+    assert {k: v for k, v in found.items() if k[0] != "flags"} == ANNOTATED
+    assert counts["ensemble"] == 3 and counts["extra-data"] == 20 and counts["secondary"] == 4
+    assert all(value in VOCABULARIES[column] for column, value in found)
+
+
+def test_an_unknown_annotation_is_a_one_line_error_naming_file_line_and_column(tmp_path):
+    text = "model,score,flags\na,50,ensemble\nb,60,extra-data;ensembel\n"
+    with pytest.raises(DataFormatError, match=r"mine.csv:3 column 'flags': unknown value 'ensembel'") as err:
+        load_rows(path=_write(tmp_path, text))
+    assert "\n" not in str(err.value)
+    with pytest.raises(DataFormatError, match=r"mine.csv:2 column 'exclude_reason': unknown value 'dup'"):
+        load_rows(path=_write(tmp_path, "model,score,exclude_reason\na,50,dup\n"))
+    with pytest.raises(DataFormatError, match=r"mine.csv:2 column 'flop_flag': unknown value 'do not use that FLOP'"):
+        load_rows(path=_write(tmp_path, "model,score,flop_flag\na,50,do not use that FLOP\n"))
+
+
+def test_annotations_act_and_notes_do_not(tmp_path):
+    text = (
+        "model,score,date,params,train_compute_flop,train_hardware,train_chips,train_hours,notes,flags,exclude_reason,flop_flag\n"
+        "a,50,2018,1e8,1e18,,,,duplicate; do not use that FLOP; ensemble; overstates forward FLOP,,,\n"
+        "b,60,2019,1e8,1e18,NVIDIA V100,8,10,,Extra-Data; ensemble,,epoch-implausible;sparse\n"
+        "c,70,2020,1e8,1e18,,,,,secondary,commercial,\n"
+    )
+    a, b, c = load_rows(path=_write(tmp_path, text), params_per_pass=True)
+    assert a.flags == () and a.skip_reason is None and a.training_flop_source == "epoch"
+    assert a.forward_flop == pytest.approx(2e8)  # free-text notes are never read
+    assert b.flags == ("ensemble", "extra data")  # vocabulary order, case-insensitive
+    assert b.training_flop_source.startswith("hardware burden") and b.forward_flop is None
+    assert c.flags == ("secondary",) and c.skip_reason == "commercial system, not a published model"

@@ -56,6 +56,9 @@ _OPTIONAL_COLUMNS = (
     "notes",
     "train_precision",
     "train_precision_source",
+    "flags",
+    "exclude_reason",
+    "flop_flag",
 )
 # ``train_precision`` values: a catalogue precision (fp32, bf16, fp16, ...) or "mixed" (fp16/bf16 compute with
 # fp32 master weights, e.g. NVIDIA apex/AMP or fairseq --fp16), priced at the chip's fp16/bf16 tensor peak.
@@ -126,18 +129,21 @@ def get_benchmark(name: str) -> Benchmark:
     )
 
 
-# Rows whose Epoch training FLOP must not be used (the README says why); hardware burden is used instead.
-_EPOCH_FLOP_UNUSABLE = (
-    (re.compile(r"do not use that FLOP", re.I), "Epoch FLOP flagged implausible in notes"),
-    (re.compile(r"FLOP in this row still covers the whole ensemble", re.I), "Epoch FLOP covers an 8-model ensemble"),
-)
-# Rows that duplicate another row of the same model (one row per model enters a fit).
-_DUPLICATE = (
-    (re.compile(r"duplicate", re.I), "duplicate of another row of the same model (notes: use one)"),
-    (re.compile(r"checkpoint re-scored", re.I), "re-score of the paper's row for the same model"),
-)
-_ENSEMBLE = re.compile(r"ensemble", re.I)
-_EXTRA_DATA = re.compile(r"extra (training )?data|JFT|IG-3\.5B|Instagram|ImageNet-22K|Objects365|JFT-3B", re.I)
+# Row annotations are explicit columns with closed vocabularies (data/benchmarks/README.md, "Row flags"); a cell
+# may hold several values separated by ";". Each maps a CSV value to the label flopcast prints.
+FLAGS = {"ensemble": "ensemble", "extra-data": "extra data", "secondary": "secondary"}  # kept in fits, counted
+EXCLUDE_REASONS = {  # rows that never enter a fit (one row per model; published models only)
+    "duplicate": "duplicate of another row of the same model (notes: use one)",
+    "rescore": "re-score of the paper's row for the same model",
+    "commercial": "commercial system, not a published model",
+}
+FLOP_FLAGS = {  # a FLOP value the row must not use
+    "epoch-implausible": "Epoch FLOP flagged implausible in notes",  # Epoch train_compute_flop -> hardware burden
+    "epoch-ensemble": "Epoch FLOP covers an 8-model ensemble",  # Epoch train_compute_flop -> hardware burden
+    "sparse": "2 x params would overstate forward FLOP (sparse model, per notes)",  # no --params-per-pass estimate
+}
+VOCABULARIES: dict[str, dict[str, str]] = {"flags": FLAGS, "exclude_reason": EXCLUDE_REASONS, "flop_flag": FLOP_FLAGS}
+_EPOCH_FLOP_FLAGS = ("epoch-implausible", "epoch-ensemble")
 _MACS = re.compile(r"multiply|\bmacs?\b|gmacs", re.I)
 
 
@@ -340,10 +346,14 @@ def _clean_hardware(name: str) -> str:
 
 
 def _training(
-    values: dict[str, float | None], hardware: str, notes: str, burden: HardwareBurden | None, precision: str = ""
+    values: dict[str, float | None],
+    hardware: str,
+    flop_flags: tuple[str, ...],
+    burden: HardwareBurden | None,
+    precision: str = "",
 ) -> tuple[float | None, str]:
     epoch = values["train_compute_flop"]
-    unusable = next((why for rx, why in _EPOCH_FLOP_UNUSABLE if rx.search(notes)), None)
+    unusable = next((FLOP_FLAGS[f] for f in flop_flags if f in _EPOCH_FLOP_FLAGS), None)
     if epoch is not None and unusable is None:
         return epoch, "epoch"
     chips, hours = values["train_chips"], values["train_hours"]
@@ -360,16 +370,13 @@ def _training(
     return None, "no training FLOP and no hardware x chips x hours"
 
 
-_OVERSTATED = re.compile(r"overstates forward FLOP", re.I)
-
-
 def _forward(
-    gflops: float | None, note: str, vision: bool, params: float | None = None, notes: str = ""
+    gflops: float | None, note: str, vision: bool, params: float | None = None, flop_flags: tuple[str, ...] = ()
 ) -> tuple[float | None, str]:
     if gflops is None:
         if params is not None and not vision:
-            if _OVERSTATED.search(notes):
-                return None, "2 x params would overstate forward FLOP (sparse model, per notes)"
+            if "sparse" in flop_flags:
+                return None, FLOP_FLAGS["sparse"]
             # Kaplan et al. 2020 (arXiv:2001.08361): a dense network's forward pass costs ~2N FLOP per token
             return 2.0 * params, "2 x params per token (estimated, dense model)"
         return None, "no forward FLOP in source"
@@ -461,23 +468,32 @@ def _next_header(reader, name: str) -> list[str]:
         raise DataFormatError(name, "empty file; expected a header row") from None
 
 
-def _flags(model: str, notes: str) -> tuple[str, ...]:
-    text = f"{model} {notes}" if notes else model
-    ensemble = _ENSEMBLE.search(model) or (notes and re.match(r"\s*ensemble", notes, re.I))
-    flags: tuple[str, ...] = ("ensemble",) if ensemble else ()
-    flags += ("extra data",) if _EXTRA_DATA.search(text) else ()
-    if notes and "secondary" in notes.lower():
-        flags += ("secondary",)
-    return flags
+@lru_cache(maxsize=256)  # a million rows repeat a few cells
+def _vocabulary_cell(column: str, cell: str) -> tuple[str, ...]:
+    """A ``flags`` / ``exclude_reason`` / ``flop_flag`` cell: its values in vocabulary order; ValueError if unknown."""
+    vocabulary = VOCABULARIES[column]
+    given = {v.strip().lower(): v.strip() for v in cell.split(";") if v.strip()}
+    unknown = [spelled for v, spelled in given.items() if v not in vocabulary]
+    if unknown:
+        raise ValueError(
+            f"unknown value {unknown[0]!r}; use one of: {', '.join(vocabulary)} (several: separate with ;)"
+        )
+    return tuple(v for v in vocabulary if v in given)
 
 
-def _skip(notes: str) -> str | None:
-    if not notes:
-        return None
-    skip = next((why for rx, why in _DUPLICATE if rx.search(notes)), None)
-    if skip is None and "commercial system" in notes:
-        skip = "commercial system, not a published model"
-    return skip
+def _annotations(r: _data.Row, get: Callable[[str], str]) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+    """(flag labels, skip reason or None, flop_flag values) of one row, from its three vocabulary columns."""
+    parsed = {}
+    for column in VOCABULARIES:
+        cell = get(column)
+        try:
+            parsed[column] = _vocabulary_cell(column, cell) if cell else ()
+        except ValueError as exc:
+            raise DataFormatError(r.file, str(exc), line=r.line, column=column) from None
+    if len(parsed["exclude_reason"]) > 1:
+        raise DataFormatError(r.file, "one exclude_reason per row", line=r.line, column="exclude_reason")
+    skip = EXCLUDE_REASONS[parsed["exclude_reason"][0]] if parsed["exclude_reason"] else None
+    return tuple(FLAGS[f] for f in parsed["flags"]), skip, parsed["flop_flag"]
 
 
 def _parse_row(
@@ -502,7 +518,7 @@ def _parse_row(
     vals = {
         c: _num(r, c, positive=True) for c in ("gflops_forward", "train_chips", "train_hours", "train_compute_flop")
     }
-    notes = get("notes")
+    flags, skip, flop_flags = _annotations(r, get)
     date = get("date")
     year = decimal_year(date) if date else None
     if date and year is None:
@@ -510,10 +526,10 @@ def _parse_row(
             r.file, f"{date!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", line=r.line, column="date"
         )
     params = _num(r, "params", positive=True) if params_per_pass else None
-    fwd, fwd_src = _forward(vals["gflops_forward"], get("flops_unit_note"), vision, params, notes)
+    fwd, fwd_src = _forward(vals["gflops_forward"], get("flops_unit_note"), vision, params, flop_flags)
     hardware = get("train_hardware")
     precision = _row_precision(r, get("train_precision"))
-    train, train_src = _training(vals, hardware, notes, burden, precision)
+    train, train_src = _training(vals, hardware, flop_flags, burden, precision)
     return BenchmarkRow(
         benchmark=key,
         model=model,
@@ -528,8 +544,8 @@ def _parse_row(
         training_flop_source=train_src,
         score_source=get("score_source") or r.file,
         compute_source=get("compute_source"),
-        flags=_flags(model, notes),
-        skip_reason=_skip(notes),
+        flags=flags,
+        skip_reason=skip,
         hardware=hardware,
         chips=vals["train_chips"],
         hours=vals["train_hours"],
@@ -567,7 +583,9 @@ def load_rows(
 
     A user CSV needs ``model`` and ``score`` (a percentage in [0, 100]); optional columns are the
     bundled ones (``date``, ``split``, ``gflops_forward``, ``flops_unit_note``, ``train_hardware``,
-    ``train_chips``, ``train_hours``, ``train_compute_flop``, ``notes``...).
+    ``train_chips``, ``train_hours``, ``train_compute_flop``, ``notes``...), and the row annotations
+    ``flags``, ``exclude_reason`` and ``flop_flag`` (closed vocabularies, :data:`VOCABULARIES`; ``notes`` is
+    free text that flopcast never reads).
     ``params_per_pass`` estimates the per-pass measure of non-vision rows without published
     FLOPs as 2 × params per token (dense models only; labelled *estimated*).
     A user CSV is streamed: memory is O(rows kept), a few hundred bytes per row.
@@ -694,6 +712,7 @@ __all__ = [
     "CHIP_DEFAULT",
     "MEASURES",
     "MIXED",
+    "VOCABULARIES",
     "Benchmark",
     "BenchmarkRow",
     "Selection",
