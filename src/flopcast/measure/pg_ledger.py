@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flopcast.errors import LedgerError, one_line
+from flopcast.measure.ledger import SAMPLE_COLUMNS, SCHEMA_VERSION, SUMMARY_COLUMNS, column_value, decode, pick_run
 from flopcast.measure.steplog import STEP_COLUMNS
 
 SCHEMES = ("postgresql://", "postgresql+psycopg://", "postgres://")
@@ -44,82 +45,104 @@ def _driver_url(url: str) -> str:
 
 
 def _tables() -> tuple[Any, dict[str, Any]]:
-    from sqlalchemy import BigInteger, Column, Float, Identity, Index, Integer, MetaData, Table, Text
+    from sqlalchemy import Column, Integer, MetaData, Table
 
     md = MetaData()
     t = {
         "flopcast_schema": Table("flopcast_schema", md, Column("version", Integer, nullable=False)),
-        "runs": Table(
-            "runs",
-            md,
-            Column("run_id", Text, primary_key=True),
-            Column("job_id", Text),
-            Column("node_rank", Integer),
-            Column("host", Text),
-            Column("pid", Integer),
-            Column("name", Text),
-            Column("command", Text),
-            Column("status", Text, nullable=False),
-            Column("exit_code", Integer),
-            Column("started_at", Text, nullable=False),
-            Column("updated_at", Text),
-            Column("ended_at", Text),
-            *(Column(c, Float) for c in ("interval_seconds", "wall_seconds", "cpu_seconds")),
-            Column("steps", BigInteger),
-            Column("total_steps", BigInteger),
-            *(Column(c, Float) for c in ("energy_kwh", "co2e_kg", "cost_usd")),
-            Column("samples", Integer, server_default="0"),
-            Column("config", Text),
-            Column("record", Text),
-            Index("runs_job", "job_id"),
-        ),
-        "samples": Table(
-            "samples",
-            md,
-            Column("run_id", Text, primary_key=True),
-            Column("seq", Integer, primary_key=True),
-            Column("t_seconds", Float, nullable=False),
-            Column("unix_time", Float, nullable=False),
-            Column("steps", BigInteger),
-            *(
-                Column(c, Float)
-                for c in (
-                    "cpu_seconds",
-                    "rss_bytes",
-                    "gpu_energy_joules",
-                    "cpu_energy_joules",
-                    "gpu_power_watts",
-                    "cpu_power_watts",
-                    "gpu_util_percent",
-                )
-            ),
-            Column("data", Text),
-        ),
-        "events": Table(
-            "events",
-            md,
-            Column("row_order", BigInteger, Identity(), primary_key=True),
-            Column("run_id", Text, nullable=False),
-            Column("t_seconds", Float),
-            Column("kind", Text, nullable=False),
-            Column("message", Text, nullable=False),
-        ),
-        "steps": Table(
-            "steps",
-            md,
-            Column("row_order", BigInteger, Identity(), primary_key=True),
-            Column("run_id", Text, nullable=False),
-            Column("step", BigInteger, nullable=False),
-            Column("t_seconds", Float),
-            Column("loss", Float),
-            Column("tokens", BigInteger),
-            Column("learning_rate", Float),
-            Column("flop_per_step", Float),
-            Column("metrics", Text),
-            Index("steps_run", "run_id", "step"),
-        ),
+        "runs": _runs_table(md),
+        "samples": _samples_table(md),
+        "events": _events_table(md),
+        "steps": _steps_table(md),
     }
     return md, t
+
+
+def _runs_table(md: Any) -> Any:
+    from sqlalchemy import BigInteger, Column, Float, Index, Integer, Table, Text
+
+    return Table(
+        "runs",
+        md,
+        Column("run_id", Text, primary_key=True),
+        Column("job_id", Text),
+        Column("node_rank", Integer),
+        Column("host", Text),
+        Column("pid", Integer),
+        Column("name", Text),
+        Column("command", Text),
+        Column("status", Text, nullable=False),
+        Column("exit_code", Integer),
+        Column("started_at", Text, nullable=False),
+        Column("updated_at", Text),
+        Column("ended_at", Text),
+        *(Column(c, Float) for c in ("interval_seconds", "wall_seconds", "cpu_seconds")),
+        Column("steps", BigInteger),
+        Column("total_steps", BigInteger),
+        *(Column(c, Float) for c in ("energy_kwh", "co2e_kg", "cost_usd")),
+        Column("samples", Integer, server_default="0"),
+        Column("config", Text),
+        Column("record", Text),
+        Index("runs_job", "job_id"),
+    )
+
+
+def _samples_table(md: Any) -> Any:
+    from sqlalchemy import BigInteger, Column, Float, Integer, Table, Text
+
+    floats = (
+        "cpu_seconds",
+        "rss_bytes",
+        "gpu_energy_joules",
+        "cpu_energy_joules",
+        "gpu_power_watts",
+        "cpu_power_watts",
+        "gpu_util_percent",
+    )
+    return Table(
+        "samples",
+        md,
+        Column("run_id", Text, primary_key=True),
+        Column("seq", Integer, primary_key=True),
+        Column("t_seconds", Float, nullable=False),
+        Column("unix_time", Float, nullable=False),
+        Column("steps", BigInteger),
+        *(Column(c, Float) for c in floats),
+        Column("data", Text),
+    )
+
+
+def _events_table(md: Any) -> Any:
+    from sqlalchemy import BigInteger, Column, Float, Identity, Table, Text
+
+    return Table(
+        "events",
+        md,
+        Column("row_order", BigInteger, Identity(), primary_key=True),
+        Column("run_id", Text, nullable=False),
+        Column("t_seconds", Float),
+        Column("kind", Text, nullable=False),
+        Column("message", Text, nullable=False),
+    )
+
+
+def _steps_table(md: Any) -> Any:
+    from sqlalchemy import BigInteger, Column, Float, Identity, Index, Table, Text
+
+    return Table(
+        "steps",
+        md,
+        Column("row_order", BigInteger, Identity(), primary_key=True),
+        Column("run_id", Text, nullable=False),
+        Column("step", BigInteger, nullable=False),
+        Column("t_seconds", Float),
+        Column("loss", Float),
+        Column("tokens", BigInteger),
+        Column("learning_rate", Float),
+        Column("flop_per_step", Float),
+        Column("metrics", Text),
+        Index("steps_run", "run_id", "step"),
+    )
 
 
 class PgLedger:
@@ -152,8 +175,6 @@ class PgLedger:
     def _open(self) -> None:
         from sqlalchemy import inspect, select
 
-        from flopcast.measure.ledger import SCHEMA_VERSION
-
         names = set(inspect(self._engine).get_table_names())
         if "flopcast_schema" not in names:
             if self.readonly:
@@ -180,8 +201,6 @@ class PgLedger:
     def _init_schema(self) -> None:
         from sqlalchemy import func, insert, select, update
 
-        from flopcast.measure.ledger import SCHEMA_VERSION
-
         schema = self._t["flopcast_schema"]
         with self._engine.begin() as conn:
             self._md.create_all(conn)  # CREATE TABLE IF NOT EXISTS for each: an older ledger gains its new tables
@@ -206,7 +225,7 @@ class PgLedger:
     def begin_run(self, row: dict[str, Any]) -> None:
         from sqlalchemy import insert
 
-        values = {k: _column_value(v) for k, v in row.items()}
+        values = {k: column_value(v) for k, v in row.items()}
         self._write(lambda c: c.execute(insert(self._t["runs"]).values(**values)))
 
     def add_sample(
@@ -220,14 +239,12 @@ class PgLedger:
         """One transaction: the sample, the per-step rows since the last one, the run's running summary."""
         from sqlalchemy import insert
 
-        from flopcast.measure.ledger import SAMPLE_COLUMNS
-
-        rows = [{"run_id": run_id, **{c: _column_value(r.get(c)) for c in STEP_COLUMNS}} for r in steps]
+        rows = [{"run_id": run_id, **{c: column_value(r.get(c)) for c in STEP_COLUMNS}} for r in steps]
 
         def run(conn: Any) -> None:
             conn.execute(
                 insert(self._t["samples"]).values(
-                    run_id=run_id, seq=seq, **{c: _column_value(sample.get(c)) for c in SAMPLE_COLUMNS}
+                    run_id=run_id, seq=seq, **{c: column_value(sample.get(c)) for c in SAMPLE_COLUMNS}
                 )
             )
             if rows:
@@ -249,7 +266,7 @@ class PgLedger:
             raise LedgerError(f"ledger {self.path}: run {run_id} did not read back ({exc})") from None
         if row is None:
             raise LedgerError(f"ledger {self.path}: run {run_id} is not in the database after its final write")
-        bad = [k for k in keys if row[k] != _column_value(summary[k])]
+        bad = [k for k in keys if row[k] != column_value(summary[k])]
         if bad:
             raise LedgerError(
                 f"ledger {self.path}: run {run_id} read back different {', '.join(bad)} after its final write"
@@ -267,10 +284,8 @@ class PgLedger:
     def _update(self, run_id: str, summary: dict[str, Any]) -> Any:
         from sqlalchemy import update
 
-        from flopcast.measure.ledger import SUMMARY_COLUMNS
-
         runs = self._t["runs"]
-        values = {k: _column_value(v) for k, v in summary.items() if k in SUMMARY_COLUMNS}
+        values = {k: column_value(v) for k, v in summary.items() if k in SUMMARY_COLUMNS}
         return update(runs).where(runs.c.run_id == run_id).values(**values)
 
     # -- reading ----------------------------------------------------------------------------------
@@ -300,8 +315,6 @@ class PgLedger:
             "SELECT * FROM runs WHERE left(run_id, :n) = :id ORDER BY started_at, run_id",
             {"n": len(run_id), "id": run_id},
         )
-        from flopcast.measure.ledger import pick_run  # ledger imports this module: resolved at call time
-
         return pick_run(rows, run_id, self.runs, self.path)
 
     def job(self, job_id: str) -> list[dict[str, Any]]:
@@ -313,8 +326,6 @@ class PgLedger:
         return self._query("SELECT * FROM samples WHERE run_id = :r ORDER BY seq", {"r": run_id})
 
     def steps(self, run_id: str) -> list[dict[str, Any]]:
-        from flopcast.measure.ledger import decode
-
         if getattr(self, "version", 2) < 2:  # a schema-1 ledger opened read-only: no steps table
             return []
         return [
@@ -338,9 +349,3 @@ class PgLedger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _column_value(value: Any) -> Any:
-    from flopcast.measure.ledger import column_value  # ledger imports this module: resolved at call time
-
-    return column_value(value)

@@ -93,78 +93,15 @@ def resolve_rates(
     if pue is not None and not (1.0 <= pue <= 3.0):
         raise InputError(f"pue must be between 1.0 and 3.0 (got {pue})")
     hw = _hardware_module()
-    notes: list[Assumption] = []
-    acc = None
-    if hardware is not None:
-        acc = hw.get_accelerator(hardware)  # UnknownNameError with nearest names
-        notes.append(Assumption("hardware", acc.name, "", acc.source, Basis.GIVEN))
-    elif detected_gpus:
-        try:
-            acc = hw.get_accelerator(detected_gpus[0])
-            notes.append(
-                Assumption("hardware", acc.name, "", f"detected by NVML as {detected_gpus[0]!r}", Basis.MEASURED)
-            )
-        except InputError as exc:
-            notes.append(
-                Assumption(
-                    "hardware",
-                    None,
-                    "",
-                    f"detected GPU not in catalogue ({exc}); pass --hardware for MFU and cost",
-                    Basis.UNAVAILABLE,
-                )
-            )
-    if chips is None:
-        chips = len(detected_gpus) or (1 if acc is not None else None)
-        if chips is not None:
-            notes.append(
-                Assumption(
-                    "chips",
-                    chips,
-                    "chips",
-                    "GPUs visible to the job" if detected_gpus else "one chip (hardware given, none detected)",
-                    Basis.MEASURED if detected_gpus else Basis.ASSUMED,
-                )
-            )
-    else:
-        notes.append(Assumption("chips", chips, "chips", "given", Basis.GIVEN))
-    peak = None
-    if acc is not None:
-        if precision is None:
-            precision = hw.default_training_precision(acc)
-            notes.append(Assumption("precision", precision, "", "chip's usual training precision", Basis.ASSUMED))
-        else:
-            notes.append(Assumption("precision", precision, "", "given", Basis.GIVEN))
-        peak = acc.peak(precision)  # PrecisionUnavailableError names the available ones
-        notes.append(Assumption("peak_flop_per_s_per_chip", peak, "FLOP/s", acc.source, Basis.ASSUMED))
+    acc, notes = _accelerator(hw, hardware, detected_gpus)
+    chips, chip_notes = _chips(chips, detected_gpus, acc)
+    precision, peak, peak_notes = _peak(hw, acc, precision)
     grid = hw.get_region(region) if region is not None else None
-    if pue is None:
-        pue, source = hw.pue_for_region(grid.code if grid is not None else None)
-        notes.append(Assumption("pue", pue, "", source, Basis.ASSUMED))
-    else:
-        notes.append(Assumption("pue", pue, "", "given", Basis.GIVEN))
-    if grid is None:
-        notes.append(hw.default_grid_assumption())
-        g = float(notes[-1].value)
-    else:
-        region, g = grid.code, float(grid.g_co2e_per_kwh)
-        notes.append(Assumption("grid_intensity", g, "gCO2e/kWh", f"{grid.name}: {grid.source}", Basis.ASSUMED))
-    price = None
-    if acc is not None:
-        try:
-            p = hw.get_price(acc, pricing)
-            price = float(p.usd_per_chip_hour)
-            notes.append(
-                Assumption(
-                    "price",
-                    price,
-                    "USD/chip-hour",
-                    f"{p.provider} {p.pricing} as of {p.as_of}: {p.source}",
-                    Basis.ASSUMED,
-                )
-            )
-        except InputError as exc:
-            notes.append(Assumption("price", None, "USD/chip-hour", f"no price: {exc}", Basis.UNAVAILABLE))
+    pue, pue_note = _pue(hw, pue, grid)
+    if grid is not None:
+        region = grid.code
+    grid_note = _grid_intensity(hw, grid)
+    price, price_notes = _price(hw, acc, pricing)
     return Rates(
         acc.name if acc is not None else None,
         chips,
@@ -172,11 +109,81 @@ def resolve_rates(
         peak,
         float(pue),
         region,
-        g,
+        float(grid_note.value),
         price,
-        tuple(notes),
+        (*notes, *chip_notes, *peak_notes, pue_note, grid_note, *price_notes),
         float(acc.tdp_watts) if acc is not None and acc.tdp_watts else None,
     )
+
+
+def _accelerator(hw: Any, hardware: str | None, detected_gpus: Sequence[str]) -> tuple[Any, list[Assumption]]:
+    """The catalogue accelerator given (an unknown name raises) or detected (an unknown one is noted)."""
+    if hardware is not None:
+        acc = hw.get_accelerator(hardware)  # UnknownNameError with nearest names
+        return acc, [Assumption("hardware", acc.name, "", acc.source, Basis.GIVEN)]
+    if not detected_gpus:
+        return None, []
+    try:
+        acc = hw.get_accelerator(detected_gpus[0])
+    except InputError as exc:
+        note = f"detected GPU not in catalogue ({exc}); pass --hardware for MFU and cost"
+        return None, [Assumption("hardware", None, "", note, Basis.UNAVAILABLE)]
+    return acc, [Assumption("hardware", acc.name, "", f"detected by NVML as {detected_gpus[0]!r}", Basis.MEASURED)]
+
+
+def _chips(chips: int | None, detected_gpus: Sequence[str], acc: Any) -> tuple[int | None, list[Assumption]]:
+    """Chips given, else the GPUs visible, else one when the hardware is known; ``None`` otherwise."""
+    if chips is not None:
+        return chips, [Assumption("chips", chips, "chips", "given", Basis.GIVEN)]
+    chips = len(detected_gpus) or (1 if acc is not None else None)
+    if chips is None:
+        return None, []
+    source = "GPUs visible to the job" if detected_gpus else "one chip (hardware given, none detected)"
+    return chips, [Assumption("chips", chips, "chips", source, Basis.MEASURED if detected_gpus else Basis.ASSUMED)]
+
+
+def _peak(hw: Any, acc: Any, precision: str | None) -> tuple[str | None, float | None, list[Assumption]]:
+    """The precision (given, or the chip's usual training one) and the chip's peak FLOP/s at it."""
+    if acc is None:
+        return precision, None, []
+    if precision is None:
+        precision = hw.default_training_precision(acc)
+        notes = [Assumption("precision", precision, "", "chip's usual training precision", Basis.ASSUMED)]
+    else:
+        notes = [Assumption("precision", precision, "", "given", Basis.GIVEN)]
+    peak = acc.peak(precision)  # PrecisionUnavailableError names the available ones
+    notes.append(Assumption("peak_flop_per_s_per_chip", peak, "FLOP/s", acc.source, Basis.ASSUMED))
+    return precision, peak, notes
+
+
+def _pue(hw: Any, pue: float | None, grid: Any) -> tuple[float, Assumption]:
+    """The PUE given, or the catalogue's for the region (or its default), labelled assumed."""
+    if pue is not None:
+        return pue, Assumption("pue", pue, "", "given", Basis.GIVEN)
+    pue, source = hw.pue_for_region(grid.code if grid is not None else None)
+    return pue, Assumption("pue", pue, "", source, Basis.ASSUMED)
+
+
+def _grid_intensity(hw: Any, grid: Any) -> Assumption:
+    """The region's grid intensity, or the catalogue's stated world average when no region is given."""
+    if grid is None:
+        default: Assumption = hw.default_grid_assumption()
+        return default
+    g = float(grid.g_co2e_per_kwh)
+    return Assumption("grid_intensity", g, "gCO2e/kWh", f"{grid.name}: {grid.source}", Basis.ASSUMED)
+
+
+def _price(hw: Any, acc: Any, pricing: str) -> tuple[float | None, list[Assumption]]:
+    """The chip's USD/chip-hour for ``pricing``; a missing price is noted as unavailable."""
+    if acc is None:
+        return None, []
+    try:
+        p = hw.get_price(acc, pricing)
+    except InputError as exc:
+        return None, [Assumption("price", None, "USD/chip-hour", f"no price: {exc}", Basis.UNAVAILABLE)]
+    price = float(p.usd_per_chip_hour)
+    source = f"{p.provider} {p.pricing} as of {p.as_of}: {p.source}"
+    return price, [Assumption("price", price, "USD/chip-hour", source, Basis.ASSUMED)]
 
 
 def mfu(achieved_flop_per_s: float, chips: int, peak_flop_per_s_per_chip: float) -> float:

@@ -277,8 +277,6 @@ def build_record(
     if state.points and ended_at is not None:
         wall = max(wall, state.points[-1][0])
     readings = effective_readings(state.readings, rates, wall)
-    proc = readings.get("process")
-    exact = state.cpu_seconds_exact
     it_j = it_energy_joules(readings)
     figs = derived_figures(
         wall_seconds=wall,
@@ -288,56 +286,88 @@ def build_record(
         it_joules=it_j,
         rates=rates,
     )
-    fc = None
-    if state.total_steps:
-        fc = forecast_run(
-            state.points,
-            state.total_steps,
-            elapsed_seconds=wall,
-            it_energy_joules=it_j,
-            pue=rates.pue,
-            g_co2e_per_kwh=rates.g_co2e_per_kwh,
-            usd_per_second=rates.usd_per_second,
-        )
     return RunRecord(
-        run_id=state.run_id,
-        job_id=state.job_id,
-        name=state.name,
-        command=state.command,
         status=status,
         exit_code=exit_code,
-        started_at=state.started_at,
         ended_at=ended_at,
         wall_seconds=wall,
-        active_seconds=state.active_seconds,
-        cpu_seconds=exact if exact is not None else (proc.metrics.get("cpu_seconds") if proc else None),
-        cpu_seconds_source=EXACT_CPU_SOURCE if exact is not None else SAMPLED_CPU_SOURCE,
-        peak_rss_bytes=proc.metrics.get("peak_rss_bytes") if proc else None,
-        steps=state.steps,
-        total_steps=state.total_steps,
-        flop_per_step=state.flop_per_step,
-        hardware=rates.hardware,
-        chips=rates.chips,
-        precision=rates.precision,
-        peak_flop_per_s_per_chip=rates.peak_flop_per_s_per_chip,
-        pue=rates.pue,
-        energy_source={c: r.basis.value for c, r in readings.items() if c in ENERGY_COMPONENTS},
-        components={c: r.to_dict() for c, r in readings.items()},
-        region=rates.region,
-        g_co2e_per_kwh=rates.g_co2e_per_kwh,
-        forecast=fc,
-        samples=state.samples,
-        interval_seconds=state.interval_seconds,
-        tracker_cpu_seconds=state.tracker_cpu_seconds,
-        first_sample_seconds=state.first_sample_seconds,
-        errors=state.errors,
+        forecast=_forecast(state, rates, wall, it_j),
         assumptions=(*rates.assumptions, *state.extra_assumptions),
-        distributed=state.distributed,
-        ledger=state.ledger,
-        final_loss=state.final_loss,
-        final_eval_loss=state.final_eval_loss,
-        tokens_seen=state.tokens_seen,
-        model_params=state.model_params,
-        flop_per_step_source=state.flop_per_step_source if state.flop_per_step else None,
+        **_state_fields(state),
+        **_process_fields(readings.get("process"), state.cpu_seconds_exact),
+        **_rate_fields(rates),
+        **_reading_fields(readings),
         **dataclasses.asdict(figs),
     )
+
+
+def _forecast(state: RunState, rates: Rates, wall_seconds: float, it_joules: float | None) -> Forecast | None:
+    """The run's forecast to ``total_steps``; ``None`` when the total is unknown."""
+    if not state.total_steps:
+        return None
+    return forecast_run(
+        state.points,
+        state.total_steps,
+        elapsed_seconds=wall_seconds,
+        it_energy_joules=it_joules,
+        pue=rates.pue,
+        g_co2e_per_kwh=rates.g_co2e_per_kwh,
+        usd_per_second=rates.usd_per_second,
+    )
+
+
+def _state_fields(state: RunState) -> dict[str, Any]:
+    """The record's fields copied from the run state as they are."""
+    return {
+        "run_id": state.run_id,
+        "job_id": state.job_id,
+        "name": state.name,
+        "command": state.command,
+        "started_at": state.started_at,
+        "active_seconds": state.active_seconds,
+        "steps": state.steps,
+        "total_steps": state.total_steps,
+        "flop_per_step": state.flop_per_step,
+        "samples": state.samples,
+        "interval_seconds": state.interval_seconds,
+        "tracker_cpu_seconds": state.tracker_cpu_seconds,
+        "first_sample_seconds": state.first_sample_seconds,
+        "errors": state.errors,
+        "distributed": state.distributed,
+        "ledger": state.ledger,
+        "final_loss": state.final_loss,
+        "final_eval_loss": state.final_eval_loss,
+        "tokens_seen": state.tokens_seen,
+        "model_params": state.model_params,
+        "flop_per_step_source": state.flop_per_step_source if state.flop_per_step else None,
+    }
+
+
+def _process_fields(proc: Reading | None, exact: float | None) -> dict[str, Any]:
+    """CPU seconds (the command's exact rusage when known, else the sampled process tree) and peak RSS."""
+    return {
+        "cpu_seconds": exact if exact is not None else (proc.metrics.get("cpu_seconds") if proc else None),
+        "cpu_seconds_source": EXACT_CPU_SOURCE if exact is not None else SAMPLED_CPU_SOURCE,
+        "peak_rss_bytes": proc.metrics.get("peak_rss_bytes") if proc else None,
+    }
+
+
+def _rate_fields(rates: Rates) -> dict[str, Any]:
+    """The record's fields copied from the resolved rates."""
+    return {
+        "hardware": rates.hardware,
+        "chips": rates.chips,
+        "precision": rates.precision,
+        "peak_flop_per_s_per_chip": rates.peak_flop_per_s_per_chip,
+        "pue": rates.pue,
+        "region": rates.region,
+        "g_co2e_per_kwh": rates.g_co2e_per_kwh,
+    }
+
+
+def _reading_fields(readings: Mapping[str, Reading]) -> dict[str, Any]:
+    """Each energy component's basis, and every reading as a plain dict."""
+    return {
+        "energy_source": {c: r.basis.value for c, r in readings.items() if c in ENERGY_COMPONENTS},
+        "components": {c: r.to_dict() for c, r in readings.items()},
+    }
