@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
+import threading
+import time
 
 import pytest
 
@@ -46,6 +48,77 @@ def test_a_tensor_loss_is_converted_off_the_hot_path(tmp_path):
     with track(ledger=tmp_path / "r.sqlite", interval=0.05) as run:
         run.step(loss=torch.tensor(2.5, requires_grad=True) * 1, tokens=torch.tensor(8))  # a graph's output
     assert run.result.final_loss == 2.5 and run.result.tokens_seen == 8
+
+
+class ThreadRecordingTensor:
+    """A one-element tensor stand-in: records the thread each value read (``item``, ``int``, ``float``) ran on."""
+
+    def __init__(self, value):
+        self.value, self.read_on = value, []
+
+    def numel(self):  # shape: metadata, no device sync
+        return 1
+
+    def _read(self):
+        self.read_on.append(threading.current_thread().name)
+        return self.value.item() if hasattr(self.value, "item") else self.value
+
+    def item(self):
+        return self._read()
+
+    def __int__(self):
+        return int(self._read())
+
+    def __float__(self):
+        return float(self._read())
+
+
+def _wait_drained(run):
+    deadline = time.monotonic() + 30.0  # a wait for the sampling thread, not a timing assertion
+    while run.log.pending and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not run.log.pending
+
+
+def test_tensor_tokens_are_read_on_the_sampling_thread_not_the_training_thread(tmp_path):
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "r.sqlite"
+    given = [ThreadRecordingTensor(torch.tensor(8)), ThreadRecordingTensor(torch.tensor(24))]
+    with track(ledger=path, interval=0.05) as run:
+        for t in given:
+            run.step(loss=1.0, tokens=t)
+        assert all(t.read_on == [] for t in given)  # step() read no value
+        _wait_drained(run)
+    training = threading.current_thread().name
+    reads = [name for t in given for name in t.read_on]
+    assert reads and training not in reads and set(reads) == {"flopcast-sampler"}
+    assert run.result.tokens_seen == 32
+    with Ledger(path, readonly=True) as led:
+        assert [r["tokens"] for r in led.steps(run.run_id)] == [8, 32]
+
+
+def test_a_bad_tensor_token_count_is_noted_once_and_not_counted(tmp_path):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(InputError, match=r"tokens=\.\.\.\) must be a whole number"):
+        track(ledger=False).step(tokens=torch.tensor([1, 2]))  # two elements: known without a sync, raises at once
+    with track(ledger=tmp_path / "r.sqlite", interval=0.05) as run:
+        run.step(tokens=torch.tensor(4))
+        run.step(tokens=torch.tensor(-1))
+        run.step(tokens=torch.tensor(1.5))
+        run.step(tokens=4)
+    assert run.result.tokens_seen == 8
+    assert sum("must be a whole number" in e for e in run.result.errors) == 1
+
+
+def test_tokens_are_kept_when_nothing_drains_the_log(monkeypatch):
+    from flopcast.measure import steplog
+
+    monkeypatch.setattr(steplog, "MAX_PENDING", 3)
+    log = steplog.StepLog()
+    for i in range(1, 8):
+        log.add(i, float(i), tokens=ThreadRecordingTensor(2))
+    assert len(log.pending) == 3 and log.tokens_seen == 14  # 4 oldest rows dropped, their tokens still counted
+    assert [r["tokens"] for r in log.drain()] == [10, 12, 14]
 
 
 def test_a_nan_loss_is_null_and_noted_once(tmp_path):

@@ -130,9 +130,9 @@ class Run:
     def step(self, n: int = 1, *, loss: Any = None, tokens: Any = None) -> None:
         """Count ``n`` finished steps. Non-blocking: an increment and a timestamp.
 
-        ``loss`` (a number or a one-element tensor: converted off the training thread) and ``tokens`` (tokens
-        these ``n`` steps consumed, summed into ``tokens_seen``) go to the ledger's ``steps`` table and the
-        record (``final_loss``, ``tokens_seen``): a ``deque.append``, no I/O.
+        ``loss`` and ``tokens`` (tokens these ``n`` steps consumed, summed into ``tokens_seen``), each a number or
+        a one-element tensor (converted off the training thread: no device sync here), go to the ledger's
+        ``steps`` table and the record (``final_loss``, ``tokens_seen``): a ``deque.append``, no I/O.
         """
         self.steps_done += n
         self.last_step_t = time.perf_counter()
@@ -174,7 +174,8 @@ class Run:
 
     @property
     def tokens_seen(self) -> int | None:
-        """Tokens given to :meth:`step` so far (``None`` if none were)."""
+        """Tokens given to :meth:`step` so far (``None`` if none were); reading it converts any tensor counts not yet
+        drained, on the calling thread."""
         return self.log.tokens_seen
 
     @property
