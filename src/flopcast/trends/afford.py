@@ -5,8 +5,10 @@ computation. For one benchmark, target error and budget:
 
 - **Efficiency needed** = cost of the target at the base year ÷ budget, a factor with its 95% interval.
 - **When affordable**: the cost falls by hardware price-performance (fitted here,
-  :mod:`flopcast.trends.price_performance`) and algorithmic progress (cited rates, :data:`ALGORITHMIC`); an
-  optional spending growth (Cottier et al. 2024) raises the budget instead. The year is
+  :mod:`flopcast.trends.price_performance`) and algorithmic progress (cited rates, :data:`ALGORITHMIC`); CO2
+  falls by algorithmic progress and hardware energy efficiency (fitted, :mod:`flopcast.trends.energy_efficiency`;
+  the grid's intensity is held fixed); an optional spending growth (Cottier et al. 2024) raises the budget
+  instead. The year is
   ``base + log10(gap) / (total decades per year)``.
 - **Levers**: multipliers on FLOP, FLOP/s or $ (:func:`parse_lever`), combined, each with the decades of
   the gap it closes.
@@ -30,6 +32,7 @@ import numpy as np
 
 from flopcast.errors import InputError
 from flopcast.provenance import Assumption, Basis
+from flopcast.trends.energy_efficiency import energy_efficiency_trend
 from flopcast.trends.fit import BOOTSTRAP_SEED, Fit, response
 from flopcast.trends.levers import REFERENCE_HARDWARE, Lever, parse_levers
 from flopcast.trends.price_performance import price_performance_trend
@@ -194,12 +197,27 @@ def hardware_rate(doubling_years: float | None) -> Rate:
     )
 
 
-def _hardware_draws(rate: Rate, rng: np.random.Generator, n: int) -> np.ndarray:
-    """Doublings per year of FLOP/s per $: the fitted slope's t distribution (or the user's fixed value)."""
+def energy_rate(doubling_years: float | None) -> Rate:
+    """Energy efficiency (FLOP/s per W): the user's doubling time, or the fitted trend's (its slope CI)."""
+    if doubling_years is not None:
+        return Rate("energy_efficiency_doubling", doubling_years, None, 0.95, "given by the user", Basis.GIVEN)
+    t = energy_efficiency_trend()
+    return Rate(
+        "energy_efficiency_doubling",
+        t.doubling_years,
+        t.doubling_years_ci,
+        0.95,
+        f"fitted: {t.source}, n = {t.fit.n}, R2 {t.fit.r2:.2f}, {t.per_year:.2f}x per year "
+        "(flopcast.trends.energy_efficiency; Epoch AI's page: 1.5x per year for leading ML hardware)",
+        Basis.ESTIMATED,
+    )
+
+
+def _fitted_draws(rate: Rate, fit: Fit, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Doublings per year of a fitted log10-per-year trend: its slope's t distribution (or the user's value)."""
     if rate.basis == Basis.GIVEN:
         return np.full(n, 1.0 / rate.doubling_years)
-    t = price_performance_trend()
-    return (t.fit.slope + t.fit.slope_se * rng.standard_t(t.fit.n - 2, n)) / LOG10_2
+    return (fit.slope + fit.slope_se * rng.standard_t(fit.n - 2, n)) / LOG10_2
 
 
 def _q(a: np.ndarray, p: float) -> float:
@@ -282,6 +300,7 @@ class Trends:
     hardware: Rate
     algorithmic: Rate
     spending: Rate | None = None
+    energy: Rate | None = None  # FLOP per joule: lowers CO2 per FLOP (None: CO2 moves with algorithms only)
 
 
 def default_trends(
@@ -291,11 +310,13 @@ def default_trends(
     algorithmic_doubling_years: float | None = None,
     spending_growth_per_year: float | None = None,
     spending_growth: bool = False,
+    energy_efficiency_doubling_years: float | None = None,
 ) -> Trends:
-    """The labelled rates, each overridable: the fitted hardware trend, the cited algorithmic rate."""
+    """The labelled rates, each overridable: the fitted hardware trends, the cited algorithmic rate."""
     for name, v in (
         ("--price-performance-doubling-years", price_performance_doubling_years),
         ("--algorithmic-doubling-years", algorithmic_doubling_years),
+        ("--energy-efficiency-doubling-years", energy_efficiency_doubling_years),
     ):
         if v is not None and not (math.isfinite(v) and v > 0):
             raise InputError(f"{name} must be a positive number of years, got {v:g}")
@@ -318,7 +339,8 @@ def default_trends(
             "given by the user",
             Basis.GIVEN,
         )
-    return Trends(hardware_rate(price_performance_doubling_years), alg, spend)
+    energy = energy_rate(energy_efficiency_doubling_years)
+    return Trends(hardware_rate(price_performance_doubling_years), alg, spend, energy)
 
 
 def affordability(
@@ -348,9 +370,11 @@ def affordability(
     rng = np.random.default_rng(seed)
     lx = log10_flop_draws(fit, target_error_pct, rng, draws)
     point = (float(response(np.array([target_error_pct]), fit.form)[0]) - fit.intercept) / fit.slope
-    hw = _hardware_draws(trends.hardware, rng, draws) * LOG10_2
+    hw = _fitted_draws(trends.hardware, price_performance_trend().fit, rng, draws) * LOG10_2
     alg = trends.algorithmic.draws(rng, draws) * LOG10_2
     spend = trends.spending.draws(rng, draws) * LOG10_2 if trends.spending else np.zeros(draws)
+    energy = _fitted_draws(trends.energy, energy_efficiency_trend().fit, rng, draws) * LOG10_2 if trends.energy else 0.0
+    co2_rates = ("algorithmic",) + (("energy_efficiency",) if trends.energy else ())
     gaps: list[Gap] = []
     for applied in ((), tuple(levers)) if levers else ((),):
         usd_m = sum(math.log10(lv.usd_multiplier) for lv in applied)
@@ -369,15 +393,15 @@ def affordability(
                     lx + co2,
                     point + co2,
                     budget_co2_t,
-                    alg,
+                    alg + energy,
                     np.zeros(draws),
                     base_year,
                     by_year,
-                    ("algorithmic",),
+                    co2_rates,
                     bool(applied),
                 )
             )
-    rates = [trends.hardware, trends.algorithmic] + ([trends.spending] if trends.spending else [])
+    rates = [trends.hardware, trends.algorithmic] + [r for r in (trends.spending, trends.energy) if r]
     return Affordability(
         fit.benchmark,
         fit.form,
@@ -407,6 +431,7 @@ __all__ = [
     "Trends",
     "affordability",
     "default_trends",
+    "energy_rate",
     "gap",
     "hardware_rate",
     "log10_flop_draws",
@@ -437,6 +462,7 @@ def afford(
     algorithmic_doubling_years: float | None = None,
     spending_growth_per_year: float | None = None,
     spending_growth: bool = False,
+    energy_efficiency_doubling_years: float | None = None,
     allow_insignificant: bool = False,
 ) -> list[Affordability]:
     """Affordability of every target of a one-benchmark :class:`~flopcast.trends.TrendsReport` (both forms).
@@ -457,6 +483,7 @@ def afford(
         algorithmic_doubling_years=algorithmic_doubling_years,
         spending_growth_per_year=spending_growth_per_year,
         spending_growth=spending_growth,
+        energy_efficiency_doubling_years=energy_efficiency_doubling_years,
     )
     base = base_year_of(report.conversion.name, hardware)
     if year is not None and not base <= year <= base + 200:

@@ -103,16 +103,21 @@ class PricePerformanceTrend:
         }
 
 
-def _chip_rates(peak: str) -> dict[str, tuple[float, float]]:
-    """chip name -> (release year, peak FLOP/s) for chips with both."""
+def chip_rate(row: _data.Row, peak: str = "ml") -> tuple[float, float] | None:
+    """(release year, peak FLOP/s) of one chip row (``ml``: the larger of fp32 and tensor fp16), or None."""
     columns = (FP32, TENSOR16) if peak == "ml" else (FP32,)
+    year = decimal_year(row.get("Release date"))
+    rate = max((v for v in (row.number(c, positive=True) for c in columns) if v), default=None)
+    return (year, rate) if year is not None and rate else None
+
+
+def chip_rates(peak: str) -> dict[str, tuple[float, float]]:
+    """chip name -> (release year, peak FLOP/s) for chips with both."""
     out = {}
     for r in _data.bundled(CHIPS):
-        year = decimal_year(r.get("Release date"))
-        rates = [r.number(c, positive=True) for c in columns]
-        rate = max((v for v in rates if v), default=None)
-        if year is not None and rate:
-            out[r.get("Hardware name")] = (year, rate)
+        point = chip_rate(r, peak)
+        if point:
+            out[r.get("Hardware name")] = point
     return out
 
 
@@ -120,7 +125,7 @@ def load_points(peak: str = "ml") -> list[tuple[float, float, str]]:
     """(release year, FLOP/s per $, chip): one point per chip, its earliest purchase price."""
     if peak not in PEAKS:
         raise ValueError(f"peak must be one of {PEAKS}")
-    rates = _chip_rates(peak)
+    rates = chip_rates(peak)
     first: dict[str, tuple[str, float]] = {}
     for r in _data.bundled(PRICES):
         chip, usd = r.get("Hardware model"), r.number(PURCHASE, positive=True)
