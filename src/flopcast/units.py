@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 
 SECONDS_PER_HOUR = 3600.0
 JOULES_PER_KWH = 3.6e6  # 1 kWh = 1000 W x 3600 s (SI definition)
 LBS_PER_KG = 2.2046226218487757  # exact by definition of the avoirdupois pound (0.45359237 kg)
 BYTES_PER_GIB = 1024**3
+
+# Bytes per stored value, by the width of each format (IEEE 754 binary64/32/16, bfloat16, FP8 E4M3/E5M2,
+# int8); TF32 is a tensor-core compute mode over fp32 storage (NVIDIA A100 architecture whitepaper), so 4.
+BYTES_PER_VALUE = MappingProxyType({"fp64": 8, "fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1})
 
 _SI = [(1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
 

@@ -50,6 +50,14 @@ def test_mixed_precision_adam_keeps_fp32_states_and_master_copy():
     assert m["activations"] == 2 * (2 * 4 + 2 * 8)
 
 
+@pytest.mark.parametrize(("optimizer", "per_param"), [("adam", 2 * 8), ("sgd", 8)])
+def test_fp64_states_have_the_weights_width(optimizer, per_param):
+    # no master copy in full precision; torch.optim allocates each state like the fp64 parameter
+    r = count(tiny().double(), torch.randn(2, 4, dtype=torch.float64), mode="train", optimizer=optimizer)
+    assert r.memory_bytes["params"] == 8 * N_TINY
+    assert r.memory_bytes["optimizer_state"] == per_param * N_TINY
+
+
 def test_forward_mode_has_no_gradients_or_state_and_buffers_are_separate():
     m = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4))
     r = count(m, torch.randn(3, 4))

@@ -9,6 +9,7 @@ import torch
 
 from flopcast.count.engine import Counter
 from flopcast.count.memory import SavedActivations, memory_bytes
+from flopcast.count.precision import DTYPES, dtype_name, torch_dtype_of
 from flopcast.count.result import ALL, MATMUL, CountResult, OpRecord
 from flopcast.count.tracker import ModuleTracker
 from flopcast.errors import FlopcastError, InputError, ModelError, one_line
@@ -16,15 +17,6 @@ from flopcast.provenance import Assumption, Basis
 
 MODES = ("forward", "train")
 OPTIMIZERS = ("adam", "adamw", "sgd")
-DTYPES = {
-    "fp32": torch.float32,
-    "float32": torch.float32,
-    "bf16": torch.bfloat16,
-    "bfloat16": torch.bfloat16,
-    "fp16": torch.float16,
-    "float16": torch.float16,
-    "half": torch.float16,
-}
 CONVENTION = (
     "matmul-class FLOP: matrix products, convolutions, attention and fused RNN kernels; "
     "1 multiply-add = 2 FLOP; bias adds excluded; attention counts the full S×S scores "
@@ -38,10 +30,10 @@ def parse_dtype(dtype: str | torch.dtype | None) -> torch.dtype | None:
     """``"bf16"`` -> ``torch.bfloat16``; ``None`` keeps the model's own dtype."""
     if dtype is None or isinstance(dtype, torch.dtype):
         return dtype
-    try:
-        return DTYPES[str(dtype).lower()]
-    except KeyError:
-        raise InputError(f"unknown dtype {dtype!r}; use one of fp32, bf16, fp16") from None
+    name = dtype_name(dtype)
+    if name is None:
+        raise InputError(f"unknown dtype {dtype!r}; use one of {', '.join(DTYPES)}")
+    return torch_dtype_of(name)
 
 
 def _cast(obj: Any, dtype: torch.dtype | None) -> Any:

@@ -32,32 +32,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flopcast._names import nearest
+from flopcast.count.precision import DTYPES, dtype_name, torch_dtype_of
 from flopcast.errors import ModelError, one_line
-
-DTYPES = ("fp32", "bf16", "fp16")
-
-#: Bytes per parameter, for the guard against building a huge model with real weights.
-_BYTES = {"fp32": 4, "bf16": 2, "fp16": 2}
+from flopcast.units import BYTES_PER_VALUE
 
 
 def torch_dtype(name: str) -> Any:
     """The torch dtype for ``"fp32"``, ``"bf16"`` or ``"fp16"`` (also accepts torch spellings)."""
-    import torch
-
-    table = {
-        "fp32": torch.float32,
-        "float32": torch.float32,
-        "float": torch.float32,
-        "bf16": torch.bfloat16,
-        "bfloat16": torch.bfloat16,
-        "fp16": torch.float16,
-        "float16": torch.float16,
-        "half": torch.float16,
-    }
-    key = str(name).lower().replace("torch.", "")
-    if key not in table:
+    canonical = dtype_name(name)
+    if canonical is None:
         raise ModelError(f"unknown dtype {name!r}; use one of {', '.join(DTYPES)}")
-    return table[key]
+    return torch_dtype_of(canonical)
 
 
 @contextlib.contextmanager
@@ -216,10 +201,10 @@ def build_model(config: Any, *, device: str = "meta", dtype: str = "fp32", where
     if str(device) != "meta":
         n = param_count_estimate(config)
         avail = psutil.virtual_memory().available
-        if n is not None and n * _BYTES.get(dtype, 4) > 0.5 * avail:
+        if n is not None and n * BYTES_PER_VALUE.get(dtype, 4) > 0.5 * avail:
             raise ModelError(
                 f"{where}: about {n / 1e9:.1f}B parameters need "
-                f"{n * _BYTES.get(dtype, 4) / 2**30:.0f} GiB on {device}, more than half the "
+                f"{n * BYTES_PER_VALUE.get(dtype, 4) / 2**30:.0f} GiB on {device}, more than half the "
                 f"{avail / 2**30:.0f} GiB available; count on device 'meta' instead"
             )
     if str(device) == "meta":

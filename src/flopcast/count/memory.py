@@ -1,9 +1,10 @@
 """Training memory: parameters, gradients, optimizer state and saved activations, in bytes.
 
-Optimizer state follows the accounting of Rajbhandari et al. 2020 (ZeRO, §3.1): Adam keeps two
-moments per parameter; when parameters are 16-bit (mixed precision) the moments and an fp32
-master copy of the weights are kept in fp32 (12 bytes per parameter). SGD with momentum keeps one
-buffer (fp32 + fp32 master under mixed precision: 8 bytes per parameter). Activations are the
+Optimizer state follows the accounting of Rajbhandari et al. 2020 (ZeRO, §3.1), whose one owner is
+:func:`flopcast.count.precision.optimizer_state_bytes_per_param`: Adam keeps two moments per parameter;
+when parameters are 16-bit (mixed precision) the moments and an fp32 master copy of the weights are kept
+in fp32 (12 bytes per parameter). SGD with momentum keeps one buffer (fp32 + fp32 master under mixed
+precision: 8 bytes per parameter). Activations are the
 tensors autograd saves for backward during the forward pass, measured with
 ``torch.autograd.graph.saved_tensors_hooks`` and deduplicated by storage; parameter and buffer
 storages are excluded (they are counted once under ``params``/``buffers``), model inputs that are
@@ -16,9 +17,8 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
+from flopcast.count.precision import MASTER_BYTES, ZERO_SOURCE, optimizer_rule, optimizer_state_bytes_per_param
 from flopcast.provenance import Assumption, Basis
-
-ZERO_SOURCE = "Rajbhandari et al. 2020, ZeRO: Memory Optimizations Toward Training Trillion Parameter Models, §3.1"
 
 
 class SavedActivations:
@@ -55,23 +55,19 @@ def _storage_key(t: torch.Tensor) -> int | None:
 
 
 def optimizer_state_bytes(optimizer: str | None, trainable: Iterable[torch.Tensor]) -> tuple[int, str]:
-    """Bytes of optimizer state for ``trainable`` parameters, with the rule used (one line)."""
+    """Bytes of optimizer state for ``trainable`` parameters, with the rule used (one line).
+
+    Per parameter: :func:`flopcast.count.precision.optimizer_state_bytes_per_param` at the parameter's width
+    (trainable tensors are floating point or complex: autograd refuses integer ones).
+    """
     if optimizer is None:
         return 0, "no optimizer given: no optimizer state"
-    states = {"adam": 2, "adamw": 2, "sgd": 1}[optimizer]
     total = 0
     mixed = False
     for p in trainable:
-        if p.element_size() < 4 and p.is_floating_point():
-            mixed = True
-            total += p.numel() * 4 * (states + 1)  # fp32 states + fp32 master weights
-        else:
-            total += p.numel() * p.element_size() * states
-    what = "2 moments" if states == 2 else "1 momentum buffer"
-    rule = f"{optimizer}: {what} per parameter"
-    if mixed:
-        rule += " (16-bit parameters: fp32 states plus an fp32 master copy)"
-    return total, rule
+        mixed = mixed or p.element_size() < MASTER_BYTES
+        total += p.numel() * int(optimizer_state_bytes_per_param(optimizer, p.element_size()))
+    return total, optimizer_rule(optimizer, mixed)
 
 
 def memory_bytes(

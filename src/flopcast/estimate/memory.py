@@ -2,9 +2,11 @@
 
 Bytes per parameter follow Rajbhandari et al. 2020 (ZeRO, sec. 3.1): mixed-precision Adam keeps
 2 bytes of 16-bit weights, 2 of 16-bit gradients and K = 12 of fp32 optimizer state (master
-weights, momentum, variance) per parameter. ZeRO stage 1 shards the optimizer state across the
-data-parallel chips, stage 2 also the gradients, stage 3 also the weights (sec. 5). Activations
-for the global batch are split across chips (data parallelism).
+weights, momentum, variance) per parameter; fp32 and fp64 weights need no master copy and their
+states have the weights' width (the rule's one owner:
+:func:`flopcast.count.precision.optimizer_state_bytes_per_param`). ZeRO stage 1 shards the optimizer
+state across the data-parallel chips, stage 2 also the gradients, stage 3 also the weights (sec. 5).
+Activations for the global batch are split across chips (data parallelism).
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from flopcast.count.precision import OPTIMIZER_STATES, optimizer_state_bytes_per_param
 from flopcast.errors import InputError
 from flopcast.estimate.formulas import positive
+from flopcast.units import BYTES_PER_VALUE
 
-_WEIGHT_BYTES = {"fp64": 8, "fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 2, "int8": 2}
-# optimizer -> (extra bytes/param with mixed precision (incl. fp32 master copy), bytes/param in full precision)
-_OPTIMIZER_BYTES = {"adam": (12, 8), "adamw": (12, 8), "sgd": (8, 4), "none": (4, 0)}
-OPTIMIZERS = tuple(_OPTIMIZER_BYTES)
+# Weight bytes per precision: the value's width (flopcast.units), except that 8-bit compute keeps 16-bit weights.
+_WEIGHT_BYTES = {p: max(b, 2) for p, b in BYTES_PER_VALUE.items()}
+OPTIMIZERS = tuple(OPTIMIZER_STATES)
 USABLE_MEMORY_FRACTION = 0.9  # flopcast assumption: ~10% of device memory goes to the runtime, allocator, buffers
 
 
@@ -83,12 +86,10 @@ def _split(p: float, g: float, o: float, a: float, stage: int) -> tuple[float, f
 def training_state_bytes(params: float, precision: str = "bf16", optimizer: str = "adam") -> tuple[float, float, float]:
     """(weights, gradients, optimizer state) in bytes for ``params`` parameters (ZeRO sec. 3.1)."""
     n = positive("params", params)
-    if optimizer not in _OPTIMIZER_BYTES:
-        raise InputError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(_OPTIMIZER_BYTES)}")
+    if optimizer not in OPTIMIZER_STATES:
+        raise InputError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(OPTIMIZERS)}")
     w = _WEIGHT_BYTES.get(precision, 4)
-    mixed = w < 4
-    opt = _OPTIMIZER_BYTES[optimizer][0 if mixed else 1]
-    return n * w, n * w, n * opt
+    return n * w, n * w, n * optimizer_state_bytes_per_param(optimizer, w)
 
 
 def memory_fit(

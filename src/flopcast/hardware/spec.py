@@ -9,17 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 from flopcast._names import normalize
 from flopcast.errors import InputError
+from flopcast.units import BYTES_PER_VALUE as BYTES_PER_VALUE  # one owner (units); count reads it too
 
 PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8")
-
-# Bytes per stored value, by the width of each format (IEEE 754 binary64/32/16, bfloat16, FP8 E4M3/E5M2,
-# int8); TF32 is a tensor-core compute mode over fp32 storage (NVIDIA A100 architecture whitepaper), so 4.
-BYTES_PER_VALUE = MappingProxyType({"fp64": 8, "fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1})
 
 EPOCH_SOURCE = "Epoch AI chip table (CC BY 4.0), data/epoch/chips.csv"
 ACCELERATOR_SCHEMA = "flopcast.accelerator/1"
