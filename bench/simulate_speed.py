@@ -88,7 +88,7 @@ def main() -> None:
         "target_seconds": 60.0,
         "data_to_match_oracle": ours.data_to_match_oracle,
         "baseline_mean_performance": base_perf,
-        "flopcast_mean_performance": {m: ours.summary(m)["mean"].tolist() for m in base_perf},
+        "flopcast_mean_performance": {m: ours.model_summary(m)["mean"].tolist() for m in base_perf},
     }
     if args.json:
         print(json.dumps(out, indent=2))

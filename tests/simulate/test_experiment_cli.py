@@ -53,8 +53,19 @@ def test_flexible_needs_more_data_than_regularized_than_oracle(small_result):
     assert flop["oracle"] < flop["flexible"]
 
 
+def test_model_summary_is_per_model_and_summary_is_the_display_text(small_result):
+    x = small_result.samples["oracle"]
+    s = small_result.model_summary("oracle")
+    assert (
+        np.allclose(s["mean"], x.mean(axis=1)) and np.all(s["ci_low"] < s["mean"]) and np.all(s["mean"] < s["ci_high"])
+    )
+    assert np.allclose(s["p95"], np.percentile(x, 95, axis=1))
+    text = small_result.summary()  # Displayable's, no argument (flopcast._display)
+    assert text.splitlines()[0] == "SimulationResult"
+
+
 def test_performance_is_minus_log10_nmse_and_ordered(small_result):
-    s = {m: small_result.summary(m)["mean"] for m in ("oracle", "flexible", "regularized")}
+    s = {m: small_result.model_summary(m)["mean"] for m in ("oracle", "flexible", "regularized")}
     assert np.all(s["oracle"] > s["regularized"]) and np.all(s["oracle"] > s["flexible"])
     # the oracle's mean -log10 error rises with n roughly like log10(n) (error ∝ 1/(n - k - 1))
     slope = np.polyfit(np.log10(np.array(small_result.sample_sizes[2:]) - 3), s["oracle"][2:], 1)[0]

@@ -43,7 +43,7 @@ def _parse_sizes(values: list[str] | None) -> tuple[int, ...] | None:
 def _rows(result):
     from flopcast.units import si
 
-    sums = {m: result.summary(m) for m in ("oracle", "flexible", "regularized")}
+    sums = {m: result.model_summary(m) for m in ("oracle", "flexible", "regularized")}
     for i, n in enumerate(result.sample_sizes):
         row = [f"{n:,}"]
         for m, s in sums.items():

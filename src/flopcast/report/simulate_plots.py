@@ -47,58 +47,15 @@ def plot_figure1(result, path: str | Path) -> Path:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter, ScalarFormatter
 
-    sizes = list(result.sample_sizes)
-    match = result.data_to_match_oracle
-    cfg = result.config
     fig, (ax_a, ax_b) = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
     for model, (color, label) in _STYLE.items():
-        s = result.summary(model)
-        ax_a.plot(sizes, s["mean"], "o-", color=color, label=label, markersize=3)
-        ax_a.fill_between(sizes, s["p05"], s["p95"], color=color, alpha=0.08, linewidth=0)
-        ax_a.fill_between(sizes, s["ci_low"], s["ci_high"], color=color, alpha=0.3, linewidth=0)
-        ax_b.plot(s["mean"], result.compute_flop[model], "o-", color=color, label=label, markersize=3)
-    target = match["target_performance"]
-    ax_a.axhline(target, color="grey", linestyle=":", linewidth=1)
-    ax_b.axvline(target, color="grey", linestyle=":", linewidth=1)
-    for model in ("flexible", "regularized"):
-        n = match[model]
-        if n is not None:
-            ax_a.plot([n], [target], "D", color=_STYLE[model][0], markersize=7)
-            ax_a.annotate(
-                f"n ≈ {n:,.0f}",
-                (n, target),
-                textcoords="offset points",
-                xytext=(4, -14),
-                color=_STYLE[model][0],
-                fontsize=9,
-            )
-            flop = result.compute_to_match_oracle_flop[model]
-            ax_b.plot([target], [flop], "D", color=_STYLE[model][0], markersize=7)
-    ax_a.annotate(
-        f"oracle at n = {cfg.reference_n}",
-        (sizes[0], target),
-        textcoords="offset points",
-        xytext=(2, 5),
-        color="grey",
-        fontsize=9,
-    )
-    ax_a.set_xscale("log")
-    ax_a.xaxis.set_major_formatter(ScalarFormatter())
-    ax_a.xaxis.set_minor_formatter(NullFormatter())
-    ax_a.set_xlabel("training sample size n (observations)")
-    ax_a.set_ylabel("performance = −log10(normalized MSE vs optimal predictor)")
-    ax_a.set_title("(a) Performance as the sample size grows")
-    low = min(result.summary(m)["p05"].min() for m in _STYLE)
-    ax_a.set_ylim(max(low, -1.0), None)
-    ax_a.legend(loc="lower right", fontsize=9)
-    ax_b.set_yscale("log")
-    ax_b.set_xlabel("performance (mean over simulations)")
-    ax_b.set_ylabel("computation per fit (FLOP)")
-    ax_b.set_title("(b) Computation needed to improve performance")
-    ax_b.set_xlim(max(low, -1.0), None)
-    ax_b.legend(loc="upper left", fontsize=9)
+        _model_curves(ax_a, ax_b, result, model, color, label)
+    _oracle_match(ax_a, ax_b, result)
+    low = max(min(result.summary(m)["p05"].min() for m in _STYLE), -1.0)
+    _performance_axes(ax_a, low)
+    _compute_axes(ax_b, low)
+    cfg = result.config
     fig.suptitle(
         f"Figure 1 (Thompson et al. 2020), simulated: k = {cfg.relevant} relevant of p = {cfg.features} "
         f"features, σ = {cfg.noise:g}, {cfg.sims:,} simulations per size",
@@ -114,3 +71,63 @@ def plot_figure1(result, path: str | Path) -> Path:
     finally:
         plt.close(fig)
     return path
+
+
+def _model_curves(ax_a, ax_b, result, model: str, color: str, label: str) -> None:
+    """One model's mean performance by sample size with its bands (a), and its compute by performance (b)."""
+    sizes = list(result.sample_sizes)
+    s = result.summary(model)
+    ax_a.plot(sizes, s["mean"], "o-", color=color, label=label, markersize=3)
+    ax_a.fill_between(sizes, s["p05"], s["p95"], color=color, alpha=0.08, linewidth=0)
+    ax_a.fill_between(sizes, s["ci_low"], s["ci_high"], color=color, alpha=0.3, linewidth=0)
+    ax_b.plot(s["mean"], result.compute_flop[model], "o-", color=color, label=label, markersize=3)
+
+
+def _oracle_match(ax_a, ax_b, result) -> None:
+    """The oracle's performance at the reference size (dotted), and where each flexible model reaches it."""
+    match = result.data_to_match_oracle
+    target = match["target_performance"]
+    ax_a.axhline(target, color="grey", linestyle=":", linewidth=1)
+    ax_b.axvline(target, color="grey", linestyle=":", linewidth=1)
+    for model in ("flexible", "regularized"):
+        n = match[model]
+        if n is None:
+            continue
+        color = _STYLE[model][0]
+        ax_a.plot([n], [target], "D", color=color, markersize=7)
+        ax_a.annotate(
+            f"n ≈ {n:,.0f}", (n, target), textcoords="offset points", xytext=(4, -14), color=color, fontsize=9
+        )
+        ax_b.plot([target], [result.compute_to_match_oracle_flop[model]], "D", color=color, markersize=7)
+    ax_a.annotate(
+        f"oracle at n = {result.config.reference_n}",
+        (result.sample_sizes[0], target),
+        textcoords="offset points",
+        xytext=(2, 5),
+        color="grey",
+        fontsize=9,
+    )
+
+
+def _performance_axes(ax, low: float) -> None:
+    """Panel (a): sample size on a log axis with plain numbers; performance from ``low``."""
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("training sample size n (observations)")
+    ax.set_ylabel("performance = −log10(normalized MSE vs optimal predictor)")
+    ax.set_title("(a) Performance as the sample size grows")
+    ax.set_ylim(low, None)
+    ax.legend(loc="lower right", fontsize=9)
+
+
+def _compute_axes(ax, low: float) -> None:
+    """Panel (b): FLOP per fit on a log axis against performance from ``low``."""
+    ax.set_yscale("log")
+    ax.set_xlabel("performance (mean over simulations)")
+    ax.set_ylabel("computation per fit (FLOP)")
+    ax.set_title("(b) Computation needed to improve performance")
+    ax.set_xlim(low, None)
+    ax.legend(loc="upper left", fontsize=9)

@@ -79,8 +79,8 @@ class SimulationResult(Displayable):
 
     _headline = ("sample_sizes", "compute_to_match_oracle_flop", "backend", "wall_seconds")
 
-    # This summary predates Displayable's text summary() and keeps its name and callers (cli, report, tests).
-    def summary(self, model: str) -> dict[str, np.ndarray]:  # type: ignore[override]
+    # Per-model statistics; summary() with no argument is Displayable's text summary (flopcast._display).
+    def model_summary(self, model: str) -> dict[str, np.ndarray]:
         """Mean, 95 % CI of the mean, and 5th/95th percentiles across simulations, per size."""
         x = self.samples[model]
         mean = x.mean(axis=1)
@@ -116,7 +116,7 @@ class SimulationResult(Displayable):
     def to_dict(self) -> dict:
         perf = {}
         for m in MODELS:
-            s = self.summary(m)
+            s = self.model_summary(m)
             perf[m] = {k: v.tolist() for k, v in s.items()}
         return {
             "schema": SIMULATION_SCHEMA,
