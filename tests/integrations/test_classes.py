@@ -76,3 +76,32 @@ def test_lightning_missing_is_a_one_line_error(monkeypatch):
 
     with pytest.raises(InputError, match="Lightning is not installed"):
         flopcast.integrations.LightningCallback
+
+
+def test_the_old_names_return_instances_of_the_public_classes():
+    pytest.importorskip("transformers")
+    import flopcast
+    from flopcast.measure import hf_callback
+
+    first, second = hf_callback(ledger=False), hf_callback(ledger=False, region="FRA")
+    assert type(first) is type(second) is flopcast.integrations.HFCallback  # one class, not one per call
+    assert (type(first).__module__, type(first).__qualname__) == ("flopcast.integrations.hf", "HFCallback")
+    assert second.stepper.options.region == "FRA"
+
+
+def test_lightning_callback_is_the_public_class_on_a_stand_in(monkeypatch, tmp_path):
+    pl = types.ModuleType("lightning.pytorch")
+
+    class Callback:
+        pass
+
+    pl.Callback = Callback
+    monkeypatch.setitem(sys.modules, "lightning.pytorch", pl)
+    monkeypatch.delitem(sys.modules, "flopcast.integrations.lightning", raising=False)
+    import flopcast
+    from flopcast.measure import lightning_callback
+
+    cb = lightning_callback(ledger=False)
+    assert type(cb) is type(lightning_callback(ledger=False)) is flopcast.integrations.LightningCallback
+    assert isinstance(cb, Callback)
+    sys.modules.pop("flopcast.integrations.lightning", None)  # built on the stand-in: not for later tests

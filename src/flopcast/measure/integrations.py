@@ -7,7 +7,8 @@ accumulation does not inflate the step count, take ``total_steps`` from the trai
 given, and close the record as failed if training raises. Under DDP every rank gets a callback;
 the tracker's own role logic makes local rank 0 the node's only sampler.
 
-``hf_callback()`` and ``lightning_callback()`` (the older names) return instances built from the same hooks.
+:func:`hf_callback_class` / :func:`lightning_callback_class` build those classes once per framework base class;
+``hf_callback()`` and ``lightning_callback()`` (the older names) return instances of the same classes.
 
 >>> trainer = lightning.Trainer(callbacks=[flopcast.integrations.LightningCallback()])  # doctest: +SKIP
 >>> Trainer(..., callbacks=[flopcast.integrations.HFCallback(region="FRA")])  # doctest: +SKIP
@@ -15,6 +16,7 @@ the tracker's own role logic makes local rank 0 the node's only sampler.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
 from typing import TYPE_CHECKING, Any
@@ -61,9 +63,9 @@ class _Stepper:
     def __init__(self, options: TrackOptions):
         self.options = options
         self.run: Run | None = None
-        self._seen = 0
+        self.seen = 0  # the trainer's optimizer-step counter at the last step counted
 
-    def _start(self, total_steps: Any, *, model_params: int | None = None) -> None:
+    def start(self, total_steps: Any, *, model_params: int | None = None) -> None:
         opts = self.options
         total = trainer_total_steps(total_steps)
         if opts.steps_in_run is None and total is not None:
@@ -71,14 +73,17 @@ class _Stepper:
         if opts.model_params is None and model_params:
             opts = opts.replace(model_params=model_params)
         self.run = Run(opts).start()
-        self._seen = 0
+        self.seen = 0
 
-    def _advance(self, global_step: int, *, tokens: int | None = None) -> None:
-        if self.run is not None and global_step > self._seen:
-            self.run.step(global_step - self._seen, tokens=tokens)
-            self._seen = global_step
+    def advance(self, global_step: int, *, loss: Any = None, tokens: int | None = None) -> bool:
+        """Count the optimizer steps since the last call (with ``loss`` and ``tokens``); ``False``: none."""
+        if self.run is None or global_step <= self.seen:
+            return False
+        self.run.step(global_step - self.seen, loss=loss, tokens=tokens)
+        self.seen = global_step
+        return True
 
-    def _stop(self, *, failed: bool = False) -> None:
+    def stop(self, *, failed: bool = False) -> None:
         if self.run is not None:
             self.run.stop(exit_code=1 if failed else 0, status="failed" if failed else None)
 
@@ -180,7 +185,7 @@ class LightningHooks:
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._tokens = 0
-        self.stepper._start(
+        self.stepper.start(
             getattr(trainer, "estimated_stepping_batches", None), model_params=parameter_count(pl_module)
         )
 
@@ -200,11 +205,10 @@ class LightningHooks:
         tokens = batch_tokens(batch)
         if tokens is not None:
             self._tokens += tokens * int(getattr(trainer, "world_size", 1) or 1)
-        step, run = int(trainer.global_step), self.run
-        if run is None or step <= self.stepper._seen:
+        step = int(trainer.global_step)
+        if not self.stepper.advance(step, loss=_loss_of(outputs), tokens=self._tokens or None):
             return
-        run.step(step - self.stepper._seen, loss=_loss_of(outputs), tokens=self._tokens or None)
-        self.stepper._seen, self._tokens = step, 0
+        self._tokens = 0
         every = int(getattr(trainer, "log_every_n_steps", 50) or 50)
         if self.log_figures and step % every == 0:
             self._log_figures(trainer, step)
@@ -228,10 +232,10 @@ class LightningHooks:
             )
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
-        self.stepper._stop()
+        self.stepper.stop()
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
-        self.stepper._stop(failed=True)
+        self.stepper.stop(failed=True)
 
 
 TOTAL_FLOS_SOURCE = "state.total_flos"
@@ -289,7 +293,7 @@ class HFHooks:
         self._flos_start = self._flos_mark = (int(state.global_step), float(getattr(state, "total_flos", 0) or 0))
         self._tokens_mark = int(getattr(state, "num_input_tokens_seen", 0) or 0)
         model = kwargs.get("model")
-        self.stepper._start(getattr(state, "max_steps", None), model_params=parameter_count(model))
+        self.stepper.start(getattr(state, "max_steps", None), model_params=parameter_count(model))
         if self.count_flop and model is not None and not hasattr(model, "floating_point_ops"):
             self._count_from_loader(args, model, kwargs.get("train_dataloader"))
 
@@ -317,14 +321,14 @@ class HFHooks:
         seen = int(getattr(state, "num_input_tokens_seen", 0) or 0)
         tokens = seen - self._tokens_mark if seen > self._tokens_mark else None
         self._tokens_mark = max(seen, self._tokens_mark)
-        self.stepper._advance(int(state.global_step), tokens=tokens)
+        self.stepper.advance(int(state.global_step), tokens=tokens)
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
         run = self.run
         if run is None:
             return
         logs = logs or {}
-        self.stepper._advance(int(state.global_step))
+        self.stepper.advance(int(state.global_step))
         metrics = {k: v for k, v in logs.items() if k.startswith("eval_") and isinstance(v, (int, float))}
         per_step = self._flop_per_step(state)
         if per_step is not None or "loss" in logs or metrics:
@@ -368,20 +372,46 @@ class HFHooks:
         return (flos - last_flos) / (step - last_step)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.stepper._stop()
+        self.stepper.stop()
 
 
-def lightning_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> Any:
-    """A ``lightning.pytorch.Callback`` that tracks ``fit`` (prefer ``flopcast.integrations.LightningCallback``)."""
-    pl = lightning_module()
-    opts = make_options(options, overrides)
-    cls = type("FlopcastLightningCallback", (LightningHooks, pl.Callback), {})
-    return cls(opts)
+HF_CALLBACK_DOC = """Track ``Trainer.train()``: ``Trainer(..., callbacks=[HFCallback(region="FRA")])``.
+
+    Arguments are those of :func:`flopcast.track` (a :class:`~flopcast.measure.TrackOptions` and/or its fields).
+    ``callback.run`` is the :class:`~flopcast.measure.Run`; ``callback.run.result`` its final record.
+    """
+LIGHTNING_CALLBACK_DOC = """Track ``lightning.Trainer.fit``: ``Trainer(callbacks=[LightningCallback(region="FRA")])``.
+
+    Arguments are those of :func:`flopcast.track`; ``callback.run`` is the :class:`~flopcast.measure.Run`.
+    """
 
 
-def hf_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> Any:
-    """A ``transformers.TrainerCallback`` that tracks ``Trainer.train()`` (prefer
-    ``flopcast.integrations.HFCallback``)."""
-    opts = make_options(options, overrides)
-    cls = type("FlopcastTrainerCallback", (HFHooks, transformers_callback_base()), {})
-    return cls(opts)
+@functools.cache
+def _callback_class(hooks: type, base: type, module: str, name: str, doc: str) -> type:
+    """``hooks`` mixed into the framework's ``base``, built once per base and named as its public home names it
+    (so pickling and ``repr`` find ``flopcast.integrations.<module>.<name>``)."""
+    return type(name, (hooks, base), {"__module__": module, "__qualname__": name, "__doc__": doc})
+
+
+def hf_callback_class() -> type[HFHooks]:
+    """The class ``flopcast.integrations.HFCallback`` (a ``transformers.TrainerCallback``; imports transformers)."""
+    base = transformers_callback_base()
+    return _callback_class(HFHooks, base, "flopcast.integrations.hf", "HFCallback", HF_CALLBACK_DOC)
+
+
+def lightning_callback_class() -> type[LightningHooks]:
+    """The class ``flopcast.integrations.LightningCallback`` (a ``lightning.pytorch.Callback``; imports Lightning)."""
+    base = lightning_module().Callback
+    return _callback_class(
+        LightningHooks, base, "flopcast.integrations.lightning", "LightningCallback", LIGHTNING_CALLBACK_DOC
+    )
+
+
+def lightning_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> LightningHooks:
+    """A ``flopcast.integrations.LightningCallback`` that tracks ``fit`` (the older name; prefer the class)."""
+    return lightning_callback_class()(make_options(options, overrides))
+
+
+def hf_callback(options: TrackOptions | None = None, **overrides: Unpack[TrackOverrides]) -> HFHooks:
+    """A ``flopcast.integrations.HFCallback`` that tracks ``Trainer.train()`` (the older name; prefer the class)."""
+    return hf_callback_class()(make_options(options, overrides))
