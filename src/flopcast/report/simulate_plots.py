@@ -52,7 +52,7 @@ def plot_figure1(result, path: str | Path) -> Path:
     for model, (color, label) in _STYLE.items():
         _model_curves(ax_a, ax_b, result, model, color, label)
     _oracle_match(ax_a, ax_b, result)
-    low = max(min(result.summary(m)["p05"].min() for m in _STYLE), -1.0)
+    low = max(min(result.model_summary(m)["p05"].min() for m in _STYLE), -1.0)
     _performance_axes(ax_a, low)
     _compute_axes(ax_b, low)
     cfg = result.config
@@ -76,7 +76,7 @@ def plot_figure1(result, path: str | Path) -> Path:
 def _model_curves(ax_a, ax_b, result, model: str, color: str, label: str) -> None:
     """One model's mean performance by sample size with its bands (a), and its compute by performance (b)."""
     sizes = list(result.sample_sizes)
-    s = result.summary(model)
+    s = result.model_summary(model)
     ax_a.plot(sizes, s["mean"], "o-", color=color, label=label, markersize=3)
     ax_a.fill_between(sizes, s["p05"], s["p95"], color=color, alpha=0.08, linewidth=0)
     ax_a.fill_between(sizes, s["ci_low"], s["ci_high"], color=color, alpha=0.3, linewidth=0)
