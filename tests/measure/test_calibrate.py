@@ -134,6 +134,28 @@ def test_selection_by_id_prefix_name_and_glob(ledger):
         select_runs(runs, "swep-1")
 
 
+def test_calibrate_reads_the_runs_in_one_query_without_samples_or_events(ledger, monkeypatch):
+    path, sweep = ledger
+    before = calibrate(path, "sweep-*", "h100")
+    queries = []
+    real_query = Ledger._query
+
+    def counted(self, sql, args=()):
+        queries.append(sql)
+        return real_query(self, sql, args)
+
+    def refused(self, run_id):
+        raise AssertionError("calibrate needs no per-run samples or events")
+
+    monkeypatch.setattr(Ledger, "_query", counted)
+    monkeypatch.setattr(Ledger, "sample_count", refused)
+    monkeypatch.setattr(Ledger, "events", refused)
+    after = calibrate(path, "sweep-*", "h100")
+    assert after == before and after.run_ids == tuple(r.run_id for r in sweep)
+    assert [q for q in queries if "runs" in q] == ["SELECT * FROM runs ORDER BY started_at, rowid"]
+    assert not any("samples" in q or "events" in q for q in queries)
+
+
 @pytest.mark.parametrize(
     ("target", "message"),
     [

@@ -9,7 +9,7 @@ accelerator that have an MFU and measured GPU energy; and returns a :class:`Cali
   FLOP were measured over, so an estimate at the runs' MFU reproduces their measured GPU energy;
 
 each as the **median** of the runs (central) and their **minimum and maximum** (low, high). One run gives a
-single value (no range). O(runs) to select, O(n log n) for the medians.
+single value (no range). One ledger query, O(runs) to select, O(n log n) for the medians.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from flopcast._names import nearest
 from flopcast.errors import InputError, UnknownNameError
@@ -28,10 +28,26 @@ from flopcast.estimate.measured import MeasuredRates
 from flopcast.hardware import get_accelerator, normalize_precision
 from flopcast.measure.ledger import Ledger
 from flopcast.measure.record import RunRecord
-from flopcast.measure.runs import LedgerRun, list_runs
+from flopcast.measure.runs import run_heads
 
 CALIBRATION_SCHEMA = "flopcast.calibration/1"
 _LISTED = 5  # run ids named in the source text before "and N more"
+
+
+class _Named(Protocol):
+    """What selecting runs reads (a :class:`~flopcast.measure.runs.LedgerRun` or ``RunHead``)."""
+
+    @property
+    def run_id(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+    @property
+    def job_id(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=_Named)
 
 
 @dataclass(frozen=True)
@@ -100,7 +116,7 @@ class Calibration:
         }
 
 
-def select_runs(runs: Sequence[LedgerRun], target: str) -> list[LedgerRun]:
+def select_runs(runs: Sequence[R], target: str) -> list[R]:
     """The runs ``target`` names: an exact run id, else a run name or glob, else a job id, else a run-id prefix
     (every run it starts). Raises :class:`UnknownNameError` with the nearest ids and names when none matches."""
     exact = [r for r in runs if r.run_id == target]
@@ -160,7 +176,7 @@ def calibrate(ledger: str | Path | None, target: str, hardware: str, precision: 
     want = None if precision is None or precision == "auto" else normalize_precision(precision)
     with Ledger(ledger, readonly=True) as led:
         path = str(led.path)
-        matched = select_runs(list_runs(led), target)
+        matched = select_runs(run_heads(led), target)  # one query: no samples or events needed
     records = [r.record for r in matched if r.record is not None]
     on_chip = [rec for rec in records if rec.hardware == acc.name]
     if not on_chip:

@@ -90,10 +90,7 @@ def ledger_run(
     """A :class:`LedgerRun` from a raw ``runs`` row (``status``: the live status, default :func:`live_status`)."""
     row = decode(dict(row))
     status = live_status(row) if status is None else status
-    rec = row.get("record")
-    record = RunRecord.from_dict(rec) if isinstance(rec, dict) and rec.get("run_id") else None
-    if record is not None and record.status != status:
-        record = _with_status(record, status)
+    record = _record_of(row, status)
     cmd = row.get("command")
     command = tuple(json.loads(cmd)) if isinstance(cmd, str) else (tuple(cmd) if cmd else None)
     return LedgerRun(
@@ -115,6 +112,35 @@ def ledger_run(
         record=record,
         events=tuple(events),
     )
+
+
+def _record_of(row: Mapping[str, Any], status: str) -> RunRecord | None:
+    """The decoded row's record with the live ``status``; ``None`` until the first sample was committed."""
+    rec = row.get("record")
+    record = RunRecord.from_dict(rec) if isinstance(rec, dict) and rec.get("run_id") else None
+    if record is not None and record.status != status:
+        record = _with_status(record, status)
+    return record
+
+
+@dataclass(frozen=True)
+class RunHead:
+    """A run's identity and record (live status), without its sample count and events."""
+
+    run_id: str
+    name: str | None
+    job_id: str | None
+    record: RunRecord | None
+
+
+def run_heads(led: Ledger) -> list[RunHead]:
+    """Every run of the ledger, oldest first, from one query (no per-run sample count or events: see
+    :func:`list_runs` for those)."""
+    heads = []
+    for raw in led.runs():
+        row = decode(dict(raw))
+        heads.append(RunHead(row["run_id"], row.get("name"), row.get("job_id"), _record_of(row, live_status(row))))
+    return heads
 
 
 def _with_status(record: RunRecord, status: str) -> RunRecord:
