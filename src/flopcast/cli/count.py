@@ -38,7 +38,10 @@ def register(app: typer.Typer) -> None:
         dtype: str = typer.Option("fp32", "--dtype", help="fp32, bf16 or fp16 (parameters, activations)."),
         depth: int = typer.Option(2, "--depth", min=0, help="Depth of the module tree."),
         attention: str = typer.Option(
-            None, "--attention", help="Hugging Face attention: eager or sdpa (default: sdpa if the model has it)"
+            None,
+            "--attention",
+            "--attn-implementation",
+            help="Hugging Face attention: eager or sdpa (default: sdpa if the model has it)",
         ),
         optimizer: str = typer.Option(None, "--optimizer", help="adam or sgd: count its step and state (train)."),
         device: str = typer.Option("meta", "--device", help="meta (no memory) or cpu (real tensors, e.g. MoE)."),

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from flopcast.cli.options import Hardware, Pue, Region, RunLedger, Utilization
+
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15, "e": 1e18}
 _NUM = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?)\s*([kmbgtpe]?)\s*$", re.IGNORECASE)
 
@@ -98,10 +100,8 @@ _Architecture = Annotated[
     ),
 ]
 # schedule
-_Hardware = Annotated[str | None, typer.Option("--hardware", help="Accelerator (see `flopcast hardware list`).")]
 _Chips = Annotated[str | None, typer.Option("--chips", help="Number of accelerators (a whole number).")]
 _Hours = Annotated[str | None, typer.Option("--hours", help="Training hours (or the deadline, without --chips).")]
-_Utilization = Annotated[float | None, typer.Option("--utilization", help="Fraction of peak (default: 0.3 LLM / 0.4).")]
 _Precision = Annotated[str, typer.Option("--precision", help="fp32, tf32, bf16, fp16, fp8 or auto.")]
 _Family = Annotated[
     str | None,
@@ -122,11 +122,12 @@ _ActivationsBytes = Annotated[
 _ZeroStage = Annotated[int, typer.Option("--zero-stage", help="Sharding stage for the memory fit (0-3).")]
 _Optimizer = Annotated[str, typer.Option("--optimizer", help="adam, adamw, sgd or none (memory fit).")]
 # energy inputs
-_Region = Annotated[str | None, typer.Option("--region", help="Grid: ISO3 country, US-VA, gcp:/aws:/azure: region.")]
 _GridIntensity = Annotated[
-    float | None, typer.Option("--grid-intensity", help="Your own grid intensity, gCO2e/kWh (overrides --region's).")
+    float | None,
+    typer.Option(
+        "--grid-intensity", "--g-co2e-per-kwh", help="Your own grid intensity, gCO2e/kWh (overrides --region's)."
+    ),
 ]
-_Pue = Annotated[float | None, typer.Option("--pue", help="Data-centre PUE (default: provider or global survey).")]
 _PowerFraction = Annotated[float | None, typer.Option("--power-fraction", help="Mean power / TDP (default 0.8).")]
 _HostOverhead = Annotated[float, typer.Option("--host-overhead", help="Host power as a fraction of chips'.")]
 # price
@@ -145,10 +146,6 @@ _Calibrate = Annotated[
         help="Take utilization and power per chip from tracked runs on the same --hardware (run id, name "
         "or glob, job id or id prefix): median, min-max range; replaces --utilization and TDP x --power-fraction.",
     ),
-]
-_Ledger = Annotated[
-    str | None,
-    typer.Option("--ledger", help="Run ledger for --calibrate. Default: $FLOPCAST_LEDGER, else the user data dir."),
 ]
 # output
 _AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -191,6 +188,28 @@ _ServingWhPerQuery = Annotated[float | None, typer.Option("--serving-wh-per-quer
 _ServingDays = Annotated[float | None, typer.Option("--serving-days", help="Serving horizon, days.")]
 
 
+def _show(est, overheads, cal, as_json: bool) -> None:
+    """Price the project (with --project) and print the estimate, its calibration and project lines."""
+    proj = None
+    if overheads is not None:
+        from flopcast.estimate import project_estimate
+
+        proj = project_estimate(est, overheads)
+    if as_json:
+        from flopcast.report.jsonout import dumps
+
+        extra = {**({"project": proj.to_dict()} if proj else {}), **({"calibration": cal.to_dict()} if cal else {})}
+        typer.echo(dumps({**est.to_dict(), **extra}) if extra else dumps(est))
+        return
+    from flopcast.report.estimate_render import render_calibration, render_estimate, render_project
+
+    render_estimate(est)
+    if cal is not None:
+        render_calibration(cal)
+    if proj is not None:
+        render_project(proj)
+
+
 def estimate_cmd(
     params: _Params = None,
     tokens: _Tokens = None,
@@ -200,14 +219,14 @@ def estimate_cmd(
     batch: _Batch = 1,
     seq_len: _SeqLen = None,
     flop: _Flop = None,
-    hardware: _Hardware = None,
+    hardware: Hardware = None,
     chips: _Chips = None,
     hours: _Hours = None,
-    utilization: _Utilization = None,
+    utilization: Utilization = None,
     precision: _Precision = "auto",
-    region: _Region = None,
+    region: Region = None,
     grid_intensity: _GridIntensity = None,
-    pue: _Pue = None,
+    pue: Pue = None,
     pricing: _Pricing = "on-demand",
     provider: _Provider = None,
     usd_per_chip_hour: _UsdPerChipHour = None,
@@ -234,10 +253,9 @@ def estimate_cmd(
     serving_wh_per_query: _ServingWhPerQuery = None,
     serving_days: _ServingDays = None,
     calibrate: _Calibrate = None,
-    ledger: _Ledger = None,
+    ledger: RunLedger = None,
 ) -> None:
     from flopcast.estimate import estimate, model_source
-    from flopcast.report.jsonout import dumps
 
     overheads = _overheads(
         project,
@@ -284,22 +302,7 @@ def estimate_cmd(
         measured=cal.rates() if cal else None,
         **counted.estimate_kwargs(parse_number("activations-bytes", activations_bytes)),
     )
-    proj = None
-    if overheads is not None:
-        from flopcast.estimate import project_estimate
-
-        proj = project_estimate(est, overheads)
-    if as_json:
-        extra = {**({"project": proj.to_dict()} if proj else {}), **({"calibration": cal.to_dict()} if cal else {})}
-        typer.echo(dumps({**est.to_dict(), **extra}) if extra else dumps(est))
-    else:
-        from flopcast.report.estimate_render import render_calibration, render_estimate, render_project
-
-        render_estimate(est)
-        if cal is not None:
-            render_calibration(cal)
-        if proj is not None:
-            render_project(proj)
+    _show(est, overheads, cal, as_json)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,23 @@ from pathlib import Path
 
 import typer
 
+from flopcast.cli.options import (
+    BOOTSTRAP,
+    LOSS_COL,
+    Bootstrap,
+    DropHighestLoss,
+    FlopCol,
+    Law,
+    LossCol,
+    ParamsCol,
+    Region,
+    RunCol,
+    ScalingLedger,
+    Seed,
+    TokensCol,
+    Utilization,
+)
+
 _PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 scaling_app = typer.Typer(
@@ -17,31 +34,6 @@ scaling_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_PARAMS = typer.Option(None, "--params-col", help="Column with model size N (parameters).")
-_TOKENS = typer.Option(None, "--tokens-col", help="Column with training tokens D.")
-_FLOP = typer.Option(None, "--flop-col", help="Column with training compute C (FLOP); D = C/(6N) if N is given.")
-_LOSS = typer.Option("loss", "--loss-col", help="Column with each run's final (evaluation) loss.")
-_LAW = typer.Option(
-    None,
-    "--law",
-    help="chinchilla (needs N and D), compute, power or kaplan; "
-    "default chinchilla when N and D are known, else compute.",
-)
-_BOOT = typer.Option(200, "--bootstrap", min=0, help="Bootstrap refits over runs for the intervals (0: none).")
-_SEED = typer.Option(0, "--seed", help="Seed of the bootstrap resampling.")
-_DROP = typer.Option(
-    0,
-    "--drop-highest-loss",
-    min=0,
-    help="Leave out this many highest-loss runs as outliers (Besiroglu et al. 2024 drop 5 of the Chinchilla runs).",
-)
-_LEDGER = typer.Option(
-    None,
-    "--ledger",
-    help="A 'flopcast track' run ledger: each run's compute is its measured "
-    "steps x FLOP per step (the CSV gives loss and size; name the run ids with --run-col).",
-)
-_RUNCOL = typer.Option(None, "--run-col", help="CSV column of run ids in --ledger.")
 _CONF = typer.Option(0.95, "--confidence", min=0.5, max=0.999, help="Coverage of the intervals.")
 
 
@@ -124,27 +116,20 @@ def _check_plot(plot: Path | None) -> None:
 
 def fit(
     runs: Path | None = typer.Argument(None, help="CSV of runs, one row per training run (or --ledger alone)."),
-    params_col: str | None = _PARAMS,
-    tokens_col: str | None = _TOKENS,
-    flop_col: str | None = _FLOP,
-    loss_col: str = _LOSS,
-    law: str | None = _LAW,
-    bootstrap: int = _BOOT,
-    seed: int = _SEED,
+    params_col: ParamsCol = None,
+    tokens_col: TokensCol = None,
+    flop_col: FlopCol = None,
+    loss_col: LossCol = LOSS_COL,
+    law: Law = None,
+    bootstrap: Bootstrap = BOOTSTRAP,
+    seed: Seed = 0,
     confidence: float = _CONF,
-    drop_highest_loss: int = _DROP,
-    ledger: str | None = typer.Option(
-        None,
-        "--ledger",
-        help="A 'flopcast track' run ledger. Alone: fit its runs "
-        "directly (N = recorded parameter count, D = recorded tokens, loss = final "
-        "loss). With RUNS.csv and --run-col: each run's compute is its measured "
-        "steps x FLOP per step.",
-    ),
+    drop_highest_loss: DropHighestLoss = 0,
+    ledger: ScalingLedger = None,
     tag: str | None = typer.Option(
         None, "--tag", help="With --ledger alone: only runs whose name matches this glob, e.g. 'sweep1-*'."
     ),
-    run_col: str | None = _RUNCOL,
+    run_col: RunCol = None,
     json_out: bool = typer.Option(False, "--json", help="Print the fit as JSON (what 'plan --fit' reads)."),
     plot: Path | None = typer.Option(
         None,
@@ -216,20 +201,18 @@ def plan(
         "plan into time, chip-hours, dollars and CO2e (flopcast estimate).",
     ),
     chips: float | None = typer.Option(None, "--chips", help="Number of accelerators (with --hardware)."),
-    utilization: float | None = typer.Option(
-        None, "--utilization", help="Fraction of peak achieved (default: estimate's convention)."
-    ),
-    region: str | None = typer.Option(None, "--region", help="Grid region for CO2e, e.g. USA, us-central1."),
-    params_col: str | None = _PARAMS,
-    tokens_col: str | None = _TOKENS,
-    flop_col: str | None = _FLOP,
-    loss_col: str = _LOSS,
-    law: str | None = _LAW,
-    bootstrap: int = _BOOT,
-    seed: int = _SEED,
-    drop_highest_loss: int = _DROP,
-    ledger: str | None = _LEDGER,
-    run_col: str | None = _RUNCOL,
+    utilization: Utilization = None,
+    region: Region = None,
+    params_col: ParamsCol = None,
+    tokens_col: TokensCol = None,
+    flop_col: FlopCol = None,
+    loss_col: LossCol = LOSS_COL,
+    law: Law = None,
+    bootstrap: Bootstrap = BOOTSTRAP,
+    seed: Seed = 0,
+    drop_highest_loss: DropHighestLoss = 0,
+    ledger: ScalingLedger = None,
+    run_col: RunCol = None,
     json_out: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
     plot: Path | None = typer.Option(None, "--plot", help="With --runs: loss vs compute with the plan marked."),
 ) -> None:

@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         plot: str = typer.Option(None, "--plot", help="Write both panels of Figure 1 to this .png/.svg/.pdf."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
         connect_timeout: float = typer.Option(
-            None, "--connect-timeout", help="Seconds to wait for --scheduler (default 10)."
+            None, "--connect-timeout", "--connect-timeout-seconds", help="Seconds to wait for --scheduler (default 10)."
         ),
     ) -> None:
         from dataclasses import replace

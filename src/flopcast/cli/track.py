@@ -9,11 +9,7 @@ from pathlib import Path
 
 import typer
 
-_LEDGER_HELP = "Run ledger (SQLite). Default: $FLOPCAST_LEDGER, else runs.sqlite in the user data dir."
-_LEDGER_URL_HELP = (
-    "Run ledger: an SQLite file, or a PostgreSQL URL (postgresql://user@host/db). Default: "
-    "$FLOPCAST_LEDGER, else runs.sqlite in the user data dir."
-)
+from flopcast.cli.options import Hardware, Pue, Region, RunLedger
 
 
 def track_cmd(
@@ -22,16 +18,18 @@ def track_cmd(
     total_steps: int = typer.Option(None, "--total-steps", help="Steps in the whole run (for the forecast)."),
     epochs: float = typer.Option(None, "--epochs", help="Epochs in the run (with --steps-per-epoch)."),
     steps_per_epoch: int = typer.Option(None, "--steps-per-epoch", help="Steps per epoch (with --epochs)."),
-    hardware: str = typer.Option(None, "--hardware", help="Accelerator (e.g. 'a100 80gb'); default: detected GPU."),
+    hardware: Hardware = None,
     chips: int = typer.Option(None, "--chips", help="Accelerators used (default: GPUs visible to the job)."),
     precision: str = typer.Option(None, "--precision", help="Peak used for MFU: fp32, tf32, bf16, fp16, fp8."),
-    region: str = typer.Option(None, "--region", help="Grid: ISO3 country (FRA) or cloud region (us-central1)."),
-    pue: float = typer.Option(None, "--pue", help="Power usage effectiveness (default: catalogue, assumed)."),
+    region: Region = None,
+    pue: Pue = None,
     pricing: str = typer.Option("on-demand", "--pricing", help="Price type for cost."),
     interval: float = typer.Option(1.0, "--interval", help="Sampling interval, seconds."),
-    ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
+    ledger: RunLedger = None,
     name: str = typer.Option(None, "--name", help="A label for the run in the ledger."),
-    cpu_tdp: float = typer.Option(None, "--cpu-tdp", help="CPU package TDP, W, when RAPL is unreadable."),
+    cpu_tdp: float = typer.Option(
+        None, "--cpu-tdp", "--cpu-tdp-watts", help="CPU package TDP, W, when RAPL is unreadable."
+    ),
     json_out: bool = typer.Option(
         False,
         "--json",
@@ -97,8 +95,7 @@ runs_app = typer.Typer(help="The run ledger: list, show and export tracked runs.
 
 @runs_app.command("list")
 def runs_list(
-    ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
-    json_out: bool = typer.Option(False, "--json", help="Print JSON (flopcast.run_list/1)."),
+    ledger: RunLedger = None, json_out: bool = typer.Option(False, "--json", help="Print JSON (flopcast.run_list/1).")
 ) -> None:
     """List tracked runs, oldest first. Example: flopcast runs list --ledger runs.sqlite"""
     from flopcast.measure import Ledger, list_runs, run_list_dict
@@ -113,7 +110,7 @@ def runs_list(
 @runs_app.command("show")
 def runs_show(
     run_id: str = typer.Argument(..., help="Run id (or a unique prefix), or a distributed job id."),
-    ledger: str = typer.Option(None, "--ledger", help=_LEDGER_URL_HELP),
+    ledger: RunLedger = None,
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show one run's record (or a distributed job's aggregate). Example: flopcast runs show 261122-0203"""
@@ -141,7 +138,7 @@ def runs_export(
     ),
     samples: bool = typer.Option(False, "--samples", help="Export the samples table instead of runs."),
     output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
-    ledger: str = typer.Option(None, "--ledger", help=_LEDGER_HELP),
+    ledger: RunLedger = None,
 ) -> None:
     """Export runs (or samples) as CSV, JSON or Parquet. Example: flopcast runs export --format csv -o runs.csv"""
     from flopcast.errors import InputError

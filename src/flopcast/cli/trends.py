@@ -6,13 +6,25 @@ from pathlib import Path
 
 import typer
 
+from flopcast.cli.options import (
+    CONVERSION,
+    AllowInsignificant,
+    BurdenPrecision,
+    Conversion,
+    Data,
+    ExcludeFlagged,
+    Frontier,
+    Measure,
+    ParamsPerPass,
+    Since,
+    TrendsHardware,
+    TrendsRegion,
+    TrendsUtilization,
+    Until,
+)
+
 DEFAULT_PLOTS = Path("flopcast-plots")
 
-_SINCE_HELP = (
-    "Fit and project only rows dated in or after this year (the all-data fit is shown beside); "
-    "default: all rows, with the paper-era fit (rows up to 2019) beside."
-)
-_UNTIL_HELP = "Fit and project only rows dated up to this year, e.g. --until 2019 for the paper's era."
 _BENCH_HELP = "Bundled benchmark (repeatable): imagenet, coco, squad11, conll2003, wmt14_en_fr, wmt14_en_de."
 
 
@@ -200,224 +212,189 @@ def _afford_options(
     }
 
 
+def trends_cmd(
+    benchmark: list[str] = typer.Option(None, "--benchmark", "-b", help=_BENCH_HELP),
+    measure: Measure = None,
+    frontier: Frontier = False,
+    data: Data = None,
+    target: list[float] = typer.Option(
+        None, "--target", "-t", help="Target error in percent (repeatable); default: per-benchmark targets."
+    ),
+    conversion: Conversion = CONVERSION,
+    hardware: TrendsHardware = None,
+    region: TrendsRegion = None,
+    utilization: TrendsUtilization = None,
+    exclude_flagged: ExcludeFlagged = False,
+    burden_precision: BurdenPrecision = None,
+    params_per_pass: ParamsPerPass = False,
+    plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (default ./flopcast-plots)."),
+    no_plots: bool = typer.Option(False, "--no-plots", help="Write no plots."),
+    since: Since = None,
+    until: Until = None,
+    allow_insignificant: AllowInsignificant = False,
+    paper: bool = typer.Option(
+        False,
+        "--paper",
+        help="Every known claim of the paper beside flopcast's "
+        "number, with a verdict (reproduced / explained difference / not reproducible).",
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON (fits, projections, compute_trend)."),
+    report: Path = typer.Option(
+        None,
+        "--report",
+        help="Also write the analysis as one page with its plots: "
+        "FILE.html (plots as inline SVG) or FILE.md (links the --plots files).",
+    ),
+) -> None:
+    """Fit how benchmark error falls with computation (Thompson et al. 2020) and project targets.
+
+    Example: flopcast trends --benchmark imagenet --measure per-pass
+    """
+    if paper:
+        _check_paper_alone(
+            benchmark=benchmark or None,
+            measure=measure,
+            frontier=frontier or None,
+            data=data,
+            target=target or None,
+            conversion=None if conversion == CONVERSION else conversion,
+            hardware=hardware,
+            region=region,
+            utilization=utilization,
+            exclude_flagged=exclude_flagged or None,
+            burden_precision=burden_precision,
+            params_per_pass=params_per_pass or None,
+            plots=plots,
+            since=since,
+            until=until,
+            allow_insignificant=allow_insignificant or None,
+            report=report,
+        )
+        _run_paper(json_out)
+        return
+    _run(
+        benchmarks=benchmark,
+        measure=measure,
+        frontier=frontier,
+        data=data,
+        targets=target,
+        conversion=conversion,
+        hardware=hardware,
+        region=region,
+        utilization=utilization,
+        exclude_flagged=exclude_flagged,
+        plots=plots,
+        no_plots=no_plots,
+        json_out=json_out,
+        with_trend=True,
+        burden_precision=burden_precision,
+        params_per_pass=params_per_pass,
+        since=since,
+        until=until,
+        allow_insignificant=allow_insignificant,
+        report_file=report,
+    )
+
+
+def project_cmd(
+    benchmark: str = typer.Argument(None, help="Bundled benchmark (omit with --data)."),
+    target: list[float] = typer.Option(
+        ...,
+        "--target",
+        "-t",
+        help="Target error in percent (repeatable), e.g. 5 for 5% top-1 error; BLEU/F1 targets are 100 - score.",
+    ),
+    measure: Measure = None,
+    frontier: Frontier = False,
+    data: Data = None,
+    conversion: Conversion = CONVERSION,
+    hardware: TrendsHardware = None,
+    region: TrendsRegion = None,
+    utilization: TrendsUtilization = None,
+    exclude_flagged: ExcludeFlagged = False,
+    burden_precision: BurdenPrecision = None,
+    params_per_pass: ParamsPerPass = False,
+    plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (none by default)."),
+    since: Since = None,
+    until: Until = None,
+    budget_usd: float = typer.Option(
+        None,
+        "--budget-usd",
+        help="Budget in USD: efficiency needed and the year the trends make the target affordable.",
+    ),
+    budget_co2_t: float = typer.Option(
+        None, "--budget-co2-t", help="CO2 budget in tonnes (falls with algorithmic progress only)."
+    ),
+    year: int = typer.Option(
+        None, "--year", help="Also report the cost in this year and the chance it fits the budget by then."
+    ),
+    lever: list[str] = typer.Option(
+        None, "--lever", help="precision=fp8, sparsity=2:4, distill=0.25, hardware=B200 (repeatable; combined)."
+    ),
+    pp_doubling: float = typer.Option(
+        None,
+        "--price-performance-doubling-years",
+        help="Override the fitted FLOP/s-per-$ doubling time (Epoch AI hardware prices).",
+    ),
+    alg_doubling: float = typer.Option(
+        None,
+        "--algorithmic-doubling-years",
+        help="Override the cited "
+        "algorithmic-progress halving time of compute (vision: Erdil & "
+        "Besiroglu 2022, 0.75; language: Ho et al. 2024, 0.67).",
+    ),
+    spending_growth: bool = typer.Option(
+        False, "--spending-growth", help="Grow the budget at Cottier et al. 2024's 2.4x per year [2.0, 2.9]."
+    ),
+    spending_growth_per_year: float = typer.Option(
+        None, "--spending-growth-per-year", help="Grow the budget by this factor per year instead."
+    ),
+    allow_insignificant: AllowInsignificant = False,
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Computation, dollars and CO2 to reach a target error on one benchmark.
+
+    Example: flopcast project imagenet --target 5 --conversion hardware --hardware "H100 SXM" --region USA
+    """
+    if benchmark is None and data is None:
+        from flopcast.errors import InputError
+        from flopcast.trends import BENCHMARKS
+
+        raise InputError("name a benchmark (" + ", ".join(BENCHMARKS) + ") or pass --data FILE.csv")
+    afford_opts = _afford_options(
+        budget_usd=budget_usd,
+        budget_co2_t=budget_co2_t,
+        year=year,
+        lever=lever,
+        pp_doubling=pp_doubling,
+        alg_doubling=alg_doubling,
+        spending_growth=spending_growth,
+        spending_growth_per_year=spending_growth_per_year,
+    )
+    _run(
+        benchmarks=[benchmark] if benchmark else None,
+        measure=measure,
+        frontier=frontier,
+        data=data,
+        targets=target,
+        conversion=conversion,
+        hardware=hardware,
+        region=region,
+        utilization=utilization,
+        exclude_flagged=exclude_flagged,
+        plots=plots,
+        no_plots=plots is None,
+        json_out=json_out,
+        with_trend=False,
+        burden_precision=burden_precision,
+        params_per_pass=params_per_pass,
+        since=since,
+        until=until,
+        allow_insignificant=allow_insignificant,
+        afford_opts=afford_opts,
+    )
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("trends")
-    def trends(
-        benchmark: list[str] = typer.Option(None, "--benchmark", "-b", help=_BENCH_HELP),
-        measure: str = typer.Option(None, "--measure", "-m", help="per-pass or training (default: both)."),
-        frontier: bool = typer.Option(
-            False,
-            "--frontier",
-            help="Project from frontier fits (best result to date) instead of all rows. Both fits are always reported.",
-        ),
-        data: Path = typer.Option(
-            None,
-            "--data",
-            help="Your own CSV (columns: model, score, and gflops_forward "
-            "and/or train_compute_flop or train_hardware+train_chips+train_hours; "
-            "optional date, split, flops_unit_note, notes).",
-        ),
-        target: list[float] = typer.Option(
-            None, "--target", "-t", help="Target error in percent (repeatable); default: per-benchmark targets."
-        ),
-        conversion: str = typer.Option(
-            "thompson2020", "--conversion", help="FLOP -> $ and CO2: thompson2020 (paper's factors) or hardware."
-        ),
-        hardware: str = typer.Option(
-            None, "--hardware", help="Accelerator for --conversion hardware (default H100 SXM5 80GB)."
-        ),
-        region: str = typer.Option(
-            None, "--region", help="Grid region for --conversion hardware (default: the world-average grid)."
-        ),
-        utilization: float = typer.Option(None, "--utilization", help="Utilization for --conversion hardware."),
-        exclude_flagged: bool = typer.Option(
-            False, "--exclude-flagged", help="Drop ensembles and extra-training-data rows from fits."
-        ),
-        burden_precision: str = typer.Option(
-            None,
-            "--burden-precision",
-            help="Override each row's train_precision for hardware-burden rows: "
-            "fp32, fp16, bf16, mixed, or chip (each chip's fp16/bf16 tensor peak).",
-        ),
-        params_per_pass: bool = typer.Option(
-            False,
-            "--params-per-pass",
-            help="Estimate NLP per-pass FLOP as 2 x params per token (dense "
-            "models; the NLP tables publish no forward FLOPs).",
-        ),
-        plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (default ./flopcast-plots)."),
-        no_plots: bool = typer.Option(False, "--no-plots", help="Write no plots."),
-        since: int = typer.Option(None, "--since", help=_SINCE_HELP),
-        until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
-        allow_insignificant: bool = typer.Option(
-            False, "--allow-insignificant", help="Price projections whose slope is not significant at 95%."
-        ),
-        paper: bool = typer.Option(
-            False,
-            "--paper",
-            help="Every known claim of the paper beside flopcast's "
-            "number, with a verdict (reproduced / explained difference / not reproducible).",
-        ),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON (fits, projections, compute_trend)."),
-        report: Path = typer.Option(
-            None,
-            "--report",
-            help="Also write the analysis as one page with its plots: "
-            "FILE.html (plots as inline SVG) or FILE.md (links the --plots files).",
-        ),
-    ) -> None:
-        """Fit how benchmark error falls with computation (Thompson et al. 2020) and project targets.
-
-        Example: flopcast trends --benchmark imagenet --measure per-pass
-        """
-        if paper:
-            _check_paper_alone(
-                benchmark=benchmark or None,
-                measure=measure,
-                frontier=frontier or None,
-                data=data,
-                target=target or None,
-                conversion=None if conversion == "thompson2020" else conversion,
-                hardware=hardware,
-                region=region,
-                utilization=utilization,
-                exclude_flagged=exclude_flagged or None,
-                burden_precision=burden_precision,
-                params_per_pass=params_per_pass or None,
-                plots=plots,
-                since=since,
-                until=until,
-                allow_insignificant=allow_insignificant or None,
-                report=report,
-            )
-            _run_paper(json_out)
-            return
-        _run(
-            benchmarks=benchmark,
-            measure=measure,
-            frontier=frontier,
-            data=data,
-            targets=target,
-            conversion=conversion,
-            hardware=hardware,
-            region=region,
-            utilization=utilization,
-            exclude_flagged=exclude_flagged,
-            plots=plots,
-            no_plots=no_plots,
-            json_out=json_out,
-            with_trend=True,
-            burden_precision=burden_precision,
-            params_per_pass=params_per_pass,
-            since=since,
-            until=until,
-            allow_insignificant=allow_insignificant,
-            report_file=report,
-        )
-
-    @app.command("project")
-    def project_cmd(
-        benchmark: str = typer.Argument(None, help="Bundled benchmark (omit with --data)."),
-        target: list[float] = typer.Option(
-            ...,
-            "--target",
-            "-t",
-            help="Target error in percent (repeatable), e.g. 5 for 5% top-1 error; BLEU/F1 targets are 100 - score.",
-        ),
-        measure: str = typer.Option(None, "--measure", "-m", help="per-pass or training (default: both)."),
-        frontier: bool = typer.Option(False, "--frontier", help="Project from the frontier fit."),
-        data: Path = typer.Option(None, "--data", help="Your own CSV instead of a bundled benchmark."),
-        conversion: str = typer.Option("thompson2020", "--conversion", help="thompson2020 or hardware."),
-        hardware: str = typer.Option(None, "--hardware", help="Accelerator for --conversion hardware."),
-        region: str = typer.Option(None, "--region", help="Grid region for --conversion hardware."),
-        utilization: float = typer.Option(None, "--utilization", help="Utilization for --conversion hardware."),
-        exclude_flagged: bool = typer.Option(False, "--exclude-flagged", help="Drop ensembles/extra-data rows."),
-        burden_precision: str = typer.Option(
-            None,
-            "--burden-precision",
-            help="Override each row's train_precision for hardware-burden rows: fp32, fp16, bf16, mixed or chip.",
-        ),
-        params_per_pass: bool = typer.Option(
-            False, "--params-per-pass", help="Estimate NLP per-pass FLOP as 2 x params per token."
-        ),
-        plots: Path = typer.Option(None, "--plots", help="Folder for PNG+SVG plots (none by default)."),
-        since: int = typer.Option(None, "--since", help=_SINCE_HELP),
-        until: int = typer.Option(None, "--until", help=_UNTIL_HELP),
-        budget_usd: float = typer.Option(
-            None,
-            "--budget-usd",
-            help="Budget in USD: efficiency needed and the year the trends make the target affordable.",
-        ),
-        budget_co2_t: float = typer.Option(
-            None, "--budget-co2-t", help="CO2 budget in tonnes (falls with algorithmic progress only)."
-        ),
-        year: int = typer.Option(
-            None, "--year", help="Also report the cost in this year and the chance it fits the budget by then."
-        ),
-        lever: list[str] = typer.Option(
-            None, "--lever", help="precision=fp8, sparsity=2:4, distill=0.25, hardware=B200 (repeatable; combined)."
-        ),
-        pp_doubling: float = typer.Option(
-            None,
-            "--price-performance-doubling-years",
-            help="Override the fitted FLOP/s-per-$ doubling time (Epoch AI hardware prices).",
-        ),
-        alg_doubling: float = typer.Option(
-            None,
-            "--algorithmic-doubling-years",
-            help="Override the cited "
-            "algorithmic-progress halving time of compute (vision: Erdil & "
-            "Besiroglu 2022, 0.75; language: Ho et al. 2024, 0.67).",
-        ),
-        spending_growth: bool = typer.Option(
-            False, "--spending-growth", help="Grow the budget at Cottier et al. 2024's 2.4x per year [2.0, 2.9]."
-        ),
-        spending_growth_per_year: float = typer.Option(
-            None, "--spending-growth-per-year", help="Grow the budget by this factor per year instead."
-        ),
-        allow_insignificant: bool = typer.Option(
-            False, "--allow-insignificant", help="Price projections whose slope is not significant at 95%."
-        ),
-        json_out: bool = typer.Option(False, "--json", help="Print JSON."),
-    ) -> None:
-        """Computation, dollars and CO2 to reach a target error on one benchmark.
-
-        Example: flopcast project imagenet --target 5 --conversion hardware --hardware "H100 SXM" --region USA
-        """
-        if benchmark is None and data is None:
-            from flopcast.errors import InputError
-            from flopcast.trends import BENCHMARKS
-
-            raise InputError("name a benchmark (" + ", ".join(BENCHMARKS) + ") or pass --data FILE.csv")
-        afford_opts = _afford_options(
-            budget_usd=budget_usd,
-            budget_co2_t=budget_co2_t,
-            year=year,
-            lever=lever,
-            pp_doubling=pp_doubling,
-            alg_doubling=alg_doubling,
-            spending_growth=spending_growth,
-            spending_growth_per_year=spending_growth_per_year,
-        )
-        _run(
-            benchmarks=[benchmark] if benchmark else None,
-            measure=measure,
-            frontier=frontier,
-            data=data,
-            targets=target,
-            conversion=conversion,
-            hardware=hardware,
-            region=region,
-            utilization=utilization,
-            exclude_flagged=exclude_flagged,
-            plots=plots,
-            no_plots=plots is None,
-            json_out=json_out,
-            with_trend=False,
-            burden_precision=burden_precision,
-            params_per_pass=params_per_pass,
-            since=since,
-            until=until,
-            allow_insignificant=allow_insignificant,
-            afford_opts=afford_opts,
-        )
+    app.command("trends")(trends_cmd)
+    app.command("project")(project_cmd)
