@@ -17,7 +17,17 @@ import pytest
 
 from flopcast.cli import main
 from flopcast.trends import analyze
-from flopcast.trends.paper import DIFFERENCE, NOT_PUBLIC, REPRODUCED, STATUSES, reconcile
+from flopcast.trends.paper import (
+    DIFFERENCE,
+    ISSUE_ONLY,
+    NOT_PUBLIC,
+    PASSAGES,
+    PROVENANCES,
+    REPRODUCED,
+    STATUSES,
+    UNVERIFIED,
+    reconcile,
+)
 
 from .test_trends_window import _per_pass_exponent
 
@@ -48,6 +58,39 @@ def test_every_row_has_a_verdict_and_a_source(rows):
     assert len(rows) == 10
     for c in rows.values():
         assert c.status in STATUSES and c.source and c.reason and c.flopcast
+
+
+#: The figure each found claim states, as it must appear in the passage read (issue 13: cite what was read).
+FIGURE_READ = {
+    "imagenet_exponent": "ninth-order polynomial",
+    "halve_error": "500 times the computation to reduce the error rate by half",
+    "r2_range": "R2 between 29% and 68%",
+    "imagenet_r2": "43% of the variance in ImageNet performance",
+    "five_percent": "10^5",
+    "lower_bound": "fourth-order polynomial",
+}
+
+
+def test_no_claim_rests_on_the_issue_unless_listed_unverified_with_a_reason(rows):
+    assert not set(PASSAGES) & set(UNVERIFIED) and set(PASSAGES) | set(UNVERIFIED) == set(rows)
+    for key, c in rows.items():
+        assert c.provenance in PROVENANCES
+        if "as stated in issue" in c.source:
+            assert key in UNVERIFIED and len(UNVERIFIED[key]) > 40, key  # a justified entry, not a bare flag
+            assert UNVERIFIED[key] in c.source and not c.quoted and c.provenance == ISSUE_ONLY
+        else:
+            kind, where, quote = PASSAGES[key]
+            assert c.quoted and c.provenance == kind != ISSUE_ONLY
+            assert where in c.source and quote in c.source
+            assert any(d in where for d in (".com/", ".org/", ".me/", ".online/")), where  # an address
+            assert FIGURE_READ[key] in quote, key
+
+
+def test_json_rows_carry_their_provenance(capsys):
+    assert main(["trends", "--paper", "--json"]) == 0
+    claims = json.loads(capsys.readouterr().out)["claims"]
+    assert {c["key"] for c in claims if c["provenance"] == ISSUE_ONLY} == set(UNVERIFIED)
+    assert all(c["quoted"] == (c["provenance"] != ISSUE_ONLY) for c in claims)
 
 
 def test_ninth_power_and_halving(rows):

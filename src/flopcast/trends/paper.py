@@ -5,11 +5,13 @@ or its IEEE Spectrum summary ("Deep Learning's Diminishing Returns", 2021) claim
 read, flopcast's number computed from the bundled data (never typed), and one verdict of :data:`STATUSES`
 decided by a stated rule on those numbers.
 
-Where the claim's text was read: ``quoted=True`` rows quote a page read with the search tool (the paper's
-highlights as reproduced in public reading notes); ``quoted=False`` rows give the claim as issue 13 of this
-project states it, because the pages found (the arXiv abstract, the Spectrum article's opening) did not
-include the passage. The verdict never depends on a typed flopcast figure; it does depend on the claimed
-figure, which is the paper's.
+Where the claim's text was read (:data:`PASSAGES`, issue 13): each quoted row cites the passage read with the
+search tool (its address, the paper's version where the page shows it, and a short quote), and says how close
+to the paper it is: the paper's own text, the paper's text as quoted in public reading notes, or secondary
+coverage. The search corpus holds only the openings of the paper's copies (v1: docslib.org, fdocuments.in,
+deepai.org; v2: arxiv-vanity.com, ar5iv.org) and of the Spectrum article, so claims whose passage lies deeper
+were not found: they are listed in :data:`UNVERIFIED` with the reason, keep issue 13's wording, and say so.
+The verdict never depends on a typed flopcast figure; it does depend on the claimed figure.
 
 Cost: one :func:`flopcast.trends.analyze` of every bundled benchmark, one of ImageNet's paper-era window,
 and two O(n) fits on Epoch AI's systems table; a few seconds.
@@ -33,11 +35,99 @@ NOT_PUBLIC = "not reproducible from public data"
 STATUSES = (REPRODUCED, DIFFERENCE, NOT_PUBLIC)
 PAPER = "Thompson et al. 2020, arXiv:2007.05558"
 SPECTRUM = "Thompson, Greenewald, Lee & Manso, Deep Learning's Diminishing Returns, IEEE Spectrum 2021"
-ISSUE = "as stated in issue 13 (the passage was not in the pages read)"
-_NOTES = (
-    "the paper's highlights as quoted in public reading notes: subhadityamukherjee.me/paper/2020/06/19/"
-    "ComputationalLimits.html and a Reddit r/MachineLearning highlights comment on the paper (Jul 2020)"
+
+# How close to the paper the passage read is (a claim's ``provenance``).
+PAPER_TEXT = "the paper's text"
+PAPER_NOTES = "the paper's text as reproduced in public reading notes"
+SECONDARY = "secondary coverage"
+ISSUE_ONLY = "unverified"
+PROVENANCES = (PAPER_TEXT, PAPER_NOTES, SECONDARY, ISSUE_ONLY)
+ISSUE = "as stated in issue 13"
+
+_V1_INTRO = (
+    "arXiv:2007.05558v1, sec. 1 Introduction, at deepai.org/publication/the-computational-limits-of-deep-learning "
+    "(the v1 text: its abstract reads 'five prominent application areas'; VentureBeat, 2020-07-15, quotes the same "
+    "sentence)"
 )
+_NOTES = (
+    "S. Mukherjee's notes on arXiv:2007.05558, subhadityamukherjee.me/paper/2020/06/19/ComputationalLimits.html "
+    "(no version named; its five benchmarks are v1's)"
+)
+_REDDIT = (
+    "'Highlights from the paper', u/cosmictypist, r/MachineLearning thread htacsz on arXiv:2007.05558 (2020-07-18), "
+    "read at the mirror tgray.online/r/MachineLearning/comments/htacsz/"
+    "the_computational_limits_of_deep_learning/g57srx5/"
+)
+_DATAZUITE = (
+    "datazuite.com/blog/is-it-possible-to-solve-the-computational-burden-of-deep-learning.html (2022-01-13), "
+    "reporting the authors' IEEE Spectrum 2021 article and Computer Progress site"
+)
+_NOT_PAPER = "; the paper's own passage was not in the pages read"
+_NINTH = (
+    "the researchers found that ImageNet image classification algorithms scale as a ninth-order polynomial, "
+    "requiring 500 times the computation to reduce the error rate by half"
+)
+
+#: Each found claim's passage: (provenance, where it was read, a short quote as read).
+PASSAGES: dict[str, tuple[str, str, str]] = {
+    "imagenet_exponent": (SECONDARY, _DATAZUITE + _NOT_PAPER, _NINTH),
+    "halve_error": (SECONDARY, _DATAZUITE + _NOT_PAPER, _NINTH),
+    "r2_range": (
+        PAPER_NOTES,
+        _NOTES,
+        "We find highlystatistically significant slopes and strong explanatory power (R2 between 29% and 68%) for "
+        "all benchmarks except machine translation, English to German, where we have very little variation in the "
+        "computing power used.",
+    ),
+    "imagenet_r2": (
+        PAPER_NOTES,
+        _REDDIT,
+        "it also has substantial explanatory power, explaining 43% of the variance in ImageNet performance",
+    ),
+    "five_percent": (
+        PAPER_NOTES,
+        f"{_NOTES}; the same line in {_REDDIT}, where the superscript of 10^5 is lost ('105 time')",
+        "moreoptimistic model, it is estimated to take an additional 10^5× more computing to get to an error "
+        "rate of 5% for ImageNet.",
+    ),
+    "lower_bound": (
+        PAPER_TEXT,
+        f"{_V1_INTRO}; the exponent 4 from {_DATAZUITE}",
+        "we find that the actual computational burden of deep learning models is scaling more rapidly than (known) "
+        "lower bounds from theory, suggesting that substantial improvements might be possible' and 'The lower "
+        "bound on computational burden is theoretically a fourth-order polynomial in performance.",
+    ),
+}
+
+#: Claims whose passage was not found, each with why: they keep issue 13's wording and are marked unverified.
+#: Searched (pages corpus): the figures themselves, "dollars", "CO2", "New York City", "per year", "7.7", "50".
+UNVERIFIED: dict[str, str] = {
+    "other_exponents": "no page read gives the other areas' exponents: the paper's copies in the corpus hold only "
+    "their abstract and sec. 1, and the notes and coverage read name no such range",
+    "conversions": "no page read gives the paper's FLOP-to-dollar or FLOP-to-CO2 factor (the ones in "
+    "flopcast.estimate); the passage lies past the openings the corpus holds",
+    "nyc_month": "the comparator is the Spectrum article's; only its opening (spectrum.ieee.org/"
+    "deep-learning-computational-cost and copies) was in the corpus, without the passage",
+    "compute_growth": "no page read states ~10x/yr for 2012-2019; one blog retelling (blog.gpdhost.com, 2020-08-12) "
+    "says computing power rose 'by an average of nine orders of magnitude' from 2012 to 2019, but it credits the "
+    "study to the wrong university, so it is not used",
+}
+
+
+def _claim(key: str, claim: str, paper: str, flopcast: str, status: str, reason: str, values: dict) -> Claim:
+    """A :class:`Claim` whose source, ``quoted`` and provenance come from :data:`PASSAGES` / :data:`UNVERIFIED`."""
+    provenance, source, quoted = _source(key)
+    return Claim(key, claim, source, quoted, paper, flopcast, status, reason, values, provenance)
+
+
+def _source(key: str) -> tuple[str, str, bool]:
+    """(provenance, source text, quoted) of claim ``key``: its passage, or issue 13 with the reason it is unverified."""
+    if key in PASSAGES:
+        kind, where, quote = PASSAGES[key]
+        return kind, f"{kind}, {where}: '{quote}'", True
+    return ISSUE_ONLY, f"{ISSUE} (not verified: {UNVERIFIED[key]})", False
+
+
 GROWTH_YEARS = (2012.0, 2020.0)  # 2012-2019 inclusive: the paper's deep-learning era
 
 
@@ -54,6 +144,7 @@ class Claim:
     status: str
     reason: str
     values: dict = field(default_factory=dict)
+    provenance: str = ISSUE_ONLY  # one of PROVENANCES: how close to the paper the passage read is
 
     def to_dict(self) -> dict:
         return {
@@ -61,6 +152,7 @@ class Claim:
             "claim": self.claim,
             "source": self.source,
             "quoted": self.quoted,
+            "provenance": self.provenance,
             "paper": self.paper,
             "flopcast": self.flopcast,
             "status": self.status,
@@ -123,15 +215,14 @@ def ninth_power(report) -> Claim:
         DIFFERENCE: "its interval contains 9 but its point does not",
         NOT_PUBLIC: "its interval excludes 9",
     }[status]
-    return Claim(
+    return _claim(
         "imagenet_exponent",
-        "ImageNet: computation grows as about the 9th power of the error improvement",
-        ISSUE,
-        False,
+        "ImageNet: computation scales as a ninth-order polynomial in performance (Spectrum 2021, as reported)",
         "k ≈ 9",
         f"paper-era {_k(era)}; all data {_k(full)}",
         status,
-        f"the paper-era fit (rows <= 2019, the paper's data era) corresponds to the claim: {how}; all data "
+        "the 9 read is the Spectrum article's, in secondary coverage (the paper's own ImageNet passage was not "
+        f"read); the paper-era fit (rows <= 2019, the data era of the paper's v1) is compared: {how}; all data "
         "give ~9 only with 2020-22 model-zoo rows the paper never saw. The paper's 1,058-paper dataset "
         "is not public",
         {
@@ -149,17 +240,17 @@ def halve_error(report) -> Claim:
     _, k_all, _ = _imagenet(report, era=False)
     implied = 2.0**9
     ratio_era, ratio_all = 2.0**k_era, 2.0**k_all
-    status = DIFFERENCE if abs(math.log10(ratio_all / 500)) < 0.3 else NOT_PUBLIC
-    return Claim(
+    near = abs(math.log10(ratio_all / 500)) < 0.3
+    status = DIFFERENCE if near else NOT_PUBLIC
+    return _claim(
         "halve_error",
-        "More than 500x the computation to halve the error rate (ImageNet)",
-        ISSUE,
-        False,
+        "500x the computation to halve the ImageNet error rate (Spectrum 2021, as reported)",
         f"500x (= 2^k: k = 9 gives {implied:.0f}x)",
         f"2^k: paper-era {ratio_era:,.0f}x, all data {ratio_all:,.0f}x",
         status,
         "halving the error multiplies computation by 2^k, so this row follows the exponent row: all data "
-        f"match, the paper-era point is far higher (its k is {k_era:.3g})",
+        f"{'lie within' if near else 'lie outside'} 0.3 decades of 500x, the paper-era point "
+        f"{'is far higher' if ratio_era > 500 else 'is lower'} (its k is {k_era:.3g})",
         {"paper_implied": implied, "paper_era": ratio_era, "all_data": ratio_all},
     )
 
@@ -175,11 +266,9 @@ def other_exponents(report, low: float = 7.7, high: float = 50.0) -> Claim:
                 ks[f"{b.benchmark} {m}"] = f.exponent
     inside = {k: v for k, v in ks.items() if low <= v <= high}
     status = _share_status(len(inside), len(ks))
-    return Claim(
+    return _claim(
         "other_exponents",
         "Exponents of 7.7 to 50 in the other areas",
-        ISSUE,
-        False,
         f"{low:g} to {high:g}",
         "; ".join(f"{k} {v:.3g}" for k, v in ks.items()) + f" ({len(inside)} of {len(ks)} inside)",
         status,
@@ -199,11 +288,9 @@ def r2_range(report, low: float = 0.29, high: float = 0.68) -> Claim:
             if f is not None:
                 r2[f"{b.benchmark} {m}"] = f.r2
     inside = [k for k, v in r2.items() if low <= v <= high]
-    return Claim(
+    return _claim(
         "r2_range",
-        "R2 between 29% and 68% for all benchmarks except WMT English to German (v1)",
-        _NOTES,
-        True,
+        "R2 between 29% and 68% for all benchmarks except machine translation, English to German",
         f"{low:.0%} to {high:.0%}",
         "; ".join(f"{k} {v:.2f}" for k, v in r2.items()) + f" ({len(inside)} of {len(r2)} inside)",
         _share_status(len(inside), len(r2)),
@@ -216,11 +303,9 @@ def r2_range(report, low: float = 0.29, high: float = 0.68) -> Claim:
 def imagenet_r2(report) -> Claim:
     era, _, _ = _imagenet(report, era=True)
     status = DIFFERENCE if abs(era.r2 - 0.43) < 0.15 else NOT_PUBLIC
-    return Claim(
+    return _claim(
         "imagenet_r2",
         "Computation explains 43% of the variance in ImageNet performance",
-        _NOTES,
-        True,
         "43%",
         f"paper-era per-pass {era.r2:.0%} (n {era.n})",
         status,
@@ -241,11 +326,9 @@ def five_percent(report_era) -> Claim:
     best = min(ps, key=lambda p: p.flop or math.inf)
     ratio = 10**best.decades_beyond_data
     status = DIFFERENCE if abs(best.decades_beyond_data - 5) <= 1 else NOT_PUBLIC
-    return Claim(
+    return _claim(
         "five_percent",
         "Even in the more-optimistic model, an additional 10^5x more computing to reach 5% ImageNet error",
-        _NOTES,
-        True,
         "1e5x",
         f"{ratio:.2g}x ({best.form}, the more optimistic form; paper-era training fit, past its largest run)",
         status,
@@ -263,15 +346,14 @@ def conversions(report) -> Claim:
     today = hardware_conversion()
     cheaper = conv.usd_per_flop / today.usd_per_flop
     same = math.isclose(1.0 / conv.usd_per_flop, THOMPSON2020_FLOP_PER_USD, rel_tol=1e-12)
-    return Claim(
+    return _claim(
         "conversions",
         "FLOP to dollars and CO2: the paper's chart conversion",
-        ISSUE,
-        False,
         f"{THOMPSON2020_FLOP_PER_USD:.4g} FLOP/$, {THOMPSON2020_FLOP_PER_LB_CO2:.4g} FLOP/lb CO2",
         f"same factors (flopcast.estimate); today's H100 SXM5 on-demand conversion is {cheaper:.3g}x cheaper per FLOP",
         REPRODUCED if same else DIFFERENCE,
-        "flopcast uses the paper's factors by default; --conversion hardware prices FLOP on today's chips",
+        "flopcast uses these factors by default (flopcast.estimate attributes them to the paper's ImageNet chart; "
+        "that passage was not found, see the source); --conversion hardware prices FLOP on today's chips",
         {"flop_per_usd": 1.0 / conv.usd_per_flop, "today_usd_per_flop": today.usd_per_flop, "today_cheaper_x": cheaper},
     )
 
@@ -282,16 +364,15 @@ def nyc_month(report) -> Claim:
         for p in report.projections
         if (p.benchmark, p.measure, p.form, p.target_error) == ("imagenet", "training", "polynomial", 5.0)
     )
-    return Claim(
+    return _claim(
         "nyc_month",
         "Reaching 5% ImageNet error would emit about as much CO2 as New York City in a month (Spectrum)",
-        ISSUE,
-        False,
         "~1 NYC-month",
         f"{p.nyc_months:.2g} NYC-months (polynomial, all data, training)",
         NOT_PUBLIC if abs(math.log10(p.nyc_months)) > 0.5 else DIFFERENCE,
-        "the comparator (1.04e10 lbs) and the CO2 factor are the paper's; the FLOP for 5% rests on the "
-        "paper's fit, whose data are not public, and flopcast's fit needs fewer FLOP",
+        "the comparator (1.04e10 lbs) and the CO2 factor are those flopcast attributes to the paper (not found in "
+        "the pages read); the FLOP for 5% rests on the paper's fit, whose data are not public, and flopcast's fit "
+        f"needs {'fewer' if p.nyc_months < 1 else 'more'} FLOP",
         {"nyc_months": p.nyc_months, "flop": p.flop},
     )
 
@@ -318,16 +399,15 @@ def compute_growth() -> Claim:
     all_x, all_fit = _growth([(y, f) for y, f, _ in systems if lo <= y < hi])
     rec_x, rec_fit = _growth([(y, f) for y, f in record_setters(systems) if lo <= y < hi])
     between = min(all_x, rec_x) <= 10 <= max(all_x, rec_x)
-    return Claim(
+    return _claim(
         "compute_growth",
         "Computation used grew about 10x per year, 2012-2019",
-        ISSUE,
-        False,
         "~10x/yr",
         f"all Epoch systems {all_x:.3g}x/yr (n {all_fit.n}); record-setters {rec_x:.3g}x/yr (n {rec_fit.n})",
         DIFFERENCE if between else NOT_PUBLIC,
-        "the paper's series lies between all systems (most are not at the frontier) and the record-setters; "
-        "the frontier series is the one the paper's growth matches in kind",
+        f"~10x/yr lies {'between' if between else 'outside'} all systems (most are not at the frontier) and the "
+        "record-setters; the frontier series is the one a claim about the computation used for the best results "
+        "matches in kind",
         {
             "all_systems_x_per_year": all_x,
             "all_systems_n": all_fit.n,
@@ -338,8 +418,9 @@ def compute_growth() -> Claim:
     )
 
 
-#: The paper's theoretical lower bound: computation grows at least as O(Performance^4) (the exponent, as issue 13
-#: states it; the one owner for the table here and the line on the per-benchmark plots).
+#: The theoretical lower bound: computation grows at least as a fourth-order polynomial in performance (the exponent
+#: as read in secondary coverage of the Spectrum article, PASSAGES["lower_bound"]; the paper's v1 text read says only
+#: that the burden scales faster than the bound). The one owner for the table here and the line on the plots.
 THEORY_EXPONENT = 4.0
 
 
@@ -351,11 +432,9 @@ def lower_bound(report) -> Claim:
             if f is not None and f.exponent is not None:
                 gaps[f"{b.benchmark} {m}"] = f.exponent - THEORY_EXPONENT
     below = [k for k, g in gaps.items() if g < 0]
-    return Claim(
+    return _claim(
         "lower_bound",
-        "Theory: computation must grow at least as O(Performance^4) (the lower bound)",
-        ISSUE,
-        False,
+        "Theory: computation grows at least as a fourth-order polynomial in performance; the actual burden faster",
         "k >= 4",
         "k - 4: " + "; ".join(f"{k} {g:+.3g}" for k, g in gaps.items()),
         REPRODUCED if not below else DIFFERENCE,
