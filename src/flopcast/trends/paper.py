@@ -94,8 +94,8 @@ PASSAGES: dict[str, tuple[str, str, str]] = {
         PAPER_TEXT,
         f"{_V1_INTRO}; the exponent 4 from {_DATAZUITE}",
         "we find that the actual computational burden of deep learning models is scaling more rapidly than (known) "
-        "lower bounds from theory, suggesting that substantial improvements might be possible' and 'The lower "
-        "bound on computational burden is theoretically a fourth-order polynomial in performance.",
+        "lower bounds from theory, suggesting that substantial improvements might be possible [v1] / The lower "
+        "bound on computational burden is theoretically a fourth-order polynomial in performance. [datazuite.com]",
     ),
 }
 
