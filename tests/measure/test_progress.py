@@ -55,7 +55,7 @@ def test_progress_bar_renders_forecast(tmp_path):
             run.step()
         time.sleep(0.05)
         bar(run)
-        task = bar.progress.tasks[0]
+        task = bar.status
         bar.stop()
     assert task.completed == 5 and task.total == 20
-    assert "ETA" in task.fields["info"] and "energy" in task.fields["info"]
+    assert "ETA" in task.info and "energy" in task.info

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -184,42 +185,55 @@ def csv_text(rows: Sequence[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+BAR_CELLS = 20  # width of the status line's step bar
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the live status line shows: steps done of the total, and the figures so far."""
+
+    completed: int
+    total: int | None
+    elapsed_seconds: float
+    info: str
+
+    @property
+    def text(self) -> str:
+        steps = f"step {self.completed}" + (f"/{self.total}" if self.total else "")
+        s = int(self.elapsed_seconds)
+        elapsed = f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+        filled = min(BAR_CELLS, BAR_CELLS * self.completed // self.total) if self.total else 0
+        bar = f" {'━' * filled}{'─' * (BAR_CELLS - filled)}" if self.total else ""
+        return f"{steps}{bar} {elapsed} {self.info}"
+
+
+def run_status(rec: RunRecord) -> Status:
+    """The status line of a running record: energy so far, and with a forecast the ETA and forecast totals."""
+    info = f"energy {fmt(rec.energy_kwh, 'kWh')}"
+    fc = rec.forecast
+    if fc is not None:
+        info += (
+            f" | ETA {human_seconds(fc.remaining_seconds.central)}"
+            f" | forecast {band(fc.energy_kwh, 'kWh')}, {band(fc.co2e_kg, 'kg')} CO2e"
+        )
+    return Status(rec.steps, rec.total_steps, rec.wall_seconds, info)
+
+
 class ProgressBar:
-    """A rich progress bar on stderr: elapsed, ETA, energy so far and the forecast."""
+    """The live status line on stderr while ``flopcast track -- CMD`` runs: steps, elapsed, ETA, energy so far and
+    the forecast, on the terminal's bottom row, which the command's own output never shares
+    (:class:`flopcast.measure.statusline.BottomLine`)."""
 
     def __init__(self) -> None:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+        from flopcast.measure.statusline import BottomLine
 
-        from flopcast.report.console import stderr
-
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            TextColumn("{task.fields[info]}"),
-            console=stderr,
-            transient=True,
-        )
-        self.task = self.progress.add_task("tracking", total=None, info="")
-        self.progress.start()
+        self.line = BottomLine(2)
+        self.status = Status(0, None, 0.0, "")
+        self.line.show("tracking")
 
     def __call__(self, run: Any) -> None:
-        rec: RunRecord = run.record()
-        info = f"energy {fmt(rec.energy_kwh, 'kWh')}"
-        total = rec.total_steps
-        fc = rec.forecast
-        if fc is not None:
-            info += (
-                f" | ETA {human_seconds(fc.remaining_seconds.central)}"
-                f" | forecast {band(fc.energy_kwh, 'kWh')}, {band(fc.co2e_kg, 'kg')} CO2e"
-            )
-        self.progress.update(
-            self.task,
-            completed=rec.steps,
-            total=total,
-            info=info,
-            description=f"step {rec.steps}" + (f"/{total}" if total else ""),
-        )
+        self.status = run_status(run.record())
+        self.line.show(self.status.text)
 
     def stop(self) -> None:
-        self.progress.stop()
+        self.line.close()
