@@ -36,18 +36,18 @@ def _feeds() -> dict[str, tuple[Callable[..., Any], ...]]:
     """Command -> the library functions (and classes) its options are passed to."""
     from flopcast.count import count, load_model
     from flopcast.estimate import ModelSource, ProjectOverheads, estimate, model_source
-    from flopcast.hardware import list_regions, select_accelerators
+    from flopcast.hardware import list_regions
     from flopcast.measure import Ledger, TrackOptions, calibrate, export_rows, show_run
     from flopcast.report.document_render import render
     from flopcast.report.documents import card_report, project_plan_report, report_from_ledger
     from flopcast.scaling import fit_law, fit_runs, ledger_runs, plan, read_fit, read_runs
     from flopcast.simulate import SimulationConfig, simulate
-    from flopcast.trends import afford, analyze
+    from flopcast.trends import afford, analyze, listed_accelerators
 
     return {
         "count": (load_model, count),
         "estimate": (estimate, model_source, ModelSource.estimate_kwargs, ProjectOverheads, calibrate),
-        "hardware list": (select_accelerators,),
+        "hardware list": (listed_accelerators,),
         "hardware show": (),
         "regions list": (list_regions,),
         "regions show": (),
@@ -79,7 +79,7 @@ EXCEPTIONS = {
     ("project", "--measure"): "one measure or both: analyze() takes the list (`measures`)",
     ("project", "--lever"): "repeatable, one lever per flag: afford() takes the unparsed texts (`lever_texts`) and "
     "parses them against the hardware",
-    ("hardware list", "--all"): "a switch on which rows are listed (the whole Epoch AI table), not an argument",
+    ("hardware list", "--all"): "`all` is a Python builtin: listed_accelerators() calls it all_rows",
     ("runs list", "--ledger"): "the ledger is Ledger()'s first, positional argument (`path`); every command "
     "spells it --ledger, as calibrate(), ledger_runs() and read_runs() name it",
     ("runs show", "--ledger"): "as for runs list",

@@ -24,17 +24,12 @@ def _register_hardware(app: typer.Typer) -> None:
         vendor: str = typer.Option(None, "--vendor", help="Only this manufacturer."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
-        from flopcast.hardware import is_datasheet, list_accelerators, select_accelerators
         from flopcast.report.console import stdout
         from flopcast.report.hardware_render import accelerator_list_json, accelerator_table
         from flopcast.report.jsonout import dumps
-        from flopcast.trends import benchmark_accelerators
+        from flopcast.trends import listed_accelerators
 
-        accs = list_accelerators()
-        if not all_ and not search:
-            accs = [a for a in accs if is_datasheet(a)]
-            accs += [a for a in benchmark_accelerators() if a not in accs]
-        accs = select_accelerators(accs, search=search, vendor=vendor)
+        accs = listed_accelerators(all_rows=all_, search=search, vendor=vendor)
         if as_json:
             typer.echo(dumps(accelerator_list_json(accs)))
             return

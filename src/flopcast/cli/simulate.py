@@ -40,53 +40,6 @@ def _parse_sizes(values: list[str] | None) -> tuple[int, ...] | None:
     return tuple(sorted(set(out)))
 
 
-def _rows(result):
-    from flopcast.units import si
-
-    sums = {m: result.model_summary(m) for m in ("oracle", "flexible", "regularized")}
-    for i, n in enumerate(result.sample_sizes):
-        row = [f"{n:,}"]
-        for m, s in sums.items():
-            row.append(f"{s['mean'][i]:.3f}±{(s['ci_high'][i] - s['ci_low'][i]) / 2:.3f}")
-            row.append(si(float(result.compute_flop[m][i]), "FLOP"))
-        yield row
-
-
-def _print_tables(result) -> None:
-    from flopcast.report.console import stdout, table
-
-    c = result.config
-    stdout.print(
-        table(
-            f"Figure 1 simulation: k={c.relevant} of p={c.features}, σ={c.noise:g}, "
-            f"{c.sims:,} sims/size — performance mean ± 95 % CI",
-            ["n", "oracle", "FLOP", "flexible", "FLOP", "lasso-CV", "FLOP"],
-            _rows(result),
-        )
-    )
-    m = result.data_to_match_oracle
-    from flopcast.units import si
-
-    def fmt(n, iv):
-        if n is None:
-            return "not reached within the sizes (add larger --sizes)"
-        lo, hi = ("?" if v is None else f"{v:,.0f}" for v in iv)
-        return f"n ≈ {n:,.0f} (95 % CI {lo}-{hi})"
-
-    cm = result.compute_to_match_oracle_flop
-    stdout.print(
-        f"Oracle at n={m['reference_n']}: performance {m['target_performance']:.3f}, {si(cm['oracle'], 'FLOP')} per fit"
-    )
-    for model, label in (("flexible", "flexible (OLS)"), ("regularized", "lasso-CV")):
-        flop = "" if cm[model] is None else f", {si(cm[model], 'FLOP')} per fit"
-        stdout.print(f"  {label} matches it at {fmt(m[model], m[model + '_interval'])}{flop}")
-    stdout.print(
-        f"[dim]{result.backend}, {result.wall_seconds:.1f} s measured. Assumptions: k relevant "
-        "coefficients = 1, x ~ N(0, I), FLOP per fit counted from the solver (multiply-add = 2; "
-        "Gram included); see docs/simulate.md[/dim]"
-    )
-
-
 def register(app: typer.Typer) -> None:
     @app.command("simulate", help=_HELP)
     def simulate_cmd(
@@ -129,7 +82,9 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(dumps(result))
         else:
-            _print_tables(result)
+            from flopcast.report.simulate_render import render_simulation
+
+            render_simulation(result)
         if plot:  # after the results are printed: a failing write never loses them
             from flopcast.report.simulate_plots import plot_figure1
 

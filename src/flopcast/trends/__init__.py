@@ -10,7 +10,7 @@ in :mod:`flopcast.scaling`.
 from flopcast.trends.afford import Affordability, afford
 from flopcast.trends.data import BENCHMARKS, MEASURES, Benchmark, BenchmarkRow, TooFewRowsError, get_benchmark
 from flopcast.trends.fit import Fit, fit_trend
-from flopcast.trends.hardware_used import benchmark_accelerators
+from flopcast.trends.hardware_used import benchmark_accelerators, listed_accelerators
 from flopcast.trends.paper import Reconciliation, reconcile
 from flopcast.trends.project import BenchmarkResult, Conversion, Projection, TrendsReport, analyze
 from flopcast.trends.time import ComputeTrend, compute_trend
@@ -38,5 +38,6 @@ __all__ = [
     "compute_trend",
     "fit_trend",
     "get_benchmark",
+    "listed_accelerators",
     "reconcile",
 ]

@@ -10,7 +10,7 @@ from functools import cache
 
 from flopcast.data import bundled, path
 from flopcast.errors import InputError
-from flopcast.hardware import Accelerator, split_hardware
+from flopcast.hardware import Accelerator, is_datasheet, list_accelerators, select_accelerators, split_hardware
 
 
 @cache
@@ -28,3 +28,18 @@ def benchmark_accelerators() -> tuple[Accelerator, ...]:
             except InputError:
                 continue  # a cell naming no chip generation ("Google Cloud TPU (Pod config...)")
     return tuple(sorted(found.values(), key=lambda a: (a.year or 0, a.name)))
+
+
+def listed_accelerators(
+    *, all_rows: bool = False, search: str | None = None, vendor: str | None = None
+) -> list[Accelerator]:
+    """What ``flopcast hardware list`` lists: the datasheet rows and the chips the benchmark rows trained on.
+
+    With ``all_rows`` or a ``search``, every catalogue row (Epoch AI's chip table too); then only the names
+    containing ``search`` and the rows of ``vendor`` (:func:`~flopcast.hardware.select_accelerators`).
+    """
+    accs = list_accelerators()
+    if not all_rows and not search:
+        accs = [a for a in accs if is_datasheet(a)]
+        accs += [a for a in benchmark_accelerators() if a not in accs]
+    return select_accelerators(accs, search=search, vendor=vendor)
