@@ -74,38 +74,36 @@ def plot_loss_vs_compute(
     and actual loss).
     """
     plt = _pyplot()
-    from matplotlib.colors import LogNorm
-
     path = Path(path)
     fig, ax = plt.subplots(figsize=(7.5, 5))
     lo, hi = _flop_span(fit, runs, plan)
     grid = np.logspace(np.log10(lo), np.log10(hi), 80)
+    _scatter_runs(fig, ax, runs)
+    _frontier_band(ax, fit, grid)
+    fmax = float(np.max(runs.flop))
+    ax.axvline(fmax, color="grey", ls=":", lw=1, label="largest fitted run (extrapolation beyond)")
+    if plan is not None and np.isfinite(plan.flop) and np.isfinite(plan.loss):
+        _plan_marker(ax, plan)
+    for i, (x, y, label, marker) in enumerate(points):
+        ax.scatter([x], [y], marker=marker, s=90, color=f"C{4 + i}", edgecolors="k", zorder=5, label=label)
+    return _finish_log_log(plt, fig, ax, path, "training compute C (FLOP)", f"Loss vs compute: {fit.formula}")
+
+
+def _scatter_runs(fig, ax, runs) -> None:
+    """The runs' loss by compute, coloured by model size (with a colour bar) when the runs have one."""
+    style = dict(s=18, edgecolors="k", linewidths=0.3, label=f"runs (n={len(runs)})", zorder=3)
+    if runs.params is None:
+        ax.scatter(runs.flop, runs.loss, color="C0", **style)
+        return
+    from matplotlib.colors import LogNorm
+
+    sc = ax.scatter(runs.flop, runs.loss, c=runs.params, norm=LogNorm(), cmap="viridis", **style)
+    fig.colorbar(sc, ax=ax, label="model size N (parameters)")
+
+
+def _frontier_band(ax, fit, grid: np.ndarray) -> None:
+    """The fitted law along ``grid`` (compute-optimal for (N, D) laws) and its bootstrap band, if any."""
     point, band_lo, band_hi = frontier(fit, grid)
-    if runs.params is not None:
-        sc = ax.scatter(
-            runs.flop,
-            runs.loss,
-            c=runs.params,
-            norm=LogNorm(),
-            cmap="viridis",
-            s=18,
-            edgecolors="k",
-            linewidths=0.3,
-            label=f"runs (n={len(runs)})",
-            zorder=3,
-        )
-        fig.colorbar(sc, ax=ax, label="model size N (parameters)")
-    else:
-        ax.scatter(
-            runs.flop,
-            runs.loss,
-            s=18,
-            color="C0",
-            edgecolors="k",
-            linewidths=0.3,
-            label=f"runs (n={len(runs)})",
-            zorder=3,
-        )
     what = "compute-optimal frontier" if optimal_allocation(fit.law, fit.params, grid[0]) else "fitted law"
     ax.plot(grid, point, color="C3", lw=2, label=f"{what} ({fit.law})")
     if np.any(np.isfinite(band_lo)):
@@ -117,42 +115,27 @@ def plot_loss_vs_compute(
             alpha=0.2,
             label=f"{fit.confidence:.0%} bootstrap band ({fit.bootstrap} refits)",
         )
-    fmax = float(np.max(runs.flop))
-    ax.axvline(fmax, color="grey", ls=":", lw=1, label="largest fitted run (extrapolation beyond)")
-    if plan is not None and np.isfinite(plan.flop) and np.isfinite(plan.loss):
-        lo_ci = plan.ci.get("loss") if plan.given == "flop" else plan.ci.get("flop")
-        ax.scatter(
-            [plan.flop],
-            [plan.loss],
-            marker="*",
-            s=180,
-            color="C1",
-            edgecolors="k",
-            zorder=4,
-            label="plan: " + ("loss at budget" if plan.given == "flop" else "compute for target"),
-        )
-        if lo_ci and None not in lo_ci:
-            if plan.given == "flop":
-                ax.errorbar(
-                    [plan.flop],
-                    [plan.loss],
-                    yerr=[[plan.loss - lo_ci[0]], [lo_ci[1] - plan.loss]],
-                    color="C1",
-                    capsize=4,
-                    zorder=4,
-                )
-            else:
-                ax.errorbar(
-                    [plan.flop],
-                    [plan.loss],
-                    xerr=[[plan.flop - lo_ci[0]], [lo_ci[1] - plan.flop]],
-                    color="C1",
-                    capsize=4,
-                    zorder=4,
-                )
-    for i, (x, y, label, marker) in enumerate(points):
-        ax.scatter([x], [y], marker=marker, s=90, color=f"C{4 + i}", edgecolors="k", zorder=5, label=label)
-    return _finish_log_log(plt, fig, ax, path, "training compute C (FLOP)", f"Loss vs compute: {fit.formula}")
+
+
+def _plan_marker(ax, plan) -> None:
+    """The plan's point: the loss a budget buys (interval on the loss) or the compute a target needs (on FLOP)."""
+    by_flop = plan.given == "flop"
+    ci = plan.ci.get("loss") if by_flop else plan.ci.get("flop")
+    ax.scatter(
+        [plan.flop],
+        [plan.loss],
+        marker="*",
+        s=180,
+        color="C1",
+        edgecolors="k",
+        zorder=4,
+        label="plan: " + ("loss at budget" if by_flop else "compute for target"),
+    )
+    if not ci or None in ci:
+        return
+    at = plan.loss if by_flop else plan.flop
+    err = {"yerr" if by_flop else "xerr": [[at - ci[0]], [ci[1] - at]]}
+    ax.errorbar([plan.flop], [plan.loss], **err, color="C1", capsize=4, zorder=4)
 
 
 def plot_isoflop(fit, runs, path: str | Path, levels: int = 6) -> Path:

@@ -71,9 +71,38 @@ def _save(fig, outdir: Path, stem: str, *, tight: bool = False) -> list[Path]:
 
 
 def _panel(ax, result, measure: str, fits, projections, selection) -> None:
+    """One measure of one benchmark: the rows used, each fit with its band, the reference and theory lines, the
+    frontier fit and the targets' projections."""
     used = selection.used
     x = np.array([r.flop(measure) for r in used])
     e = np.array([r.error_pct for r in used])
+    _scatter_rows(ax, used, x, e)
+    projs = [p for p in projections if p.measure == measure]
+    x_end, grid = _log10_grid(x, projs)
+    for f in fits:
+        if not f.frontier:
+            _fit_line(ax, f, grid)
+    _reference_line(ax, result, measure, grid)
+    _theory_line(
+        ax, measure, used, x, e, grid, next((f for f in fits if (f.form, f.frontier) == ("polynomial", False)), None)
+    )
+    for f in fits:
+        if f.frontier and f.form == "polynomial" and f.n < len(used):  # else the same line as the fit's
+            _frontier_line(ax, f, grid)
+    _targets(ax, projs, x_end)
+    _panel_axes(ax, grid, [*e, *(p.target_error for p in projs)], e.max())
+    unit = "forward FLOP per pass" if measure == "per-pass" else "training FLOP"
+    if measure == "per-pass" and any(r.forward_flop_source.startswith("2 x params") for r in used):
+        unit = "forward FLOP per token, estimated 2 x params"
+    ax.set_xlabel(f"computation ({unit}, log scale)")
+    ax.set_ylabel("error (%, log scale)")
+    ax.set_title(f"{result.name}: {measure} (split: {selection.split})", fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
+
+
+def _scatter_rows(ax, used, x: np.ndarray, e: np.ndarray) -> None:
+    """The rows used: filled; ensembles and extra-data rows (kept in the fit) hollow."""
     flagged = np.array([bool(r.flags) and bool({"ensemble", "extra data"} & set(r.flags)) for r in used])
     raster = len(used) > _MAX_VECTOR_POINTS  # an SVG with a million circles is ~100 MB: draw them as an image
     ax.scatter(
@@ -90,49 +119,55 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
             label="ensemble / extra data (kept)",
             rasterized=raster,
         )
-    front = [f for f in fits if f.frontier and f.form == "polynomial" and f.n < len(used)]  # else same line
-    projs = [p for p in projections if p.measure == measure]
+
+
+def _log10_grid(x: np.ndarray, projs) -> tuple[float, np.ndarray]:
+    """(right end, log10 FLOP grid): from just below the data to past the farthest projection, capped at
+    ``_MAX_DECADES`` beyond the data."""
     x_hi = float(np.log10(x.max()))
     reach = [math.log10(p.flop) for p in projs if p.flop and math.isfinite(p.flop)]
     x_end = min(max([x_hi + 0.5, *reach]) + 0.5, x_hi + _MAX_DECADES)
-    grid = np.linspace(float(np.log10(x.min())) - 0.3, x_end, 300)
-    for f in fits:
-        if f.frontier:
-            continue
-        st = _FORM_STYLE[f.form]
-        pred = np.asarray(f.predict_error(grid), dtype=float)
-        ok = pred > 0
-        label = f"{f.form}: " + (
-            f"FLOP ~ (1/err)^{f.exponent:.3g}, R2={f.r2:.2f}"
-            if f.exponent
-            else f"err = {f.intercept:.3g} {'-' if f.slope < 0 else '+'} {abs(f.slope):.3g}*log10(FLOP), R2={f.r2:.2f}"
-        )
-        ax.plot(10 ** grid[ok], pred[ok], lw=1.8, label=label, **st)
-        lo, hi = f.band(grid, prediction=True)
-        lo = np.maximum(lo, 1e-3)  # the exponential band crosses zero error: fill down to the axis
-        ax.fill_between(
-            10**grid,
-            lo,
-            hi,
-            color=st["color"],
-            alpha=0.12 if f.form == "polynomial" else 0.07,
-            lw=0,
-            label=f"{f.form} 95% prediction band",
-        )
-    _reference_line(ax, result, measure, grid)
-    _theory_line(
-        ax, measure, used, x, e, grid, next((f for f in fits if (f.form, f.frontier) == ("polynomial", False)), None)
+    return x_end, np.linspace(float(np.log10(x.min())) - 0.3, x_end, 300)
+
+
+def _fit_line(ax, f, grid: np.ndarray) -> None:
+    """A fit's line (where its error is positive) and its 95% prediction band."""
+    st = _FORM_STYLE[f.form]
+    pred = np.asarray(f.predict_error(grid), dtype=float)
+    ok = pred > 0
+    label = f"{f.form}: " + (
+        f"FLOP ~ (1/err)^{f.exponent:.3g}, R2={f.r2:.2f}"
+        if f.exponent
+        else f"err = {f.intercept:.3g} {'-' if f.slope < 0 else '+'} {abs(f.slope):.3g}*log10(FLOP), R2={f.r2:.2f}"
     )
-    for f in front:
-        pred = np.asarray(f.predict_error(grid), dtype=float)
-        ax.plot(
-            10**grid,
-            pred,
-            color="#2ca02c",
-            lw=1.2,
-            ls=":",
-            label=f"frontier polynomial (n={f.n}): k={f.exponent:.3g}" if f.exponent else "frontier polynomial",
-        )
+    ax.plot(10 ** grid[ok], pred[ok], lw=1.8, label=label, **st)
+    lo, hi = f.band(grid, prediction=True)
+    lo = np.maximum(lo, 1e-3)  # the exponential band crosses zero error: fill down to the axis
+    ax.fill_between(
+        10**grid,
+        lo,
+        hi,
+        color=st["color"],
+        alpha=0.12 if f.form == "polynomial" else 0.07,
+        lw=0,
+        label=f"{f.form} 95% prediction band",
+    )
+
+
+def _frontier_line(ax, f, grid: np.ndarray) -> None:
+    pred = np.asarray(f.predict_error(grid), dtype=float)
+    ax.plot(
+        10**grid,
+        pred,
+        color="#2ca02c",
+        lw=1.2,
+        ls=":",
+        label=f"frontier polynomial (n={f.n}): k={f.exponent:.3g}" if f.exponent else "frontier polynomial",
+    )
+
+
+def _targets(ax, projs, x_end: float) -> None:
+    """A dotted line per target error, and a diamond where each projection reaches it (within the plot)."""
     for t in sorted({p.target_error for p in projs}):
         ax.axhline(t, color="0.5", lw=0.8, ls=(0, (1, 2)))
         ax.annotate(
@@ -147,22 +182,17 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
     for p in projs:
         if p.flop and math.isfinite(p.flop) and math.log10(p.flop) <= x_end:
             ax.plot([p.flop], [p.target_error], marker="D", ms=6, color=_FORM_STYLE[p.form]["color"], zorder=4)
+
+
+def _panel_axes(ax, grid: np.ndarray, errors: list, e_max: float) -> None:
+    """Log-log axes over the grid, the errors (rows and targets) with a margin, plain-text ticks."""
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(10 ** grid[0], 10 ** grid[-1])
-    ymin = min([*e, *(p.target_error for p in projs)]) / 1.6
-    ax.set_ylim(ymin, min(100.0, e.max() * 1.6))
+    ax.set_ylim(min(errors) / 1.6, min(100.0, e_max * 1.6))
     _log_axis(ax.xaxis)
     _log_axis(ax.yaxis)
     ax.yaxis.set_minor_formatter(__import__("matplotlib").ticker.FuncFormatter(lambda v, _p: f"{v:g}"))
-    unit = "forward FLOP per pass" if measure == "per-pass" else "training FLOP"
-    if measure == "per-pass" and any(r.forward_flop_source.startswith("2 x params") for r in used):
-        unit = "forward FLOP per token, estimated 2 x params"
-    ax.set_xlabel(f"computation ({unit}, log scale)")
-    ax.set_ylabel("error (%, log scale)")
-    ax.set_title(f"{result.name}: {measure} (split: {selection.split})", fontsize=10)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
 
 
 def _reference_line(ax, result, measure: str, grid: np.ndarray) -> None:
@@ -238,42 +268,53 @@ def plot_compute_trend(trend, outdir: Path) -> list[Path]:
     """Figure 2: training compute of ML systems over time, and the best chip's peak FLOP/s per year."""
     plt = _plt()
     fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(9, 8.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    yrs = _compute_panel(ax1, trend)
+    cy = _hardware_panel(ax2, trend)
+    ax2.set_xlim(max(1950.0, float(yrs.min()) - 1), float(max(yrs.max(), cy.max())) + 1)
+    fig.tight_layout()
+    return _save(fig, outdir, "trends_compute_over_time")
+
+
+def _compute_panel(ax, trend) -> np.ndarray:
+    """Training compute of each system by year, with each era's fit; returns the systems' years."""
     yrs = np.array([s[0] for s in trend.systems])
     flop = np.array([s[1] for s in trend.systems])
-    ax1.scatter(yrs, flop, s=6, color="0.45", alpha=0.5, label=f"ML systems (Epoch AI, n={len(yrs)})")
-    colors = {"training compute": ["#ff7f0e", "#d62728"]}
-    k = 0
-    for e in trend.eras:
-        if e.series != "training compute":
-            continue
+    ax.scatter(yrs, flop, s=6, color="0.45", alpha=0.5, label=f"ML systems (Epoch AI, n={len(yrs)})")
+    eras = [e for e in trend.eras if e.series == "training compute"]
+    for k, e in enumerate(eras):
         g = np.linspace(e.start_year, e.end_year, 50)
-        ax1.plot(
+        ax.plot(
             g,
             10 ** e.fit.predict_y(g),
-            color=colors["training compute"][k % 2],
+            color=("#ff7f0e", "#d62728")[k % 2],
             lw=2.2,
             label=f"{e.start_year:.0f}-{e.end_year:.0f}: doubles every {e.doubling_months:.3g} months "
             f"(95% CI {e.doubling_months_ci[0]:.3g}-{e.doubling_months_ci[1]:.3g})",
         )
-        k += 1
-    ax1.axvline(2012, color="0.3", lw=0.8, ls=":")
-    ax1.set_yscale("log")
-    _log_axis(ax1.yaxis, 14)
-    ax1.set_ylabel("training compute (FLOP, log scale)")
-    ax1.set_title(
+    ax.axvline(2012, color="0.3", lw=0.8, ls=":")
+    ax.set_yscale("log")
+    _log_axis(ax.yaxis, 14)
+    ax.set_ylabel("training compute (FLOP, log scale)")
+    ax.set_title(
         "Training compute of ML systems over time vs hardware peak rate (Figure 2 of Thompson et al. "
         "2020, on Epoch AI data)",
         fontsize=10,
     )
-    ax1.legend(fontsize=8, loc="upper left")
-    ax1.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(True, alpha=0.3)
+    return yrs
+
+
+def _hardware_panel(ax, trend) -> np.ndarray:
+    """The best chip's peak FLOP/s by release year (fp32; with tensor units), with each era's fit; returns the
+    chips' years."""
     cy = np.array([c[0] for c in trend.chips])
     cp = np.array([c[1] for c in trend.chips])
-    ax2.scatter(cy, cp, s=16, color="#1f77b4", label="best fp32 peak released that year")
+    ax.scatter(cy, cp, s=16, color="#1f77b4", label="best fp32 peak released that year")
     if trend.tensor_chips:
         ty = np.array([c[0] for c in trend.tensor_chips])
         tp = np.array([c[1] for c in trend.tensor_chips])
-        ax2.scatter(
+        ax.scatter(
             ty,
             tp,
             s=16,
@@ -287,7 +328,7 @@ def plot_compute_trend(trend, outdir: Path) -> list[Path]:
             continue
         g = np.linspace(e.start_year, e.end_year, 50)
         tensor = "tensor" in e.series
-        ax2.plot(
+        ax.plot(
             g,
             10 ** e.fit.predict_y(g),
             color="#9467bd" if tensor else "#1f77b4",
@@ -296,16 +337,14 @@ def plot_compute_trend(trend, outdir: Path) -> list[Path]:
             label=f"{'incl. tensor ' if tensor else 'fp32 '}{e.start_year:.0f}-{e.end_year:.0f}: doubles every "
             f"{e.doubling_months:.3g} months",
         )
-    ax2.axvline(2012, color="0.3", lw=0.8, ls=":")
-    ax2.set_yscale("log")
-    _log_axis(ax2.yaxis)
-    ax2.set_ylabel("chip peak (FLOP/s, log scale)")
-    ax2.set_xlabel("year (publication / chip release)")
-    ax2.legend(fontsize=8, loc="upper left")
-    ax2.grid(True, alpha=0.3)
-    ax2.set_xlim(max(1950.0, float(yrs.min()) - 1), float(max(yrs.max(), cy.max())) + 1)
-    fig.tight_layout()
-    return _save(fig, outdir, "trends_compute_over_time")
+    ax.axvline(2012, color="0.3", lw=0.8, ls=":")
+    ax.set_yscale("log")
+    _log_axis(ax.yaxis)
+    ax.set_ylabel("chip peak (FLOP/s, log scale)")
+    ax.set_xlabel("year (publication / chip release)")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(True, alpha=0.3)
+    return cy
 
 
 def write_plots(report, outdir: str | Path, *, trend=None) -> list[Path]:

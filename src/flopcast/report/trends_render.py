@@ -119,83 +119,17 @@ def _render_rows(out, report) -> None:
 
 
 def render_trends(report, trend=None, plots: list[Path] | None = None, plot_dir: Path | None = None, affs=None) -> None:
-    from flopcast.report.console import stdout, table
-
-    width = stdout.width if stdout.is_terminal else max(stdout.width, 160)  # piped: don't squeeze to 80
-
-    def out(obj, **kw) -> None:
-        saved = stdout.width
-        stdout.width = width  # rich clamps print(width=) to the console width, so widen the console itself
-        try:
-            stdout.print(obj, **kw)
-        finally:
-            stdout.width = saved
-
+    """The analysis on stdout: rows per fit, the fits, the paper's claim, projections, the compute trend, the
+    assumptions, affordability and the plots written."""
+    out = _wide_printer()
     _render_rows(out, report)
-    out(
-        table(
-            "Fits (OLS, 95% CI): poly: log10(err%) = a + b*log10(FLOP), FLOP ~ (1/err)^k, k = -1/b; "
-            "expo: err% = a + b*log10(FLOP); rows: the years fitted",
-            ["fit", "rows", "form", "n", "slope b [95% CI]", "R2", "k [95% CI]", "b: bootstrap 95%, leave-one-out"],
-            _fit_rows(report),
-            right_align_from=3,
-        )
-    )
+    out(_fits_table(report))
     claim = report.paper_claim()
     if claim is not None:
         out(_claim_line(claim), highlight=False)
-    proj_rows = []
-    for p in report.projections:
-        pi = "unbounded" if p.flop_low is None else f"{_fmt(p.flop_low)}-{_fmt(p.flop_high)}"
-        proj_rows.append(
-            (
-                f"{p.benchmark} {p.measure}",
-                p.form[:4],
-                p.n,
-                f"{p.r2:.2f}" if p.r2 is not None else "-",
-                "yes" if p.slope_significant else "NO",
-                f"{p.target_error:g}%",
-                _fmt(p.flop),
-                pi,
-                "-" if p.decades_beyond_data is None else f"{p.decades_beyond_data:+.1f}",
-                _usd(p.usd),
-                "-" if p.co2e_lbs is None else _fmt(p.co2e_lbs),
-                _nyc(p.nyc_months),
-            )
-        )
-    rows_used = report.projection_rows + " rows"
-    bounded = {b.window.label for b in report.benchmarks if b.window.bounded}
-    if bounded:
-        rows_used += f" dated {', '.join(sorted(bounded))}"
-    out(
-        table(
-            f"Projections ({rows_used}; conversion {report.conversion.name}): FLOP to reach the "
-            "target error with its 95% PREDICTION interval (unbounded: slope not significant); "
-            "beyond = decades past the largest fitted FLOP; sig = slope significant at 95% "
-            "(not significant: not priced unless --allow-insignificant)",
-            ["fit", "form", "n", "R2", "sig", "target", "FLOP", "95% PI", "beyond", "USD", "lbs CO2", "NYC-mo"],
-            proj_rows,
-            right_align_from=2,
-        )
-    )
+    out(_projections_table(report))
     if trend is not None:
-        out(
-            table(
-                "Compute over time (Figure 2): doubling times, OLS of log10 on year",
-                ["series", "years", "n", "doubling (months) [95% CI]", "R2"],
-                [
-                    (
-                        e.series,
-                        f"{e.start_year:.0f}-{e.end_year:.0f}",
-                        e.fit.n,
-                        f"{e.doubling_months:.3g} {_ci(e.doubling_months_ci)}",
-                        f"{e.fit.r2:.2f}",
-                    )
-                    for e in trend.eras
-                ],
-                right_align_from=2,
-            )
-        )
+        out(_trend_table(trend))
     for a in report.assumptions:
         out(f"[dim]{a.basis.value}: {a.name} = {a.value} {a.unit} ({a.source})[/dim]")
     if affs:
@@ -206,6 +140,91 @@ def render_trends(report, trend=None, plots: list[Path] | None = None, plot_dir:
     )
     if plots:
         out(f"Plots ({len(plots)} files) written to {plot_dir}/")
+
+
+def _wide_printer():
+    """``out(obj, **kw)``: print on stdout, at least 160 columns wide when piped (no squeezing to 80)."""
+    from flopcast.report.console import stdout
+
+    width = stdout.width if stdout.is_terminal else max(stdout.width, 160)
+
+    def out(obj, **kw) -> None:
+        saved = stdout.width
+        stdout.width = width  # rich clamps print(width=) to the console width, so widen the console itself
+        try:
+            stdout.print(obj, **kw)
+        finally:
+            stdout.width = saved
+
+    return out
+
+
+def _fits_table(report):
+    from flopcast.report.console import table
+
+    return table(
+        "Fits (OLS, 95% CI): poly: log10(err%) = a + b*log10(FLOP), FLOP ~ (1/err)^k, k = -1/b; "
+        "expo: err% = a + b*log10(FLOP); rows: the years fitted",
+        ["fit", "rows", "form", "n", "slope b [95% CI]", "R2", "k [95% CI]", "b: bootstrap 95%, leave-one-out"],
+        _fit_rows(report),
+        right_align_from=3,
+    )
+
+
+def _projection_row(p) -> tuple:
+    pi = "unbounded" if p.flop_low is None else f"{_fmt(p.flop_low)}-{_fmt(p.flop_high)}"
+    return (
+        f"{p.benchmark} {p.measure}",
+        p.form[:4],
+        p.n,
+        f"{p.r2:.2f}" if p.r2 is not None else "-",
+        "yes" if p.slope_significant else "NO",
+        f"{p.target_error:g}%",
+        _fmt(p.flop),
+        pi,
+        "-" if p.decades_beyond_data is None else f"{p.decades_beyond_data:+.1f}",
+        _usd(p.usd),
+        "-" if p.co2e_lbs is None else _fmt(p.co2e_lbs),
+        _nyc(p.nyc_months),
+    )
+
+
+def _projections_table(report):
+    from flopcast.report.console import table
+
+    rows_used = report.projection_rows + " rows"
+    bounded = {b.window.label for b in report.benchmarks if b.window.bounded}
+    if bounded:
+        rows_used += f" dated {', '.join(sorted(bounded))}"
+    return table(
+        f"Projections ({rows_used}; conversion {report.conversion.name}): FLOP to reach the "
+        "target error with its 95% PREDICTION interval (unbounded: slope not significant); "
+        "beyond = decades past the largest fitted FLOP; sig = slope significant at 95% "
+        "(not significant: not priced unless --allow-insignificant)",
+        ["fit", "form", "n", "R2", "sig", "target", "FLOP", "95% PI", "beyond", "USD", "lbs CO2", "NYC-mo"],
+        [_projection_row(p) for p in report.projections],
+        right_align_from=2,
+    )
+
+
+def _trend_table(trend):
+    from flopcast.report.console import table
+
+    return table(
+        "Compute over time (Figure 2): doubling times, OLS of log10 on year",
+        ["series", "years", "n", "doubling (months) [95% CI]", "R2"],
+        [
+            (
+                e.series,
+                f"{e.start_year:.0f}-{e.end_year:.0f}",
+                e.fit.n,
+                f"{e.doubling_months:.3g} {_ci(e.doubling_months_ci)}",
+                f"{e.fit.r2:.2f}",
+            )
+            for e in trend.eras
+        ],
+        right_align_from=2,
+    )
 
 
 def _yr(v: float | None) -> str:
@@ -224,80 +243,9 @@ def _amount(quantity: str, v: float | None) -> str:
 
 def _render_afford(out, affs) -> None:
     """Efficiency needed, the year affordable and the levers, per form and budget."""
-    from flopcast.report.console import table
-
-    rows = []
-    for a in affs:
-        for g in a.gaps:
-            lo, hi = g.efficiency_interval
-            ylo, yhi = g.year_interval
-            by = "" if g.p_by_year is None else f"{g.p_by_year:.0%}"
-            rows.append(
-                (
-                    f"{a.benchmark} {a.target_error:g}% {a.form[:4]}",
-                    f"{a.n}",
-                    f"{a.r2:.2f}",
-                    "yes" if a.slope_significant else "NO",
-                    "levers" if g.levers else "none",
-                    _amount(g.quantity, g.budget),
-                    _amount(g.quantity, g.cost),
-                    _factor(g.efficiency_needed),
-                    f"[{_factor(lo)}, {_factor(hi)}]",
-                    _yr(g.year),
-                    f"[{_yr(ylo)}, {_yr(yhi)}]",
-                    by,
-                )
-            )
-    year = next((a.by_year for a in affs if a.by_year is not None), None)
-    base = affs[0].base_year
-    out(
-        table(
-            f"What makes the target affordable (training compute; costs at {base} prices, {affs[0].draws:,} "
-            "Monte Carlo draws: fit prediction interval x each rate's CI; 95% intervals)",
-            [
-                "target",
-                "n",
-                "R2",
-                "sig",
-                "levers",
-                "budget",
-                f"cost {base}",
-                "efficiency needed",
-                "95%",
-                "affordable",
-                "95%",
-                f"P(by {year})" if year else "P(by year)",
-            ],
-            rows,
-            right_align_from=1,
-        )
-    )
-    levers = affs[0].levers
-    if levers:
-        gap = next((g for g in affs[0].gaps if not g.levers), None)
-        need = math.log10(gap.efficiency_needed) if gap and gap.efficiency_needed else None
-        lrows = [
-            (
-                lv.label,
-                lv.acts_on,
-                f"{lv.usd_multiplier:.3g}",
-                f"{lv.decades_closed('usd'):.2f}",
-                "-" if not need or need <= 0 else f"{lv.decades_closed('usd') / need:.0%}",
-                f"{lv.co2_multiplier:.3g}",
-            )
-            for lv in levers
-        ]
-        out(
-            table(
-                f"Levers (combined by multiplying; share of the {affs[0].form} USD gap of "
-                f"{'-' if need is None else f'{need:.2f}'} decades at {base})",
-                ["lever", "acts on", "x cost", "decades closed", "share of gap", "x CO2"],
-                lrows,
-                right_align_from=2,
-            )
-        )
-        for lv in levers:
-            out(f"[dim]{lv.label}: {lv.source}[/dim]", highlight=False)
+    out(_afford_table(affs))
+    if affs[0].levers:
+        _render_levers(out, affs[0])
     for a in affs[0].assumptions:
         out(f"[dim]{a.basis.value}: {a.name} = {a.value:.3g} {a.unit} ({a.source})[/dim]", highlight=False)
     out(
@@ -306,6 +254,82 @@ def _render_afford(out, affs) -> None:
         "cost under the budget.[/dim]",
         highlight=False,
     )
+
+
+def _afford_row(a, g) -> tuple:
+    lo, hi = g.efficiency_interval
+    ylo, yhi = g.year_interval
+    return (
+        f"{a.benchmark} {a.target_error:g}% {a.form[:4]}",
+        f"{a.n}",
+        f"{a.r2:.2f}",
+        "yes" if a.slope_significant else "NO",
+        "levers" if g.levers else "none",
+        _amount(g.quantity, g.budget),
+        _amount(g.quantity, g.cost),
+        _factor(g.efficiency_needed),
+        f"[{_factor(lo)}, {_factor(hi)}]",
+        _yr(g.year),
+        f"[{_yr(ylo)}, {_yr(yhi)}]",
+        "" if g.p_by_year is None else f"{g.p_by_year:.0%}",
+    )
+
+
+def _afford_table(affs):
+    from flopcast.report.console import table
+
+    year = next((a.by_year for a in affs if a.by_year is not None), None)
+    base = affs[0].base_year
+    return table(
+        f"What makes the target affordable (training compute; costs at {base} prices, {affs[0].draws:,} "
+        "Monte Carlo draws: fit prediction interval x each rate's CI; 95% intervals)",
+        [
+            "target",
+            "n",
+            "R2",
+            "sig",
+            "levers",
+            "budget",
+            f"cost {base}",
+            "efficiency needed",
+            "95%",
+            "affordable",
+            "95%",
+            f"P(by {year})" if year else "P(by year)",
+        ],
+        [_afford_row(a, g) for a in affs for g in a.gaps],
+        right_align_from=1,
+    )
+
+
+def _render_levers(out, aff) -> None:
+    """Each lever's cost and CO2 multipliers and its share of the USD gap (decades), then its source."""
+    from flopcast.report.console import table
+
+    gap = next((g for g in aff.gaps if not g.levers), None)
+    need = math.log10(gap.efficiency_needed) if gap and gap.efficiency_needed else None
+    rows = [
+        (
+            lv.label,
+            lv.acts_on,
+            f"{lv.usd_multiplier:.3g}",
+            f"{lv.decades_closed('usd'):.2f}",
+            "-" if not need or need <= 0 else f"{lv.decades_closed('usd') / need:.0%}",
+            f"{lv.co2_multiplier:.3g}",
+        )
+        for lv in aff.levers
+    ]
+    out(
+        table(
+            f"Levers (combined by multiplying; share of the {aff.form} USD gap of "
+            f"{'-' if need is None else f'{need:.2f}'} decades at {aff.base_year})",
+            ["lever", "acts on", "x cost", "decades closed", "share of gap", "x CO2"],
+            rows,
+            right_align_from=2,
+        )
+    )
+    for lv in aff.levers:
+        out(f"[dim]{lv.label}: {lv.source}[/dim]", highlight=False)
 
 
 def render_paper(rec: Any) -> None:
