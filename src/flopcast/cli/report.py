@@ -49,14 +49,11 @@ def report_cmd(
     from flopcast.errors import InputError
     from flopcast.report.document_inputs import load_count, load_estimate
     from flopcast.report.document_project import load_project_plan
-    from flopcast.report.document_render import FORMATS, TRAINING_TYPES, render
+    from flopcast.report.document_render import check_options, render
     from flopcast.report.documents import card_report, project_plan_report, report_from_ledger
     from flopcast.report.paths import check_output_file, write_output
 
-    if fmt not in FORMATS:
-        raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if training_type is not None and training_type not in TRAINING_TYPES:
-        raise InputError(f"unknown --training-type {training_type!r}; use {' or '.join(TRAINING_TYPES)}")
+    check_options(fmt, training_type)
     if project is not None and (target is not None or count is not None):
         raise InputError("--project PATTERN names the runs itself; give it without a TARGET or --count")
     if project is not None and estimate is None:

@@ -44,16 +44,26 @@ def _kind_of(data: Mapping[str, Any]) -> str:
 
 def read_kind(path: str | Path, schema: str, option: str) -> dict[str, Any]:
     """The JSON object in ``path`` if it is a ``schema`` file; one-line :class:`InputError` otherwise."""
-    what, producer, _ = _KINDS[schema]
     p = Path(path).expanduser()
+    return parse_kind(p, read_text(p, schema, option), schema, option)
+
+
+def read_text(p: Path, schema: str, option: str) -> str:
+    """The text of the ``schema`` file ``p``; a folder, a missing or an unreadable file is a one-line error."""
+    _, producer, _ = _KINDS[schema]
     if p.is_dir():
         raise InputError(f"{option} {str(p)!r} is a folder; give the JSON file `{producer}` wrote")
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{option} {str(p)!r}: no such file; write one with `{producer} > FILE`") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{option} {str(p)!r}: cannot read it ({getattr(exc, 'strerror', None) or exc})") from None
+
+
+def parse_kind(p: Path, text: str, schema: str, option: str) -> dict[str, Any]:
+    """The JSON object in ``text`` (read from ``p``) if it is a ``schema`` file; one-line error otherwise."""
+    what, producer, _ = _KINDS[schema]
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
@@ -121,7 +131,11 @@ class Planned:
 def load_estimate(path: str | Path, option: str = "--estimate") -> Planned:
     """Read an ``estimate --json`` file. Raises :class:`InputError` for a file of another kind or schema."""
     p = Path(path).expanduser()
-    data = read_kind(p, ESTIMATE_SCHEMA, option)
+    return planned_from(p, read_kind(p, ESTIMATE_SCHEMA, option))
+
+
+def planned_from(p: Path, data: Mapping[str, Any]) -> Planned:
+    """The :class:`Planned` of an estimate object ``data`` read from ``p`` (malformed numbers: one-line error)."""
     nums = {
         k: _number(data, k, p)
         for k in (

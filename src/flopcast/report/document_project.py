@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from flopcast.errors import DataFormatError, InputError
+from flopcast.estimate.core import ESTIMATE_SCHEMA
 from flopcast.estimate.project import FIGURES as FIGS
 from flopcast.estimate.project import SCHEMA as PROJECT_SCHEMA
 from flopcast.measure.runs import LedgerRun
 from flopcast.provenance import Basis
-from flopcast.report.document_inputs import Planned, load_estimate
+from flopcast.report.document_inputs import Planned, parse_kind, planned_from, read_text
 
 LOST_STATUSES = ("failed", "interrupted", "lost", "terminated")
 _RECORD_KEYS = {"chip_hours": "chip_hours", "kwh": "energy_kwh", "kg_co2e": "co2e_kg", "usd": "cost_usd"}
@@ -114,8 +115,9 @@ def load_project_plan(path: str | Path, option: str = "--estimate") -> PlannedPr
     malformed numbers.
     """
     p = Path(path).expanduser()
-    bare = _bare_project(p)
-    planned = None if bare is not None else load_estimate(p, option)
+    text = read_text(p, ESTIMATE_SCHEMA, option)  # the file is read once: a bare project or an estimate
+    bare = _bare_project(text)
+    planned = None if bare is not None else planned_from(p, parse_kind(p, text, ESTIMATE_SCHEMA, option))
     proj = bare if bare is not None else (planned.data.get("project") if planned else None)
     if not isinstance(proj, Mapping):
         raise InputError(
@@ -140,11 +142,11 @@ def load_project_plan(path: str | Path, option: str = "--estimate") -> PlannedPr
     )
 
 
-def _bare_project(p: Path) -> Mapping[str, Any] | None:
-    """The file's object when it is a bare project estimate; ``None`` otherwise (``load_estimate`` judges it)."""
+def _bare_project(text: str) -> Mapping[str, Any] | None:
+    """The file's object when it is a bare project estimate; ``None`` otherwise (``parse_kind`` judges it)."""
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        data = json.loads(text)
+    except ValueError:
         return None
     return data if isinstance(data, dict) and data.get("schema") == PROJECT_SCHEMA else None
 

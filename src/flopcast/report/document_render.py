@@ -158,12 +158,20 @@ def front_matter(report: Report, training_type: str | None) -> str:
     return "\n".join([*lines, "---", ""])
 
 
+def check_options(fmt: str, training_type: str | None = None) -> None:
+    """Refuse an unknown format or training type in one line (:class:`InputError`); the one owner of both lists.
+
+    :func:`render` calls it; ``flopcast report`` calls it before reading anything, so a typo fails first.
+    """
+    if fmt not in FORMATS:
+        raise InputError(f"unknown --format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if training_type is not None and training_type not in TRAINING_TYPES:
+        raise InputError(f"unknown --training-type {training_type!r}; use {' or '.join(TRAINING_TYPES)}")
+
+
 def render(report: Report, fmt: str, *, training_type: str | None = None) -> str:
     """The report as text in ``fmt`` (md, html, json, model-card)."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
-    if training_type is not None and training_type not in TRAINING_TYPES:
-        raise InputError(f"unknown training type {training_type!r}; use {' or '.join(TRAINING_TYPES)}")
+    check_options(fmt, training_type)
     if fmt == "json":
         return dumps(report) + "\n"
     ctx = {

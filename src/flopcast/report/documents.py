@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import fnmatch
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,6 @@ class Report:
     assumptions: tuple[Assumption, ...]
     card: CardFacts
     runs: tuple[RunRow, ...] = ()
-    totals: tuple[Figure, ...] = ()
     final_run_id: str | None = None
     final_share: Mapping[str, float | None] = field(default_factory=dict)
     comparison: Comparison | None = None
@@ -107,7 +107,7 @@ class Report:
     project: ProjectComparison | None = None
 
     def figure(self, key: str) -> Figure | None:
-        return next((f for f in (*self.figures, *self.totals) if f.key == key), None)
+        return next((f for f in self.figures if f.key == key), None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,7 +116,9 @@ class Report:
             "subject": self.subject,
             "title": self.title,
             "figures": [f.to_dict() for f in self.figures],
-            "totals": [f.to_dict() for f in self.totals],
+            # flopcast.report/1 requires the key; no report ever filled it (a project's totals are the
+            # ``total_*`` figures), so it stays an empty list until a /2 drops it.
+            "totals": [],
             "runs": [dict(r.__dict__) for r in self.runs],
             "final_run_id": self.final_run_id,
             "final_share": dict(self.final_share),
@@ -186,45 +188,37 @@ def _component_figures(rec: RunRecord) -> list[Figure]:
 
 
 def _record_figures(rec: RunRecord) -> list[Figure]:
-    pue_basis, pue_src = _assumed(rec, "pue", "given (--pue)")
-    grid_basis, grid_src = _assumed(rec, "grid_intensity", "given (--region)")
-    _, price_src = _assumed(rec, "price", "")
+    """The run's figures in reading order: what ran, what it used, what it cost, what it computed."""
+    return [*_run_figures(rec), *_energy_figures(rec), _cost_figure(rec), *_flop_figures(rec)]
+
+
+def _run_figures(rec: RunRecord) -> list[Figure]:
+    """Status, hardware, wall time, chip-hours and steps."""
+    hardware_basis = (
+        _assumed(rec, "hardware", "")
+        if rec.hardware
+        else (Basis.MEASURED.value, "no accelerator given (--hardware) or detected; logical CPUs from the CPU reading")
+    )
     steps = f"{rec.steps}" + (f" of {rec.total_steps}" if rec.total_steps else "")
     return [
         Figure("status", "status", rec.status, "", Basis.MEASURED.value, f"exit code {rec.exit_code}"),
-        Figure(
-            "hardware",
-            "hardware",
-            hardware_text(rec.hardware, rec.chips, rec),
-            "",
-            *(
-                _assumed(rec, "hardware", "")
-                if rec.hardware
-                else (
-                    Basis.MEASURED.value,
-                    "no accelerator given (--hardware) or detected; logical CPUs from the CPU reading",
-                )
-            ),
-        ),
+        Figure("hardware", "hardware", hardware_text(rec.hardware, rec.chips, rec), "", *hardware_basis),
         Figure("wall_seconds", "wall time", rec.wall_seconds, "s", Basis.MEASURED.value, "monotonic clock"),
         Figure("chip_hours", "chip-hours", rec.chip_hours, "h", *_derived(rec.chip_hours, "chips × wall time")),
         Figure("steps", "steps", steps, "", Basis.MEASURED.value, "run.step() calls reported by the program"),
+    ]
+
+
+def _energy_figures(rec: RunRecord) -> list[Figure]:
+    """Energy per component, IT energy, PUE, facility energy, grid intensity and CO2e."""
+    pue_basis, pue_src = _assumed(rec, "pue", "given (--pue)")
+    grid_basis, grid_src = _assumed(rec, "grid_intensity", "given (--region)")
+    it_kwh, kwh = rec.it_energy_kwh, rec.energy_kwh
+    return [
         *_component_figures(rec),
-        Figure(
-            "it_energy_kwh",
-            "IT energy",
-            rec.it_energy_kwh,
-            "kWh",
-            *_derived(rec.it_energy_kwh, "sum of the components above"),
-        ),
+        Figure("it_energy_kwh", "IT energy", it_kwh, "kWh", *_derived(it_kwh, "sum of the components above")),
         Figure("pue", "PUE", rec.pue, "", pue_basis, pue_src),
-        Figure(
-            "energy_kwh",
-            "energy (facility, IT × PUE)",
-            rec.energy_kwh,
-            "kWh",
-            *_derived(rec.energy_kwh, "IT energy × PUE"),
-        ),
+        Figure("energy_kwh", "energy (facility, IT × PUE)", kwh, "kWh", *_derived(kwh, "IT energy × PUE")),
         Figure(
             "g_co2e_per_kwh",
             "grid intensity",
@@ -234,45 +228,42 @@ def _record_figures(rec: RunRecord) -> list[Figure]:
             f"{rec.region}: {grid_src}" if rec.region else grid_src,
         ),
         Figure("co2e_kg", "CO2e", rec.co2e_kg, "kg", *_derived(rec.co2e_kg, "energy × grid intensity")),
-        Figure(
-            "cost_usd",
-            "cost",
-            rec.cost_usd,
-            "USD",
-            *(
-                (Basis.ESTIMATED.value, f"chip-hours × price ({price_src})")
-                if rec.cost_usd is not None
-                else (Basis.UNAVAILABLE.value, price_src or "needs --hardware with a catalogue price")
-            ),
-        ),
-        Figure(
-            "flop_per_step",
-            "FLOP per step",
-            rec.flop_per_step,
-            "FLOP",
-            *_assumed(rec, "flop_per_step", "given (--flop-per-step)")
-            if rec.flop_per_step
-            else (Basis.UNAVAILABLE.value, "needs --flop-per-step"),
-        ),
+    ]
+
+
+def _cost_figure(rec: RunRecord) -> Figure:
+    _, price_src = _assumed(rec, "price", "")
+    if rec.cost_usd is not None:
+        return Figure(
+            "cost_usd", "cost", rec.cost_usd, "USD", Basis.ESTIMATED.value, f"chip-hours × price ({price_src})"
+        )
+    source = price_src or "needs --hardware with a catalogue price"
+    return Figure("cost_usd", "cost", rec.cost_usd, "USD", Basis.UNAVAILABLE.value, source)
+
+
+def _flop_figures(rec: RunRecord) -> list[Figure]:
+    """FLOP per step, achieved FLOP/s and MFU."""
+    per_step = (
+        _assumed(rec, "flop_per_step", "given (--flop-per-step)")
+        if rec.flop_per_step
+        else (Basis.UNAVAILABLE.value, "needs --flop-per-step")
+    )
+    mfu_formula = (
+        f"achieved / (chips × {rec.precision} peak {rec.peak_flop_per_s_per_chip or 0:.4g} FLOP/s)"
+        if rec.mfu is not None
+        else "needs --flop-per-step, steps and --hardware"
+    )
+    achieved = rec.achieved_flop_per_s
+    return [
+        Figure("flop_per_step", "FLOP per step", rec.flop_per_step, "FLOP", *per_step),
         Figure(
             "achieved_flop_per_s",
             "achieved FLOP/s",
-            rec.achieved_flop_per_s,
+            achieved,
             "FLOP/s",
-            *_derived(rec.achieved_flop_per_s, "steps × FLOP per step / active time"),
+            *_derived(achieved, "steps × FLOP per step / active time"),
         ),
-        Figure(
-            "mfu",
-            "MFU",
-            rec.mfu,
-            "fraction of peak",
-            *_derived(
-                rec.mfu,
-                f"achieved / (chips × {rec.precision} peak {rec.peak_flop_per_s_per_chip or 0:.4g} FLOP/s)"
-                if rec.mfu is not None
-                else "needs --flop-per-step, steps and --hardware",
-            ),
-        ),
+        Figure("mfu", "MFU", rec.mfu, "fraction of peak", *_derived(rec.mfu, mfu_formula)),
     ]
 
 
@@ -543,29 +534,32 @@ def _tally(values: Any) -> dict[str, int]:
 # -- what was measured, for the comparison -------------------------------------------------------------
 
 
-def _actual_of_record(rec: RunRecord) -> dict[str, float | None]:
+# The plan's figure -> the record's (and the job aggregate's) key; training FLOP is FLOP per step × steps.
+_ACTUAL_KEYS = {
+    "wall_seconds": "wall_seconds",
+    "chip_hours": "chip_hours",
+    "energy_kwh": "energy_kwh",
+    "co2e_kg": "co2e_kg",
+    "cost_usd": "cost_usd",
+    "utilization": "mfu",
+}
+
+
+def _actual(get: Callable[[str], Any]) -> dict[str, float | None]:
+    """What was measured, in the plan's terms, read through ``get`` (a record's attribute or a job's key)."""
+    fps, steps = get("flop_per_step"), get("steps")
     return {
-        "wall_seconds": rec.wall_seconds,
-        "chip_hours": rec.chip_hours,
-        "energy_kwh": rec.energy_kwh,
-        "co2e_kg": rec.co2e_kg,
-        "cost_usd": rec.cost_usd,
-        "utilization": rec.mfu,
-        "training_flop": rec.flop_per_step * rec.steps if rec.flop_per_step and rec.steps else None,
+        **{plan_key: get(key) for plan_key, key in _ACTUAL_KEYS.items()},
+        "training_flop": fps * steps if fps and steps else None,
     }
+
+
+def _actual_of_record(rec: RunRecord) -> dict[str, float | None]:
+    return _actual(lambda key: getattr(rec, key))
 
 
 def _actual_of_job(job: Mapping[str, Any]) -> dict[str, float | None]:
-    fps, steps = job.get("flop_per_step"), job.get("steps")
-    return {
-        "wall_seconds": job.get("wall_seconds"),
-        "chip_hours": job.get("chip_hours"),
-        "energy_kwh": job.get("energy_kwh"),
-        "co2e_kg": job.get("co2e_kg"),
-        "cost_usd": job.get("cost_usd"),
-        "utilization": job.get("mfu"),
-        "training_flop": fps * steps if fps and steps else None,
-    }
+    return _actual(job.get)
 
 
 # -- count + estimate, no run ---------------------------------------------------------------------------------
@@ -598,35 +592,52 @@ def _card_mismatch(counted: Counted | None, planned: Planned) -> tuple[str, ...]
 def card_report(counted: Counted | None, planned: Planned) -> Report:
     """A paper-appendix card from a count and an estimate: per-pass FLOP, training compute by operation counting
     and by hardware burden (chips × peak × hours, Thompson et al. 2020), time, energy, CO2e, cost."""
+    counts = _count_figures(counted) if counted is not None else []
+    figs = (*counts, *_compute_figures(planned), *_planned_figures(planned))
+    return Report(
+        kind="card",
+        subject=counted.model if counted else planned.path,
+        title=f"Compute card: {counted.model}" if counted is not None else "Compute card",
+        figures=figs,
+        assumptions=(*(counted.assumptions if counted else ()), *planned.assumptions),
+        card=_planned_card(planned),
+        notes=("figures are planned (an estimate), not measured", *_card_mismatch(counted, planned)),
+        estimate=planned.data,
+        count=counted.data if counted else None,
+    )
+
+
+def _count_figures(counted: Counted) -> list[Figure]:
+    """The model, its parameters and its FLOP per pass, as ``flopcast count`` counted them."""
+    return [
+        Figure("model", "model", counted.model, "", Basis.GIVEN.value, counted.path),
+        Figure("params", "parameters", counted.params, "", Basis.MEASURED.value, "flopcast count"),
+        Figure(
+            "forward_flop",
+            f"FLOP per pass ({counted.mode})",
+            counted.forward_flop,
+            "FLOP",
+            Basis.ESTIMATED.value,
+            "flopcast count (a multiply-add = 2 FLOP)" + ("; INCOMPLETE: a lower bound" if counted.incomplete else ""),
+        ),
+    ]
+
+
+def _compute_figures(planned: Planned) -> list[Figure]:
+    """Training compute two ways: operation counting (when the estimate used it) and hardware burden at peak."""
     burden = (
         planned.chips * planned.peak_flop_per_s * planned.wall_hours * SECONDS_PER_HOUR
         if planned.chips and planned.peak_flop_per_s and planned.wall_hours
         else None
     )
     counting = planned.training_flop if planned.method.startswith("operation counting") else None
-    est = Basis.ESTIMATED.value
-    figs = []
-    if counted is not None:
-        figs += [
-            Figure("model", "model", counted.model, "", Basis.GIVEN.value, counted.path),
-            Figure("params", "parameters", counted.params, "", Basis.MEASURED.value, "flopcast count"),
-            Figure(
-                "forward_flop",
-                f"FLOP per pass ({counted.mode})",
-                counted.forward_flop,
-                "FLOP",
-                Basis.ESTIMATED.value,
-                "flopcast count (a multiply-add = 2 FLOP)"
-                + ("; INCOMPLETE: a lower bound" if counted.incomplete else ""),
-            ),
-        ]
-    figs += [
+    return [
         Figure(
             "training_flop_counting",
             "training compute (operation counting)",
             counting,
             "FLOP",
-            est if counting is not None else Basis.UNAVAILABLE.value,
+            Basis.ESTIMATED.value if counting is not None else Basis.UNAVAILABLE.value,
             planned.method if counting is not None else f"the estimate's method is {planned.method!r}",
         ),
         Figure(
@@ -634,11 +645,19 @@ def card_report(counted: Counted | None, planned: Planned) -> Report:
             "training compute (hardware burden, at peak)",
             burden,
             "FLOP",
-            est if burden is not None else Basis.UNAVAILABLE.value,
+            Basis.ESTIMATED.value if burden is not None else Basis.UNAVAILABLE.value,
             "chips × peak FLOP/s × hours (Thompson et al. 2020)"
             if burden is not None
             else "needs hardware, chips and hours in the estimate",
         ),
+    ]
+
+
+def _planned_figures(planned: Planned) -> list[Figure]:
+    """Hardware, time, chip-hours, energy, CO2e and cost of the estimate, each with its range."""
+    est = Basis.ESTIMATED.value
+    wall_seconds = planned.wall_hours * SECONDS_PER_HOUR if planned.wall_hours is not None else None
+    return [
         Figure(
             "hardware",
             "hardware",
@@ -647,37 +666,22 @@ def card_report(counted: Counted | None, planned: Planned) -> Report:
             Basis.GIVEN.value if planned.hardware else Basis.UNAVAILABLE.value,
             planned.path,
         ),
-        Figure(
-            "wall_seconds",
-            "time",
-            planned.wall_hours * SECONDS_PER_HOUR if planned.wall_hours is not None else None,
-            "s",
-            est,
-            _range(planned, "wall_hours", SECONDS_PER_HOUR, "s"),
-        ),
+        Figure("wall_seconds", "time", wall_seconds, "s", est, _range(planned, "wall_hours", SECONDS_PER_HOUR, "s")),
         Figure("chip_hours", "chip-hours", planned.chip_hours, "h", est, _range(planned, "chip_hours")),
         Figure("energy_kwh", "energy (facility)", planned.energy_kwh, "kWh", est, _range(planned, "energy_kwh")),
         Figure("co2e_kg", "CO2e", planned.co2e_kg, "kg", est, _range(planned, "co2e_kg")),
         Figure("cost_usd", "cost", planned.cost_usd, "USD", est, _range(planned, "cost_usd")),
     ]
+
+
+def _planned_card(planned: Planned) -> CardFacts:
+    """The card block of an estimate: planned emissions, the grid region when the user gave one."""
     grid = planned.assumption("grid_intensity")
-    card = CardFacts(
+    return CardFacts(
         planned.co2e_kg * GRAMS_PER_KG if planned.co2e_kg is not None else None,
         f"flopcast estimate (planned, not measured: {planned.method})",
         grid.source.split(":")[0] if grid and grid.basis is Basis.GIVEN and ":" in grid.source else None,
         hardware_text(planned.hardware, planned.chips),
-    )
-    title = f"Compute card: {counted.model}" if counted is not None else "Compute card"
-    return Report(
-        kind="card",
-        subject=counted.model if counted else planned.path,
-        title=title,
-        figures=tuple(figs),
-        assumptions=(*(counted.assumptions if counted else ()), *planned.assumptions),
-        card=card,
-        notes=("figures are planned (an estimate), not measured", *_card_mismatch(counted, planned)),
-        estimate=planned.data,
-        count=counted.data if counted else None,
     )
 
 
@@ -688,21 +692,32 @@ def _matches(pattern: str, run: LedgerRun) -> bool:
     return run.name is not None and (run.name == pattern or fnmatch.fnmatchcase(run.name, pattern))
 
 
+@contextmanager
+def _ledger_runs(ledger: str | Path | None) -> Iterator[tuple[Ledger, list[LedgerRun]]]:
+    """The ledger, opened read-only, and its runs."""
+    with Ledger(ledger, readonly=True) as led:
+        yield led, list_runs(led)
+
+
+def _named(runs: Sequence[LedgerRun], pattern: str) -> list[LedgerRun]:
+    return [r for r in runs if _matches(pattern, r)]
+
+
+def _unknown(led: Ledger, what: str, target: str, names: Sequence[str]) -> UnknownNameError:
+    return UnknownNameError(
+        what, target, nearest(target, names), hint=f"'flopcast runs list --ledger {led.path}' lists them"
+    )
+
+
 def project_plan_report(ledger: str | Path | None, pattern: str, plan: PlannedProject) -> Report:
     """The project report of every run whose name matches ``pattern``, its plan's lines set against the ledger.
 
     Raises :class:`UnknownNameError` with the nearest run names when no run's name matches.
     """
-    with Ledger(ledger, readonly=True) as led:
-        runs = list_runs(led)
-        named = [r for r in runs if _matches(pattern, r)]
+    with _ledger_runs(ledger) as (led, runs):
+        named = _named(runs, pattern)
         if not named:
-            raise UnknownNameError(
-                "run name",
-                pattern,
-                nearest(pattern, [r.name for r in runs if r.name]),
-                hint=f"'flopcast runs list --ledger {led.path}' lists them",
-            )
+            raise _unknown(led, "run name", pattern, [r.name for r in runs if r.name])
     return project_report(pattern, named, plan.estimate, plan)
 
 
@@ -711,8 +726,7 @@ def report_from_ledger(ledger: str | Path | None, target: str, planned: Planned 
 
     Raises :class:`UnknownNameError` with the nearest run ids, job ids and names when nothing matches.
     """
-    with Ledger(ledger, readonly=True) as led:
-        runs = list_runs(led)
+    with _ledger_runs(ledger) as (led, runs):
         if target in {r.job_id for r in runs if r.job_id}:
             job = show_run(led, target)
             assert isinstance(job, dict)
@@ -722,15 +736,10 @@ def report_from_ledger(ledger: str | Path | None, target: str, planned: Planned 
         if len(by_id) == 1 or exact:
             run = (exact or by_id)[0]
             return run_report(run, led.samples(run.run_id), planned)
-        named = [r for r in runs if _matches(target, r)]
+        named = _named(runs, target)
         if named:
             return project_report(target, named, planned)
         if len(by_id) > 1:
             raise AmbiguousNameError("run", target, [r.run_id for r in by_id][:8])
         names = [*(r.run_id for r in runs), *(r.job_id for r in runs if r.job_id), *(r.name for r in runs if r.name)]
-        raise UnknownNameError(
-            "run, job or run name",
-            target,
-            nearest(target, names),
-            hint=f"'flopcast runs list --ledger {led.path}' lists them",
-        )
+        raise _unknown(led, "run, job or run name", target, names)
