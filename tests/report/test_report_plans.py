@@ -250,3 +250,27 @@ def test_run_model_card_is_measured(recorded: Recorded) -> None:
 def test_usage_errors_are_one_line(args, says) -> None:
     code, out, err = cli(args)
     assert code == 2 and out == "" and says in err and len(err.strip().splitlines()) == 1
+
+
+def test_card_states_the_cost_in_epochs_2023_dollars(counted, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from flopcast.data import path as data_path
+
+    count_path, _, est_path, est = counted
+    code, out, err = cli(["report", "--count", str(count_path), "--estimate", str(est_path), "--format", "json"])
+    assert code == 0, err
+    fig = {x["key"]: x for x in json.loads(out)["figures"]}["cost_usd_2023"]
+    ppi = pd.read_csv(data_path("epoch/ppi_data_processing_PCU518210518210.csv"), parse_dates=["observation_date"])
+    series = ppi.set_index("observation_date")["PCU518210518210"]
+    month = pd.Timestamp(est["price_as_of"][:7] + "-01")
+    at_price = series[month] if month in series.index else series.iloc[-1]  # after the series: its last month
+    factor = series[series.index.year == 2023].mean() / at_price
+    assert fig["value"] == pytest.approx(est["cost_usd"] * factor, rel=1e-12) and fig["basis"] == "estimated"
+    given = {**est, "price_as_of": None}
+    (tmp_path / "given.json").write_text(json.dumps(given))
+    code, out, err = cli(
+        ["report", "--count", str(count_path), "--estimate", str(tmp_path / "given.json"), "--format", "json"]
+    )
+    fig = {x["key"]: x for x in json.loads(out)["figures"]}["cost_usd_2023"]
+    assert fig["value"] is None and fig["basis"] == "unavailable"

@@ -123,6 +123,7 @@ class Planned:
     peak_flop_per_s: float | None
     assumptions: tuple[Assumption, ...]
     data: Mapping[str, Any]
+    price_as_of: str | None = None  # the catalogue quote's date (estimate/1 files from before it: None)
 
     def assumption(self, name: str) -> Assumption | None:
         return next((a for a in self.assumptions if a.name == name), None)
@@ -151,6 +152,7 @@ def planned_from(p: Path, data: Mapping[str, Any]) -> Planned:
     }
     assumptions = _assumptions(data)
     peak = next((a.value for a in assumptions if a.name == "peak_flop_per_s"), None)
+    as_of = data.get("price_as_of")
     return Planned(
         path=str(p),
         method=str(data.get("method", "")),
@@ -159,6 +161,7 @@ def planned_from(p: Path, data: Mapping[str, Any]) -> Planned:
         peak_flop_per_s=float(peak) if isinstance(peak, (int, float)) and peak > 0 else None,
         assumptions=assumptions,
         data=data,
+        price_as_of=as_of if isinstance(as_of, str) and as_of else None,
         **nums,
     )
 

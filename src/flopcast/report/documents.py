@@ -20,6 +20,7 @@ from typing import Any
 
 from flopcast._names import nearest
 from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
+from flopcast.hardware import to_constant_usd
 from flopcast.measure.ledger import Ledger
 from flopcast.measure.record import ENERGY_COMPONENTS, RunRecord
 from flopcast.measure.runs import LedgerRun, list_runs, show_run
@@ -671,7 +672,22 @@ def _planned_figures(planned: Planned) -> list[Figure]:
         Figure("energy_kwh", "energy (facility)", planned.energy_kwh, "kWh", est, _range(planned, "energy_kwh")),
         Figure("co2e_kg", "CO2e", planned.co2e_kg, "kg", est, _range(planned, "co2e_kg")),
         Figure("cost_usd", "cost", planned.cost_usd, "USD", est, _range(planned, "cost_usd")),
+        constant_cost_figure(planned.cost_usd, planned.price_as_of),
     ]
+
+
+def constant_cost_figure(nominal_usd: float | None, priced_at: str | None) -> Figure:
+    """The cost in 2023 dollars, Epoch AI's unit ("Training compute cost (2023 USD)"), by the PPI it uses."""
+    key, label = "cost_usd_2023", "cost (2023 USD)"
+    if nominal_usd is None or priced_at is None:
+        why = "no cost" if nominal_usd is None else "the price has no catalogue date (given, owned or Thompson 2020)"
+        return Figure(key, label, None, "USD", Basis.UNAVAILABLE.value, why)
+    try:
+        c = to_constant_usd(nominal_usd, priced_at)
+    except InputError as exc:
+        return Figure(key, label, None, "USD", Basis.UNAVAILABLE.value, str(exc))
+    source = f"nominal USD priced {priced_at} x {c.factor:.4f} ({c.source})"
+    return Figure(key, label, c.usd, "USD", Basis.ESTIMATED.value, f"{source}; {c.caveat}" if c.caveat else source)
 
 
 def _planned_card(planned: Planned) -> CardFacts:
