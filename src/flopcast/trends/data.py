@@ -137,10 +137,11 @@ EXCLUDE_REASONS = {  # rows that never enter a fit (one row per model; published
     "rescore": "re-score of the paper's row for the same model",
     "commercial": "commercial system, not a published model",
 }
-FLOP_FLAGS = {  # a FLOP value the row must not use
+FLOP_FLAGS = {  # about the row's FLOP values: one the row must not use, or where gflops_forward came from
     "epoch-implausible": "Epoch FLOP flagged implausible in notes",  # Epoch train_compute_flop -> hardware burden
     "epoch-ensemble": "Epoch FLOP covers an 8-model ensemble",  # Epoch train_compute_flop -> hardware burden
     "sparse": "2 x params would overstate forward FLOP (sparse model, per notes)",  # no --params-per-pass estimate
+    "counted": "GFLOPs counted by flopcast (scripts/count_nlp_rows.py; not a published value)",  # value in FLOP
 }
 VOCABULARIES: dict[str, dict[str, str]] = {"flags": FLAGS, "exclude_reason": EXCLUDE_REASONS, "flop_flag": FLOP_FLAGS}
 _EPOCH_FLOP_FLAGS = ("epoch-implausible", "epoch-ensemble")
@@ -373,13 +374,16 @@ def _training(
 def _forward(
     gflops: float | None, note: str, vision: bool, params: float | None = None, flop_flags: tuple[str, ...] = ()
 ) -> tuple[float | None, str]:
-    if gflops is None:
+    # --params-per-pass: a counted value is per sequence, the estimate per token; one fit must not mix the two
+    if gflops is None or ("counted" in flop_flags and params is not None and not vision):
         if params is not None and not vision:
             if "sparse" in flop_flags:
                 return None, FLOP_FLAGS["sparse"]
             # Kaplan et al. 2020 (arXiv:2001.08361): a dense network's forward pass costs ~2N FLOP per token
             return 2.0 * params, "2 x params per token (estimated, dense model)"
         return None, "no forward FLOP in source"
+    if "counted" in flop_flags:  # flopcast's forward_flop / 1e9: FLOP, whatever the unit note says
+        return gflops * 1e9, FLOP_FLAGS["counted"]
     if vision or _MACS.search(note):
         return 2.0 * gflops * 1e9, "2 x published GMACs" + (" (timm-measured)" if "timm" in note.lower() else "")
     return gflops * 1e9, "published GFLOPs"

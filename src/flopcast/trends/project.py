@@ -553,8 +553,9 @@ def analyze(
         else:
             tg = targets or b.default_targets_pct
             ms = measures
-            if strict and len(measures) > 1:  # a named benchmark: only insist on measures that have data
-                ms = tuple(m for m in measures if any(r.flop(m) is not None for r in rows)) or measures
+            if strict and len(measures) > 1:  # a named benchmark: only insist on measures its rows can fit
+                ms = tuple(m for m in measures if select(rows, m, exclude_flagged=exclude_flagged).n_used >= 3)
+                ms = ms or measures  # none: the error names each measure's shortfall
         results.append(
             analyze_rows(
                 key,

@@ -1,0 +1,388 @@
+"""Count the per-pass forward FLOP of the NLP benchmark rows whose architecture transformers can build.
+
+Fills ``gflops_forward`` (GFLOPs = flopcast ``forward_flop`` / 1e9), ``flops_unit_note``, ``flop_flag``
+(``counted``) and a citation in ``compute_source`` of the rows listed in :data:`ROWS`, in
+``src/flopcast/data/benchmarks/*.csv``. Every hyperparameter and input length below is cited where it is set;
+the convention is documented in ``src/flopcast/data/benchmarks/README.md`` ("Per-pass FLOP of NLP rows").
+
+    python scripts/count_nlp_rows.py            # print the counts and what would change
+    python scripts/count_nlp_rows.py --write    # write them into the CSVs
+
+Counting: :func:`flopcast.count` over one forward pass, on the meta device (no weights) except LUKE, whose
+transformers forward reads mask values and so runs on real CPU tensors with its two embedding tables shrunk
+(a lookup costs 0 FLOP in flopcast's convention, so the table size does not change the count; its parameter
+count is taken from the full-size meta build). Task heads (SQuAD's span classifier, NER's label classifier:
+hidden size x 2 or x the label count per token, each under 0.01% of the pass) are not counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCHMARKS = ROOT / "src" / "flopcast" / "data" / "benchmarks"
+
+# --- Architectures (what was read) -------------------------------------------------------------------------------
+# BERT: Devlin et al. 2018 (arXiv:1810.04805) §3: BERT-Base L=12, H=768, A=12, 110M; BERT-Large L=24, H=1024, A=16,
+#   340M; footnote: "we set the feed-forward/filter size to be 4H, i.e., 3072 for the H = 768 and 4096 for the
+#   H = 1024" (read in public copies of the paper's text); google-research/bert@eedf571 README.md: "24-layer,
+#   1024-hidden, 16-heads, 340M parameters" / "12-layer, 768-hidden, 12-heads, 110M parameters". Vocabulary 30522:
+#   transformers BertConfig docstring (defaults = google-bert/bert-base-uncased).
+BERT_SOURCE = "Devlin et al. 2018 §3 (L, H, A, 4H feed-forward); google-research/bert@eedf571 README.md model list"
+BERT_BASE = {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072}
+BERT_LARGE = {"hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16, "intermediate_size": 4096}
+# XLNet-Large: zihangdai/xlnet@bbaa3a6 README.md "XLNet-Large, Cased: 24-layer, 1024-hidden, 16-heads"; transformers
+#   XLNetConfig docstring: defaults = xlnet/xlnet-large-cased (vocab 32000, d_model 1024, n_layer 24, n_head 16,
+#   d_inner 4096).
+XLNET_SOURCE = "zihangdai/xlnet@bbaa3a6 README.md (24-layer, 1024-hidden, 16-heads); XLNetConfig defaults"
+XLNET_LARGE = {"d_model": 1024, "n_layer": 24, "n_head": 16, "d_inner": 4096, "vocab_size": 32000}
+# SpanBERT (large): facebookresearch/SpanBERT@0670d8b README.md: "The base & large models have the same model
+#   configuration as BERT"; "SpanBERT (large & cased): 24-layer, 1024-hidden, 16-heads, 340M parameters".
+SPANBERT_SOURCE = (
+    "facebookresearch/SpanBERT@0670d8b README.md (same configuration as BERT; 24-layer, 1024-hidden, 16-heads)"
+)
+# LUKE (large): studio-ousia/luke@2516545 examples/legacy/README.md: LUKE-500K (large), base model roberta.large,
+#   entity vocab 500K, 484 M params; model card studio-ousia/luke-large: "24 hidden layers, 1024 hidden size ...
+#   483M"; transformers LukeConfig docstring: entity_emb_size 256, vocab 50267 (defaults = studio-ousia/luke-base,
+#   the base size; large takes RoBERTa-large's 16 heads and 4096 feed-forward, as BERT-Large).
+LUKE_SOURCE = (
+    "studio-ousia/luke@2516545 examples/legacy/README.md (LUKE-500K large: roberta.large, 500K entities, 484 M); "
+    "LukeConfig defaults (entity_emb_size 256)"
+)
+LUKE_LARGE = {
+    "hidden_size": 1024,
+    "num_hidden_layers": 24,
+    "num_attention_heads": 16,
+    "intermediate_size": 4096,
+    "vocab_size": 50267,
+    "entity_vocab_size": 500000,
+    "entity_emb_size": 256,
+}
+# Transformer (Vaswani et al. 2017, arXiv:1706.03762): §3.1 N = 6 encoder and decoder layers; §3.2.2 h = 8,
+#   d_k = d_v = 64; §3.3 d_model = 512, d_ff = 2048, ReLU; §3.4 one weight matrix shared by both embeddings and the
+#   pre-softmax projection; §5.1 "shared source-target vocabulary of about 37000 tokens" (En-De, BPE) and "a 32000
+#   word-piece vocabulary" (En-Fr); Table 3: base 65M params, big N=6, d_model 1024, d_ff 4096, h 16, 213M (read
+#   in public copies of the paper's text). Same sizes in the paper's code, tensorflow/tensor2tensor@bafdc1b6
+#   tensor2tensor/models/transformer.py: transformer_base_v1 (hidden_size 512, num_hidden_layers 6, filter_size
+#   2048, num_heads 8, shared_embedding_and_softmax_weights True) and transformer_big (1024, 4096, 16).
+TRANSFORMER_SOURCE = (
+    "Vaswani et al. 2017 §3.1-3.4, §5.1 (vocabulary), Table 3; tensorflow/tensor2tensor@bafdc1b6 "
+    "transformer_base_v1 / transformer_big"
+)
+TRANSFORMER_BASE = {"d_model": 512, "ffn_dim": 2048, "heads": 8}
+TRANSFORMER_BIG = {"d_model": 1024, "ffn_dim": 4096, "heads": 16}
+TRANSFORMER_LAYERS = 6
+VOCAB_EN_DE, VOCAB_EN_FR = 37000, 32000
+
+# --- Input lengths (the per-pass convention) ----------------------------------------------------------------------
+# One forward pass over the longest input the row's own fine-tuning code feeds (its max_seq_length):
+SQUAD_BERT = 384  # google-research/bert@eedf571 README.md, SQuAD 1.1: run_squad.py --max_seq_length=384
+SQUAD_XLNET = 512  # zihangdai/xlnet@bbaa3a6 README.md: "XLNet-Large uses sequence length 512" (SQuAD)
+SQUAD_SPANBERT = 512  # facebookresearch/SpanBERT@0670d8b README.md, SQuAD 1.1: run_squad.py --max_seq_length 512
+# studio-ousia/luke@2516545 examples/legacy/reading_comprehension/main.py and ner/main.py (the paper's code):
+#   --max-seq-length default 512, --max-entity-length default 128: 512 word tokens and 128 entity tokens.
+LUKE_WORDS, LUKE_ENTITIES = 512, 128
+# BERT on CoNLL-2003: the README gives no NER command; 512 is the longest input the released models were trained
+#   with (google-research/bert@eedf571 README.md: "trained with sequence lengths up to 512") and LUKE's NER length.
+CONLL_BERT = 512
+# WMT: one sentence pair of 256 source and 256 target tokens, teacher-forced (the decoder over the whole target at
+#   once, with the pre-softmax projection at every target position): tensor2tensor@bafdc1b6 transformer_base_v1
+#   max_length = 256, and common_hparams.py: "During training, we drop sequences whose inputs or targets are longer
+#   than max_length".
+WMT_TOKENS = 256
+
+
+@dataclass(frozen=True)
+class Counted:
+    flop: int  # flopcast forward_flop of one pass
+    params: int  # the full-size model's parameters, every embedding table included
+    paper_params: int  # the parameters the paper's total counts (see each count_* function)
+
+
+def _meta(build):
+    with torch.device("meta"):
+        model = build()
+    return model.to("meta").eval()  # some modules allocate parameters on CPU whatever the default device
+
+
+def _ids(*shape: int, device: str = "meta") -> torch.Tensor:
+    return torch.zeros(*shape, dtype=torch.long, device=device)
+
+
+def _count_meta(model, inputs: dict) -> Counted:
+    from flopcast import count
+
+    with torch.device("meta"):  # tensors the forward creates (position ids, masks) land on meta as well
+        r = count(model, inputs)
+    return Counted(int(r.forward_flop), int(r.params), int(r.params))
+
+
+def count_bert(sizes: dict, seq: int) -> Counted:
+    """BertModel (as BertForQuestionAnswering / BertForTokenClassification build it: no pooler) over ``seq`` tokens."""
+    from transformers import BertConfig, BertModel
+
+    model = _meta(lambda: BertModel(BertConfig(**sizes), add_pooling_layer=False))
+    return _count_meta(model, {"input_ids": _ids(1, seq)})
+
+
+def count_xlnet(seq: int) -> Counted:
+    from transformers import XLNetConfig, XLNetModel
+
+    model = _meta(lambda: XLNetModel(XLNetConfig(**XLNET_LARGE)))
+    return _count_meta(model, {"input_ids": _ids(1, seq)})
+
+
+def count_luke(words: int, entities: int) -> Counted:
+    """LukeModel over ``words`` word and ``entities`` entity tokens, with entity-aware self-attention.
+
+    Entity-aware attention is LukeConfig's default and what the paper's code fine-tunes: studio-ousia/luke@2516545
+    examples/legacy/reading_comprehension/model.py and ner/model.py subclass ``LukeEntityAwareAttentionModel``.
+    """
+    from transformers import LukeConfig, LukeModel
+
+    from flopcast import count
+
+    full = _meta(lambda: LukeModel(LukeConfig(**LUKE_LARGE)))
+    params = sum(p.numel() for p in full.parameters())
+    # the 484 M of the pretrained model lack the entity-aware query matrices (w2e, e2w, e2e), which fine-tuning adds
+    aware = sum(
+        p.numel() for n, p in full.named_parameters() if n.split(".")[-2] in ("w2e_query", "e2w_query", "e2e_query")
+    )
+    torch.manual_seed(0)
+    small = LukeModel(LukeConfig(**{**LUKE_LARGE, "vocab_size": 8, "entity_vocab_size": 8})).eval()
+    ones = {"attention_mask": torch.ones(1, words, dtype=torch.long)}
+    ones["entity_attention_mask"] = torch.ones(1, entities, dtype=torch.long)
+    inputs = {"input_ids": _ids(1, words, device="cpu") + 1, "entity_ids": _ids(1, entities, device="cpu") + 1}
+    inputs["entity_position_ids"] = _ids(1, entities, 1, device="cpu")
+    with torch.no_grad():
+        r = count(small, {**inputs, **ones})
+    return Counted(int(r.forward_flop), params, params - aware)
+
+
+def count_transformer(sizes: dict, vocab: int, tokens: int) -> Counted:
+    """FSMTModel (fairseq's Transformer in transformers) set to the paper's sizes, over one sentence pair.
+
+    ``paper_params`` counts the pre-softmax projection and not FSMT's separate embedding tables: the paper shares
+    one matrix between both embeddings and that projection (§3.4). FSMT has no such tie, which changes no FLOP
+    (a lookup costs 0).
+    """
+    from transformers import FSMTConfig, FSMTModel
+
+    config = FSMTConfig(
+        langs=["en", "xx"],
+        src_vocab_size=vocab,
+        tgt_vocab_size=vocab,
+        d_model=sizes["d_model"],
+        encoder_layers=TRANSFORMER_LAYERS,
+        decoder_layers=TRANSFORMER_LAYERS,
+        encoder_ffn_dim=sizes["ffn_dim"],
+        decoder_ffn_dim=sizes["ffn_dim"],
+        encoder_attention_heads=sizes["heads"],
+        decoder_attention_heads=sizes["heads"],
+        activation_function="relu",
+        max_position_embeddings=1024,
+    )
+    model = _meta(lambda: FSMTModel(config))
+    counted = _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
+    embeddings = sum(p.numel() for n, p in model.named_parameters() if "embed_" in n)  # tokens and positions
+    return Counted(counted.flop, counted.params, counted.params - embeddings)
+
+
+@dataclass(frozen=True)
+class Arch:
+    """One architecture at one input: how to count it, what was read, and the paper's parameter total."""
+
+    key: str
+    count: object  # () -> Counted
+    model_class: str
+    input_desc: str
+    source: str
+    paper_params: float | None = None  # the total the paper or README states (tests/trends checks it)
+
+
+ARCHS = {
+    a.key: a
+    for a in (
+        Arch(
+            "bert-large-squad",
+            lambda: count_bert(BERT_LARGE, SQUAD_BERT),
+            "BertModel",
+            f"{SQUAD_BERT} tokens (google-research/bert@eedf571 README.md run_squad.py --max_seq_length=384)",
+            BERT_SOURCE,
+            340e6,
+        ),
+        Arch(
+            "bert-large-conll",
+            lambda: count_bert(BERT_LARGE, CONLL_BERT),
+            "BertModel",
+            f"{CONLL_BERT} tokens (the longest input BERT was trained with, google-research/bert@eedf571 README.md)",
+            BERT_SOURCE,
+            340e6,
+        ),
+        Arch(
+            "bert-base-conll",
+            lambda: count_bert(BERT_BASE, CONLL_BERT),
+            "BertModel",
+            f"{CONLL_BERT} tokens (the longest input BERT was trained with, google-research/bert@eedf571 README.md)",
+            BERT_SOURCE,
+            110e6,
+        ),
+        Arch(
+            "xlnet-large-squad",
+            lambda: count_xlnet(SQUAD_XLNET),
+            "XLNetModel",
+            f"{SQUAD_XLNET} tokens (zihangdai/xlnet@bbaa3a6 README.md: SQuAD at sequence length 512)",
+            XLNET_SOURCE,
+        ),
+        Arch(
+            "spanbert-large-squad",
+            lambda: count_bert(BERT_LARGE, SQUAD_SPANBERT),
+            "BertModel (BERT-Large configuration)",
+            f"{SQUAD_SPANBERT} tokens (facebookresearch/SpanBERT@0670d8b README.md run_squad.py --max_seq_length 512)",
+            SPANBERT_SOURCE,
+            340e6,
+        ),
+        Arch(
+            "luke-large",
+            lambda: count_luke(LUKE_WORDS, LUKE_ENTITIES),
+            "LukeModel",
+            f"{LUKE_WORDS} word + {LUKE_ENTITIES} entity tokens (studio-ousia/luke@2516545 examples/legacy "
+            "reading_comprehension and ner main.py: --max-seq-length 512, --max-entity-length 128)",
+            LUKE_SOURCE,
+            484e6,
+        ),
+        Arch(
+            "transformer-base-en-de",
+            lambda: count_transformer(TRANSFORMER_BASE, VOCAB_EN_DE, WMT_TOKENS),
+            "FSMTModel",
+            f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {VOCAB_EN_DE} "
+            "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
+            TRANSFORMER_SOURCE,
+            65e6,
+        ),
+        Arch(
+            "transformer-big-en-de",
+            lambda: count_transformer(TRANSFORMER_BIG, VOCAB_EN_DE, WMT_TOKENS),
+            "FSMTModel",
+            f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {VOCAB_EN_DE} "
+            "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
+            TRANSFORMER_SOURCE,
+            213e6,
+        ),
+        Arch(
+            "transformer-base-en-fr",
+            lambda: count_transformer(TRANSFORMER_BASE, VOCAB_EN_FR, WMT_TOKENS),
+            "FSMTModel",
+            f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {VOCAB_EN_FR} "
+            "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
+            TRANSFORMER_SOURCE,
+        ),
+        Arch(
+            "transformer-big-en-fr",
+            lambda: count_transformer(TRANSFORMER_BIG, VOCAB_EN_FR, WMT_TOKENS),
+            "FSMTModel",
+            f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {VOCAB_EN_FR} "
+            "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
+            TRANSFORMER_SOURCE,
+        ),
+    )
+}
+
+# (benchmark file, model cell, architecture): the rows filled. Rows of other models stay empty: their architecture
+# is not one transformers builds (LSTMs, CNNs, MoE, ConvS2S) or was not read (KT-NET, ANNA, XLNet-GCN, Ott et al.).
+ROWS = (
+    ("squad11.csv", "BERT-Large single", "bert-large-squad"),
+    ("squad11.csv", "XLNet single", "xlnet-large-squad"),
+    ("squad11.csv", "SpanBERT single", "spanbert-large-squad"),
+    ("squad11.csv", "LUKE single", "luke-large"),
+    ("conll2003.csv", "BERT Large (Devlin et al., 2018)", "bert-large-conll"),
+    ("conll2003.csv", "BERT Base (Devlin et al., 2018)", "bert-base-conll"),
+    ("conll2003.csv", "LUKE (Yamada et al., 2020)", "luke-large"),
+    ("wmt14_en_de.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-de"),
+    ("wmt14_en_de.csv", "Transformer Base (Vaswani et al., 2017)", "transformer-base-en-de"),
+    ("wmt14_en_fr.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-fr"),
+    ("wmt14_en_fr.csv", "Transformer Base (Vaswani et al., 2017)", "transformer-base-en-fr"),
+    ("wmt14_en_fr.csv", "Transformer Big (Vaswani et al., 2017; arXiv v5+)", "transformer-big-en-fr"),
+)
+SCRIPT = "scripts/count_nlp_rows.py"
+
+
+def gflops_cell(flop: int) -> str:
+    """The exact decimal of ``flop / 1e9`` (an integer count, so no rounding)."""
+    text = f"{flop // 10**9}.{flop % 10**9:09d}".rstrip("0")
+    return text.rstrip(".")
+
+
+def unit_note(arch: Arch) -> str:
+    head = "pre-softmax projection counted" if arch.model_class == "FSMTModel" else "task head not counted"
+    return (
+        f"GFLOPs counted by flopcast ({SCRIPT}): forward_flop / 1e9 of one forward pass of transformers "
+        f"{arch.model_class} over {arch.input_desc}; matmul-class FLOP, bias adds excluded, {head}; NOT a paper value"
+    )
+
+
+def updated_row(row: dict[str, str], arch: Arch, counted: Counted) -> dict[str, str]:
+    """``row`` with the count written in: gflops_forward, flops_unit_note, flop_flag counted, the source cited."""
+    out = dict(row)
+    out["gflops_forward"] = gflops_cell(counted.flop)
+    out["flops_unit_note"] = unit_note(arch)
+    flags = [f for f in row.get("flop_flag", "").split(";") if f and f != "counted"]
+    out["flop_flag"] = ";".join([*flags, "counted"])
+    cite = f"forward FLOP: {SCRIPT} ({arch.source})"
+    parts = [p for p in row.get("compute_source", "").split(" | ") if p and not p.startswith("forward FLOP: ")]
+    out["compute_source"] = " | ".join([*parts, cite])
+    return out
+
+
+def rewrite(path: Path, counts: dict[str, Counted], *, write: bool) -> list[str]:
+    """Update ``path``'s rows listed in :data:`ROWS`; the file keeps its line ending. Returns one line per row."""
+    with path.open(encoding="utf-8", newline="") as fh:  # newline="": keep the file's \r\n
+        raw = fh.read()
+    ending = "\r\n" if "\r\n" in raw else "\n"
+    reader = csv.DictReader(io.StringIO(raw, newline=""))
+    header, rows = list(reader.fieldnames or []), list(reader)
+    wanted = {model: key for file, model, key in ROWS if file == path.name}
+    report = []
+    for i, row in enumerate(rows):
+        key = wanted.pop(row["model"], None)
+        if key is not None:
+            rows[i] = updated_row(row, ARCHS[key], counts[key])
+            report.append(f"{path.name}: {row['model']}: {row['gflops_forward'] or '-'} -> {rows[i]['gflops_forward']}")
+    if wanted:
+        raise SystemExit(f"{path.name}: no row named {sorted(wanted)}")
+    if write:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=header, lineterminator=ending)
+        w.writeheader()
+        w.writerows(rows)
+        path.write_text(buf.getvalue(), encoding="utf-8", newline="")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="write the counts into the benchmark CSVs")
+    args = parser.parse_args(argv)
+    counts = {}
+    for key, arch in ARCHS.items():
+        c = counts[key] = arch.count()
+        paper = f"; paper {arch.paper_params / 1e6:.0f}M" if arch.paper_params else ""
+        print(
+            f"{key:24} {c.flop / 1e9:10.3f} GFLOP  params {c.params / 1e6:7.1f}M, as the paper counts "
+            f"{c.paper_params / 1e6:.1f}M{paper}"
+        )
+    for file in sorted({f for f, _, _ in ROWS}):
+        for line in rewrite(BENCHMARKS / file, counts, write=args.write):
+            print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
