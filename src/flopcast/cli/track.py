@@ -142,13 +142,11 @@ def runs_export(
 ) -> None:
     """Export runs (or samples) as CSV, JSON or Parquet. Example: flopcast runs export --format csv -o runs.csv"""
     from flopcast.errors import InputError
-    from flopcast.measure import Ledger, export_rows, list_runs
-    from flopcast.report.jsonout import dumps
+    from flopcast.measure import Ledger
     from flopcast.report.paths import check_output_file, write_output
-    from flopcast.report.run_table import csv_table, flat_rows, require_pyarrow, write_parquet
-    from flopcast.report.track_render import csv_text
+    from flopcast.report.run_table import EXPORT_FORMATS, export_table, export_text, require_pyarrow, write_parquet
 
-    if fmt not in ("csv", "json", "parquet"):
+    if fmt not in EXPORT_FORMATS:
         raise InputError(f"unknown export format {fmt!r}; use csv, json or parquet")
     if fmt == "parquet" and samples:
         raise InputError("--format parquet exports runs; export --samples as csv or json")
@@ -159,16 +157,12 @@ def runs_export(
     if fmt == "parquet":
         require_pyarrow()
     with Ledger(ledger, readonly=True) as led:
-        rows = (
-            export_rows(led, samples=True, as_json=fmt == "json")
-            if samples
-            else (export_rows(led, samples=False, as_json=True) if fmt == "json" else flat_rows(list_runs(led)))
-        )
+        rows = export_table(led, fmt, samples=samples)
     if fmt == "parquet":
         assert output is not None
         write_parquet(rows, output)
         return
-    text = dumps(rows) + "\n" if fmt == "json" else csv_text(rows) if samples else csv_table(rows)
+    text = export_text(rows, fmt, samples=samples)
     if output is None:
         typer.echo(text, nl=False)
         return

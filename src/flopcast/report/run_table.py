@@ -18,7 +18,7 @@ from typing import Any
 
 from flopcast.errors import InputError
 from flopcast.measure.record import ENERGY_COMPONENTS as COMPONENTS
-from flopcast.measure.runs import LedgerRun
+from flopcast.measure.runs import LedgerRun, export_rows, list_runs
 from flopcast.provenance import Basis
 from flopcast.units import JOULES_PER_KWH
 
@@ -51,6 +51,8 @@ _TAIL_COLUMNS = (
     ("final_eval_loss", "final_eval_loss"),
     ("tokens_seen", "tokens_seen"),
     ("model_params", "model_params"),
+    ("epochs", "epochs"),
+    ("dataset_examples", "dataset_examples"),
 )
 COLUMNS = (
     "run_id",
@@ -116,6 +118,29 @@ def csv_table(rows: Sequence[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+EXPORT_FORMATS = ("csv", "json", "parquet")
+
+
+def export_table(led: Any, fmt: str, *, samples: bool) -> list[dict[str, Any]]:
+    """The rows ``runs export --format fmt`` writes: the samples (decoded for JSON), the runs' records (JSON), or
+    one flat row per run (CSV, Parquet: :func:`flat_rows`)."""
+    if samples:
+        return export_rows(led, samples=True, as_json=fmt == "json")
+    if fmt == "json":
+        return export_rows(led, samples=False, as_json=True)
+    return flat_rows(list_runs(led))
+
+
+def export_text(rows: Sequence[dict[str, Any]], fmt: str, *, samples: bool) -> str:
+    """:func:`export_table`'s rows as the text ``runs export`` prints: JSON, or CSV (samples: their raw columns)."""
+    from flopcast.report.jsonout import dumps
+    from flopcast.report.track_render import csv_text
+
+    if fmt == "json":
+        return dumps(rows) + "\n"
+    return csv_text(rows) if samples else csv_table(rows)
+
+
 def require_pyarrow() -> None:
     """One-line :class:`InputError` when pyarrow is not importable (checked before any work)."""
     import importlib
@@ -144,7 +169,7 @@ def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
         "region",
         *(f"{c}_energy_basis" for c in COMPONENTS),
     }
-    ints = {"exit_code", "steps", "chips", "tokens_seen", "model_params"}
+    ints = {"exit_code", "steps", "chips", "tokens_seen", "model_params", "dataset_examples"}
     schema = pa.schema(
         [(c, pa.string() if c in strings else pa.int64() if c in ints else pa.float64()) for c in COLUMNS]
     )
