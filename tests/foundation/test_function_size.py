@@ -21,11 +21,7 @@ EXEMPT = {
 }
 
 # Functions the formatter pushed past the limit, still to be split (each must still be long: the list only shrinks).
-TO_SPLIT = {
-    "count/api.py::count",
-    "scaling/laws_plan.py::plan",
-    "count/sources.py::load_model",
-}
+TO_SPLIT: set[str] = set()  # all split (issue 12); a set, so the subtractions below still work
 
 
 def body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:

@@ -333,12 +333,7 @@ def count(
     buffers = list(model.buffers())
     trainable = [p for p in params if p.requires_grad]
     train = mode == "train"
-    embedding = {
-        id(m.weight): m.weight.numel()
-        for m in model.modules()
-        if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag))
-    }
-    n_params = sum(p.numel() for p in params)
+    sizes = _param_counts(model, params, trainable)
 
     tracker = ModuleTracker(model, backward=train)
     counter = Counter(tracker)
@@ -348,6 +343,43 @@ def count(
     records = counter.records()
     if optimizer is not None:
         records += optimizer_records(optimizer, trainable)
+    mem, mem_notes = memory_bytes(params, buffers, mode=mode, optimizer=optimizer, activations=saved.bytes)
+    device, used_dtype = _placement(params)
+    return CountResult(
+        model=name or type(model).__name__,
+        mode=mode,
+        **sizes,
+        **_flop_fields(records, train=train, optimizer=optimizer is not None),
+        memory_bytes=mem,
+        uncounted_ops=_uncounted(records),
+        dtype=used_dtype,
+        device=device,
+        optimizer=optimizer,
+        depth=depth,
+        records=records,
+        module_types=dict(tracker.types),
+        assumptions=_assumptions(train, optimizer, mem_notes),
+    )
+
+
+def _param_counts(model: torch.nn.Module, params: Sequence[torch.Tensor], trainable: Sequence[torch.Tensor]) -> dict:
+    """Parameter counts of a result: all, trainable, embedding tables (shared tables once) and the rest."""
+    embedding = {
+        id(m.weight): m.weight.numel()
+        for m in model.modules()
+        if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag))
+    }
+    n_params = sum(p.numel() for p in params)
+    return {
+        "params": n_params,
+        "trainable_params": sum(p.numel() for p in trainable),
+        "embedding_params": sum(embedding.values()),
+        "non_embedding_params": n_params - sum(embedding.values()),
+    }
+
+
+def _flop_fields(records: Sequence[OpRecord], *, train: bool, optimizer: bool) -> dict:
+    """The FLOP fields of a result, summed from ``records`` by phase and kind."""
 
     def phase_sum(phase: str, kind: str) -> int:
         return sum(r.flop for r in records if r.phase == phase and r.kind == kind)
@@ -355,38 +387,31 @@ def count(
     fwd = phase_sum("forward", MATMUL)
     bwd = phase_sum("backward", MATMUL) if train else None
     recompute = phase_sum("recompute", MATMUL) if train else None
-    opt = phase_sum("optimizer", MATMUL) + phase_sum("optimizer", ALL) if optimizer is not None else None
+    opt = phase_sum("optimizer", MATMUL) + phase_sum("optimizer", ALL) if optimizer else None
+    return {
+        "forward_flop": fwd,
+        "forward_mac": fwd // 2,
+        "forward_flop_all": fwd + phase_sum("forward", ALL),
+        "backward_flop": bwd,
+        "train_step_flop": (fwd + bwd + recompute + (opt or 0)) if bwd is not None and recompute is not None else None,
+        "recompute_flop": recompute,
+        "optimizer_flop": opt,
+        "backward_forward_ratio": (bwd / fwd) if bwd is not None and fwd else None,
+    }
+
+
+def _uncounted(records: Sequence[OpRecord]) -> dict[str, int]:
+    """Calls per op that no formula counted."""
     uncounted: dict[str, int] = {}
     for r in records:
         if r.kind == "uncounted":
             uncounted[r.op] = uncounted.get(r.op, 0) + r.calls
-    mem, mem_notes = memory_bytes(params, buffers, mode=mode, optimizer=optimizer, activations=saved.bytes)
+    return uncounted
+
+
+def _placement(params: Sequence[torch.Tensor]) -> tuple[str, str]:
+    """(device type, dtype name) of the first parameter; ``("cpu", "float32")`` for a model without any."""
     first = next(iter(params), None)
     device = str(first.device.type) if first is not None else "cpu"
     used_dtype = str(first.dtype).replace("torch.", "") if first is not None else "float32"
-    assumptions = _assumptions(train, optimizer, mem_notes)
-    return CountResult(
-        model=name or type(model).__name__,
-        mode=mode,
-        params=n_params,
-        trainable_params=sum(p.numel() for p in trainable),
-        embedding_params=sum(embedding.values()),
-        non_embedding_params=n_params - sum(embedding.values()),
-        forward_flop=fwd,
-        forward_mac=fwd // 2,
-        forward_flop_all=fwd + phase_sum("forward", ALL),
-        backward_flop=bwd,
-        train_step_flop=(fwd + bwd + recompute + (opt or 0)) if bwd is not None and recompute is not None else None,
-        recompute_flop=recompute,
-        optimizer_flop=opt,
-        backward_forward_ratio=(bwd / fwd) if bwd is not None and fwd else None,
-        memory_bytes=mem,
-        uncounted_ops=uncounted,
-        dtype=used_dtype,
-        device=device,
-        optimizer=optimizer,
-        depth=depth,
-        records=records,
-        module_types=dict(tracker.types),
-        assumptions=assumptions,
-    )
+    return device, used_dtype

@@ -122,12 +122,7 @@ def load_model(
     UnknownNameError, DataFormatError, ModelError
         One-line errors for an unknown preset, a malformed config, a factory that fails.
     """
-    if batch < 1:
-        raise ModelError(f"batch must be a positive integer, got {batch}")
-    if seq_len is not None and seq_len < 1:
-        raise ModelError(f"seq_len must be a positive integer, got {seq_len}")
-    if input_shape is not None and (not input_shape or any(int(d) < 1 for d in input_shape)):
-        raise ModelError(f"input shape must be positive integers, got {input_shape}")
+    _check_sizes(batch, seq_len, input_shape)
     require("torch", "counting a model")
     hf.torch_dtype(dtype)  # validate early
     factory = _FACTORY.match(spec) if not Path(spec).exists() else None
@@ -142,6 +137,45 @@ def load_model(
             dtype=dtype,
             device=device,
         )
+    path = _config_path(spec)
+    if path is not None:
+        values = parse_config_file(path)
+        name = (
+            values.get("_name") or (values.get("architectures") or [None])[0] or values.get("model_type") or path.stem
+        )
+        source, kind, default_seq_len, where = str(path), "config", values.get("_seq_len"), str(path)
+    else:
+        preset = get_preset(spec)
+        values, name, kind, source = preset.config, preset.name, "preset", preset.source
+        default_seq_len, where = preset.seq_len, f"preset {preset.name!r}"
+    return _from_config(
+        values,
+        name=str(name),
+        kind=kind,
+        source=source,
+        default_seq_len=default_seq_len,
+        where=where,
+        batch=batch,
+        seq_len=seq_len,
+        input_shape=input_shape,
+        dtype=dtype,
+        device=device,
+        attn_implementation=attn_implementation,
+    )
+
+
+def _check_sizes(batch: int, seq_len: int | None, input_shape: tuple[int, ...] | None) -> None:
+    """Refuse a batch, sequence length or input shape that is not positive (one line each)."""
+    if batch < 1:
+        raise ModelError(f"batch must be a positive integer, got {batch}")
+    if seq_len is not None and seq_len < 1:
+        raise ModelError(f"seq_len must be a positive integer, got {seq_len}")
+    if input_shape is not None and (not input_shape or any(int(d) < 1 for d in input_shape)):
+        raise ModelError(f"input shape must be positive integers, got {input_shape}")
+
+
+def _config_path(spec: str) -> Path | None:
+    """The ``config.json`` that ``spec`` names (a file, a folder holding one, or any ``*.json``), else ``None``."""
     path = Path(spec)
     if path.is_dir():
         if not (path / "config.json").is_file():
@@ -150,40 +184,7 @@ def load_model(
                 "(or its folder), a bundled preset name, or module:factory"
             )
         path = path / "config.json"
-    if path.is_file() or spec.endswith(".json"):
-        values = parse_config_file(path)
-        name = (
-            values.get("_name") or (values.get("architectures") or [None])[0] or values.get("model_type") or path.stem
-        )
-        return _from_config(
-            values,
-            name=str(name),
-            kind="config",
-            source=str(path),
-            default_seq_len=values.get("_seq_len"),
-            where=str(path),
-            batch=batch,
-            seq_len=seq_len,
-            input_shape=input_shape,
-            dtype=dtype,
-            device=device,
-            attn_implementation=attn_implementation,
-        )
-    preset = get_preset(spec)
-    return _from_config(
-        preset.config,
-        name=preset.name,
-        kind="preset",
-        source=preset.source,
-        default_seq_len=preset.seq_len,
-        where=f"preset {preset.name!r}",
-        batch=batch,
-        seq_len=seq_len,
-        input_shape=input_shape,
-        dtype=dtype,
-        device=device,
-        attn_implementation=attn_implementation,
-    )
+    return path if path.is_file() or spec.endswith(".json") else None
 
 
 def _context_length(values: dict[str, Any]) -> int | None:

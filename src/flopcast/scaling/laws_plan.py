@@ -281,33 +281,12 @@ def plan(
     )
     given = "target_loss" if target_loss is not None else "flop"
     not_identified = _check_identified(fit, given)
-    spec = fit.law_spec
-    if target_loss is not None and spec.irreducible and target_loss <= fit.params[spec.irreducible]:
-        raise UnreachableLossError(
-            f"target loss {target_loss:g} is at or below the fitted irreducible loss {spec.irreducible}="
-            f"{fit.params[spec.irreducible]:.4g}; no amount of compute reaches it — choose a target above it"
-        )
+    _check_reachable(fit, target_loss)
     point = _point(fit.law, fit.params, target_loss=target_loss, flop=flop)
     _check_point(point, fit, given)
     conf = confidence or fit.confidence
-    ci: dict[str, tuple[float | None, float | None]] = {}
-    unreachable = 0.0
-    if fit.bootstrap_samples:
-        draws = [_point(fit.law, p, target_loss=target_loss, flop=flop) for p in fit.samples()]
-        unreachable = float(np.mean([not (np.isfinite(d["flop"]) and d["flop"] > 0) for d in draws]))
-        for key in ("flop", "params", "tokens", "loss", "tokens_per_param"):
-            if key == ("loss" if target_loss is not None else "flop") or key in not_identified:
-                continue  # given, not forecast; or not identified by the runs
-            vals = np.array([np.nan if d[key] is None else d[key] for d in draws], float)
-            vals[~np.isfinite(vals) | (vals <= 0)] = np.nan  # a refit that never gets there: unbounded end
-            if np.all(np.isnan(vals)):
-                continue
-            with np.errstate(invalid="ignore"):  # inf - inf between two unbounded refits: an unbounded end
-                lo, hi = np.percentile(np.where(np.isnan(vals), np.inf, vals), [50 * (1 - conf), 50 * (1 + conf)])
-            ci[key] = (float(lo) if np.isfinite(lo) else None, float(hi) if np.isfinite(hi) else None)
-    max_flop = fit.fitted_range.get("flop", (np.nan, np.nan))[1]
-    if not np.isfinite(max_flop) and "params" in fit.fitted_range and "tokens" in fit.fitted_range:
-        max_flop = FLOP_PER_PARAM_TOKEN * fit.fitted_range["params"][1] * fit.fitted_range["tokens"][1]
+    ci, unreachable = _bootstrap_intervals(fit, target_loss=target_loss, flop=flop, conf=conf, skip=not_identified)
+    max_flop = _largest_fitted_flop(fit)
     assumptions = (
         Assumption("law", f"{fit.law}: {fit.formula}", "", fit.source, Basis.ESTIMATED),
         Assumption(
@@ -341,6 +320,47 @@ def plan(
         unidentified=not_identified,
         warnings=fit.warnings if not_identified else (),
     )
+
+
+def _check_reachable(fit: LawFit, target_loss: float | None) -> None:
+    """Refuse a target loss at or below the fitted irreducible loss: no compute reaches it."""
+    spec = fit.law_spec
+    if target_loss is not None and spec.irreducible and target_loss <= fit.params[spec.irreducible]:
+        raise UnreachableLossError(
+            f"target loss {target_loss:g} is at or below the fitted irreducible loss {spec.irreducible}="
+            f"{fit.params[spec.irreducible]:.4g}; no amount of compute reaches it — choose a target above it"
+        )
+
+
+def _bootstrap_intervals(
+    fit: LawFit, *, target_loss: float | None, flop: float | None, conf: float, skip: tuple[str, ...]
+) -> tuple[dict[str, tuple[float | None, float | None]], float]:
+    """Percentile intervals of each forecast quantity over the bootstrap refits, and the share that never
+    reach the target; the given quantity and those in ``skip`` (not identified) get none."""
+    ci: dict[str, tuple[float | None, float | None]] = {}
+    if not fit.bootstrap_samples:
+        return ci, 0.0
+    draws = [_point(fit.law, p, target_loss=target_loss, flop=flop) for p in fit.samples()]
+    unreachable = float(np.mean([not (np.isfinite(d["flop"]) and d["flop"] > 0) for d in draws]))
+    for key in ("flop", "params", "tokens", "loss", "tokens_per_param"):
+        if key == ("loss" if target_loss is not None else "flop") or key in skip:
+            continue  # given, not forecast; or not identified by the runs
+        vals = np.array([np.nan if d[key] is None else d[key] for d in draws], float)
+        vals[~np.isfinite(vals) | (vals <= 0)] = np.nan  # a refit that never gets there: unbounded end
+        if np.all(np.isnan(vals)):
+            continue
+        with np.errstate(invalid="ignore"):  # inf - inf between two unbounded refits: an unbounded end
+            lo, hi = np.percentile(np.where(np.isnan(vals), np.inf, vals), [50 * (1 - conf), 50 * (1 + conf)])
+        ci[key] = (float(lo) if np.isfinite(lo) else None, float(hi) if np.isfinite(hi) else None)
+    return ci, unreachable
+
+
+def _largest_fitted_flop(fit: LawFit) -> float:
+    """The largest training FLOP among the fitted runs (6ND from the largest N and D when no FLOP was fitted)."""
+    max_flop = fit.fitted_range.get("flop", (np.nan, np.nan))[1]
+    if not np.isfinite(max_flop) and "params" in fit.fitted_range and "tokens" in fit.fitted_range:
+        max_flop = FLOP_PER_PARAM_TOKEN * fit.fitted_range["params"][1] * fit.fitted_range["tokens"][1]
+    return max_flop
 
 
 def _flop_provenance(fit: LawFit, target_loss: float | None) -> Assumption | None:
