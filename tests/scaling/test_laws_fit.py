@@ -101,3 +101,29 @@ def test_parallel_bootstrap_matches_serial():
     serial = fit_law("compute", flop=flop, loss=loss, bootstrap=4, seed=3)
     parallel = fit_law("compute", flop=flop, loss=loss, bootstrap=4, seed=3, n_jobs=2)
     np.testing.assert_allclose(parallel.bootstrap_samples, serial.bootstrap_samples, rtol=1e-6)
+
+
+def test_the_gauss_newton_matrix_is_computed_once_per_fit_and_identify_reads_it(monkeypatch):
+    from flopcast.scaling import laws_fit
+
+    calls = []
+    original = laws_fit._gauss_newton
+
+    def counted(*args, **kwargs):
+        calls.append(args[-1])
+        return original(*args, **kwargs)
+
+    params, tokens, loss = synthetic_chinchilla(np.random.default_rng(3), n=30)
+    reference = fit_law("chinchilla", params=params, tokens=tokens, loss=loss, bootstrap=4, seed=2)
+    monkeypatch.setattr(laws_fit, "_gauss_newton", counted)
+    fit = fit_law("chinchilla", params=params, tokens=tokens, loss=loss, bootstrap=4, seed=2)
+    assert len(calls) == 1  # was 3: identify's flatness check, identify's resolution, the intervals' floor
+    assert fit.to_dict() == reference.to_dict()
+    # identify() given the matrix answers as it does computing it itself
+    spec = laws_fit.get_law("chinchilla")
+    logx = [np.log(params), np.log(tokens)]
+    box = spec.box(logx, np.log(loss))
+    theta = np.array(calls[0], float)
+    own = laws_fit.identify(spec, logx, np.log(loss), theta, [], box, 0.95)
+    given = original(spec, logx, np.log(loss), theta)
+    assert laws_fit.identify(spec, logx, np.log(loss), theta, [], box, 0.95, gauss_newton=given) == own

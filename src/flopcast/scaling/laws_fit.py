@@ -328,7 +328,11 @@ def _on_edge(theta: np.ndarray, box: Box) -> np.ndarray:
     return (theta <= lo + tol) | (theta >= hi - tol)
 
 
-def _gauss_newton(spec: Law, logx, log_loss, theta) -> tuple[np.ndarray, np.ndarray, float]:
+#: ``(diag((JᵀJ)⁺), singular, Σr²/(n-p))``: what the identification checks read from the Gauss-Newton matrix.
+GaussNewton = tuple[np.ndarray, np.ndarray, float]
+
+
+def _gauss_newton(spec: Law, logx, log_loss, theta) -> GaussNewton:
     """``(diag((JᵀJ)⁺), singular, Σr²/(n-p))`` at ``theta`` from the log-space residuals' Jacobian J.
 
     The floor (E) is taken in linear units, not as log E: near E = 0 the log coordinate makes E look
@@ -354,28 +358,28 @@ def _to_check_units(spec: Law, values: np.ndarray) -> np.ndarray:
     return np.where(_linear(spec), np.exp(values), values)
 
 
-def _flat(spec: Law, logx, log_loss, theta, box: Box, z: float, delta: float) -> np.ndarray:
+def _flat(spec: Law, gn: GaussNewton, box: Box, z: float, delta: float) -> np.ndarray:
     """Per coordinate: the objective is flat along it (Gauss-Newton Wald interval wider than half its box).
 
     The Gauss-Newton matrix JᵀJ of the log-space residuals stands in for the Hessian; the residual
     variance is s² = max(Σr²/(n - p), δ²): the Huber objective treats log-residuals under δ as noise, so
     runs that a law happens to interpolate (few runs, little noise) are not taken as exact. A direction
-    JᵀJ cannot see makes every coordinate that loads on it flat.
+    JᵀJ cannot see makes every coordinate that loads on it flat. ``gn``: :func:`_gauss_newton` at the fit.
     """
-    inv_diag, singular, s2 = _gauss_newton(spec, logx, log_loss, theta)
+    inv_diag, singular, s2 = gn
     se = np.sqrt(max(s2, delta * delta) * inv_diag)
     width = _to_check_units(spec, box[1]) - _to_check_units(spec, box[0])
     return singular | (z * se > 0.5 * width)
 
 
-def _resolution(spec: Law, logx, log_loss, theta, box: Box, z: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
+def _resolution(spec: Law, gn: GaussNewton, theta, box: Box, z: float, delta: float) -> tuple[np.ndarray, np.ndarray]:
     """The Gauss-Newton (Wald) interval θ ± t·se, with the noise taken as at least δ, in internal coordinates.
 
     A percentile bootstrap of few runs, or of runs with (almost) no noise, collapses even where the runs
     cannot tell the law's terms apart; intervals are never reported narrower than this one. ``z`` is the
-    Student-t quantile with n - p degrees of freedom.
+    Student-t quantile with n - p degrees of freedom; ``gn``: :func:`_gauss_newton` at ``theta``.
     """
-    inv_diag, _, s2 = _gauss_newton(spec, logx, log_loss, theta)
+    inv_diag, _, s2 = gn
     half = z * np.sqrt(max(s2, delta * delta) * inv_diag)
     mid, lo_box, hi_box = (_to_check_units(spec, b) for b in (theta, *box))
     lo, hi = np.clip(mid - half, lo_box, hi_box), np.clip(mid + half, lo_box, hi_box)
@@ -392,15 +396,20 @@ def identify(
     box: Box,
     confidence: float,
     delta: float = HUBER_DELTA,
+    gauss_newton: GaussNewton | None = None,
 ) -> dict[str, str]:
-    """``{parameter: reason}`` for every parameter the runs do not pin down (empty: all identified)."""
+    """``{parameter: reason}`` for every parameter the runs do not pin down (empty: all identified).
+
+    ``gauss_newton``: :func:`_gauss_newton` at ``theta`` where the caller has it (computed here otherwise).
+    """
     z = _z(confidence, len(log_loss) - spec.n_params)
+    gn = gauss_newton if gauss_newton is not None else _gauss_newton(spec, logx, log_loss, theta)
     reasons: dict[str, list[str]] = {}
     checks: list[tuple[str | list[str], np.ndarray]]
-    res_lo, res_hi = _resolution(spec, logx, log_loss, theta, box, z, delta)
+    res_lo, res_hi = _resolution(spec, gn, theta, box, z, delta)
     checks = [
         ("at the edge of its range", _on_edge(theta, box)),
-        ("the fit is flat along it", _flat(spec, logx, log_loss, theta, box, z, delta)),
+        ("the fit is flat along it", _flat(spec, gn, box, z, delta)),
         ("its interval reaches the edge of its range", _on_edge(res_lo, box) | _on_edge(res_hi, box)),
     ]
     if len(samples):
@@ -493,7 +502,8 @@ def fit_law(
             spec, logx, log_loss, theta, bootstrap=bootstrap, seed=seed, delta=delta, n_jobs=n_jobs, box=box
         )
     fitted_range = _fitted_range(inputs, loss)
-    reasons = identify(spec, logx, log_loss, theta, samples, box, confidence, delta)
+    gn = _gauss_newton(spec, logx, log_loss, theta)  # once per fit: identify() and the intervals' floor read it
+    reasons = identify(spec, logx, log_loss, theta, samples, box, confidence, delta, gauss_newton=gn)
     unidentified = tuple(n for n in spec.param_names if n in reasons)
     warnings = tuple(
         identification_warning(n, reasons[n], by, _span(fitted_range, by, inputs))
@@ -502,10 +512,7 @@ def fit_law(
     )
     rows = np.array([[*spec.to_public(s).values()] for s in samples]) if samples else np.empty((0, spec.n_params))
     ci = _intervals(
-        spec,
-        rows,
-        confidence,
-        _resolution(spec, logx, log_loss, theta, box, _z(confidence, len(loss) - spec.n_params), delta),
+        spec, rows, confidence, _resolution(spec, gn, theta, box, _z(confidence, len(loss) - spec.n_params), delta)
     )
     pred, _ = spec.log_form(theta, *logx)
     r = pred - log_loss
