@@ -12,6 +12,9 @@ One owner for three facts the count and the memory fit share (:mod:`flopcast.est
   fp32 or fp64 weights the update runs on the weights themselves: there is no master copy, and each state
   has the weights' width (``torch.optim.Adam`` and ``SGD`` allocate ``zeros_like(param)`` / a clone of the
   gradient), so fp32 Adam is ``2 x 4 = 8`` and fp64 Adam ``2 x 8 = 16`` bytes per parameter.
+
+``count(..., optimizer=None)`` is not ``"none"``: it counts no update at all, so it reports no optimizer
+state (and no master copy) whatever the dtype; ``"none"`` is the memory fit's stateless update.
 """
 
 from __future__ import annotations
