@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from flopcast.provenance import Assumption
+
 stdout = Console(soft_wrap=False)
 stderr = Console(stderr=True, soft_wrap=True)
 
@@ -27,3 +29,12 @@ def table(
     for r in rows:
         t.add_row(*("" if v is None else str(v) for v in r))
     return t
+
+
+def assumption_line(a: Assumption, value: object = None) -> str:
+    """One assumption as every renderer prints it: ``[dim]basis: name = value unit (source)[/dim]``.
+
+    ``value`` overrides how the value is shown (a renderer's number format); the line's shape lives here only.
+    """
+    shown = a.value if value is None else value
+    return f"[dim]{a.basis.value}: {a.name} = {shown} {a.unit} ({a.source})[/dim]"

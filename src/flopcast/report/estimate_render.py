@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flopcast.estimate.project import FIGURES
+from flopcast.report.console import assumption_line
 from flopcast.units import SECONDS_PER_HOUR
 
 
@@ -67,7 +68,7 @@ def render_estimate(est: Any) -> None:
         stdout.print(f"[yellow]caveat:[/yellow] {c}")
     for a in est.assumptions:
         value = a.value if not isinstance(a.value, float) else f"{a.value:.4g}"
-        stdout.print(f"[dim]{a.basis.value}: {a.name} = {value} {a.unit} ({a.source})[/dim]", soft_wrap=True)
+        stdout.print(assumption_line(a, value), soft_wrap=True)
 
 
 def _fig(key: str, value) -> str:

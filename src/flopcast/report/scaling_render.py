@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from flopcast.report.console import stderr, stdout, table
+from flopcast.report.console import assumption_line, stderr, stdout, table
 from flopcast.units import si
 
 
@@ -101,9 +101,9 @@ def render_plan(p: Any, written: Sequence[Any]) -> None:
             f"[yellow]extrapolation: {p.extrapolation:.3g}x the largest fitted run's compute[/yellow]", highlight=False
         )
     for a in p.assumptions:
-        stdout.print(f"[dim]{a.basis.value}: {a.name} = {a.value} {a.unit} ({a.source})[/dim]", highlight=False)
+        stdout.print(assumption_line(a), highlight=False)
     if e is not None:
         for a in e.assumptions:
-            stdout.print(f"[dim]{a.basis.value}: {a.name} = {a.value} {a.unit} ({a.source})[/dim]", highlight=False)
+            stdout.print(assumption_line(a), highlight=False)
     for w in written:
         stdout.print(f"plot written to {w}", highlight=False)

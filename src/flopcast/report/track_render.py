@@ -12,7 +12,7 @@ from typing import Any
 from flopcast.measure.forecast import Band
 from flopcast.measure.record import ENERGY_COMPONENTS, RunRecord
 from flopcast.measure.runs import LOST, LedgerRun
-from flopcast.report.console import stdout, table
+from flopcast.report.console import assumption_line, stdout, table
 from flopcast.units import SECONDS_PER_HOUR, human_bytes, human_seconds, si
 
 STATUS_LABELS = {LOST: "lost (tracker killed; samples kept)"}
@@ -129,7 +129,7 @@ def render_record(rec: RunRecord) -> None:
     t.columns[2].justify = "left"
     stdout.print(t)
     for a in rec.assumptions:
-        stdout.print(f"[dim]{a.basis.value}: {a.name} = {a.value} {a.unit} ({a.source})[/dim]")
+        stdout.print(assumption_line(a))
     for e in rec.errors:
         stdout.print(f"[yellow]tracker: {e}[/yellow]")
     if rec.ledger:

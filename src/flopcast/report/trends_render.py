@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from flopcast.report.console import assumption_line
+
 
 def _fmt(v: float | None, digits: int = 2) -> str:
     """Compact scientific notation: 1.9e15 (None = unbounded)."""
@@ -131,7 +133,7 @@ def render_trends(report, trend=None, plots: list[Path] | None = None, plot_dir:
     if trend is not None:
         out(_trend_table(trend))
     for a in report.assumptions:
-        out(f"[dim]{a.basis.value}: {a.name} = {a.value} {a.unit} ({a.source})[/dim]")
+        out(assumption_line(a))
     if affs:
         _render_afford(out, affs)
     out(
@@ -247,11 +249,11 @@ def _render_afford(out, affs) -> None:
     if affs[0].levers:
         _render_levers(out, affs[0])
     for a in affs[0].assumptions:
-        out(f"[dim]{a.basis.value}: {a.name} = {a.value:.3g} {a.unit} ({a.source})[/dim]", highlight=False)
+        out(assumption_line(a, f"{a.value:.3g}"), highlight=False)
     out(
-        "[dim]Price-performance and algorithmic progress lower the $ cost; CO2 falls with algorithmic progress "
-        "only (no energy-efficiency trend is applied). Years are when the trends, if they continue, bring the "
-        "cost under the budget.[/dim]",
+        "[dim]Price-performance and algorithmic progress lower the $ cost; algorithmic progress and hardware "
+        "energy efficiency (FLOP/s per W) lower CO2, at today's grid intensity. Years are when the trends, if "
+        "they continue, bring the cost under the budget.[/dim]",
         highlight=False,
     )
 
