@@ -100,3 +100,20 @@ def test_results_json_has_the_forecasts_actuals_and_errors(loop):
         assert math.isfinite(c[key])
     assert (f["energy_kwh"] is None) == (c["energy_pct"] is None)
     assert set(c["targets"]) == {"eval_loss_within_2pct", "train_loss_within_2pct", "wall_time_within_15pct"}
+
+
+def test_the_fit_is_what_the_cli_fits_from_the_same_ledger(loop):
+    """The bench's fit is ``flopcast scaling fit --ledger L --tag 'sweep-*'`` on its ledger, to the last digit."""
+    import contextlib
+    import io
+
+    from flopcast.cli import main
+
+    bench, record, tmp = loop
+    out = io.StringIO()
+    argv = ["scaling", "fit", "--ledger", str(tmp / "runs.sqlite"), "--tag", "sweep-*", "--json"]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        code = main([*argv, "--bootstrap", str(bench.QUICK.bootstrap)])
+    assert code == 0
+    cli = json.loads(out.getvalue())
+    assert cli["params"] == record["fit"]["params"] and cli["n"] == record["fit"]["n"]
