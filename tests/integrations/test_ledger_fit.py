@@ -112,3 +112,11 @@ def test_ledger_alone_refuses_column_options_and_nothing_at_all_is_an_error(ledg
     assert code == 2 and "come from the ledger" in err
     code, _, err = _fit(["scaling", "fit"])
     assert code == 2 and "give RUNS.csv, or --ledger" in err
+
+
+def test_ledger_runs_drop_the_highest_losses_as_read_runs_does(ledger):
+    path, skipped = ledger
+    every = ledger_runs(path, tag="sweep-*")
+    kept = ledger_runs(path, tag="sweep-*", drop_highest_loss=2)
+    assert len(kept.runs) == 10 and kept.skipped == every.skipped and len(kept.skipped) == len(skipped)
+    assert sorted(kept.runs.loss) == sorted(every.runs.loss)[:10]

@@ -71,7 +71,7 @@ def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_high
     """``fit --ledger L`` with no CSV: the ledger's runs, a one-line warning for those skipped, the fit."""
     from flopcast.errors import InputError
     from flopcast.report.console import stderr
-    from flopcast.scaling import LedgerRuns, drop_highest, fit_ledger_runs, ledger_runs
+    from flopcast.scaling import fit_ledger_runs, ledger_runs
 
     if ledger is None:
         raise InputError(
@@ -82,8 +82,7 @@ def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_high
             "with --ledger and no RUNS.csv, N, D and loss come from the ledger: drop --params-col, "
             "--tokens-col, --flop-col and --run-col (or give the CSV)"
         )
-    found = ledger_runs(ledger, tag=tag)
-    found = LedgerRuns(drop_highest(found.runs, drop_highest_loss), found.skipped)
+    found = ledger_runs(ledger, tag=tag, drop_highest_loss=drop_highest_loss)
     result = fit_ledger_runs(found, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
     warning = found.warning()
     if warning:

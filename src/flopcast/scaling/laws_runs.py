@@ -222,9 +222,10 @@ def _ledger_point(row: dict[str, Any]) -> tuple[tuple[float, float, float, float
     return (float(values["final loss"]), float(values["parameter count"]), float(values["tokens"]), flop), ""
 
 
-def ledger_runs(ledger: str | Path, *, tag: str | None = None) -> LedgerRuns:
+def ledger_runs(ledger: str | Path, *, tag: str | None = None, drop_highest_loss: int = 0) -> LedgerRuns:
     """Runs straight from a ``flopcast track`` ledger: completed runs (whose name matches the glob ``tag``)
-    with a recorded parameter count, tokens seen and final loss; the rest are listed as skipped.
+    with a recorded parameter count, tokens seen and final loss; the rest are listed as skipped. The
+    ``drop_highest_loss`` runs of highest loss are left out as outliers (:func:`drop_highest`, as in :func:`read_runs`).
 
     Compute is the measured steps x FLOP per step when every run has it, else C = 6ND. O(runs) time.
 
@@ -279,7 +280,7 @@ def ledger_runs(ledger: str | Path, *, tag: str | None = None) -> LedgerRuns:
         source=label,
         where=tuple(where),
     )
-    return LedgerRuns(runs, tuple(skipped))
+    return LedgerRuns(drop_highest(runs, drop_highest_loss), tuple(skipped))
 
 
 def fit_ledger_runs(found: LedgerRuns, law: str | None = None, **options: Any) -> LawFit:
