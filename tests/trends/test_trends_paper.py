@@ -184,3 +184,18 @@ def test_cli_paper_table_json_and_refusals(capsys):
     assert main(["trends", "--paper", "--benchmark", "imagenet"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "--benchmark" in err
+
+
+def test_the_lower_bound_is_broken_only_by_an_exponent_whose_ci_lies_below_4():
+    from types import SimpleNamespace as NS
+
+    from flopcast.trends.paper import DIFFERENCE, REPRODUCED, lower_bound
+
+    def report(k, ci):
+        fit = NS(measure="training", form="polynomial", frontier=False, exponent=k, exponent_ci=ci, n=5)
+        return NS(benchmarks=[NS(benchmark="b", fits=[fit])])
+
+    assert lower_bound(report(9.0, (7.0, 11.0))).status == REPRODUCED
+    assert lower_bound(report(2.0, (0.5, 6.0))).status == REPRODUCED  # point below, CI reaches 4: not shown below
+    broken = lower_bound(report(2.0, (1.0, 3.0)))
+    assert broken.status == DIFFERENCE and "b training (n 5)" in broken.reason
