@@ -109,6 +109,32 @@ def test_eval_metrics_and_final_losses(trained):
     assert rec.final_eval_loss == evals[-1]["eval_loss"]
 
 
+def test_epochs_and_dataset_size_are_the_trainers(trained):
+    cb, trainer, _, path = trained
+    rec = cb.run.result
+    assert rec.epochs == trainer.state.epoch == 1.0  # 4 steps of 4 over 16 examples: one epoch
+    assert rec.dataset_examples == len(trainer.train_dataset) == 16
+    import json
+
+    from flopcast.measure import Ledger
+
+    with Ledger(path, readonly=True) as led:  # the ledger's record holds them too
+        stored = json.loads(led.run(cb.run.run_id)["record"])
+    assert (stored["epochs"], stored["dataset_examples"]) == (1.0, 16)
+
+
+def test_epochs_are_fractional_past_an_epoch(tmp_path):
+    pytest.importorskip("transformers")
+    from flopcast.integrations import HFCallback
+
+    cb = HFCallback(ledger=False, interval=0.05, log_figures=False)
+    trainer = _trainer(tmp_path, [cb])
+    trainer.args.max_steps = 6  # 6 steps over 4 per epoch
+    trainer.train()
+    assert cb.run.result.epochs == trainer.state.epoch == 1.5
+    assert cb.run.result.dataset_examples == 16
+
+
 def test_flopcast_figures_reach_the_trainer_logs(tmp_path):
     """energy, CO2e, achieved FLOP/s and MFU in log_history, and -- with attach() -- in the logs that a reporting
     callback (TensorBoard, W&B, MLflow: installed before user callbacks) receives."""

@@ -76,6 +76,8 @@ def test_lightning_fit_records_losses_and_logs_figures(tmp_path):
     assert (rec.status, rec.steps, rec.total_steps, rec.model_params) == ("completed", 4, 4, 512 + 576)
     assert rec.tokens_seen == 4 * 4 * 16 and rec.final_loss == pytest.approx(model.seen[-1], rel=1e-6)
     assert rec.final_eval_loss == pytest.approx(float(trainer.callback_metrics["val_loss"]), rel=1e-6)
+    # one whole epoch of the 16 examples (4 batches of 4): the trainer's own epoch count and the dataset's length
+    assert (rec.epochs, rec.dataset_examples) == (trainer.current_epoch, len(data)) == (1, 16)
     with Ledger(tmp_path / "runs.sqlite", readonly=True) as led:
         rows = led.steps(cb.run.run_id)
     assert [r["loss"] for r in rows if r["loss"] is not None] == pytest.approx(model.seen, rel=1e-6)
@@ -87,3 +89,43 @@ def test_lightning_fit_records_losses_and_logs_figures(tmp_path):
     # sampling thread may miss the first log, never the last ones
     steps = [int(r["step"]) for r in ours]
     assert steps == sorted(set(steps)) and steps[-2:] == [3, 4] and set(steps) <= {1, 2, 3, 4}
+
+
+def test_lightning_epochs_count_the_batches_of_a_part_epoch(tmp_path):
+    """6 optimizer steps over 4 batches per epoch: 1.5 epochs, the trainer's own batch count / batches per epoch
+    (Lightning's current_epoch says 2 there: it counts the epoch max_steps stopped as completed)."""
+    torch = pytest.importorskip("torch")
+    pl = pytest.importorskip("lightning.pytorch")
+
+    import flopcast
+
+    class Linear(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.head = torch.nn.Linear(4, 1)
+
+        def training_step(self, batch, batch_idx):
+            return self.head(batch).pow(2).mean()
+
+        def configure_optimizers(self):
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    torch.manual_seed(0)
+    data = torch.randn(16, 4)
+    cb = flopcast.integrations.LightningCallback(ledger=False, interval=0.05)
+    trainer = pl.Trainer(
+        max_steps=6,
+        accelerator="cpu",
+        devices=1,
+        callbacks=[cb],
+        logger=False,
+        enable_progress_bar=False,
+        enable_checkpointing=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(Linear(), torch.utils.data.DataLoader(data, batch_size=4))
+    rec = cb.run.result
+    batches = trainer.fit_loop.epoch_loop.batch_progress.total.completed
+    assert (batches, trainer.num_training_batches) == (6, 4)
+    assert rec.epochs == batches / trainer.num_training_batches == 1.5
+    assert rec.dataset_examples == len(data) == 16

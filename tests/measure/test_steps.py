@@ -183,3 +183,24 @@ def test_old_record_without_the_new_fields_reads(tmp_path):
         del data[k]
     back = RunRecord.from_dict(data)
     assert back.final_loss is None and back.tokens_seen is None and back.steps == 1
+
+
+def test_epochs_and_dataset_size_reach_the_record_and_ledger(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with track(ledger=path, interval=0.05, dataset_examples=1000) as run:
+        for i in range(1, 6):
+            run.step(loss=1.0, epoch=i * 0.3)  # 5 steps of 300 examples over 1000
+    rec = run.result
+    assert (rec.epochs, rec.dataset_examples) == (5 * 0.3, 1000)
+    with Ledger(path, readonly=True) as led:
+        stored = RunRecord.from_dict(json.loads(led.run(run.run_id)["record"]))
+    assert (stored.epochs, stored.dataset_examples) == (5 * 0.3, 1000)
+    with track(ledger=False, interval=0.05) as run:
+        run.step(epoch=math.nan)
+    assert (run.result.epochs, run.result.dataset_examples) == (None, None)  # junk is unknown, never a number
+
+
+@pytest.mark.parametrize("bad", [0, 1.5, -3, math.inf, "1e6", True])
+def test_bad_dataset_examples_are_one_line_errors(bad):
+    with pytest.raises(InputError, match="dataset_examples must be a whole number"):
+        track(dataset_examples=bad)

@@ -30,8 +30,9 @@ NUMBERS = (
     "flop_per_step",
     "final_loss",
     "final_eval_loss",
+    "epochs",
 )
-WHOLE = ("exit_code", "steps", "chips", "tokens_seen", "model_params")
+WHOLE = ("exit_code", "steps", "chips", "tokens_seen", "model_params", "dataset_examples")
 TEXT = ("run_id", "job_id", "name", "status", "started_at", "ended_at", "hardware", "precision", "region")
 
 

@@ -1,7 +1,9 @@
 """Run a command (argv, no shell) under a tracker: the whole process tree, exit code passed through.
 
-The command gets ``FLOPCAST_PROGRESS_FILE`` in its environment: a ``flopcast.track()`` inside it then
-only reports its step count there (the parent measures, so nothing is counted twice). CPU time in
+The command gets ``FLOPCAST_PROGRESS_FILE`` and ``FLOPCAST_STEPS_FILE`` in its environment: a
+``flopcast.track()`` inside it then only reports its step count and figures in the first and appends its per-step
+rows (loss, tokens, learning rate, eval metrics) to the second, which the parent stores with its own ledger run
+(the parent measures and writes the ledger, so nothing is counted twice). CPU time in
 the final record is the child's own ``wait4`` rusage (it and every descendant it waited for).
 SIGTERM and SIGHUP sent to flopcast are forwarded to the command; SIGINT reaches it from the terminal
 (same process group), so flopcast only notes it and keeps measuring until the command exits.
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from flopcast.errors import InputError
 from flopcast.measure.options import TrackOptions, make_options
 from flopcast.measure.record import RunRecord
-from flopcast.measure.tracker import PROGRESS_FILE_ENV, PROGRESS_INTERVAL_ENV, Run
+from flopcast.measure.tracker import PROGRESS_FILE_ENV, PROGRESS_INTERVAL_ENV, STEPS_FILE_ENV, Run
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -81,13 +83,14 @@ def run_command(
         raise InputError("no command given: put it after '--', e.g. flopcast track -- python train.py")
     exe = resolve_executable(argv[0])
     workdir = tempfile.mkdtemp(prefix="flopcast-")
-    progress = Path(workdir) / "progress.json"
+    progress, steps = Path(workdir) / "progress.json", Path(workdir) / "steps.jsonl"
     opts = make_options(options, overrides).replace(
-        command=tuple(argv), progress_file=progress, install_signal_handlers=False
+        command=tuple(argv), progress_file=progress, steps_file=steps, install_signal_handlers=False
     )
     run = Run(opts).prepare()
+    env = child_env(run, progress, steps)
     try:
-        child = subprocess.Popen([exe, *argv[1:]], env=child_env(run, progress), stdout=2 if stdout_to_stderr else None)
+        child = subprocess.Popen([exe, *argv[1:]], env=env, stdout=2 if stdout_to_stderr else None)
     except OSError as exc:
         run.stop(status="failed")
         err = CommandNotFoundError(f"cannot execute {argv[0]}: {exc.strerror}")
@@ -107,10 +110,14 @@ def run_command(
     return record
 
 
-def child_env(run: Run, progress: Path) -> dict[str, str]:
+def child_env(run: Run, progress: Path, steps: Path | None = None) -> dict[str, str]:
     """The command's environment: ours plus where (and how often) a ``flopcast.track()`` inside reports."""
     env = dict(os.environ)
     env[PROGRESS_FILE_ENV] = str(progress)
+    if steps is not None:
+        env[STEPS_FILE_ENV] = str(steps)
+    else:
+        env.pop(STEPS_FILE_ENV, None)
     env["FLOPCAST_PARENT_RUN"] = run.run_id
     env[PROGRESS_INTERVAL_ENV] = repr(run.interval)  # the program reports as often as we sample
     return env

@@ -65,13 +65,15 @@ class _Stepper:
         self.run: Run | None = None
         self.seen = 0  # the trainer's optimizer-step counter at the last step counted
 
-    def start(self, total_steps: Any, *, model_params: int | None = None) -> None:
+    def start(self, total_steps: Any, *, model_params: int | None = None, dataset_examples: int | None = None) -> None:
         opts = self.options
         total = trainer_total_steps(total_steps)
         if opts.steps_in_run is None and total is not None:
             opts = opts.replace(total_steps=total)
         if opts.model_params is None and model_params:
             opts = opts.replace(model_params=model_params)
+        if opts.dataset_examples is None and dataset_examples:
+            opts = opts.replace(dataset_examples=dataset_examples)
         self.run = Run(opts).start()
         self.seen = 0
 
@@ -82,6 +84,11 @@ class _Stepper:
         self.run.step(global_step - self.seen, loss=loss, tokens=tokens)
         self.seen = global_step
         return True
+
+    def epoch(self, epochs: Any) -> None:
+        """Note the trainer's fractional epochs completed (the record's ``epochs``)."""
+        if self.run is not None and epochs is not None:
+            self.run.epochs_done = epochs
 
     def stop(self, *, failed: bool = False) -> None:
         if self.run is not None:
@@ -138,6 +145,26 @@ def parameter_count(model: Any) -> int | None:
         return None
 
 
+def dataset_length(loader: Any) -> int | None:
+    """Examples in a train loader's dataset (``len(loader.dataset)``; the whole dataset, also when a distributed
+    sampler shards it), ``None`` when there is none or it has no length (an iterable dataset)."""
+    try:
+        n = len(loader.dataset)
+    except (AttributeError, TypeError, NotImplementedError):
+        return None
+    return n if n >= 1 else None
+
+
+def lightning_epochs(trainer: Any, batch_idx: int) -> float | None:
+    """Fractional epochs completed after batch ``batch_idx``: ``current_epoch + (batch_idx + 1) /
+    num_training_batches`` (``current_epoch`` alone when the batches per epoch are unknown or infinite)."""
+    epoch = getattr(trainer, "current_epoch", None)
+    if not isinstance(epoch, int):
+        return None
+    per_epoch = as_float(getattr(trainer, "num_training_batches", None))
+    return epoch + (batch_idx + 1) / per_epoch if per_epoch else float(epoch)
+
+
 def batch_tokens(batch: Any) -> int | None:
     """Tokens in a Hugging Face-style batch (``batch["input_ids"].numel()``), else ``None`` (no guessing)."""
     ids = batch.get("input_ids") if isinstance(batch, dict) else None
@@ -159,7 +186,9 @@ class LightningHooks:
 
     Records optimizer steps (``trainer.global_step``), the loss ``training_step`` returned (at each optimizer
     step, the last micro-batch's), tokens of dict batches with ``input_ids`` (x world size), validation metrics
-    (``trainer.callback_metrics`` after each validation), the model's parameter count; and, every
+    (``trainer.callback_metrics`` after each validation), the model's parameter count, the epochs completed
+    (``current_epoch`` + the batch's fraction of ``num_training_batches``) and the train loader's dataset size
+    (``len(trainer.train_dataloader.dataset)`` when it has one); and, every
     ``log_every_n_steps``, logs flopcast's figures (``flopcast/energy_kwh`` ...) to ``trainer.loggers``.
     FLOP per optimizer step, unless given: ``training_step`` on the first batch counted on a meta copy of the
     module × ``accumulate_grad_batches`` × ``world_size`` (``count_flop=False``: not counted).
@@ -186,7 +215,9 @@ class LightningHooks:
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self._tokens = 0
         self.stepper.start(
-            getattr(trainer, "estimated_stepping_batches", None), model_params=parameter_count(pl_module)
+            getattr(trainer, "estimated_stepping_batches", None),
+            model_params=parameter_count(pl_module),
+            dataset_examples=dataset_length(getattr(trainer, "train_dataloader", None)),
         )
 
     def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
@@ -206,6 +237,7 @@ class LightningHooks:
         if tokens is not None:
             self._tokens += tokens * int(getattr(trainer, "world_size", 1) or 1)
         step = int(trainer.global_step)
+        self.stepper.epoch(lightning_epochs(trainer, batch_idx))
         if not self.stepper.advance(step, loss=_loss_of(outputs), tokens=self._tokens or None):
             return
         self._tokens = 0
@@ -257,6 +289,8 @@ class HFHooks:
     """The hooks of a Hugging Face ``TrainerCallback`` that tracks ``Trainer.train()``.
 
     * steps: ``state.global_step`` (optimizer steps);
+    * epochs and dataset size: ``state.epoch`` (fractional epochs completed) and ``len`` of the train loader's
+      dataset (when it has one) become the record's ``epochs`` and ``dataset_examples``;
     * tokens: the trainer's ``state.num_input_tokens_seen`` (the callback sets ``include_num_input_tokens_seen``
       to ``"all"`` when it is ``"no"``, so the trainer counts them; already global under DDP);
     * loss, learning rate, eval metrics: what the trainer logs (``on_log``), stored per logged step;
@@ -293,7 +327,11 @@ class HFHooks:
         self._flos_start = self._flos_mark = (int(state.global_step), float(getattr(state, "total_flos", 0) or 0))
         self._tokens_mark = int(getattr(state, "num_input_tokens_seen", 0) or 0)
         model = kwargs.get("model")
-        self.stepper.start(getattr(state, "max_steps", None), model_params=parameter_count(model))
+        self.stepper.start(
+            getattr(state, "max_steps", None),
+            model_params=parameter_count(model),
+            dataset_examples=dataset_length(kwargs.get("train_dataloader")),
+        )
         if self.count_flop and model is not None and not hasattr(model, "floating_point_ops"):
             self._count_from_loader(args, model, kwargs.get("train_dataloader"))
 
@@ -321,6 +359,7 @@ class HFHooks:
         seen = int(getattr(state, "num_input_tokens_seen", 0) or 0)
         tokens = seen - self._tokens_mark if seen > self._tokens_mark else None
         self._tokens_mark = max(seen, self._tokens_mark)
+        self.stepper.epoch(getattr(state, "epoch", None))
         self.stepper.advance(int(state.global_step), tokens=tokens)
 
     def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, Any] | None = None, **kwargs: Any) -> None:
@@ -372,6 +411,7 @@ class HFHooks:
         return (flos - last_flos) / (step - last_step)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.stepper.epoch(getattr(state, "epoch", None))
         self.stepper.stop()
 
 

@@ -46,6 +46,9 @@ class TrackOptions:
     model_params : int, optional
         The model's parameter count N, recorded with the run (what ``scaling fit --ledger`` reads); the
         trainer callbacks fill it from the model, and a given ``model`` fills it too.
+    dataset_examples : int, optional
+        Examples in the training dataset (Epoch AI's "Training dataset size"), recorded with the run; the trainer
+        callbacks fill it from the train loader's dataset when it has a length.
     pid : int, optional
         Root of the process tree to measure (default: this process).
     log_to : {"tensorboard", "mlflow"}, optional
@@ -53,9 +56,9 @@ class TrackOptions:
         sample and at the end (see :mod:`flopcast.measure.logto`).
     log_dir : str or Path, optional
         TensorBoard's log directory (default ``runs/flopcast-<run id>``) or MLflow's tracking URI.
-    command, progress_file, samplers, env, rapl_root, install_signal_handlers
+    command, progress_file, steps_file, samplers, env, rapl_root, install_signal_handlers
         Plumbing for ``flopcast track -- CMD`` and tests: the command line recorded, the progress file
-        a child writes, injected samplers, the environment read for the launcher, the RAPL root, and
+        and the steps file a child writes, injected samplers, the environment read for the launcher, the RAPL root, and
         whether a SIGTERM handler is installed.
     """
 
@@ -78,7 +81,9 @@ class TrackOptions:
     model: Any = None
     batch: Any = None
     model_params: int | None = None
+    dataset_examples: int | None = None
     progress_file: str | Path | None = None
+    steps_file: str | Path | None = None
     samplers: Sequence[Sampler] | None = None
     env: Mapping[str, str] | None = None
     rapl_root: Path = RAPL_ROOT
@@ -95,6 +100,8 @@ class TrackOptions:
         total_steps_of(self.total_steps, self.epochs, self.steps_per_epoch)  # refuses a lone/contradicting pair
         if self.model_params is not None:
             object.__setattr__(self, "model_params", check_model_params(self.model_params))
+        if self.dataset_examples is not None:
+            object.__setattr__(self, "dataset_examples", check_dataset_examples(self.dataset_examples))
         object.__setattr__(self, "log_to", check_log_to(self.log_to, self.log_dir))
         if self.command is not None:
             object.__setattr__(self, "command", tuple(self.command) or None)
@@ -132,6 +139,17 @@ def check_model_params(value: Any) -> int:
     return int(value)
 
 
+def check_dataset_examples(value: Any) -> int:
+    """A dataset size as an int >= 1, else a one-line :class:`InputError`."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
+    if not ok or float(value) < 1 or not float(value).is_integer():
+        raise InputError(
+            f"dataset_examples must be a whole number of examples >= 1 (got {value!r}); "
+            "e.g. dataset_examples=len(train_dataset)"
+        )
+    return int(value)
+
+
 class TrackOverrides(TypedDict, total=False):
     """Keyword overrides of :class:`TrackOptions` (for ``track(**overrides)``: mypy checks each name and type)."""
 
@@ -154,7 +172,9 @@ class TrackOverrides(TypedDict, total=False):
     model: Any
     batch: Any
     model_params: int | None
+    dataset_examples: int | None
     progress_file: str | Path | None
+    steps_file: str | Path | None
     samplers: Sequence[Sampler] | None
     env: Mapping[str, str] | None
     rapl_root: Path

@@ -77,6 +77,8 @@ class RunRecord(Displayable):
     tokens_seen: int | None = None  # tokens given to run.step(tokens=) (the trainer's num_input_tokens_seen)
     model_params: int | None = None  # the model's parameter count N, when known
     flop_per_step_source: str | None = None  # given | counted from model and batch | state.total_flos | reported
+    epochs: float | None = None  # fractional epochs completed (run.step(epoch=), HF state.epoch, Lightning's)
+    dataset_examples: int | None = None  # examples in the training dataset (given, or len of the train loader's)
 
     _headline = ("run_id", "name", "status", "steps", "wall_seconds", "energy_kwh")  # summary() and HTML; repr below
 
@@ -258,6 +260,8 @@ class RunState:
     tokens_seen: int | None = None
     model_params: int | None = None
     flop_per_step_source: str | None = None
+    epochs: float | None = None
+    dataset_examples: int | None = None
 
 
 def effective_readings(readings: Mapping[str, Reading], rates: Rates, wall_seconds: float) -> dict[str, Reading]:
@@ -340,6 +344,8 @@ def _state_fields(state: RunState) -> dict[str, Any]:
         "tokens_seen": state.tokens_seen,
         "model_params": state.model_params,
         "flop_per_step_source": state.flop_per_step_source if state.flop_per_step else None,
+        "epochs": state.epochs,
+        "dataset_examples": state.dataset_examples,
     }
 
 

@@ -4,7 +4,8 @@
   process tree every interval, commits each sample to the ledger, builds the record;
 * :class:`PassiveRole` (other local ranks): counts steps only — the node is measured once, never twice;
 * :class:`ReporterRole` (inside a command run by ``flopcast track -- CMD``): writes its step count to the file
-  the parent names in ``FLOPCAST_PROGRESS_FILE``; the parent measures the whole process tree.
+  the parent names in ``FLOPCAST_PROGRESS_FILE`` and appends its per-step rows to the one it names in
+  ``FLOPCAST_STEPS_FILE``; the parent measures the whole process tree and stores those rows with its run.
 
 A role sees the run through :class:`Counter` (steps, timing, errors), never the run's lifecycle.
 """
@@ -28,11 +29,11 @@ from flopcast.measure.ledger import Ledger
 from flopcast.measure.logto import LOOP_FIGURES, FigureWriter, open_writer, record_figures
 from flopcast.measure.nvml import gpu_sampler
 from flopcast.measure.options import TrackOptions
-from flopcast.measure.progress import read_progress, write_progress
+from flopcast.measure.progress import StepsReader, append_steps, read_progress, write_progress
 from flopcast.measure.rates import Rates, count_flop_per_step, resolve_rates
 from flopcast.measure.record import RunRecord, RunState, build_record, sample_row
 from flopcast.measure.samplers import ProcessTreeSampler, RamSampler, Reading, Sampler, cpu_energy_sampler
-from flopcast.measure.steplog import StepLog
+from flopcast.measure.steplog import StepLog, as_float
 from flopcast.provenance import Assumption, Basis
 
 MAX_POINTS = 4096
@@ -59,7 +60,22 @@ class Counter(Protocol):
     extra: list[Assumption]
     log: StepLog
     model_params: int | None
+    dataset_examples: int | None
+    epochs_done: Any
     flop_per_step_source: str | None
+
+
+def run_figures(run: Counter) -> dict[str, Any]:
+    """The run's own figures for the record: loss, tokens, size, epochs completed and dataset size."""
+    epochs = as_float(run.epochs_done)
+    return {
+        "final_loss": run.log.final_loss,
+        "final_eval_loss": run.log.final_eval_loss,
+        "tokens_seen": run.log.tokens_seen,
+        "model_params": run.model_params,
+        "epochs": epochs if epochs is not None and epochs >= 0 else None,
+        "dataset_examples": run.dataset_examples,
+    }
 
 
 class PassiveRole:
@@ -87,29 +103,29 @@ class PassiveRole:
 
 
 class ReporterRole(PassiveRole):
-    """Inside ``flopcast track -- CMD``: rank 0 replaces the progress file the parent reads."""
+    """Inside ``flopcast track -- CMD``: rank 0 appends its new per-step rows to the steps file (when the parent
+    names one) and replaces the progress file the parent reads."""
 
     name = "reporter"
     threaded = True
 
-    def __init__(self, path: Path, env: Mapping[str, str]):
-        self.path, self.env = path, env
+    def __init__(self, path: Path, env: Mapping[str, str], steps_path: Path | None = None):
+        self.path, self.env, self.steps_path = path, env, steps_path
+        self.unix0 = 0.0  # the run's t0 as Unix time: each row's ``unix_time`` puts it on the parent's clock
+
+    def begin(self, run: Counter) -> None:
+        self.unix0 = time.time() - (time.perf_counter() - run.t0)
 
     def tick(self, run: Counter) -> None:
-        run.log.drain()  # per-step rows stay in the program; its figures so far go to the parent
-        if self.env.get("RANK", "0") == "0":
-            write_progress(
-                self.path,
-                run.steps_done,
-                run.total_steps,
-                run.flop_per_step,
-                figures={
-                    "final_loss": run.log.final_loss,
-                    "final_eval_loss": run.log.final_eval_loss,
-                    "tokens_seen": run.log.tokens_seen,
-                    "model_params": run.model_params,
-                },
-            )
+        rows = run.log.drain()  # drained on every rank (the log stays bounded); rank 0's go to the parent
+        if self.env.get("RANK", "0") != "0":
+            return
+        if self.steps_path is not None:
+            try:
+                append_steps(self.steps_path, rows, self.unix0)
+            except (OSError, ValueError) as exc:  # the rows are lost; the progress (and the parent's figures) go on
+                run.errors.append(f"steps file {self.steps_path}: {one_line(exc)}; {len(rows)} step row(s) not sent")
+        write_progress(self.path, run.steps_done, run.total_steps, run.flop_per_step, figures=run_figures(run))
 
     def finish(
         self, run: Counter, *, status: str, exit_code: int | None, cpu_seconds: float | None, ended_at: str
@@ -139,6 +155,8 @@ class SamplerRole:
     def __init__(self, options: TrackOptions, env: Mapping[str, str]):
         self.options, self.env = options, env
         self.progress_in = Path(options.progress_file) if options.progress_file else None
+        self.steps_in = StepsReader(Path(options.steps_file)) if options.steps_file else None
+        self.unix0 = 0.0  # t0 as Unix time: a child's step rows are put on this run's clock
         self.ledger: Ledger | None = None
         self.rates: Rates | None = None
         self.samplers: list[Sampler] = []
@@ -194,6 +212,7 @@ class SamplerRole:
             self.proc.retarget(pid)
 
     def begin(self, run: Counter) -> None:
+        self.unix0 = time.time() - (time.perf_counter() - run.t0)
         for s in self.samplers:
             s.start(0.0)
         if self.ledger is not None:
@@ -216,6 +235,8 @@ class SamplerRole:
         if len(self.points) > MAX_POINTS:  # keep the first point, thin the rest
             self.points = self.points[:1] + self.points[2::2]
         step_rows = run.log.drain()
+        if self.steps_in is not None:  # the rows a program inside ``track -- CMD`` logged since the last sample
+            step_rows += self.steps_in.read(self.unix0)
         if self.ledger is None and self.writer is None:
             self.seq += 1
             return
@@ -294,14 +315,8 @@ class SamplerRole:
         )
 
     def _figures(self, run: Counter) -> dict[str, Any]:
-        """Loss, tokens and size: the run's own, else what the program inside ``track -- CMD`` reported."""
-        own = {
-            "final_loss": run.log.final_loss,
-            "final_eval_loss": run.log.final_eval_loss,
-            "tokens_seen": run.log.tokens_seen,
-            "model_params": run.model_params,
-        }
-        return {k: v if v is not None else self.reported.get(k) for k, v in own.items()}
+        """Loss, tokens, size, epochs: the run's own, else what the program inside ``track -- CMD`` reported."""
+        return {k: v if v is not None else self.reported.get(k) for k, v in run_figures(run).items()}
 
     def record(
         self,
@@ -327,12 +342,23 @@ class SamplerRole:
             self.sample(run, final=True)
         except Exception as exc:  # a failing ledger must not mask the job's own outcome
             run.errors.append(f"final sample: {type(exc).__name__}: {exc}")
+        self._note_child_steps(run)
         rec = self.record(run, status=status, exit_code=exit_code, ended_at=ended_at)
         self.log_figures(run, rec)
         if self.ledger is not None:
             rec = self.persist(run, rec)
         self.close(run)
         return rec
+
+    def _note_child_steps(self, run: Counter) -> None:
+        """Rows of the program's steps file that were not stored: junk lines, a last row cut off."""
+        reader = self.steps_in
+        if reader is not None and reader.bad_lines:
+            run.errors.append(f"{reader.bad_lines} line(s) of the tracked program's steps file were not step rows")
+        if reader is not None and reader.tail_bytes:
+            run.errors.append(
+                f"the tracked program's last step row was cut off ({reader.tail_bytes} bytes without a newline)"
+            )
 
     def log_figures(self, run: Counter, rec: RunRecord) -> None:
         """The record's figures to ``log_to``'s tracker at the step count; a failing tracker is noted once in

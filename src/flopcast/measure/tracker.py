@@ -41,6 +41,7 @@ __all__ = [
     "MAX_POINTS",
     "PROGRESS_FILE_ENV",
     "PROGRESS_INTERVAL_ENV",
+    "STEPS_FILE_ENV",
     "Run",
     "TrackOptions",
     "current_run",
@@ -51,6 +52,7 @@ __all__ = [
 
 PROGRESS_FILE_ENV = "FLOPCAST_PROGRESS_FILE"
 PROGRESS_INTERVAL_ENV = "FLOPCAST_PROGRESS_INTERVAL"
+STEPS_FILE_ENV = "FLOPCAST_STEPS_FILE"  # where a program inside ``track -- CMD`` appends its per-step rows
 _ACTIVE: list[Run] = []
 
 
@@ -73,7 +75,8 @@ def choose_role(
     """Reporter inside ``track -- CMD``, passive on non-zero local ranks, else the node's sampler."""
     reporter = env.get(PROGRESS_FILE_ENV)
     if reporter and options.progress_file is None:
-        return ReporterRole(Path(reporter), env)
+        steps = env.get(STEPS_FILE_ENV)
+        return ReporterRole(Path(reporter), env, Path(steps) if steps else None)
     if ctx.distributed and not ctx.is_sampler:
         return PassiveRole()
     return SamplerRole(options, env)
@@ -114,6 +117,8 @@ class Run:
         self.errors: list[str] = []
         self.extra: list[Assumption] = []
         self.model_params: int | None = o.model_params if o.model_params is not None else _param_count(o.model)
+        self.dataset_examples: int | None = o.dataset_examples
+        self.epochs_done: Any = None  # fractional epochs completed (run.step(epoch=...), a trainer's epoch)
         self.flop_per_step_source: str | None = "given" if o.flop_per_step is not None else None
         self.log = StepLog(self.errors)
         self._stop = threading.Event()
@@ -127,15 +132,19 @@ class Run:
 
     # -- the hot path -----------------------------------------------------------------------------
 
-    def step(self, n: int = 1, *, loss: Any = None, tokens: Any = None) -> None:
+    def step(self, n: int = 1, *, loss: Any = None, tokens: Any = None, epoch: Any = None) -> None:
         """Count ``n`` finished steps. Non-blocking: an increment and a timestamp.
 
         ``loss`` and ``tokens`` (tokens these ``n`` steps consumed, summed into ``tokens_seen``), each a number or
         a one-element tensor (converted off the training thread: no device sync here), go to the ledger's
         ``steps`` table and the record (``final_loss``, ``tokens_seen``): a ``deque.append``, no I/O.
+        ``epoch``: epochs completed so far, fractional (e.g. ``1.5`` halfway through the second); the last one given
+        is the record's ``epochs``.
         """
         self.steps_done += n
         self.last_step_t = time.perf_counter()
+        if epoch is not None:
+            self.epochs_done = epoch
         if loss is not None or tokens is not None:
             self.log.add(self.steps_done, self.last_step_t - self.t0, loss=loss, tokens=tokens)
 
