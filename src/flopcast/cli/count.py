@@ -52,10 +52,11 @@ def register(app: typer.Typer) -> None:
 
         require("torch", "flopcast count")
         from flopcast.count import count, load_model
+        from flopcast.count.precision import DTYPES
 
         if mode not in ("forward", "train"):
             raise InputError(f"--mode {mode!r}: use forward or train")
-        if dtype.lower() not in ("fp32", "bf16", "fp16"):
+        if dtype.lower() not in DTYPES:
             raise InputError(f"--dtype {dtype!r}: use fp32, bf16 or fp16")
         if attention is not None and attention not in ("eager", "sdpa"):
             raise InputError(f"--attention {attention!r}: use eager or sdpa")
