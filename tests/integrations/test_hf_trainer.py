@@ -174,3 +174,51 @@ def test_figures_can_be_left_out(tmp_path):
     trainer = _trainer(tmp_path, [HFCallback(ledger=False, interval=0.05, log_figures=False)])
     trainer.train()
     assert not any(k.startswith("flopcast/") for h in trainer.state.log_history for k in h)
+
+
+HF_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[2])
+from pathlib import Path
+from flopcast.integrations import HFCallback
+from tests.integrations.test_hf_trainer import _trainer
+
+trainer = _trainer(Path(sys.argv[1]), [HFCallback(log_figures=False)])
+trainer.train()
+state = trainer.state
+json.dump({"log_history": state.log_history, "epoch": state.epoch}, open(Path(sys.argv[1]) / "state.json", "w"))
+"""
+
+
+def test_the_trainer_inside_track_cmd_fills_the_parents_ledger(tmp_path, capsys):
+    """``flopcast track -- python train.py`` with HFCallback inside: the parent's run has the trainer's logged rows
+    (loss, learning rate, eval loss per logged step), its epochs and dataset size; the child writes no run."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    import json
+    import sys
+    from pathlib import Path
+
+    from flopcast.cli import main
+    from flopcast.measure import Ledger
+
+    root = str(Path(__file__).resolve().parents[2])
+    ledger = tmp_path / "l.sqlite"
+    args = ["track", "--json", "--interval", "0.05", "--ledger", str(ledger), "--"]
+    assert main([*args, sys.executable, "-c", HF_CHILD, str(tmp_path), root]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    state = json.loads((tmp_path / "state.json").read_text())
+    with Ledger(ledger, readonly=True) as led:
+        assert [r["run_id"] for r in led.runs()] == [rec["run_id"]]
+        rows = led.steps(rec["run_id"])
+    logged = [h for h in state["log_history"] if "loss" in h]
+    train = [r for r in rows if r["loss"] is not None]
+    assert [(r["step"], r["loss"], r["learning_rate"]) for r in train] == [
+        (h["step"], h["loss"], h["learning_rate"]) for h in logged
+    ]
+    evals = [h for h in state["log_history"] if "eval_loss" in h]
+    assert [(r["step"], r["metrics"]["eval_loss"]) for r in rows if r["metrics"]] == [
+        (h["step"], h["eval_loss"]) for h in evals
+    ]
+    assert (rec["epochs"], rec["dataset_examples"], rec["steps"]) == (state["epoch"], 16, 4)
+    assert rec["flop_per_step"] == FLOP_PER_STEP and rec["final_loss"] == logged[-1]["loss"]
