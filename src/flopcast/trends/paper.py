@@ -425,7 +425,9 @@ THEORY_EXPONENT = 4.0
 
 
 def lower_bound(report) -> Claim:
-    gaps, below, unsure = {}, [], []
+    gaps: dict[str, float] = {}
+    below: list[str] = []
+    unsure: list[str] = []
     for b in report.benchmarks:
         for m in ("per-pass", "training"):
             f = _poly(b.fits, m)
