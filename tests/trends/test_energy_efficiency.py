@@ -72,3 +72,19 @@ def test_a_bad_energy_efficiency_rate_is_refused():
 
     with pytest.raises(InputError, match="--energy-efficiency-doubling-years must be a positive"):
         default_trends(True, energy_efficiency_doubling_years=-1.0)
+
+
+def test_the_cli_overrides_the_energy_trend_and_refuses_it_without_a_budget(capsys):
+    import json
+
+    from flopcast.cli import main
+
+    base = ["project", "imagenet", "--target", "5", "--budget-co2-t", "100", "--json"]
+    years = []
+    for extra in ([], ["--energy-efficiency-doubling-years", "1e9"]):
+        assert main(base + extra) == 0
+        doc = json.loads(capsys.readouterr().out)
+        years.append([g["year_affordable"] for a in doc["affordability"] for g in a["gaps"]])
+    assert all(fast < slow for fast, slow in zip(*years, strict=True))  # the trend brings each CO2 year forward
+    assert main(["project", "imagenet", "--target", "5", "--energy-efficiency-doubling-years", "2"]) == 2
+    assert "only applies with a budget" in capsys.readouterr().err

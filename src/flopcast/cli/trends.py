@@ -177,7 +177,16 @@ def _run_paper(json_out: bool) -> None:
 
 
 def _afford_options(
-    *, budget_usd, budget_co2_t, year, lever, pp_doubling, alg_doubling, spending_growth, spending_growth_per_year
+    *,
+    budget_usd,
+    budget_co2_t,
+    year,
+    lever,
+    pp_doubling,
+    alg_doubling,
+    spending_growth,
+    spending_growth_per_year,
+    ee_doubling=None,
 ) -> dict | None:
     """The affordability options as keyword arguments, or None; options without a budget are refused."""
     from flopcast.errors import InputError
@@ -192,6 +201,7 @@ def _afford_options(
                 ("--algorithmic-doubling-years", alg_doubling),
                 ("--spending-growth", spending_growth or None),
                 ("--spending-growth-per-year", spending_growth_per_year),
+                ("--energy-efficiency-doubling-years", ee_doubling),
             )
             if v is not None
         ]
@@ -209,6 +219,7 @@ def _afford_options(
         "algorithmic_doubling_years": alg_doubling,
         "spending_growth": spending_growth,
         "spending_growth_per_year": spending_growth_per_year,
+        "energy_efficiency_doubling_years": ee_doubling,
     }
 
 
@@ -323,7 +334,9 @@ def project_cmd(
         help="Budget in USD: efficiency needed and the year the trends make the target affordable.",
     ),
     budget_co2_t: float = typer.Option(
-        None, "--budget-co2-t", help="CO2 budget in tonnes (falls with algorithmic progress only)."
+        None,
+        "--budget-co2-t",
+        help="CO2 budget in tonnes (its cost falls with algorithmic progress and hardware energy efficiency).",
     ),
     year: int = typer.Option(
         None, "--year", help="Also report the cost in this year and the chance it fits the budget by then."
@@ -349,6 +362,11 @@ def project_cmd(
     spending_growth_per_year: float = typer.Option(
         None, "--spending-growth-per-year", help="Grow the budget by this factor per year instead."
     ),
+    ee_doubling: float = typer.Option(
+        None,
+        "--energy-efficiency-doubling-years",
+        help="Override the fitted FLOP/s-per-watt doubling time (Epoch AI chip table) that lowers CO2.",
+    ),
     allow_insignificant: AllowInsignificant = False,
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
@@ -370,6 +388,7 @@ def project_cmd(
         alg_doubling=alg_doubling,
         spending_growth=spending_growth,
         spending_growth_per_year=spending_growth_per_year,
+        ee_doubling=ee_doubling,
     )
     _run(
         benchmarks=[benchmark] if benchmark else None,
