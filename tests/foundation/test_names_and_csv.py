@@ -71,3 +71,14 @@ def test_a_letter_o_after_a_digit_reads_as_zero():
     assert normalize("Radeon Pro") == "radeonpro"  # an O not after a digit stays a letter
     assert lookup("H1OO SXM", TABLE, kind="accelerator") == 1
     assert nearest("H1OO", ["Tesla D1 Dojo", "H100 SXM", "H100 PCIe"])[0].startswith("H100")
+
+
+def test_a_bundled_file_is_parsed_once_whatever_columns_are_required():
+    from flopcast import data
+
+    data._bundled_file.cache_clear()
+    first = data.bundled("hardware/pue_values.csv")
+    again = data.bundled("hardware/pue_values.csv", ("scope", "pue"))
+    assert again is first and data._bundled_file.cache_info().misses == 1
+    with pytest.raises(DataFormatError, match="missing column"):
+        data.bundled("hardware/pue_values.csv", ("no such column",))
