@@ -27,6 +27,11 @@ def parse_shape(text: str) -> tuple[int, ...]:
     return shape
 
 
+def _either(names: tuple[str, ...]) -> str:
+    """``("fp32", "bf16", "fp16")`` -> ``"fp32, bf16 or fp16"``."""
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def register(app: typer.Typer) -> None:
     @app.command("count", help=_HELP)
     def count_cmd(
@@ -51,13 +56,12 @@ def register(app: typer.Typer) -> None:
         from flopcast.report.jsonout import dumps
 
         require("torch", "flopcast count")
-        from flopcast.count import count, load_model
-        from flopcast.count.precision import DTYPES
+        from flopcast.count import DTYPES, MODES, count, load_model
 
-        if mode not in ("forward", "train"):
-            raise InputError(f"--mode {mode!r}: use forward or train")
+        if mode not in MODES:
+            raise InputError(f"--mode {mode!r}: use {_either(MODES)}")
         if dtype.lower() not in DTYPES:
-            raise InputError(f"--dtype {dtype!r}: use fp32, bf16 or fp16")
+            raise InputError(f"--dtype {dtype!r}: use {_either(DTYPES)}")
         if attention is not None and attention not in ("eager", "sdpa"):
             raise InputError(f"--attention {attention!r}: use eager or sdpa")
         if optimizer is not None and mode != "train":

@@ -49,15 +49,13 @@ def _calibration(
 ):
     """The Calibration ``--calibrate`` asks for (None without it); conflicting options refused before the ledger."""
     from flopcast.errors import InputError
+    from flopcast.estimate import refuse_both_utilization
 
     if target is None:
         if ledger is not None:
             raise InputError("--ledger is read by --calibrate; add --calibrate RUN_OR_PATTERN")
         return None
-    if utilization is not None:
-        raise InputError(
-            "give --utilization or --calibrate (which measures it on tracked runs), not both: drop --utilization"
-        )
+    refuse_both_utilization(utilization)  # before the ledger is read
     if hardware is None:
         raise InputError("--calibrate needs --hardware: the chip the estimate is for (runs on it calibrate it)")
     from flopcast.measure import calibrate
@@ -196,10 +194,9 @@ def _show(est, overheads, cal, as_json: bool) -> None:
 
         proj = project_estimate(est, overheads)
     if as_json:
-        from flopcast.report.jsonout import dumps
+        from flopcast.report.estimate_render import estimate_json
 
-        extra = {**({"project": proj.to_dict()} if proj else {}), **({"calibration": cal.to_dict()} if cal else {})}
-        typer.echo(dumps({**est.to_dict(), **extra}) if extra else dumps(est))
+        typer.echo(estimate_json(est, proj, cal))
         return
     from flopcast.report.estimate_render import render_calibration, render_estimate, render_project
 

@@ -23,8 +23,6 @@ from flopcast.cli.options import (
     Utilization,
 )
 
-_PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-
 scaling_app = typer.Typer(
     name="scaling",
     help="Scaling laws from small runs: fit L(N, D) or L(C) with bootstrap intervals, then plan the "
@@ -102,13 +100,13 @@ def _refuse_tag(tag) -> None:
 def _check_plot(plot: Path | None) -> None:
     """Check ``--plot`` before any work: a known format, in an existing folder flopcast can write to."""
     from flopcast.errors import InputError
-    from flopcast.report.paths import check_output_file
+    from flopcast.report.paths import PLOT_SUFFIXES, check_output_file
 
     if plot is None:
         return
-    if plot.suffix.lower() not in _PLOT_SUFFIXES:
+    if plot.suffix.lower() not in PLOT_SUFFIXES:
         raise InputError(
-            f"--plot {plot}: unsupported format {plot.suffix or '(none)'}; use one of " + ", ".join(_PLOT_SUFFIXES)
+            f"--plot {plot}: unsupported format {plot.suffix or '(none)'}; use one of " + ", ".join(PLOT_SUFFIXES)
         )
     check_output_file(plot, option="--plot")
 

@@ -16,6 +16,8 @@ from typing import Any
 from flopcast._lazy import lazy_getattr
 
 _LAZY = {
+    "DTYPES": ("flopcast.count.precision", "DTYPES"),
+    "MODES": ("flopcast.count.api", "MODES"),
     "count": ("flopcast.count.api", "count"),
     "CountResult": ("flopcast.count.result", "CountResult"),
     "OpRecord": ("flopcast.count.result", "OpRecord"),
@@ -27,7 +29,7 @@ _LAZY = {
 __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
-__all__ = ["CountResult", "OpRecord", "count", "load_model", "require"]
+__all__ = ["DTYPES", "MODES", "CountResult", "OpRecord", "count", "load_model", "require"]
 
 
 class _CallableModule(types.ModuleType):

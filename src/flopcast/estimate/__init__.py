@@ -3,7 +3,7 @@
 from flopcast.estimate.burden import hardware_burden_flop
 from flopcast.estimate.core import CONVERSIONS, Estimate, estimate
 from flopcast.estimate.formulas import THOMPSON2020_FLOP_PER_LB_CO2, THOMPSON2020_FLOP_PER_USD
-from flopcast.estimate.measured import MeasuredRates
+from flopcast.estimate.measured import MeasuredRates, refuse_both_utilization
 from flopcast.estimate.memory import MemoryFit, MemoryFitError, memory_fit
 from flopcast.estimate.model import ModelSource, model_source
 from flopcast.estimate.project import (
@@ -34,4 +34,5 @@ __all__ = [
     "memory_fit",
     "model_source",
     "project_estimate",
+    "refuse_both_utilization",
 ]

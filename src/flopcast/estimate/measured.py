@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flopcast.errors import InputError
 from flopcast.hardware import Accelerator, normalize_precision
 
-BOTH_UTILIZATION = "give utilization or calibrate it from measured runs, not both: drop --utilization (or --calibrate)"
+BOTH_UTILIZATION = "give --utilization or --calibrate (which measures it on tracked runs), not both: drop --utilization"
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,13 @@ class MeasuredRates:
             )
 
 
+def refuse_both_utilization(utilization: float | None) -> None:
+    """Refuse an assumed ``utilization`` beside measured rates (:data:`BOTH_UTILIZATION`); needs no rates, so a
+    caller about to measure them (``estimate --calibrate``) refuses before it reads the ledger."""
+    if utilization is not None:
+        raise InputError(BOTH_UTILIZATION)
+
+
 def check_measured(
     measured: MeasuredRates | None,
     acc: Accelerator | None,
@@ -58,8 +65,7 @@ def check_measured(
     """Refuse (:class:`InputError`) what conflicts with ``measured``; no precision given uses the runs'."""
     if measured is None:
         return
-    if utilization is not None:
-        raise InputError(BOTH_UTILIZATION)
+    refuse_both_utilization(utilization)
     if power_fraction is not None:
         raise InputError(
             "calibrated board power is measured, not a fraction of TDP: drop --power-fraction (or --calibrate)"

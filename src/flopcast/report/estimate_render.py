@@ -11,6 +11,23 @@ from flopcast.report.console import assumption_line
 from flopcast.units import SECONDS_PER_HOUR
 
 
+def estimate_document(est: Any, proj: Any = None, cal: Any = None) -> dict[str, Any]:
+    """The ``estimate --json`` document: the estimate's fields, with ``"project"`` (``--project``) and
+    ``"calibration"`` (``--calibrate``) beside them when given."""
+    return {
+        **est.to_dict(),
+        **({"project": proj.to_dict()} if proj else {}),
+        **({"calibration": cal.to_dict()} if cal else {}),
+    }
+
+
+def estimate_json(est: Any, proj: Any = None, cal: Any = None) -> str:
+    """``flopcast estimate --json``: :func:`estimate_document` as JSON text."""
+    from flopcast.report.jsonout import dumps
+
+    return dumps(estimate_document(est, proj, cal))
+
+
 def render_estimate(est: Any) -> None:
     """``flopcast estimate``: each figure with its low-high range, the memory fit, caveats and assumptions."""
     from flopcast.report.console import stdout, table

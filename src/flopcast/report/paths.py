@@ -15,7 +15,8 @@ from pathlib import Path
 
 from flopcast.errors import InputError
 
-_PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+#: The file types a plot file (``--plot FILE``) may have: the one owner, the CLI checks against it too.
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def _nearest_existing(path: Path) -> Path:
@@ -81,7 +82,7 @@ def write_output(path: Path, text: str) -> None:
 
 
 def check_output_file(
-    file: str | os.PathLike[str], *, option: str = "--plot", suffixes: tuple[str, ...] | None = _PLOT_SUFFIXES
+    file: str | os.PathLike[str], *, option: str = "--plot", suffixes: tuple[str, ...] | None = PLOT_SUFFIXES
 ) -> Path:
     """Check that ``file`` can be written (folder exists and is writable, not a folder, known suffix)."""
     path = Path(file).expanduser()
