@@ -97,10 +97,11 @@ def _run(
     until=None,
     allow_insignificant=False,
     afford_opts=None,
+    benchmark=None,
     report_file=None,
 ) -> None:
     from flopcast.errors import InputError
-    from flopcast.trends import afford, analyze, compute_trend, get_benchmark
+    from flopcast.trends import afford, analyze, compute_trend_for
 
     plot_dir, report_file = _destinations(
         benchmarks=benchmarks, data=data, plots=plots, no_plots=no_plots, with_trend=with_trend, report_file=report_file
@@ -124,9 +125,10 @@ def _run(
     )
     affs = None
     if afford_opts is not None:
-        vision = get_benchmark(benchmarks[0]).vision if benchmarks else None
-        affs = afford(report, hardware=hardware, vision=vision, allow_insignificant=allow_insignificant, **afford_opts)
-    trend = compute_trend() if with_trend and data is None else None
+        affs = afford(
+            report, hardware=hardware, benchmark=benchmark, allow_insignificant=allow_insignificant, **afford_opts
+        )
+    trend = compute_trend_for(data) if with_trend else None
     written, plot_error = _plots(report, plot_dir, trend, affs)
     if report_file is not None:
         from flopcast.report.trends_page import trends_data, write_trends_page
@@ -174,53 +176,6 @@ def _run_paper(json_out: bool) -> None:
     from flopcast.report.trends_render import render_paper
 
     render_paper(rec)
-
-
-def _afford_options(
-    *,
-    budget_usd,
-    budget_co2_t,
-    year,
-    lever,
-    pp_doubling,
-    alg_doubling,
-    spending_growth,
-    spending_growth_per_year,
-    ee_doubling=None,
-) -> dict | None:
-    """The affordability options as keyword arguments, or None; options without a budget are refused."""
-    from flopcast.errors import InputError
-
-    if budget_usd is None and budget_co2_t is None:
-        given = [
-            n
-            for n, v in (
-                ("--year", year),
-                ("--lever", lever or None),
-                ("--price-performance-doubling-years", pp_doubling),
-                ("--algorithmic-doubling-years", alg_doubling),
-                ("--spending-growth", spending_growth or None),
-                ("--spending-growth-per-year", spending_growth_per_year),
-                ("--energy-efficiency-doubling-years", ee_doubling),
-            )
-            if v is not None
-        ]
-        if given:
-            raise InputError(f"{given[0]} only applies with a budget; add --budget-usd or --budget-co2-t")
-        return None
-    if spending_growth and spending_growth_per_year is not None:
-        raise InputError("--spending-growth and --spending-growth-per-year contradict each other; give one")
-    return {
-        "budget_usd": budget_usd,
-        "budget_co2_t": budget_co2_t,
-        "year": year,
-        "lever_texts": lever or (),
-        "price_performance_doubling_years": pp_doubling,
-        "algorithmic_doubling_years": alg_doubling,
-        "spending_growth": spending_growth,
-        "spending_growth_per_year": spending_growth_per_year,
-        "energy_efficiency_doubling_years": ee_doubling,
-    }
 
 
 def trends_cmd(
@@ -379,16 +334,18 @@ def project_cmd(
         from flopcast.trends import BENCHMARKS
 
         raise InputError("name a benchmark (" + ", ".join(BENCHMARKS) + ") or pass --data FILE.csv")
-    afford_opts = _afford_options(
+    from flopcast.trends import afford_options
+
+    afford_opts = afford_options(
         budget_usd=budget_usd,
         budget_co2_t=budget_co2_t,
         year=year,
-        lever=lever,
-        pp_doubling=pp_doubling,
-        alg_doubling=alg_doubling,
+        lever_texts=lever,
+        price_performance_doubling_years=pp_doubling,
+        algorithmic_doubling_years=alg_doubling,
         spending_growth=spending_growth,
         spending_growth_per_year=spending_growth_per_year,
-        ee_doubling=ee_doubling,
+        energy_efficiency_doubling_years=ee_doubling,
     )
     _run(
         benchmarks=[benchmark] if benchmark else None,
@@ -411,6 +368,7 @@ def project_cmd(
         until=until,
         allow_insignificant=allow_insignificant,
         afford_opts=afford_opts,
+        benchmark=benchmark,
     )
 
 

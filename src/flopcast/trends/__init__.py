@@ -7,12 +7,12 @@ fits training compute over time (the paper's Figure 2). Scaling laws fitted from
 in :mod:`flopcast.scaling`.
 """
 
-from flopcast.trends.afford import Affordability, afford
+from flopcast.trends.afford import Affordability, afford, afford_options
 from flopcast.trends.data import BENCHMARKS, MEASURES, Benchmark, BenchmarkRow, TooFewRowsError, get_benchmark
 from flopcast.trends.fit import Fit, fit_trend
 from flopcast.trends.hardware_used import benchmark_accelerators, listed_accelerators
 from flopcast.trends.paper import Reconciliation, reconcile
-from flopcast.trends.project import BenchmarkResult, Conversion, Projection, TrendsReport, analyze
+from flopcast.trends.project import BenchmarkResult, Conversion, Projection, TrendsReport, analyze, compute_trend_for
 from flopcast.trends.time import ComputeTrend, compute_trend
 from flopcast.trends.window import PAPER_ERA, YearWindow
 
@@ -33,9 +33,11 @@ __all__ = [
     "TrendsReport",
     "YearWindow",
     "afford",
+    "afford_options",
     "analyze",
     "benchmark_accelerators",
     "compute_trend",
+    "compute_trend_for",
     "fit_trend",
     "get_benchmark",
     "listed_accelerators",

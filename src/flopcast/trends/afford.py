@@ -32,6 +32,7 @@ import numpy as np
 
 from flopcast.errors import InputError
 from flopcast.provenance import Assumption, Basis
+from flopcast.trends.data import get_benchmark
 from flopcast.trends.energy_efficiency import energy_efficiency_trend
 from flopcast.trends.fit import BOOTSTRAP_SEED, Fit, response
 from flopcast.trends.levers import REFERENCE_HARDWARE, Lever, parse_levers
@@ -449,6 +450,55 @@ def base_year_of(conversion: str, hardware: str | None = None) -> int:
     return int(get_price(hardware or DEFAULT_HARDWARE).as_of[:4])
 
 
+def afford_options(
+    *,
+    budget_usd: float | None = None,
+    budget_co2_t: float | None = None,
+    year: int | None = None,
+    lever_texts: Sequence[str] | None = (),
+    price_performance_doubling_years: float | None = None,
+    algorithmic_doubling_years: float | None = None,
+    spending_growth: bool = False,
+    spending_growth_per_year: float | None = None,
+    energy_efficiency_doubling_years: float | None = None,
+) -> dict | None:
+    """The keyword arguments of :func:`afford` these options give, or None with no budget (nothing to price).
+
+    Checked before any analysis runs: an option that only applies with a budget, given without one, and both
+    spending growths at once are refused, one line each (in the CLI's spellings, as :func:`afford`'s errors).
+    """
+    if budget_usd is None and budget_co2_t is None:
+        given = [
+            n
+            for n, v in (
+                ("--year", year),
+                ("--lever", lever_texts or None),
+                ("--price-performance-doubling-years", price_performance_doubling_years),
+                ("--algorithmic-doubling-years", algorithmic_doubling_years),
+                ("--spending-growth", spending_growth or None),
+                ("--spending-growth-per-year", spending_growth_per_year),
+                ("--energy-efficiency-doubling-years", energy_efficiency_doubling_years),
+            )
+            if v is not None
+        ]
+        if given:
+            raise InputError(f"{given[0]} only applies with a budget; add --budget-usd or --budget-co2-t")
+        return None
+    if spending_growth and spending_growth_per_year is not None:
+        raise InputError("--spending-growth and --spending-growth-per-year contradict each other; give one")
+    return {
+        "budget_usd": budget_usd,
+        "budget_co2_t": budget_co2_t,
+        "year": year,
+        "lever_texts": lever_texts or (),
+        "price_performance_doubling_years": price_performance_doubling_years,
+        "algorithmic_doubling_years": algorithmic_doubling_years,
+        "spending_growth": spending_growth,
+        "spending_growth_per_year": spending_growth_per_year,
+        "energy_efficiency_doubling_years": energy_efficiency_doubling_years,
+    }
+
+
 def afford(
     report,
     *,
@@ -457,6 +507,7 @@ def afford(
     year: int | None = None,
     lever_texts: Sequence[str] = (),
     hardware: str | None = None,
+    benchmark: str | None = None,
     vision: bool | None = None,
     price_performance_doubling_years: float | None = None,
     algorithmic_doubling_years: float | None = None,
@@ -467,8 +518,11 @@ def afford(
 ) -> list[Affordability]:
     """Affordability of every target of a one-benchmark :class:`~flopcast.trends.TrendsReport` (both forms).
 
-    ``vision`` picks the cited algorithmic rate (None, a user CSV: ``algorithmic_doubling_years`` is required).
+    ``vision`` picks the cited algorithmic rate; with None it is the bundled ``benchmark``'s (the report's
+    benchmark, by its key); with neither (a user CSV) ``algorithmic_doubling_years`` is required.
     """
+    if vision is None and benchmark is not None:
+        vision = get_benchmark(benchmark).vision
     for name, v in (("--budget-usd", budget_usd), ("--budget-co2-t", budget_co2_t)):
         if v is not None and not (math.isfinite(v) and v > 0):
             raise InputError(f"{name} must be a positive number, got {v:g}")

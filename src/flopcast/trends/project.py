@@ -33,6 +33,7 @@ from flopcast.trends.data import (
     select,
 )
 from flopcast.trends.fit import FORMS, Fit, fit_trend, invert
+from flopcast.trends.time import ComputeTrend, compute_trend
 from flopcast.trends.window import ALL_DATA, PAPER_ERA, YearWindow, check_window, user_window, window_rows
 from flopcast.units import LBS_PER_KG
 
@@ -578,6 +579,13 @@ def analyze(
         "frontier" if frontier else "all",
         _assumptions(conv, burden_precision, params_per_pass, window, reference),
     )
+
+
+def compute_trend_for(data: str | Path | None = None) -> ComputeTrend | None:
+    """The compute trend shown beside an analysis (the paper's Figure 2,
+    :func:`~flopcast.trends.time.compute_trend`): it is fitted on the bundled systems and chips, so an analysis
+    of the bundled benchmarks has it and one of a user CSV (``data``) has none."""
+    return None if data is not None else compute_trend()
 
 
 def _load(
