@@ -307,19 +307,22 @@ class _Factor:
     basis: Basis
 
 
-_KINDS = {  # name -> (kind of multiplier, unit, favourable end is the low value)
-    "goodput": ("lost chip-time: final x (1/g - 1)", "useful/elapsed", False),
-    "experiments": ("multiple of the final run: final x (X - 1)", "x final", True),
-    "eval_fraction": ("fraction of the final run: final x f", "x final", True),
-    "idle_fraction": ("static energy: chip-hours x board W x i", "x board W", True),
-    "embodied_kg_per_chip_hour": ("embodied CO2e: chip-hours x r", "kg/chip-h", True),
-}
-_LINE_NAMES = {
-    "goodput": "goodput",
-    "experiments": "experimentation",
-    "eval_fraction": "evaluation",
-    "idle_fraction": "idle",
-    "embodied_kg_per_chip_hour": "embodied",
+@dataclass(frozen=True)
+class _Overhead:
+    """One overhead: its line name, the kind of multiplier, its unit, and whether the low value is favourable."""
+
+    line: str
+    kind: str
+    unit: str
+    favourable_low: bool
+
+
+_OVERHEADS = {
+    "goodput": _Overhead("goodput", "lost chip-time: final x (1/g - 1)", "useful/elapsed", False),
+    "experiments": _Overhead("experimentation", "multiple of the final run: final x (X - 1)", "x final", True),
+    "eval_fraction": _Overhead("evaluation", "fraction of the final run: final x f", "x final", True),
+    "idle_fraction": _Overhead("idle", "static energy: chip-hours x board W x i", "x board W", True),
+    "embodied_kg_per_chip_hour": _Overhead("embodied", "embodied CO2e: chip-hours x r", "kg/chip-h", True),
 }
 
 
@@ -328,15 +331,17 @@ def _factors(ov: ProjectOverheads) -> tuple[list[_Factor], list[str]]:
     defaults = default_overheads()
     out: list[_Factor] = []
     omitted: list[str] = []
-    for name, (kind, unit, fav_low) in _KINDS.items():
+    for name, o in _OVERHEADS.items():
         given = getattr(ov, name)
         if given is not None:
             g = float(given)
-            out.append(_Factor(name, kind, unit, Range(g, g, g, "given by the user"), fav_low, Basis.GIVEN))
+            out.append(
+                _Factor(name, o.kind, o.unit, Range(g, g, g, "given by the user"), o.favourable_low, Basis.GIVEN)
+            )
         elif name in defaults:
-            out.append(_Factor(name, kind, unit, defaults[name], fav_low, Basis.ASSUMED))
+            out.append(_Factor(name, o.kind, o.unit, defaults[name], o.favourable_low, Basis.ASSUMED))
         else:
-            omitted.append(f"{_LINE_NAMES[name]}: no published default; give --eval-fraction (eval_fraction=)")
+            omitted.append(f"{o.line}: no published default; give --eval-fraction (eval_fraction=)")
     if ov.serving_days is None:
         omitted.append(
             "serving: not included; give --serving-queries-per-day, --serving-wh-per-query and --serving-days"
@@ -509,7 +514,7 @@ def project_estimate(final: Estimate, overheads: ProjectOverheads) -> ProjectEst
 
 def _line(f: _Factor, at: Mapping[str, Mapping[str, _Figs]]) -> OverheadLine:
     return _make_line(
-        _LINE_NAMES[f.name], f.kind, f.range.central, f.range.low, f.range.high, f.unit, at, f.range.source, f.basis
+        _OVERHEADS[f.name].line, f.kind, f.range.central, f.range.low, f.range.high, f.unit, at, f.range.source, f.basis
     )
 
 
