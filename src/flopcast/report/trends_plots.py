@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from flopcast.trends.fit import polynomial_fit
 from flopcast.trends.paper import THEORY_EXPONENT
 
 _FORM_STYLE = {"polynomial": dict(color="#1f77b4", ls="-"), "exponential": dict(color="#d62728", ls="--")}
@@ -83,9 +84,7 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
         if not f.frontier:
             _fit_line(ax, f, grid)
     _reference_line(ax, result, measure, grid)
-    _theory_line(
-        ax, measure, used, x, e, grid, next((f for f in fits if (f.form, f.frontier) == ("polynomial", False)), None)
-    )
+    _theory_line(ax, measure, used, x, e, grid, polynomial_fit(fits))
     for f in fits:
         if f.frontier and f.form == "polynomial" and f.n < len(used):  # else the same line as the fit's
             _frontier_line(ax, f, grid)

@@ -381,6 +381,11 @@ def invert(fit: Fit, target_error_pct: float, *, interval: str = "prediction") -
     return Inversion(x_star, fit.x_mean + min(u1, u2), fit.x_mean + max(u1, u2), interval)
 
 
+def polynomial_fit(fits: Sequence[Fit], measure: str | None = None) -> Fit | None:
+    """The all-rows polynomial fit (not the frontier one) of ``measure`` (any measure: None), or None."""
+    return next((f for f in fits if f.form == "polynomial" and not f.frontier and measure in (None, f.measure)), None)
+
+
 __all__ = [
     "BOOTSTRAP_EXACT_MAX_N",
     "BOOTSTRAP_MIN_N",
@@ -395,5 +400,6 @@ __all__ = [
     "fit_xy",
     "invert",
     "loo_slopes",
+    "polynomial_fit",
     "response",
 ]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from flopcast.trends.fit import Fit, fit_xy
+from flopcast.trends.fit import Fit, fit_xy, polynomial_fit
 from flopcast.trends.time import load_systems
 from flopcast.trends.window import PAPER_ERA_UNTIL
 
@@ -176,7 +176,7 @@ class Reconciliation:
 
 
 def _poly(fits: Sequence[Fit], measure: str) -> Fit | None:
-    return next((f for f in fits if (f.measure, f.form, f.frontier) == (measure, "polynomial", False)), None)
+    return polynomial_fit(fits, measure)
 
 
 def _bench(report, key: str):

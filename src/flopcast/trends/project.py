@@ -32,7 +32,7 @@ from flopcast.trends.data import (
     load_rows,
     select,
 )
-from flopcast.trends.fit import FORMS, Fit, fit_trend, invert
+from flopcast.trends.fit import FORMS, Fit, fit_trend, invert, polynomial_fit
 from flopcast.trends.time import ComputeTrend, compute_trend
 from flopcast.trends.window import ALL_DATA, PAPER_ERA, YearWindow, check_window, user_window, window_rows
 from flopcast.units import LBS_PER_KG
@@ -304,7 +304,7 @@ class TrendsReport(Tabular):
         other_window = b.reference if b.window == PAPER_ERA else b.window
 
         def k(fits, measure):
-            f = next((f for f in fits if (f.measure, f.form, f.frontier) == (measure, "polynomial", False)), None)
+            f = polynomial_fit(fits, measure)
             return None if f is None else {"exponent": f.exponent, "exponent_ci": f.exponent_ci, "n": f.n, "r2": f.r2}
 
         return {
