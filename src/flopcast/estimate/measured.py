@@ -79,9 +79,9 @@ def check_measured(
             f"the calibration was measured on {measured.hardware}, but the estimate is for "
             f"{acc.name}; calibrate from runs on {acc.name}"
         )
-    if precision is not None and precision != "auto" and normalize_precision(precision) != measured.precision:
+    if precision is not None and precision != "auto" and normalize_precision(precision, acc) != measured.precision:
         raise InputError(
             f"the runs' MFU is relative to the {measured.precision} peak, but the estimate uses "
-            f"{normalize_precision(precision)}: drop --precision or pass --precision "
+            f"{normalize_precision(precision, acc)}: drop --precision or pass --precision "
             f"{measured.precision}"
         )

@@ -193,7 +193,7 @@ def _precision(
         if runs and runs_precision
         else default_training_precision(acc)
         if auto
-        else normalize_precision(str(precision))
+        else normalize_precision(str(precision), acc)
     )
     why = (
         "the calibrating runs' (their MFU is relative to its peak)"

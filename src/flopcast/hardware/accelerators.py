@@ -29,6 +29,7 @@ from flopcast.hardware.spec import (
     Accelerator,
     PrecisionUnavailableError,
     default_training_precision,
+    mixed_precision,
     normalize_precision,
 )
 
@@ -256,6 +257,7 @@ __all__ = [
     "get_vendor",
     "is_datasheet",
     "list_accelerators",
+    "mixed_precision",
     "normalize_precision",
     "select_accelerators",
     "split_hardware",

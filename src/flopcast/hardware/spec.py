@@ -67,7 +67,7 @@ class Accelerator:
 
     def peak(self, precision: str) -> float:
         """Dense peak rate in FLOP/s for ``precision``; :class:`PrecisionUnavailableError` if unknown."""
-        key = normalize_precision(precision)
+        key = normalize_precision(precision, self)
         value = self.peak_flop_per_s.get(key)
         if value is None:
             have = ", ".join(p for p in PRECISIONS if p in self.peak_flop_per_s) or "none"
@@ -109,13 +109,18 @@ _PRECISION_ALIASES = {
     "float8": "fp8",
     "fp8e4m3": "fp8",
     "fp8e5m2": "fp8",
-    "mixed": "fp16",
 }
+#: Spellings of mixed precision (fp16/bf16 compute, fp32 master weights; Micikevicius et al. 2018,
+#: arXiv:1710.03740): not one format but the chip's 16-bit tensor rate, resolved by :func:`mixed_precision`.
+MIXED_NAMES = frozenset({"mixed", "amp", "mixedprecision"})
 
 
-def normalize_precision(precision: str) -> str:
-    """``"BF16"``, ``"bfloat16"`` -> ``"bf16"``; :class:`InputError` for an unknown precision."""
+def normalize_precision(precision: str, acc: Accelerator | None = None) -> str:
+    """``"BF16"``, ``"bfloat16"`` -> ``"bf16"``; ``"mixed"`` -> ``acc``'s :func:`mixed_precision` (fp16
+    without a chip); :class:`InputError` for an unknown precision."""
     key = normalize(precision)
+    if key in MIXED_NAMES:
+        return mixed_precision(acc) if acc is not None else "fp16"
     key = _PRECISION_ALIASES.get(key, key)
     if key not in PRECISIONS:
         raise InputError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
@@ -140,6 +145,13 @@ def default_training_precision(acc: Accelerator) -> str:
         if p in peaks:
             return p
     raise PrecisionUnavailableError(f"{acc.name} lists no peak rate at all")
+
+
+def mixed_precision(acc: Accelerator) -> str:
+    """Mixed precision runs at the chip's fp16/bf16 tensor rate (its default training precision when that is
+    16-bit); a chip without a 16-bit tensor rate ran it at fp32 (its fp16 vector rate was not what was used)."""
+    prec = default_training_precision(acc)
+    return prec if prec in ("fp16", "bf16") else "fp32"
 
 
 def half_precisions(vendor: str, year: int | None, notes: str, name: str) -> tuple[str, ...]:

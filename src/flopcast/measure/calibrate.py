@@ -173,7 +173,7 @@ def calibrate(ledger: str | Path | None, target: str, hardware: str, precision: 
         The ledger cannot be read.
     """
     acc = get_accelerator(hardware)
-    want = None if precision is None or precision == "auto" else normalize_precision(precision)
+    want = None if precision is None or precision == "auto" else normalize_precision(precision, acc)
     with Ledger(ledger, readonly=True) as led:
         path = str(led.path)
         matched = select_runs(run_heads(led), target)  # one query: no samples or events needed

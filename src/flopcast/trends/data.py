@@ -314,11 +314,10 @@ def _burden_precision(acc: Accelerator, override: str | None, row_precision: str
 
 
 def _mixed(acc: Accelerator) -> str:
-    """Mixed precision runs at the chip's fp16/bf16 tensor rate; a chip without one ran it at fp32."""
-    from flopcast.hardware import default_training_precision
+    """Mixed precision on ``acc``: the hardware catalogue's one rule (:func:`flopcast.hardware.mixed_precision`)."""
+    from flopcast.hardware import mixed_precision
 
-    prec = default_training_precision(acc)
-    return prec if prec in ("fp16", "bf16") else "fp32"
+    return mixed_precision(acc)
 
 
 @lru_cache(maxsize=64)  # a million rows repeat a few precision spellings

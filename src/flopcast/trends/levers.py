@@ -75,7 +75,7 @@ def _precision(value: str, reference: str) -> Lever:
     from flopcast.hardware import get_accelerator, normalize_precision
 
     acc = get_accelerator(reference)
-    p = normalize_precision(value)
+    p = normalize_precision(value, acc)
     ratio = acc.peak(BASELINE_PRECISION) / acc.peak(p)
     return Lever(
         "precision",
