@@ -20,6 +20,7 @@ from flopcast.hardware.accelerators import Accelerator, get_accelerator
 from flopcast.hardware.providers import provider_key, provider_label
 
 PRICINGS = ("on-demand", "spot", "reserved")
+CURATED, EPOCH = "curated", "epoch"  # Price.origin: which bundled table a quote came from
 _PRICING_ALIASES = {
     "ondemand": "on-demand",
     "ondemandequivalent": "on-demand",
@@ -49,6 +50,7 @@ class Price:
     source : where it was read.
     offering : instance type or offering name.
     confirmed : ``False`` where the data marks the value unconfirmed in its source ("verify").
+    origin : which table it came from: ``"curated"`` (data/hardware/cloud_gpu_prices.csv) or ``"epoch"``.
     """
 
     accelerator: str
@@ -59,6 +61,7 @@ class Price:
     source: str
     offering: str = ""
     confirmed: bool = True
+    origin: str = CURATED
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -167,6 +170,7 @@ def _epoch() -> tuple[Price, ...]:
                     f" (data/epoch/hardware_prices.csv line {row.line})",
                     label,
                     True,
+                    EPOCH,
                 )
             )
     return tuple(out)
@@ -199,16 +203,16 @@ def price_range(accelerator: str | Accelerator, pricing: str = "on-demand", prov
         confirmed = [q for q in quotes if q.confirmed]
         return confirmed or quotes
 
-    found = [q for q in pick([q for q in every if "cloud_gpu_prices" in q.source]) if q.confirmed]
+    found = [q for q in pick([q for q in every if q.origin == CURATED]) if q.confirmed]
     if not found:
         latest: dict[tuple[str, str], Price] = {}
-        for q in pick([q for q in every if "cloud_gpu_prices" not in q.source]):
+        for q in pick([q for q in every if q.origin != CURATED]):
             k = (q.provider, q.offering)
             if k not in latest or q.as_of > latest[k].as_of:
                 latest[k] = q
         found = list(latest.values())
     if not found:  # last resort: quotes the curated table marks "verify"
-        found = pick([q for q in every if "cloud_gpu_prices" in q.source])
+        found = pick([q for q in every if q.origin == CURATED])
     if not found:
         have = sorted({f"{q.provider} {q.pricing}" for q in every})
         what = f"{acc.name} ({kind}" + (f", provider {provider}" if provider else "") + ")"
