@@ -60,13 +60,3 @@ def test_conversion_is_linear_and_same_month_same_year_is_near_one(usd, month, y
     got = to_constant_usd(usd, f"{year}-{month:02d}", year=year)
     assert math.isclose(got.usd, usd * got.factor, rel_tol=1e-12, abs_tol=1e-300)
     assert 0.95 < got.factor < 1.05  # within one year the index moves by under 2% (2001-2024: 0.989 to 1.017)
-
-
-def test_each_price_says_which_table_it_came_from():
-    # price_range prefers the curated table by this field, not by searching the source text
-    from flopcast.hardware import list_prices
-    from flopcast.hardware.prices import CURATED, EPOCH
-
-    quotes = list_prices("H100 SXM")
-    assert {q.origin for q in quotes} == {CURATED, EPOCH}
-    assert all(("cloud_gpu_prices.csv" in q.source) == (q.origin == CURATED) for q in quotes)

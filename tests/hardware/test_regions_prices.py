@@ -97,3 +97,13 @@ def test_pue_defaults():
     assert value == 1.56 and "Uptime" in source
     assert provider_pue("gcp")[0] == 1.12
     assert provider_pue("nobody") is None
+
+
+def test_each_price_says_which_table_it_came_from():
+    # price_range prefers the curated table by this field, not by searching the source text
+    from flopcast.hardware import list_prices
+    from flopcast.hardware.prices import CURATED, EPOCH
+
+    quotes = list_prices("H100 SXM")
+    assert {q.origin for q in quotes} == {CURATED, EPOCH}
+    assert all(("cloud_gpu_prices.csv" in q.source) == (q.origin == CURATED) for q in quotes)
