@@ -274,3 +274,36 @@ def test_card_states_the_cost_in_epochs_2023_dollars(counted, tmp_path: Path) ->
     )
     fig = {x["key"]: x for x in json.loads(out)["figures"]}["cost_usd_2023"]
     assert fig["value"] is None and fig["basis"] == "unavailable"
+
+
+def test_card_location_is_the_estimates_region_field(counted, tmp_path: Path) -> None:
+    # a cloud region's code has a colon: the old reading of the grid's source text cut it to "gcp"
+    count_path = counted[0]
+    for region, extra, location in (
+        ("gcp:us-central1", [], "gcp:us-central1 (GCP us-central1 (Council Bluffs, USA))"),
+        ("FRA", ["--grid-intensity", "50"], "FRA (France)"),
+    ):
+        est = tmp_path / "est.json"
+        code, out, err = cli(
+            [
+                "estimate",
+                "--params",
+                "1e8",
+                "--tokens",
+                "2e9",
+                "--hardware",
+                "h100",
+                "--chips",
+                "8",
+                "--region",
+                region,
+                *extra,
+                "--json",
+            ]
+        )
+        assert code == 0, err
+        est.write_text(out)
+        assert json.loads(out)["region"] == region
+        code, out, err = cli(["report", "--count", str(count_path), "--estimate", str(est), "--format", "json"])
+        assert code == 0, err
+        assert json.loads(out)["co2_eq_emissions"]["geographical_location"] == location

@@ -44,6 +44,7 @@ class Estimate(Displayable):
     wall_hours : wall-clock training time, hours (``None`` without hardware).
     chip_hours : accelerator-hours.
     cost_usd : US dollars (cloud price x chip-hours, electricity for owned hardware, or Thompson 2020).
+    region : the grid region's code where the user named one (``None``: the default grid or a given intensity).
     price_as_of : date of the catalogue quote the cost uses (``None`` for a given price, owned hardware or
         Thompson 2020): nominal dollars of that date (``flopcast.hardware.to_constant_usd`` re-expresses them).
     energy_kwh : facility energy, kWh (chips x TDP x power fraction x (1 + host overhead) x PUE).
@@ -74,6 +75,7 @@ class Estimate(Displayable):
     memory: MemoryFit | None = None
     caveats: tuple[str, ...] = field(default_factory=tuple)
     price_as_of: str | None = None
+    region: str | None = None
 
     _headline = ("training_flop", "hardware", "wall_hours", "cost_usd", "energy_kwh", "co2e_kg")
 
@@ -86,6 +88,7 @@ class Estimate(Displayable):
             "chip_hours": self.chip_hours,
             "cost_usd": self.cost_usd,
             "price_as_of": self.price_as_of,
+            "region": self.region,
             "energy_kwh": self.energy_kwh,
             "co2e_kg": self.co2e_kg,
             "co2e_lbs": self.co2e_lbs,
@@ -278,6 +281,7 @@ def _result(
         memory=plan.fit,
         caveats=caveats,
         price_as_of=price.as_of if central["cost_usd"] is not None else None,
+        region=energy.region,
     )
 
 

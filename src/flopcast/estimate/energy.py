@@ -56,6 +56,7 @@ class EnergyInputs:
     pue: float
     g_co2e_per_kwh: float
     assumptions: tuple[Assumption, ...] = ()
+    region: str | None = None  # the grid region's code when the user named one
 
 
 def energy_inputs(acc: Accelerator | None, options: EnergyOptions, *, modelled: bool) -> EnergyInputs:
@@ -87,7 +88,8 @@ def energy_inputs(acc: Accelerator | None, options: EnergyOptions, *, modelled: 
             Assumption("pue", pue, "", pue_src, pue_basis),
             _grid_assumption(grid, o),
         )
-    return EnergyInputs(watts, pf, o.host_overhead, pue, grid.g_co2e_per_kwh, read)
+    region = grid.code if o.region is not None else None
+    return EnergyInputs(watts, pf, o.host_overhead, pue, grid.g_co2e_per_kwh, read, region)
 
 
 def _power_assumptions(

@@ -124,6 +124,7 @@ class Planned:
     assumptions: tuple[Assumption, ...]
     data: Mapping[str, Any]
     price_as_of: str | None = None  # the catalogue quote's date (estimate/1 files from before it: None)
+    region: str | None = None  # the grid region's code the estimate named (files from before it: None)
 
     def assumption(self, name: str) -> Assumption | None:
         return next((a for a in self.assumptions if a.name == name), None)
@@ -152,7 +153,7 @@ def planned_from(p: Path, data: Mapping[str, Any]) -> Planned:
     }
     assumptions = _assumptions(data)
     peak = next((a.value for a in assumptions if a.name == "peak_flop_per_s"), None)
-    as_of = data.get("price_as_of")
+    as_of, region = data.get("price_as_of"), data.get("region")
     return Planned(
         path=str(p),
         method=str(data.get("method", "")),
@@ -162,6 +163,7 @@ def planned_from(p: Path, data: Mapping[str, Any]) -> Planned:
         assumptions=assumptions,
         data=data,
         price_as_of=as_of if isinstance(as_of, str) and as_of else None,
+        region=region if isinstance(region, str) and region else None,
         **nums,
     )
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from flopcast._names import nearest
 from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
-from flopcast.hardware import to_constant_usd
+from flopcast.hardware import get_region, to_constant_usd
 from flopcast.measure.ledger import Ledger
 from flopcast.measure.record import ENERGY_COMPONENTS, RunRecord
 from flopcast.measure.runs import LedgerRun, list_runs, show_run
@@ -692,13 +692,22 @@ def constant_cost_figure(nominal_usd: float | None, priced_at: str | None) -> Fi
 
 def _planned_card(planned: Planned) -> CardFacts:
     """The card block of an estimate: planned emissions, the grid region when the user gave one."""
-    grid = planned.assumption("grid_intensity")
     return CardFacts(
         planned.co2e_kg * GRAMS_PER_KG if planned.co2e_kg is not None else None,
         f"flopcast estimate (planned, not measured: {planned.method})",
-        grid.source.split(":")[0] if grid and grid.basis is Basis.GIVEN and ":" in grid.source else None,
+        region_label(planned.region),
         hardware_text(planned.hardware, planned.chips),
     )
+
+
+def region_label(code: str | None) -> str | None:
+    """``"FRA"`` -> ``"FRA (France)"`` from the grid catalogue (an unknown code as given; ``None`` stays None)."""
+    if code is None:
+        return None
+    try:
+        return f"{code} ({get_region(code).name})"
+    except InputError:
+        return code
 
 
 # -- from the ledger -----------------------------------------------------------------------------------------
