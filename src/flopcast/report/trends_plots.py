@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from flopcast.trends.data import PARAMS_PER_TOKEN
 from flopcast.trends.fit import polynomial_fit
 from flopcast.trends.paper import THEORY_EXPONENT
 
@@ -91,7 +92,7 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
     _targets(ax, projs, x_end)
     _panel_axes(ax, grid, [*e, *(p.target_error for p in projs)], e.max())
     unit = "forward FLOP per pass" if measure == "per-pass" else "training FLOP"
-    if measure == "per-pass" and any(r.forward_flop_source.startswith("2 x params") for r in used):
+    if measure == "per-pass" and any(r.forward_flop_source == PARAMS_PER_TOKEN for r in used):
         unit = "forward FLOP per token, estimated 2 x params"
     ax.set_xlabel(f"computation ({unit}, log scale)")
     ax.set_ylabel("error (%, log scale)")

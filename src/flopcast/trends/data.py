@@ -345,6 +345,13 @@ def _clean_hardware(name: str) -> str:
     return re.sub(r"\s*\([^)]*\)", "", name).strip()
 
 
+#: The sources a row's FLOP carries when nothing more specific explains it (compared by identity of value,
+#: never searched: a fit reports a row's own source as the reason it is unusable unless it is one of these).
+NO_FORWARD_FLOP = "no forward FLOP in source"
+NO_TRAINING_FLOP = "no training FLOP and no hardware x chips x hours"
+PARAMS_PER_TOKEN = "2 x params per token (estimated, dense model)"  # Kaplan et al. 2020's 2N per token
+
+
 def _training(
     values: dict[str, float | None],
     hardware: str,
@@ -367,7 +374,7 @@ def _training(
         return None, unusable + "; no hardware x chips x hours"
     if "," in chip:
         return None, "mixed hardware, no training FLOP"
-    return None, "no training FLOP and no hardware x chips x hours"
+    return None, NO_TRAINING_FLOP
 
 
 def _forward(
@@ -379,8 +386,8 @@ def _forward(
             if "sparse" in flop_flags:
                 return None, FLOP_FLAGS["sparse"]
             # Kaplan et al. 2020 (arXiv:2001.08361): a dense network's forward pass costs ~2N FLOP per token
-            return 2.0 * params, "2 x params per token (estimated, dense model)"
-        return None, "no forward FLOP in source"
+            return 2.0 * params, PARAMS_PER_TOKEN
+        return None, NO_FORWARD_FLOP
     if "counted" in flop_flags:  # flopcast's forward_flop / 1e9: FLOP, whatever the unit note says
         return gflops * 1e9, FLOP_FLAGS["counted"]
     if vision or _MACS.search(note):
@@ -655,9 +662,9 @@ def _unusable(r: BenchmarkRow, measure: str, exclude_flagged: bool) -> str | Non
     if r.skip_reason:
         return r.skip_reason
     if r.flop(measure) is None:
-        if measure == "per-pass" and r.forward_flop_source.startswith("2 x params"):
-            return r.forward_flop_source
-        if measure == "training" and not r.training_flop_source.startswith("no training FLOP"):
+        if measure == "per-pass" and r.forward_flop_source != NO_FORWARD_FLOP:
+            return r.forward_flop_source  # e.g. a sparse model, whose 2 x params would overstate it
+        if measure == "training" and r.training_flop_source != NO_TRAINING_FLOP:
             return r.training_flop_source  # e.g. an ambiguous chip name or a flagged Epoch value
         return "no per-pass FLOP" if measure == "per-pass" else "no training FLOP"
     if exclude_flagged and r.flags and ({"ensemble", "extra data"} & set(r.flags)):
