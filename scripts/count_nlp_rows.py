@@ -1,9 +1,11 @@
-"""Count the per-pass forward FLOP of the NLP benchmark rows whose architecture transformers can build.
+"""Count the per-pass forward FLOP of the NLP benchmark rows whose architecture can be built from what was read.
 
 Fills ``gflops_forward`` (GFLOPs = flopcast ``forward_flop`` / 1e9), ``flops_unit_note``, ``flop_flag``
 (``counted``) and a citation in ``compute_source`` of the rows listed in :data:`ROWS`, in
-``src/flopcast/data/benchmarks/*.csv``. Every hyperparameter and input length below is cited where it is set;
-the convention is documented in ``src/flopcast/data/benchmarks/README.md`` ("Per-pass FLOP of NLP rows").
+``src/flopcast/data/benchmarks/*.csv``. Models are built by transformers (BERT, XLNet, LUKE; FSMT for the
+Transformers) or, for ConvS2S, from torch.nn modules as fairseq's ``fconv`` builds it. Every hyperparameter and
+input length below is cited where it is set; the convention is documented in
+``src/flopcast/data/benchmarks/README.md`` ("Per-pass FLOP of NLP rows").
 
     python scripts/count_nlp_rows.py            # print the counts and what would change
     python scripts/count_nlp_rows.py --write    # write them into the CSVs
@@ -80,6 +82,70 @@ TRANSFORMER_BASE = {"d_model": 512, "ffn_dim": 2048, "heads": 8}
 TRANSFORMER_BIG = {"d_model": 1024, "ffn_dim": 4096, "heads": 16}
 TRANSFORMER_LAYERS = 6
 VOCAB_EN_DE, VOCAB_EN_FR = 37000, 32000
+# fairseq (facebookresearch/fairseq@3d262bb2), the code of Ott et al. 2018, Edunov et al. 2018 and (as its base) Admin:
+#   fairseq/models/transformer/transformer_legacy.py: base_architecture (encoder_embed_dim 512, encoder_ffn_embed_dim
+#   2048, encoder_layers 6, encoder_attention_heads 8, the decoder the same; transformer_wmt_en_de = base_architecture)
+#   and transformer_vaswani_wmt_en_de_big (1024, 4096, 16 heads, 6 layers; transformer_wmt_en_de_big adds only an
+#   attention dropout): the same sizes as TRANSFORMER_BASE / TRANSFORMER_BIG, post-LN, ReLU.
+FAIRSEQ_SOURCE = "facebookresearch/fairseq@3d262bb2 fairseq/models/transformer/transformer_legacy.py"
+# Ott et al. 2018 (Scaling NMT): fairseq@3d262bb2 examples/scaling_nmt/README.md, "Training a new model on WMT'16
+#   En-De": fairseq-preprocess --nwordssrc 32768 --nwordstgt 32768 --joined-dictionary (BPE 32000 data), then
+#   fairseq-train --arch transformer_vaswani_wmt_en_de_big --share-all-embeddings.
+OTT_SOURCE = f"{FAIRSEQ_SOURCE} transformer_vaswani_wmt_en_de_big; fairseq@3d262bb2 examples/scaling_nmt/README.md"
+VOCAB_OTT_EN_DE = 32768
+VOCAB_OTT_CITE = (
+    "fairseq@3d262bb2 examples/scaling_nmt/README.md: --nwordssrc 32768 --nwordstgt 32768 --joined-dictionary"
+)
+# Edunov et al. 2018 (back-translation): fairseq@3d262bb2 examples/backtranslation/README.md ("can be adapted to
+#   reproduce the models from the paper"): fairseq-train --arch transformer_wmt_en_de_big --share-all-embeddings on
+#   data from examples/backtranslation/prepare-wmt18en2de.sh, BPE_TOKENS=32000 (joined dictionary). 32000 is the
+#   number of BPE merges: the dictionary also holds the characters and fairseq's 4 special symbols (not read).
+EDUNOV_SOURCE = (
+    f"{FAIRSEQ_SOURCE} transformer_wmt_en_de_big; fairseq@3d262bb2 examples/backtranslation/README.md and "
+    "prepare-wmt18en2de.sh"
+)
+VOCAB_EDUNOV_EN_DE = 32000
+VOCAB_EDUNOV_CITE = "fairseq@3d262bb2 examples/backtranslation/prepare-wmt18en2de.sh: BPE_TOKENS=32000 merges"
+# Admin (Liu et al. 2020): 60 encoder and 12 decoder layers of transformer_wmt_en_de (the base sizes).
+#   En-Fr 43.8 (arXiv:2004.08249, the row's paper): its code LiyuanLucasLiu/Transformer-Clinic@18f41912
+#   nmt-experiments/wmt14_en-fr.md "admin 60-12l": --arch transformer_wmt_en_de --share-all-embeddings
+#   --encoder-layers 60 --decoder-layers 12, on data from pre-process/wmt14en-fr.sh (@d68ba499): BPE_TOKENS=40000,
+#   --joined-dictionary. The same depth in microsoft/deepnmt@5b858684 run_wmt14_en_fr.sh (ELAYER=60, DLAYER=12,
+#   adv_transformer_wmt_en_de), the code of arXiv:2008.07772.
+#   En-De 30.1 (arXiv:2008.07772): its abstract, "up to 60 encoder layers and 12 decoder layers" and 30.1 on WMT14
+#   En-De; microsoft/deepnmt@02820e59 README.md: data preprocessed as fairseq's examples/scaling_nmt (32768 joined
+#   dictionary, above). The depth is confirmed by the parameter count: Papers with Code lists "Number of Params 256M"
+#   for the 30.1 model (paperswithcode.com/paper/very-deep-transformers-for-neural-machine); this build has 256.4M
+#   (one shared embedding matrix, as --share-all-embeddings).
+ADMIN_SOURCE = (
+    f"{FAIRSEQ_SOURCE} transformer_wmt_en_de; LiyuanLucasLiu/Transformer-Clinic@18f41912 nmt-experiments/"
+    "wmt14_en-fr.md (admin 60-12l: --encoder-layers 60 --decoder-layers 12); microsoft/deepnmt@5b858684 "
+    "run_wmt14_en_fr.sh; arXiv:2008.07772 abstract (60 encoder, 12 decoder layers)"
+)
+ADMIN_60_12 = {**TRANSFORMER_BASE, "encoder_layers": 60, "decoder_layers": 12}
+VOCAB_ADMIN_EN_FR = 40000
+VOCAB_ADMIN_EN_FR_CITE = "Transformer-Clinic@d68ba499 pre-process/wmt14en-fr.sh: BPE_TOKENS=40000 merges"
+VOCAB_ADMIN_EN_DE_CITE = "microsoft/deepnmt@02820e59 README.md: data as fairseq examples/scaling_nmt, 32768 dictionary"
+# ConvS2S (Gehring et al. 2017): fairseq@3d262bb2 fairseq/models/fconv.py, fconv_wmt_en_de: 9 layers (512 units,
+#   kernel 3), 4 (1024, 3), 2 (2048, 1) in encoder and decoder; fconv_wmt_en_fr: 6 (512, 3), 4 (768, 3), 3 (1024, 3),
+#   1 (2048, 1), 1 (4096, 1); both embed_dim 768, decoder_out_embed_dim 512, attention in every decoder layer, no
+#   shared output embedding (base_architecture). examples/translation/README.md: these architectures on
+#   prepare-wmt14en2de.sh (--icml17 "to replicate results obtained in the original [Gehring et al.] paper") and
+#   prepare-wmt14en2fr.sh, both BPE_TOKENS=40000 (merges; separate source and target dictionaries).
+CONVS2S_SOURCE = (
+    "facebookresearch/fairseq@3d262bb2 fairseq/models/fconv.py fconv_wmt_en_de / fconv_wmt_en_fr; "
+    "examples/translation/README.md"
+)
+CONVS2S_EN_DE = {"layers": [(512, 3)] * 9 + [(1024, 3)] * 4 + [(2048, 1)] * 2, "embed": 768, "out_embed": 512}
+CONVS2S_EN_FR = {
+    "layers": [(512, 3)] * 6 + [(768, 3)] * 4 + [(1024, 3)] * 3 + [(2048, 1)] + [(4096, 1)],
+    "embed": 768,
+    "out_embed": 512,
+}
+VOCAB_CONVS2S = 40000
+VOCAB_CONVS2S_CITE = (
+    "fairseq@3d262bb2 examples/translation/prepare-wmt14en2de.sh / prepare-wmt14en2fr.sh: BPE_TOKENS=40000 merges"
+)
 
 # --- Input lengths (the per-pass convention) ----------------------------------------------------------------------
 # One forward pass over the longest input the row's own fine-tuning code feeds (its max_seq_length):
@@ -180,8 +246,8 @@ def count_transformer(sizes: dict, vocab: int, tokens: int) -> Counted:
         src_vocab_size=vocab,
         tgt_vocab_size=vocab,
         d_model=sizes["d_model"],
-        encoder_layers=TRANSFORMER_LAYERS,
-        decoder_layers=TRANSFORMER_LAYERS,
+        encoder_layers=sizes.get("encoder_layers", TRANSFORMER_LAYERS),
+        decoder_layers=sizes.get("decoder_layers", TRANSFORMER_LAYERS),
         encoder_ffn_dim=sizes["ffn_dim"],
         decoder_ffn_dim=sizes["ffn_dim"],
         encoder_attention_heads=sizes["heads"],
@@ -195,6 +261,75 @@ def count_transformer(sizes: dict, vocab: int, tokens: int) -> Counted:
     return Counted(counted.flop, counted.params, counted.params - embeddings)
 
 
+class _ConvStack(torch.nn.Module):
+    """fairseq FConvEncoder / FConvDecoder's layers (fairseq@3d262bb2 fairseq/models/fconv.py), from torch.nn.
+
+    fc1 (embedding -> first width); per layer: a residual projection where the width changes, a convolution to
+    twice the width, GLU, and (decoder) attention: in_projection to the embedding width, scores against the encoder
+    output, a weighted sum of encoder output + embedding, out_projection back. The decoder's convolution is causal:
+    padded on the left only, so each of its outputs is one target position (fairseq's LinearizedConvolution,
+    fairseq/modules/linearized_convolution.py, pads both sides and removes the "future timesteps added by padding":
+    kernel - 1 more positions per layer, computed and discarded).
+    """
+
+    def __init__(self, layers: list, embed: int, *, decoder: bool):
+        super().__init__()
+        nn = torch.nn
+        self.decoder, self.widths = decoder, [w for w, _ in layers]
+        self.fc1 = nn.Linear(embed, layers[0][0])
+        ins = [layers[0][0], *self.widths[:-1]]
+        self.proj = nn.ModuleList(
+            nn.Linear(i, w) if i != w else nn.Identity() for i, (w, _) in zip(ins, layers, strict=True)
+        )
+        self.conv = nn.ModuleList(
+            nn.Conv1d(i, 2 * w, k, padding=0 if decoder else k // 2) for i, (w, k) in zip(ins, layers, strict=True)
+        )
+        self.att_in = nn.ModuleList(nn.Linear(w, embed) for w in self.widths) if decoder else None
+        self.att_out = nn.ModuleList(nn.Linear(embed, w) for w in self.widths) if decoder else None
+
+    def forward(self, emb: torch.Tensor, enc: tuple | None = None) -> torch.Tensor:
+        half = 0.5**0.5
+        x = self.fc1(emb)
+        for i, conv in enumerate(self.conv):
+            residual = self.proj[i](x)
+            h = x.transpose(1, 2)
+            if self.decoder:
+                h = torch.nn.functional.pad(h, (conv.kernel_size[0] - 1, 0))
+            x = torch.nn.functional.glu(conv(h), dim=1).transpose(1, 2)
+            if enc is not None:
+                q = (self.att_in[i](x) + emb) * half
+                attn = torch.softmax(torch.bmm(q, enc[0].transpose(1, 2)), dim=-1)
+                x = (self.att_out[i](torch.bmm(attn, enc[1])) + x) * half
+            x = (x + residual) * half
+        return x
+
+
+class ConvS2S(torch.nn.Module):
+    """fairseq's FConvModel (fconv_wmt_en_de / fconv_wmt_en_fr) from torch.nn modules: encoder, decoder, fc2, fc3."""
+
+    def __init__(self, sizes: dict, vocab: int):
+        super().__init__()
+        nn, embed = torch.nn, sizes["embed"]
+        self.src_embed, self.tgt_embed = nn.Embedding(vocab, embed), nn.Embedding(vocab, embed)
+        self.encoder = _ConvStack(sizes["layers"], embed, decoder=False)
+        self.enc_fc2 = nn.Linear(sizes["layers"][-1][0], embed)
+        self.decoder = _ConvStack(sizes["layers"], embed, decoder=True)
+        self.fc2 = nn.Linear(sizes["layers"][-1][0], sizes["out_embed"])
+        self.fc3 = nn.Linear(sizes["out_embed"], vocab)  # the pre-softmax projection
+
+    def forward(self, input_ids: torch.Tensor, decoder_input_ids: torch.Tensor) -> torch.Tensor:
+        src = self.src_embed(input_ids)  # position embeddings: a lookup, 0 FLOP, left out
+        keys = self.enc_fc2(self.encoder(src))
+        values = (keys + src) * 0.5**0.5
+        return self.fc3(self.fc2(self.decoder(self.tgt_embed(decoder_input_ids), (keys, values))))
+
+
+def count_convs2s(sizes: dict, vocab: int, tokens: int) -> Counted:
+    """ConvS2S over one sentence pair (no paper parameter total was read: every parameter is counted)."""
+    model = _meta(lambda: ConvS2S(sizes, vocab))
+    return _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
+
+
 @dataclass(frozen=True)
 class Arch:
     """One architecture at one input: how to count it, what was read, and the paper's parameter total."""
@@ -205,6 +340,17 @@ class Arch:
     input_desc: str
     source: str
     paper_params: float | None = None  # the total the paper or README states (tests/trends checks it)
+    library: str = "transformers"  # what built the model, as the unit note names it
+    pre_softmax: bool = False  # a translation model: its pre-softmax projection over the vocabulary is counted
+
+
+def wmt_arch(key: str, count, model_class: str, vocab: tuple[int, str], source: str, **kw) -> Arch:
+    """A WMT row's architecture under the per-pass convention, its vocabulary ``(size, where read)`` in the note."""
+    desc = (
+        f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {vocab[0]} ({vocab[1]}; "
+        "length: tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)"
+    )
+    return Arch(key, count, model_class, desc, source, pre_softmax=True, **kw)
 
 
 ARCHS = {
@@ -266,6 +412,7 @@ ARCHS = {
             "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
             TRANSFORMER_SOURCE,
             65e6,
+            pre_softmax=True,
         ),
         Arch(
             "transformer-big-en-de",
@@ -275,6 +422,7 @@ ARCHS = {
             "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
             TRANSFORMER_SOURCE,
             213e6,
+            pre_softmax=True,
         ),
         Arch(
             "transformer-base-en-fr",
@@ -283,6 +431,7 @@ ARCHS = {
             f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {VOCAB_EN_FR} "
             "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
             TRANSFORMER_SOURCE,
+            pre_softmax=True,
         ),
         Arch(
             "transformer-big-en-fr",
@@ -291,12 +440,61 @@ ARCHS = {
             f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {VOCAB_EN_FR} "
             "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
             TRANSFORMER_SOURCE,
+            pre_softmax=True,
+        ),
+        wmt_arch(
+            "ott-big-en-de",
+            lambda: count_transformer(TRANSFORMER_BIG, VOCAB_OTT_EN_DE, WMT_TOKENS),
+            "FSMTModel (fairseq transformer_vaswani_wmt_en_de_big)",
+            (VOCAB_OTT_EN_DE, VOCAB_OTT_CITE),
+            OTT_SOURCE,
+            paper_params=210e6,  # Papers with Code results table (the rows' compute_source)
+        ),
+        wmt_arch(
+            "edunov-big-en-de",
+            lambda: count_transformer(TRANSFORMER_BIG, VOCAB_EDUNOV_EN_DE, WMT_TOKENS),
+            "FSMTModel (fairseq transformer_wmt_en_de_big)",
+            (VOCAB_EDUNOV_EN_DE, VOCAB_EDUNOV_CITE),
+            EDUNOV_SOURCE,
+        ),
+        wmt_arch(
+            "admin-60-12-en-de",
+            lambda: count_transformer(ADMIN_60_12, VOCAB_OTT_EN_DE, WMT_TOKENS),
+            "FSMTModel (fairseq transformer_wmt_en_de, 60 encoder + 12 decoder layers)",
+            (VOCAB_OTT_EN_DE, VOCAB_ADMIN_EN_DE_CITE),
+            ADMIN_SOURCE,
+            paper_params=256e6,  # Papers with Code, "Number of Params 256M" for the En-De 30.1 model
+        ),
+        wmt_arch(
+            "admin-60-12-en-fr",
+            lambda: count_transformer(ADMIN_60_12, VOCAB_ADMIN_EN_FR, WMT_TOKENS),
+            "FSMTModel (fairseq transformer_wmt_en_de, 60 encoder + 12 decoder layers)",
+            (VOCAB_ADMIN_EN_FR, VOCAB_ADMIN_EN_FR_CITE),
+            ADMIN_SOURCE,
+        ),
+        wmt_arch(
+            "convs2s-en-de",
+            lambda: count_convs2s(CONVS2S_EN_DE, VOCAB_CONVS2S, WMT_TOKENS),
+            "modules as fairseq fconv_wmt_en_de (Conv1d, GLU, Linear, attention by bmm)",
+            (VOCAB_CONVS2S, VOCAB_CONVS2S_CITE),
+            CONVS2S_SOURCE,
+            library="torch.nn",
+        ),
+        wmt_arch(
+            "convs2s-en-fr",
+            lambda: count_convs2s(CONVS2S_EN_FR, VOCAB_CONVS2S, WMT_TOKENS),
+            "modules as fairseq fconv_wmt_en_fr (Conv1d, GLU, Linear, attention by bmm)",
+            (VOCAB_CONVS2S, VOCAB_CONVS2S_CITE),
+            CONVS2S_SOURCE,
+            library="torch.nn",
         ),
     )
 }
 
 # (benchmark file, model cell, architecture): the rows filled. Rows of other models stay empty: their architecture
-# is not one transformers builds (LSTMs, CNNs, MoE, ConvS2S) or was not read (KT-NET, ANNA, XLNet-GCN, Ott et al.).
+# is not built here (LSTMs, BiDAF, CNNs, the sparse MoE, DynamicConv, MUSE, TaLK) or a size was not read (KT-NET, ANNA,
+# XLNet-GCN; GNMT's vocabulary; Ott et al.'s and Edunov et al.'s En-Fr vocabulary; AdvSoft's model; the fairseq
+# wmt14.v2.en-fr ConvS2S checkpoint's dictionary).
 ROWS = (
     ("squad11.csv", "BERT-Large single", "bert-large-squad"),
     ("squad11.csv", "XLNet single", "xlnet-large-squad"),
@@ -310,6 +508,13 @@ ROWS = (
     ("wmt14_en_fr.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-fr"),
     ("wmt14_en_fr.csv", "Transformer Base (Vaswani et al., 2017)", "transformer-base-en-fr"),
     ("wmt14_en_fr.csv", "Transformer Big (Vaswani et al., 2017; arXiv v5+)", "transformer-big-en-fr"),
+    ("wmt14_en_de.csv", "Transformer Big (Ott et al., 2018)", "ott-big-en-de"),
+    ("wmt14_en_de.csv", "Transformer Big (Ott et al., 2018), fairseq reproduction", "ott-big-en-de"),
+    ("wmt14_en_de.csv", "Transformer Big + BT (Edunov et al., 2018)", "edunov-big-en-de"),
+    ("wmt14_en_de.csv", "Admin (Liu et al., 2020)", "admin-60-12-en-de"),
+    ("wmt14_en_fr.csv", "Admin (Liu et al., 2020)", "admin-60-12-en-fr"),
+    ("wmt14_en_de.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-de"),
+    ("wmt14_en_fr.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-fr"),
 )
 SCRIPT = "scripts/count_nlp_rows.py"
 
@@ -321,9 +526,9 @@ def gflops_cell(flop: int) -> str:
 
 
 def unit_note(arch: Arch) -> str:
-    head = "pre-softmax projection counted" if arch.model_class == "FSMTModel" else "task head not counted"
+    head = "pre-softmax projection counted" if arch.pre_softmax else "task head not counted"
     return (
-        f"GFLOPs counted by flopcast ({SCRIPT}): forward_flop / 1e9 of one forward pass of transformers "
+        f"GFLOPs counted by flopcast ({SCRIPT}): forward_flop / 1e9 of one forward pass of {arch.library} "
         f"{arch.model_class} over {arch.input_desc}; matmul-class FLOP, bias adds excluded, {head}; NOT a paper value"
     )
 

@@ -1,7 +1,8 @@
 """The NLP rows' per-pass FLOP: counted by scripts/count_nlp_rows.py, re-counted here, checked against the papers.
 
 The paper totals are those the script cites: BERT-Base 110M and BERT-Large 340M (Devlin et al. 2018 §3;
-google-research/bert@eedf571 README.md), Transformer base 65M and big 213M (Vaswani et al. 2017, Table 3).
+google-research/bert@eedf571 README.md), Transformer base 65M and big 213M (Vaswani et al. 2017, Table 3), Ott et
+al.'s Transformer big 210M and Admin's 60L-12L En-De 256M (Papers with Code, as cited in the script and the CSV rows).
 """
 
 from __future__ import annotations
@@ -86,11 +87,80 @@ def test_the_script_writes_what_the_csv_holds(script, tmp_path):
         assert copy.read_bytes() == src.read_bytes(), file
 
 
+def _transformer_flop(d: int, ff: int, enc: int, dec: int, vocab: int, n: int = 256) -> int:
+    """One sentence pair of n + n tokens: projections 2 x n x weights, attention 2 x 2 x n x n x d, the pre-softmax."""
+    enc_layer = 2 * n * (4 * d * d + 2 * d * ff) + 4 * n * n * d
+    dec_layer = 2 * n * (8 * d * d + 2 * d * ff) + 8 * n * n * d  # self- and cross-attention over n source tokens
+    return enc * enc_layer + dec * dec_layer + 2 * n * d * vocab
+
+
+@pytest.mark.parametrize(
+    ("key", "d", "ff", "enc", "dec", "vocab"),
+    [
+        ("transformer-big-en-de", 1024, 4096, 6, 6, 37000),
+        ("ott-big-en-de", 1024, 4096, 6, 6, 32768),
+        ("admin-60-12-en-de", 512, 2048, 60, 12, 32768),
+        ("admin-60-12-en-fr", 512, 2048, 60, 12, 40000),
+    ],
+)
+def test_transformer_counts_match_the_closed_form(script, key, d, ff, enc, dec, vocab):
+    assert script.ARCHS[key].count().flop == _transformer_flop(d, ff, enc, dec, vocab)
+
+
+def _convs2s_flop(layers: list, embed: int, out_embed: int, vocab: int, n: int = 256) -> int:
+    """fairseq fconv over n + n tokens: fc1, per layer conv (2 x width out, kernel k) + residual projection where the
+    width changes, decoder attention (two projections, two n x n x embed products); encoder fc2, decoder fc2, fc3."""
+    ins = [layers[0][0]] + [w for w, _ in layers[:-1]]
+    flop = 2 * n * layers[-1][0] * (embed + out_embed) + 2 * n * out_embed * vocab
+    for decoder in (False, True):
+        flop += 2 * n * embed * layers[0][0]
+        for i, (w, k) in zip(ins, layers, strict=True):
+            flop += 2 * n * i * 2 * w * k + (2 * n * i * w if i != w else 0)
+            flop += (4 * n * w * embed + 4 * n * n * embed) if decoder else 0
+    return flop
+
+
+@pytest.mark.parametrize(
+    ("key", "layers"),
+    [
+        ("convs2s-en-de", [(512, 3)] * 9 + [(1024, 3)] * 4 + [(2048, 1)] * 2),
+        ("convs2s-en-fr", [(512, 3)] * 6 + [(768, 3)] * 4 + [(1024, 3)] * 3 + [(2048, 1), (4096, 1)]),
+    ],
+)
+def test_convs2s_counts_match_the_closed_form(script, key, layers):
+    # fairseq@3d262bb2 fairseq/models/fconv.py fconv_wmt_en_de / fconv_wmt_en_fr: embed 768, decoder out 512
+    assert script.ARCHS[key].count().flop == _convs2s_flop(layers, 768, 512, 40000)
+
+
+@pytest.mark.parametrize(("key", "paper"), [("ott-big-en-de", 210e6), ("admin-60-12-en-de", 256e6)])
+def test_fairseq_transformer_parameters_match_the_stated_totals(script, key, paper):
+    # one matrix for both embeddings and the pre-softmax projection (--share-all-embeddings); Admin's depth (60 + 12
+    # layers) is what makes 256M: 6 + 6 layers of the same width would be about 61M
+    assert script.ARCHS[key].paper_params == paper
+    assert script.ARCHS[key].count().paper_params == pytest.approx(paper, rel=0.01)
+
+
 def test_per_pass_fits_use_the_counted_rows():
     squad = select(load_rows(BENCHMARKS["squad11"]), "per-pass")
     assert {r.model for r in squad.used} == {"BERT-Large single", "XLNet single", "SpanBERT single", "LUKE single"}
-    wmt = select(load_rows(BENCHMARKS["wmt14_en_fr"]), "per-pass")
-    assert wmt.n_used == 2  # Base and Big; the arXiv v5+ row of Big is a duplicate
+    fr = select(load_rows(BENCHMARKS["wmt14_en_fr"]), "per-pass")
+    # Base, Big, ConvS2S, Admin; the arXiv v5+ row of Big is a duplicate
+    assert {r.model for r in fr.used} == {
+        "Transformer Base (Vaswani et al., 2017)",
+        "Transformer Big (Vaswani et al., 2017)",
+        "ConvS2S (Gehring et al., 2017)",
+        "Admin (Liu et al., 2020)",
+    }
+    de = select(load_rows(BENCHMARKS["wmt14_en_de"]), "per-pass")
+    # the fairseq reproduction of Ott et al. is a duplicate of the Ott et al. row
+    assert {r.model for r in de.used} == {
+        "Transformer Base (Vaswani et al., 2017)",
+        "Transformer Big (Vaswani et al., 2017)",
+        "ConvS2S (Gehring et al., 2017)",
+        "Transformer Big (Ott et al., 2018)",
+        "Transformer Big + BT (Edunov et al., 2018)",
+        "Admin (Liu et al., 2020)",
+    }
 
 
 BENCHMARKS_BY_FILE = {Path(b.file).name: key for key, b in BENCHMARKS.items()}
