@@ -185,7 +185,7 @@ def test_insignificant_slope_refused_unless_allowed(capsys):
 
 
 def test_insignificant_projection_not_priced_but_shows_n_r2_and_significance():
-    report = analyze(["wmt14_en_de"], targets=[60.0])
+    report = analyze(["wmt14_en_de"], measures=["training"], targets=[60.0])
     for p in report.projections:
         assert p.n == 8 and p.r2 is not None and p.slope_significant is False
         assert p.usd is None and "not significant" in p.note
