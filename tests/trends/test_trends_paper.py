@@ -199,3 +199,22 @@ def test_the_lower_bound_is_broken_only_by_an_exponent_whose_ci_lies_below_4():
     assert lower_bound(report(2.0, (0.5, 6.0))).status == REPRODUCED  # point below, CI reaches 4: not shown below
     broken = lower_bound(report(2.0, (1.0, 3.0)))
     assert broken.status == DIFFERENCE and "b training (n 5)" in broken.reason
+
+
+def test_other_exponents_count_only_fits_with_a_significant_slope():
+    from types import SimpleNamespace as NS
+
+    from flopcast.trends.paper import REPRODUCED, other_exponents
+
+    def fit(k, slope_hi):
+        return NS(measure="training", form="polynomial", frontier=False, exponent=k, slope_ci=(-1.0, slope_hi), n=4)
+
+    report = NS(
+        benchmarks=[
+            NS(benchmark="a", reference_fits=[fit(20.0, -0.01)], fits=[]),
+            NS(benchmark="b", reference_fits=[fit(90.0, 0.02)], fits=[]),  # outside, but its slope is not significant
+        ]
+    )
+    c = other_exponents(report)
+    assert c.status == REPRODUCED and c.values["exponents"] == {"a training": 20.0}
+    assert c.values["undetermined"] == ["b training (n 4)"] and "not counted: b training" in c.flopcast
