@@ -15,7 +15,9 @@ from flopcast.cli import main
 from flopcast.errors import LedgerError
 from flopcast.measure import Ledger
 
-SLEEPER = "import time; time.sleep(60)"
+# The command marks when its interpreter is up: a signal that lands while Python is still importing `site`
+# ends it with exit 1 (a KeyboardInterrupt in startup), not the signal's code, and the test would be flaky.
+SLEEPER = "import pathlib, sys, time; pathlib.Path(sys.argv[1]).touch(); time.sleep(60)"
 
 
 def start_tracked(ledger, *, new_session=False):
@@ -34,6 +36,7 @@ def start_tracked(ledger, *, new_session=False):
             sys.executable,
             "-c",
             SLEEPER,
+            str(ledger) + ".ready",
         ],
         stdout=subprocess.PIPE,
         text=True,
@@ -44,7 +47,7 @@ def start_tracked(ledger, *, new_session=False):
         time.sleep(0.1)
         try:
             with Ledger(ledger, readonly=True) as led:
-                if led.samples():
+                if led.samples() and os.path.exists(str(ledger) + ".ready"):
                     return proc
         except LedgerError:
             continue
