@@ -45,7 +45,7 @@ def cli(args: list[str]) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def track(ledger: Path, name: str, exit_code: int, *extra: str) -> dict[str, Any]:
+def track(ledger: Path, name: str, exit_code: int, *extra: str, child: str = STEPS_CHILD) -> dict[str, Any]:
     """A real run: `flopcast track --ledger L --name NAME ... -- python -c CHILD EXIT`, run as a user runs it."""
     cmd = [
         PY,
@@ -65,7 +65,7 @@ def track(ledger: Path, name: str, exit_code: int, *extra: str) -> dict[str, Any
         "--",
         PY,
         "-c",
-        STEPS_CHILD,
+        child,
         str(exit_code),
     ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import platform
 import sys
 
+import psutil
 import pytest
 
 from flopcast.report.run_table import COLUMNS
@@ -32,8 +34,21 @@ NUMBERS = (
     "final_eval_loss",
     "epochs",
 )
-WHOLE = ("exit_code", "steps", "chips", "tokens_seen", "model_params", "dataset_examples")
-TEXT = ("run_id", "job_id", "name", "status", "started_at", "ended_at", "hardware", "precision", "region")
+WHOLE = ("exit_code", "steps", "chips", "tokens_seen", "model_params", "dataset_examples", "ram_total_bytes")
+TEXT = (
+    "run_id",
+    "job_id",
+    "name",
+    "status",
+    "started_at",
+    "ended_at",
+    "hardware",
+    "precision",
+    "region",
+    "cpu_model",
+    "os",
+    "python_version",
+)
 
 
 def shown(recorded: Recorded, run_id: str) -> dict:
@@ -89,6 +104,10 @@ def test_csv_reads_back_as_the_ledgers_figures(recorded: Recorded) -> None:
     assert s1["cpu_energy_basis"] == "estimated" and float(s1["cpu_energy_kwh"]) > 0
     assert float(s1["energy_kwh"]) == pytest.approx(float(s1["it_energy_kwh"]) * float(s1["pue"]))
     assert float(s1["chip_hours"]) == pytest.approx(float(s1["wall_seconds"]) / 3600)
+    # the machine (issue 14), read at run start: this machine's figures, flat columns
+    assert COLUMNS[-4:] == ("cpu_model", "ram_total_bytes", "os", "python_version")
+    assert int(s1["ram_total_bytes"]) == psutil.virtual_memory().total
+    assert (s1["os"], s1["python_version"]) == (platform.platform(), platform.python_version())
 
 
 def test_json_export_is_unchanged(recorded: Recorded) -> None:

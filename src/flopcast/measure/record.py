@@ -11,6 +11,7 @@ from typing import Any
 from flopcast._display import Displayable
 from flopcast.measure import energy
 from flopcast.measure.forecast import Forecast, forecast_run
+from flopcast.measure.host import HostFacts
 from flopcast.measure.rates import Rates, mfu
 from flopcast.measure.samplers import Reading
 from flopcast.provenance import Assumption, Basis
@@ -79,6 +80,10 @@ class RunRecord(Displayable):
     flop_per_step_source: str | None = None  # given | counted from model and batch | state.total_flos | reported
     epochs: float | None = None  # fractional epochs completed (run.step(epoch=), HF state.epoch, Lightning's)
     dataset_examples: int | None = None  # examples in the training dataset (given, or len of the train loader's)
+    cpu_model: str | None = None  # the machine's, read once at run start (measure.host)
+    ram_total_bytes: int | None = None  # the machine's total RAM, not the run's peak RSS
+    os: str | None = None  # platform.platform()
+    python_version: str | None = None  # platform.python_version() of the tracking process
 
     _headline = ("run_id", "name", "status", "steps", "wall_seconds", "energy_kwh")  # summary() and HTML; repr below
 
@@ -262,6 +267,7 @@ class RunState:
     flop_per_step_source: str | None = None
     epochs: float | None = None
     dataset_examples: int | None = None
+    host: HostFacts = dataclasses.field(default_factory=HostFacts)  # the machine, read once at run start
 
 
 def effective_readings(readings: Mapping[str, Reading], rates: Rates, wall_seconds: float) -> dict[str, Reading]:
@@ -302,6 +308,7 @@ def build_record(
         **_rate_fields(rates),
         **_reading_fields(readings),
         **dataclasses.asdict(figs),
+        **state.host.fields(),
     )
 
 

@@ -25,6 +25,7 @@ from flopcast.errors import InputError, LedgerError, one_line
 from flopcast.measure import distributed as dist
 from flopcast.measure.clock import now_iso
 from flopcast.measure.fallback import save_unsaved
+from flopcast.measure.host import HostFacts, host_facts
 from flopcast.measure.ledger import Ledger
 from flopcast.measure.logto import LOOP_FIGURES, FigureWriter, open_writer, record_figures
 from flopcast.measure.nvml import gpu_sampler
@@ -169,6 +170,7 @@ class SamplerRole:
         self.unsaved: list[dict[str, Any]] = []
         self.reported: dict[str, Any] = {}  # figures a program inside ``track -- CMD`` reported
         self.writer: FigureWriter | None = None  # options.log_to's tracker
+        self.host = HostFacts()  # the machine, read at begin()
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -213,6 +215,7 @@ class SamplerRole:
 
     def begin(self, run: Counter) -> None:
         self.unix0 = time.time() - (time.perf_counter() - run.t0)
+        self.host = host_facts()
         for s in self.samplers:
             s.start(0.0)
         if self.ledger is not None:
@@ -311,6 +314,7 @@ class SamplerRole:
             errors=tuple(run.errors),
             extra_assumptions=tuple(run.extra),
             flop_per_step_source=run.flop_per_step_source,
+            host=self.host,
             **self._figures(run),
         )
 

@@ -18,7 +18,7 @@ from flopcast import __version__
 from flopcast.errors import InputError
 from flopcast.report.documents import Figure, PowerSample, Report
 from flopcast.report.jsonout import dumps
-from flopcast.units import SECONDS_PER_HOUR
+from flopcast.units import BYTES_PER_GIB, SECONDS_PER_HOUR
 
 FORMATS = ("md", "html", "json", "model-card")
 TRAINING_TYPES = ("pre-training", "fine-tuning")
@@ -26,7 +26,8 @@ _MD_SPECIAL = re.compile(r"([\\`*|<>\[\]])")
 
 
 def show(value: Any, unit: str = "") -> str:
-    """A figure for people: 4 significant digits and its unit; ``None`` → ``n/a``; MFU as a percentage."""
+    """A figure for people: 4 significant digits and its unit; ``None`` → ``n/a``; MFU as a percentage, bytes
+    in GiB (the JSON keeps the bytes)."""
     if value is None:
         return "n/a"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -39,6 +40,8 @@ def show(value: Any, unit: str = "") -> str:
         return f"${value:.4g}"
     if unit == "s":
         return f"{value:.4g} s" + (f" ({value / SECONDS_PER_HOUR:.3g} h)" if value >= SECONDS_PER_HOUR else "")
+    if unit == "bytes":
+        return f"{value / BYTES_PER_GIB:.4g} GiB"
     text = f"{value:.4g}"
     return f"{text} {unit}".strip()
 

@@ -21,6 +21,7 @@ from typing import Any
 from flopcast._names import nearest
 from flopcast.errors import AmbiguousNameError, InputError, UnknownNameError
 from flopcast.hardware import get_region, to_constant_usd
+from flopcast.measure.host import CPU_MODEL_SOURCE, OS_SOURCE, PYTHON_SOURCE, RAM_TOTAL_SOURCE
 from flopcast.measure.ledger import Ledger
 from flopcast.measure.record import ENERGY_COMPONENTS, RunRecord
 from flopcast.measure.runs import LedgerRun, list_runs, show_run
@@ -190,7 +191,14 @@ def _component_figures(rec: RunRecord) -> list[Figure]:
 
 def _record_figures(rec: RunRecord) -> list[Figure]:
     """The run's figures in reading order: what ran, what it used, what it cost, what it computed."""
-    return [*_run_figures(rec), *_energy_figures(rec), _cost_figure(rec), *_flop_figures(rec)]
+    return [
+        *_run_figures(rec),
+        *_training_figures(rec),
+        *_host_figures(rec),
+        *_energy_figures(rec),
+        _cost_figure(rec),
+        *_flop_figures(rec),
+    ]
 
 
 def _run_figures(rec: RunRecord) -> list[Figure]:
@@ -210,6 +218,101 @@ def _run_figures(rec: RunRecord) -> list[Figure]:
     ]
 
 
+def _known(value: Any, source: str, missing: str) -> tuple[str, str]:
+    """(measured, source) for a figure the run reported; (unavailable, why) when it did not (or an older record)."""
+    return (Basis.MEASURED.value, source) if value is not None else (Basis.UNAVAILABLE.value, missing)
+
+
+def _training_figures(rec: RunRecord) -> list[Figure]:
+    """The model's parameters, the epochs completed and the dataset's examples (Epoch AI's record holds them)."""
+    older = "; a record from before flopcast recorded it has none"
+    return [
+        Figure(
+            "model_params",
+            "parameters",
+            rec.model_params,
+            "",
+            *_known(
+                rec.model_params,
+                "the model's parameter count: model_params= given, or the sum of numel() over model= / the trainer's",
+                "not given: pass track(model_params=) or model=, or train through a flopcast callback" + older,
+            ),
+        ),
+        Figure(
+            "epochs",
+            "epochs",
+            rec.epochs,
+            "epochs",
+            *_known(
+                rec.epochs,
+                "epochs completed, as the program reported them (run.step(epoch=), the trainer's epoch)",
+                "not reported: pass run.step(epoch=) or train through a flopcast callback" + older,
+            ),
+        ),
+        Figure(
+            "dataset_examples",
+            "training dataset size",
+            rec.dataset_examples,
+            "examples",
+            *_known(
+                rec.dataset_examples,
+                "examples in the training dataset: dataset_examples= given, or len() of the train loader's dataset",
+                "not given: pass track(dataset_examples=) or train through a flopcast callback" + older,
+            ),
+        ),
+    ]
+
+
+def _host_figures(rec: RunRecord) -> list[Figure]:
+    """The machine the run ran on, read once at run start (codecarbon's cpu_model, ram_total_size, os, Python)."""
+    missing = "not recorded (a record from before flopcast read it, or it could not be read on that machine)"
+    return [
+        Figure(key, label, value, unit, *_known(value, source, missing))
+        for key, label, value, unit, source in (
+            ("cpu_model", "CPU model", rec.cpu_model, "", CPU_MODEL_SOURCE),
+            ("ram_total_bytes", "RAM (machine total)", rec.ram_total_bytes, "bytes", RAM_TOTAL_SOURCE),
+            ("os", "OS", rec.os, "", OS_SOURCE),
+            ("python_version", "Python", rec.python_version, "", PYTHON_SOURCE),
+        )
+    ]
+
+
+def it_energy_basis(rec: RunRecord) -> tuple[str, str]:
+    """(basis, text) of the record's IT energy: its components' one basis, else the weakest (assumed before
+    estimated); ``unavailable`` when the record has no IT energy. The text names each component's basis."""
+    if rec.it_energy_kwh is None:
+        return Basis.UNAVAILABLE.value, "no IT energy"
+    parts = {c: b for c, b in rec.energy_source.items() if b != Basis.UNAVAILABLE.value}
+    kinds = set(parts.values())
+    basis = (
+        kinds.pop()
+        if len(kinds) == 1
+        else Basis.ASSUMED.value
+        if Basis.ASSUMED.value in kinds
+        else Basis.ESTIMATED.value
+    )
+    return basis, ", ".join(f"{c} {b}" for c, b in parts.items()) or "no component basis recorded"
+
+
+def _power_figure(rec: RunRecord) -> Figure:
+    """Mean power draw = IT energy / wall time (Epoch AI's "Training power draw (W)"), with the energy's basis."""
+    key, label = "mean_power_watts", "mean power draw (IT, before PUE)"
+    basis, parts = it_energy_basis(rec)
+    if rec.it_energy_kwh is None or not rec.wall_seconds > 0:
+        return Figure(key, label, None, "W", Basis.UNAVAILABLE.value, "needs IT energy and a wall time > 0")
+    watts = rec.it_energy_kwh * JOULES_PER_KWH / rec.wall_seconds
+    return Figure(key, label, watts, "W", basis, f"IT energy / wall time (the energy's basis: {parts})")
+
+
+def _emissions_rate_figure(rec: RunRecord) -> Figure:
+    """CO2e per second of wall time (codecarbon's ``emissions_rate``)."""
+    key, label = "emissions_rate_kg_per_s", "emissions rate"
+    if rec.co2e_kg is None or not rec.wall_seconds > 0:
+        return Figure(key, label, None, "kg CO2e/s", Basis.UNAVAILABLE.value, "needs CO2e and a wall time > 0")
+    rate = rec.co2e_kg / rec.wall_seconds
+    return Figure(key, label, rate, "kg CO2e/s", Basis.ESTIMATED.value, "CO2e / wall time")
+
+
 def _energy_figures(rec: RunRecord) -> list[Figure]:
     """Energy per component, IT energy, PUE, facility energy, grid intensity and CO2e."""
     pue_basis, pue_src = _assumed(rec, "pue", "given (--pue)")
@@ -218,6 +321,7 @@ def _energy_figures(rec: RunRecord) -> list[Figure]:
     return [
         *_component_figures(rec),
         Figure("it_energy_kwh", "IT energy", it_kwh, "kWh", *_derived(it_kwh, "sum of the components above")),
+        _power_figure(rec),
         Figure("pue", "PUE", rec.pue, "", pue_basis, pue_src),
         Figure("energy_kwh", "energy (facility, IT × PUE)", kwh, "kWh", *_derived(kwh, "IT energy × PUE")),
         Figure(
@@ -229,6 +333,7 @@ def _energy_figures(rec: RunRecord) -> list[Figure]:
             f"{rec.region}: {grid_src}" if rec.region else grid_src,
         ),
         Figure("co2e_kg", "CO2e", rec.co2e_kg, "kg", *_derived(rec.co2e_kg, "energy × grid intensity")),
+        _emissions_rate_figure(rec),
     ]
 
 

@@ -53,6 +53,10 @@ _TAIL_COLUMNS = (
     ("model_params", "model_params"),
     ("epochs", "epochs"),
     ("dataset_examples", "dataset_examples"),
+    ("cpu_model", "cpu_model"),  # the machine, read once at run start (measure.host)
+    ("ram_total_bytes", "ram_total_bytes"),
+    ("os", "os"),
+    ("python_version", "python_version"),
 )
 COLUMNS = (
     "run_id",
@@ -167,9 +171,12 @@ def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
         "hardware",
         "precision",
         "region",
+        "cpu_model",
+        "os",
+        "python_version",
         *(f"{c}_energy_basis" for c in COMPONENTS),
     }
-    ints = {"exit_code", "steps", "chips", "tokens_seen", "model_params", "dataset_examples"}
+    ints = {"exit_code", "steps", "chips", "tokens_seen", "model_params", "dataset_examples", "ram_total_bytes"}
     schema = pa.schema(
         [(c, pa.string() if c in strings else pa.int64() if c in ints else pa.float64()) for c in COLUMNS]
     )
