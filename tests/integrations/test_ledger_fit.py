@@ -120,3 +120,30 @@ def test_ledger_runs_drop_the_highest_losses_as_read_runs_does(ledger):
     kept = ledger_runs(path, tag="sweep-*", drop_highest_loss=2)
     assert len(kept.runs) == 10 and kept.skipped == every.skipped and len(kept.skipped) == len(skipped)
     assert sorted(kept.runs.loss) == sorted(every.runs.loss)[:10]
+
+
+def test_fit_can_use_the_final_eval_loss_instead_of_the_training_loss(tmp_path):
+    path = tmp_path / "eval.sqlite"
+    for n in (1e7, 1e8):
+        for ratio in (5, 20, 80):
+            run = track(
+                ledger=path,
+                interval=0.05,
+                name=f"e-{n:g}-{ratio}",
+                model_params=int(n),
+                flop_per_step=3 * n * ratio * n,
+                install_signal_handlers=False,
+            )
+            with run:
+                run.step(loss=9.0, tokens=int(ratio * n // 2))
+                run.step(loss=8.0, tokens=int(ratio * n // 2))
+                run.observe(metrics={"eval_loss": chinchilla(n, ratio * n)})
+    train = ledger_runs(path)
+    held_out = ledger_runs(path, loss="eval")
+    assert set(train.runs.loss) == {8.0}
+    expected = sorted(chinchilla(n, r * n) for n in (1e7, 1e8) for r in (5, 20, 80))
+    assert sorted(held_out.runs.loss) == pytest.approx(expected, rel=1e-12)
+    code, _out, err = _fit(["scaling", "fit", "--ledger", str(path), "--loss", "eval", "--bootstrap", "0", "--json"])
+    assert code == 0, err
+    code, _, err = _fit(["scaling", "fit", "--ledger", str(path), "--loss", "best"])
+    assert code == 2 and "unknown --loss 'best'" in err

@@ -65,7 +65,7 @@ def _fit_from_csv(
     return runs, fit_runs(runs, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
 
 
-def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_highest_loss, columns):
+def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_highest_loss, columns, loss="final"):
     """``fit --ledger L`` with no CSV: the ledger's runs, a one-line warning for those skipped, the fit."""
     from flopcast.errors import InputError
     from flopcast.report.console import stderr
@@ -80,7 +80,7 @@ def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_high
             "with --ledger and no RUNS.csv, N, D and loss come from the ledger: drop --params-col, "
             "--tokens-col, --flop-col and --run-col (or give the CSV)"
         )
-    found = ledger_runs(ledger, tag=tag, drop_highest_loss=drop_highest_loss)
+    found = ledger_runs(ledger, tag=tag, drop_highest_loss=drop_highest_loss, loss=loss)
     result = fit_ledger_runs(found, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
     warning = found.warning()
     if warning:
@@ -127,6 +127,11 @@ def fit(
         None, "--tag", help="With --ledger alone: only runs whose name matches this glob, e.g. 'sweep1-*'."
     ),
     run_col: RunCol = None,
+    loss: str = typer.Option(
+        "final",
+        "--loss",
+        help="With --ledger alone: fit the runs' final training loss (final) or final eval loss (eval).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the fit as JSON (what 'plan --fit' reads)."),
     plot: Path | None = typer.Option(
         None,
@@ -151,9 +156,14 @@ def fit(
             confidence=confidence,
             drop_highest_loss=drop_highest_loss,
             columns=(params_col, tokens_col, flop_col, run_col),
+            loss=loss,
         )
     else:
         _refuse_tag(tag)
+        if loss != "final":
+            from flopcast.errors import InputError
+
+            raise InputError("--loss picks the ledger's recorded loss; with RUNS.csv use --loss-col")
         runs_, result = _fit_from_csv(
             runs,
             params_col=params_col,

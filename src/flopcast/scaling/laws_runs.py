@@ -199,14 +199,21 @@ class LedgerRuns:
         return f"skipped {len(self.skipped)} ledger run(s) without a parameter count, tokens or final loss: {shown}"
 
 
-def _ledger_point(row: dict[str, Any]) -> tuple[tuple[float, float, float, float | None] | None, str]:
+#: Which recorded loss a ledger fit uses: the last logged training loss, or the final evaluation loss.
+LEDGER_LOSSES = {"final": ("final_loss", "final loss"), "eval": ("final_eval_loss", "final eval loss")}
+
+
+def _ledger_point(
+    row: dict[str, Any], loss: str = "final"
+) -> tuple[tuple[float, float, float, float | None] | None, str]:
     """(loss, params, tokens, measured flop or None) of one decoded run row, or ``None`` and what it lacks."""
     raw = row.get("record")
     rec: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if row.get("status") != "completed":
         return None, f"status {row.get('status')}"
+    key, label = LEDGER_LOSSES[loss]
     values: dict[str, Any] = {
-        "final loss": rec.get("final_loss"),
+        label: rec.get(key),
         "parameter count": rec.get("model_params"),
         "tokens": rec.get("tokens_seen"),
     }
@@ -219,12 +226,15 @@ def _ledger_point(row: dict[str, Any]) -> tuple[tuple[float, float, float, float
         if isinstance(per_step, (int, float)) and isinstance(steps, int) and per_step > 0 and steps > 0
         else None
     )
-    return (float(values["final loss"]), float(values["parameter count"]), float(values["tokens"]), flop), ""
+    return (float(values[label]), float(values["parameter count"]), float(values["tokens"]), flop), ""
 
 
-def ledger_runs(ledger: str | Path, *, tag: str | None = None, drop_highest_loss: int = 0) -> LedgerRuns:
+def ledger_runs(
+    ledger: str | Path, *, tag: str | None = None, drop_highest_loss: int = 0, loss: str = "final"
+) -> LedgerRuns:
     """Runs straight from a ``flopcast track`` ledger: completed runs (whose name matches the glob ``tag``)
-    with a recorded parameter count, tokens seen and final loss; the rest are listed as skipped. The
+    with a recorded parameter count, tokens seen and loss (``loss``: ``"final"``, the last logged training
+    loss, or ``"eval"``, the final evaluation loss); the rest are listed as skipped. The
     ``drop_highest_loss`` runs of highest loss are left out as outliers (:func:`drop_highest`, as in :func:`read_runs`).
 
     Compute is the measured steps x FLOP per step when every run has it, else C = 6ND. O(runs) time.
@@ -241,6 +251,10 @@ def ledger_runs(ledger: str | Path, *, tag: str | None = None, drop_highest_loss
     from flopcast.measure import Ledger
     from flopcast.measure.ledger import decode
 
+    if loss not in LEDGER_LOSSES:
+        raise InputError(
+            f"unknown --loss {loss!r}; choose final (the last training loss) or eval (the final eval loss)"
+        )
     points, where, skipped, matched = [], [], [], 0
     with Ledger(ledger, readonly=True) as book:
         rows = [decode(r) for r in book.runs()]
@@ -248,7 +262,7 @@ def ledger_runs(ledger: str | Path, *, tag: str | None = None, drop_highest_loss
         if tag is not None and not fnmatchcase(row.get("name") or "", tag):
             continue
         matched += 1
-        point, why = _ledger_point(row)
+        point, why = _ledger_point(row, loss)
         if point is None:
             skipped.append(f"{row['run_id']} ({why})")
         else:
@@ -266,14 +280,14 @@ def ledger_runs(ledger: str | Path, *, tag: str | None = None, drop_highest_loss
         )
     if not points:
         raise InputError(
-            f"{label}: none of its {matched} run(s) has a parameter count, tokens and a final loss; "
+            f"{label}: none of its {matched} run(s) has a parameter count, tokens and a {LEDGER_LOSSES[loss][1]}; "
             "track them with flopcast.integrations.HFCallback or run.step(loss=..., tokens=...) "
             "and model_params=..."
         )
-    loss, params, tokens, flop = (np.array(col) for col in zip(*points, strict=True))
+    losses, params, tokens, flop = (np.array(col) for col in zip(*points, strict=True))
     measured = flop if all(f is not None for f in flop) else None
     runs = make_runs(
-        loss=loss,
+        loss=losses,
         params=params,
         tokens=tokens,
         flop=None if measured is None else measured.astype(float),
