@@ -193,3 +193,16 @@ def test_schema_files_are_valid_draft_2020_12():
         if f.name.endswith(".json"):
             jsonschema.Draft202012Validator.check_schema(json.loads(f.read_text(encoding="utf-8")))
             assert Path(f.name).stem.count(".") == 1  # <kind>.<version>
+
+
+def test_a_library_run_without_a_ledger_or_command_validates():
+    import flopcast
+    from flopcast.report.jsonout import dumps
+
+    run = flopcast.track(ledger=False, install_signal_handlers=False, interval=0.05)
+    with run:
+        run.step()
+    doc = json.loads(dumps(run.record()))
+    assert doc["command"] is None and doc["ledger"] is None
+    schema = json.loads((resources.files("flopcast") / "data" / "schemas" / "run.1.json").read_text())
+    assert [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(doc)] == []
