@@ -107,3 +107,13 @@ def test_a_record_without_energy_or_wall_time_has_no_power_or_rate(sized, tmp_pa
     f = figures(ledger, "none-run-1")
     for key in DERIVED:
         assert f[key]["value"] is None and f[key]["basis"] == "unavailable", key
+
+
+def test_a_run_report_states_its_cost_in_2023_dollars_from_the_quotes_date(sized) -> None:
+    from flopcast.hardware import get_price, to_constant_usd
+
+    ledger, rec = sized
+    assert rec["price_as_of"] == get_price("h100").as_of  # the catalogue quote the tracked cost used
+    f = figures(ledger, rec["run_id"])["cost_usd_2023"]
+    assert f["value"] == pytest.approx(to_constant_usd(rec["cost_usd"], rec["price_as_of"]).usd, rel=1e-12)
+    assert f["basis"] == "estimated" and "PCU518210518210" in f["source"]

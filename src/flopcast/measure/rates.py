@@ -31,6 +31,7 @@ class Rates:
     usd_per_chip_hour: float | None
     assumptions: tuple[Assumption, ...]
     tdp_watts_per_chip: float | None = None
+    price_as_of: str | None = None  # the catalogue quote's date (nominal dollars of that date)
 
     @property
     def kg_co2e_per_kwh(self) -> float:
@@ -53,6 +54,7 @@ class Rates:
             "g_co2e_per_kwh": self.g_co2e_per_kwh,
             "usd_per_chip_hour": self.usd_per_chip_hour,
             "tdp_watts_per_chip": self.tdp_watts_per_chip,
+            "price_as_of": self.price_as_of,
             "assumptions": [a.to_dict() for a in self.assumptions],
         }
 
@@ -101,7 +103,7 @@ def resolve_rates(
     if grid is not None:
         region = grid.code
     grid_note = _grid_intensity(hw, grid)
-    price, price_notes = _price(hw, acc, pricing)
+    price, price_notes, price_as_of = _price(hw, acc, pricing)
     return Rates(
         acc.name if acc is not None else None,
         chips,
@@ -113,6 +115,7 @@ def resolve_rates(
         price,
         (*notes, *chip_notes, *peak_notes, pue_note, grid_note, *price_notes),
         float(acc.tdp_watts) if acc is not None and acc.tdp_watts else None,
+        price_as_of,
     )
 
 
@@ -173,17 +176,17 @@ def _grid_intensity(hw: Any, grid: Any) -> Assumption:
     return Assumption("grid_intensity", g, "gCO2e/kWh", f"{grid.name}: {grid.source}", Basis.ASSUMED)
 
 
-def _price(hw: Any, acc: Any, pricing: str) -> tuple[float | None, list[Assumption]]:
-    """The chip's USD/chip-hour for ``pricing``; a missing price is noted as unavailable."""
+def _price(hw: Any, acc: Any, pricing: str) -> tuple[float | None, list[Assumption], str | None]:
+    """The chip's USD/chip-hour for ``pricing`` and the quote's date; a missing price is noted as unavailable."""
     if acc is None:
-        return None, []
+        return None, [], None
     try:
         p = hw.get_price(acc, pricing)
     except InputError as exc:
-        return None, [Assumption("price", None, "USD/chip-hour", f"no price: {exc}", Basis.UNAVAILABLE)]
+        return None, [Assumption("price", None, "USD/chip-hour", f"no price: {exc}", Basis.UNAVAILABLE)], None
     price = float(p.usd_per_chip_hour)
     source = f"{p.provider} {p.pricing} as of {p.as_of}: {p.source}"
-    return price, [Assumption("price", price, "USD/chip-hour", source, Basis.ASSUMED)]
+    return price, [Assumption("price", price, "USD/chip-hour", source, Basis.ASSUMED)], p.as_of
 
 
 def mfu(achieved_flop_per_s: float, chips: int, peak_flop_per_s_per_chip: float) -> float:

@@ -84,6 +84,7 @@ class RunRecord(Displayable):
     ram_total_bytes: int | None = None  # the machine's total RAM, not the run's peak RSS
     os: str | None = None  # platform.platform()
     python_version: str | None = None  # platform.python_version() of the tracking process
+    price_as_of: str | None = None  # the date of the catalogue price cost_usd uses (nominal dollars of then)
 
     _headline = ("run_id", "name", "status", "steps", "wall_seconds", "energy_kwh")  # summary() and HTML; repr below
 
@@ -375,6 +376,7 @@ def _rate_fields(rates: Rates) -> dict[str, Any]:
         "pue": rates.pue,
         "region": rates.region,
         "g_co2e_per_kwh": rates.g_co2e_per_kwh,
+        "price_as_of": rates.price_as_of,
     }
 
 

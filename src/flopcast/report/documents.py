@@ -197,6 +197,7 @@ def _record_figures(rec: RunRecord) -> list[Figure]:
         *_host_figures(rec),
         *_energy_figures(rec),
         _cost_figure(rec),
+        constant_cost_figure(rec.cost_usd, rec.price_as_of),
         *_flop_figures(rec),
     ]
 
