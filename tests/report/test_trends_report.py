@@ -196,3 +196,24 @@ def test_chromium_draws_the_trends_page(html_page: tuple[Path, dict, str]) -> No
     assert blue > 500, blue
     console = [ln for ln in done.stderr.splitlines() if "CONSOLE" in ln or "Refused to" in ln or "Uncaught" in ln]
     assert console == [], console
+
+
+def test_project_report_holds_the_affordability_table_of_its_json(tmp_path: Path) -> None:
+    argv = ["project", "imagenet", "--target", "5", "--budget-usd", "1e6", "--budget-co2-t", "100"]
+    code, out, err = cli([*argv, "--json"])
+    assert code == 0, err
+    affs = json.loads(out)["affordability"]
+    for page in ("p.md", "p.html"):
+        code, _, err = cli([*argv, "--report", str(tmp_path / page)])
+        assert code == 0, err
+        text = (tmp_path / page).read_text().replace("\\", "")  # Markdown escapes [ and ]
+        assert "What makes the target affordable" in text
+        for a in affs:
+            for g in a["gaps"]:
+                need = f"{show(g['efficiency_needed'])}x"
+                years = ci_text(g["year_interval"], 4)
+                assert need in text and years in text
+    rows = (tmp_path / "p.html").read_text().count('class="gap"')
+    assert rows == sum(len(a["gaps"]) for a in affs) == 4  # two forms x ($, CO2)
+    code, _, err = cli(["project", "imagenet", "--target", "5", "--report", str(tmp_path / "n.md")])
+    assert code == 0 and "affordable" not in (tmp_path / "n.md").read_text()

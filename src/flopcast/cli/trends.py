@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -178,6 +179,16 @@ def _run_paper(json_out: bool) -> None:
     render_paper(rec)
 
 
+ReportPage = Annotated[
+    Path | None,
+    typer.Option(
+        "--report",
+        help="Also write the analysis as one page with its plots: "
+        "FILE.html (plots as inline SVG) or FILE.md (links the --plots files).",
+    ),
+]
+
+
 def trends_cmd(
     benchmark: list[str] = typer.Option(None, "--benchmark", "-b", help=_BENCH_HELP),
     measure: Measure = None,
@@ -205,12 +216,7 @@ def trends_cmd(
         "number, with a verdict (reproduced / explained difference / not reproducible).",
     ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON (fits, projections, compute_trend)."),
-    report: Path = typer.Option(
-        None,
-        "--report",
-        help="Also write the analysis as one page with its plots: "
-        "FILE.html (plots as inline SVG) or FILE.md (links the --plots files).",
-    ),
+    report: ReportPage = None,
 ) -> None:
     """Fit how benchmark error falls with computation (Thompson et al. 2020) and project targets.
 
@@ -324,6 +330,7 @@ def project_cmd(
     ),
     allow_insignificant: AllowInsignificant = False,
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    report: ReportPage = None,
 ) -> None:
     """Computation, dollars and CO2 to reach a target error on one benchmark.
 
@@ -368,6 +375,7 @@ def project_cmd(
         until=until,
         allow_insignificant=allow_insignificant,
         afford_opts=afford_opts,
+        report_file=report,
         benchmark=benchmark,
     )
 
