@@ -291,3 +291,15 @@ def test_meta_mask_patch_leaves_real_tensors_alone():
     assert masking_utils.find_packed_sequence_indices(torch.empty(1, 5, device="meta")) is None
     hf._meta_safe_masks()  # idempotent
     assert masking_utils.find_packed_sequence_indices._flopcast_meta_safe
+
+
+def test_an_unknown_attention_implementation_is_refused_by_the_library_and_the_cli(capsys):
+    from flopcast.cli import main
+    from flopcast.count import ATTENTIONS, load_model
+    from flopcast.errors import ModelError
+
+    assert ATTENTIONS == ("eager", "sdpa")
+    with pytest.raises(ModelError, match="attn_implementation 'flash': use eager or sdpa"):
+        load_model("gpt2", attn_implementation="flash")
+    assert main(["count", "gpt2", "--attention", "flash"]) == 2
+    assert capsys.readouterr().err.strip() == "flopcast: error: --attention 'flash': use eager or sdpa"

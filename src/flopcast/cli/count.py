@@ -56,14 +56,14 @@ def register(app: typer.Typer) -> None:
         from flopcast.report.jsonout import dumps
 
         require("torch", "flopcast count")
-        from flopcast.count import DTYPES, MODES, count, load_model
+        from flopcast.count import ATTENTIONS, DTYPES, MODES, count, load_model
 
         if mode not in MODES:
             raise InputError(f"--mode {mode!r}: use {_either(MODES)}")
         if dtype.lower() not in DTYPES:
             raise InputError(f"--dtype {dtype!r}: use {_either(DTYPES)}")
-        if attention is not None and attention not in ("eager", "sdpa"):
-            raise InputError(f"--attention {attention!r}: use eager or sdpa")
+        if attention is not None and attention not in ATTENTIONS:
+            raise InputError(f"--attention {attention!r}: use {_either(ATTENTIONS)}")
         if optimizer is not None and mode != "train":
             raise InputError("--optimizer needs --mode train")
         if input_shape is not None and seq_len is not None:

@@ -16,6 +16,7 @@ from typing import Any
 from flopcast._lazy import lazy_getattr
 
 _LAZY = {
+    "ATTENTIONS": ("flopcast.count.hf", "ATTENTIONS"),
     "DTYPES": ("flopcast.count.precision", "DTYPES"),
     "MODES": ("flopcast.count.api", "MODES"),
     "count": ("flopcast.count.api", "count"),
@@ -29,7 +30,7 @@ _LAZY = {
 __getattr__ = lazy_getattr(__name__, _LAZY)
 
 
-__all__ = ["DTYPES", "MODES", "CountResult", "OpRecord", "count", "load_model", "require"]
+__all__ = ["ATTENTIONS", "DTYPES", "MODES", "CountResult", "OpRecord", "count", "load_model", "require"]
 
 
 class _CallableModule(types.ModuleType):

@@ -132,6 +132,10 @@ def _meta_safe_masks() -> None:
         setattr(owner, name, patched)
 
 
+#: Attention implementations a model can be built with (transformers' ``attn_implementation``); both count alike.
+ATTENTIONS = ("eager", "sdpa")
+
+
 def make_config(values: Mapping[str, Any], *, attn_implementation: str | None = None, where: str = "config") -> Any:
     """A ``transformers`` config object from plain values (``model_type`` required or implied).
 
@@ -143,6 +147,8 @@ def make_config(values: Mapping[str, Any], *, attn_implementation: str | None = 
     ModelError
         Unknown ``model_type`` (with the nearest known types) or values the config class rejects.
     """
+    if attn_implementation is not None and attn_implementation not in ATTENTIONS:
+        raise ModelError(f"{where}: attn_implementation {attn_implementation!r}: use eager or sdpa")
     _offline()
     import transformers
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
