@@ -128,7 +128,7 @@ def _grid_assumption(grid: GridIntensity, o: EnergyOptions) -> Assumption:
         "grid_intensity",
         grid.g_co2e_per_kwh,
         "gCO2e/kWh",
-        _GIVEN if o.g_co2e_per_kwh is not None else f"{grid.code} ({grid.name}): {grid.source}",
+        _GIVEN if o.g_co2e_per_kwh is not None else f"{grid.label}: {grid.source}",
         Basis.GIVEN,
     )
 

@@ -125,6 +125,11 @@ class GridIntensity:
     year: int | None
     source: str
 
+    @property
+    def label(self) -> str:
+        """``"FRA (France)"``: the code and the readable name, as estimates and reports print a region."""
+        return f"{self.code} ({self.name})"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": "flopcast.grid_intensity/1",

@@ -811,7 +811,7 @@ def region_label(code: str | None) -> str | None:
     if code is None:
         return None
     try:
-        return f"{code} ({get_region(code).name})"
+        return get_region(code).label
     except InputError:
         return code
 
