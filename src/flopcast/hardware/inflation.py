@@ -49,6 +49,12 @@ class ConstantUSD:
 
 
 @cache
+def _by_month() -> dict[str, float]:
+    """YYYY-MM -> index (built once)."""
+    return dict(_series())
+
+
+@cache
 def _series() -> tuple[tuple[str, float], ...]:
     """(YYYY-MM, index) per month, in date order."""
     rows = bundled(PPI_FILE, ("observation_date", PPI_SERIES))
@@ -67,6 +73,7 @@ def _month(priced_at: str) -> str:
     return f"{parts[0]}-{parts[1] if len(parts) > 1 else '06'}"
 
 
+@cache
 def year_mean(year: int) -> float:
     """Mean of the index over the year's monthly observations; refuses a year the series does not cover."""
     values = [v for m, v in _series() if m.startswith(f"{year:04d}-")]
@@ -79,10 +86,10 @@ def year_mean(year: int) -> float:
 def index_at(priced_at: str) -> tuple[str, float, str | None]:
     """(month used, index, caveat): the observation for the price date, or the nearest end of the series, flagged."""
     month = _month(priced_at)
-    series = _series()
-    table = dict(series)
+    table = _by_month()
     if month in table:
         return month, table[month], None
+    series = _series()
     first, last = series[0], series[-1]
     edge = first if month < first[0] else last
     side = "before the series starts" if edge is first else "after the series ends"
