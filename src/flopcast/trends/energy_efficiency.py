@@ -30,7 +30,7 @@ import numpy as np
 from flopcast import data as _data
 from flopcast.trends.fit import Fit, fit_xy
 from flopcast.trends.price_performance import CHIPS, chip_rate
-from flopcast.trends.time import doubling_time_years
+from flopcast.trends.time import doubling_time_years, doubling_years_ci
 
 TDP = "TDP (W)"
 SOURCE = "Epoch AI chip table (CC BY 4.0), data/epoch/chips.csv: ml peak FLOP/s per TDP watt by release date"
@@ -92,8 +92,7 @@ def energy_efficiency_trend() -> EnergyEfficiencyTrend:
     x = np.array([p[0] for p in pts])
     y = np.log10([p[1] for p in pts])
     f = fit_xy(x, y, benchmark="energy-efficiency", measure="ml", form="log-linear")
-    lo, hi = f.slope_ci
-    ci = (doubling_time_years(hi), doubling_time_years(lo) if lo > 0 else math.inf)
+    ci = doubling_years_ci(f.slope_ci)
     return EnergyEfficiencyTrend(tuple(pts), f, doubling_time_years(f.slope), ci)
 
 

@@ -21,7 +21,6 @@ Cost: O(p + c) time and memory for p price rows and c chips (one pass each, a di
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -30,7 +29,7 @@ import numpy as np
 from flopcast import data as _data
 from flopcast.trends.data import decimal_year
 from flopcast.trends.fit import Fit, fit_xy
-from flopcast.trends.time import FP32, TENSOR16, doubling_time_years
+from flopcast.trends.time import FP32, TENSOR16, doubling_time_years, doubling_years_ci
 
 PRICES = "epoch/hardware_prices.csv"
 CHIPS = "epoch/chips.csv"
@@ -142,8 +141,7 @@ def price_performance_trend(peak: str = "ml") -> PricePerformanceTrend:
     x = np.array([p[0] for p in pts])
     y = np.log10([p[1] for p in pts])
     f = fit_xy(x, y, benchmark="price-performance", measure=peak, form="log-linear")
-    lo, hi = f.slope_ci
-    ci = (doubling_time_years(hi), doubling_time_years(lo) if lo > 0 else math.inf)
+    ci = doubling_years_ci(f.slope_ci)
     return PricePerformanceTrend(peak, tuple(pts), f, doubling_time_years(f.slope), ci)
 
 

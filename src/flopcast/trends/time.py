@@ -30,6 +30,12 @@ def doubling_time_years(slope_decades_per_year: float) -> float:
     return math.log10(2.0) / slope_decades_per_year
 
 
+def doubling_years_ci(slope_ci: tuple[float, float]) -> tuple[float, float]:
+    """The doubling time's interval from the slope's: the steeper end doubles fastest (inf where it reaches 0)."""
+    lo, hi = slope_ci
+    return doubling_time_years(hi), doubling_time_years(lo)
+
+
 @dataclass(frozen=True)
 class Era:
     """One era's growth fit: what grew, over which years, its doubling time and interval."""
