@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -183,35 +184,34 @@ def log10_flop_draws(fit: Fit, target_error_pct: float, rng: np.random.Generator
     return np.where(slope < 0, x, np.inf)
 
 
+def given_rate(name: str, doubling_years: float) -> Rate:
+    """A rate the user fixed (no interval)."""
+    return Rate(name, doubling_years, None, 0.95, "given by the user", Basis.GIVEN)
+
+
+def _fitted_rate(name: str, trend: Any, detail: str) -> Rate:
+    """A fitted log10-per-year trend's doubling time, its slope CI as the interval."""
+    source = f"fitted: {trend.source}, n = {trend.fit.n}, R2 {trend.fit.r2:.2f}{detail}"
+    return Rate(name, trend.doubling_years, trend.doubling_years_ci, 0.95, source, Basis.ESTIMATED)
+
+
 def hardware_rate(doubling_years: float | None) -> Rate:
     """Price-performance: the user's doubling time, or the fitted trend's (its slope CI as the interval)."""
     if doubling_years is not None:
-        return Rate("price_performance_doubling", doubling_years, None, 0.95, "given by the user", Basis.GIVEN)
-    t = price_performance_trend()
-    return Rate(
-        "price_performance_doubling",
-        t.doubling_years,
-        t.doubling_years_ci,
-        0.95,
-        f"fitted: {t.source}, n = {t.fit.n}, R2 {t.fit.r2:.2f} (flopcast.trends.price_performance)",
-        Basis.ESTIMATED,
-    )
+        return given_rate("price_performance_doubling", doubling_years)
+    return _fitted_rate("price_performance_doubling", price_performance_trend(), " (flopcast.trends.price_performance)")
 
 
 def energy_rate(doubling_years: float | None) -> Rate:
     """Energy efficiency (FLOP/s per W): the user's doubling time, or the fitted trend's (its slope CI)."""
     if doubling_years is not None:
-        return Rate("energy_efficiency_doubling", doubling_years, None, 0.95, "given by the user", Basis.GIVEN)
+        return given_rate("energy_efficiency_doubling", doubling_years)
     t = energy_efficiency_trend()
-    return Rate(
-        "energy_efficiency_doubling",
-        t.doubling_years,
-        t.doubling_years_ci,
-        0.95,
-        f"fitted: {t.source}, n = {t.fit.n}, R2 {t.fit.r2:.2f}, {t.per_year:.2f}x per year "
-        "(flopcast.trends.energy_efficiency; Epoch AI's page: 1.5x per year for leading ML hardware)",
-        Basis.ESTIMATED,
+    detail = (
+        f", {t.per_year:.2f}x per year "
+        "(flopcast.trends.energy_efficiency; Epoch AI's page: 1.5x per year for leading ML hardware)"
     )
+    return _fitted_rate("energy_efficiency_doubling", t, detail)
 
 
 def _fitted_draws(rate: Rate, fit: Fit, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -329,17 +329,10 @@ def default_trends(
         )
     alg = ALGORITHMIC["vision" if vision else "language"]
     if algorithmic_doubling_years is not None:
-        alg = Rate("algorithmic_doubling", algorithmic_doubling_years, None, 0.95, "given by the user", Basis.GIVEN)
+        alg = given_rate("algorithmic_doubling", algorithmic_doubling_years)
     spend = SPENDING if spending_growth else None
     if spending_growth_per_year is not None:
-        spend = Rate(
-            "spending_doubling",
-            LOG10_2 / math.log10(spending_growth_per_year),
-            None,
-            0.95,
-            "given by the user",
-            Basis.GIVEN,
-        )
+        spend = given_rate("spending_doubling", LOG10_2 / math.log10(spending_growth_per_year))
     energy = energy_rate(energy_efficiency_doubling_years)
     return Trends(hardware_rate(price_performance_doubling_years), alg, spend, energy)
 
