@@ -175,10 +175,6 @@ class Reconciliation:
         }
 
 
-def _poly(fits: Sequence[Fit], measure: str) -> Fit | None:
-    return polynomial_fit(fits, measure)
-
-
 def _bench(report, key: str):
     return next((b for b in report.benchmarks if b.benchmark == key), None)
 
@@ -186,7 +182,7 @@ def _bench(report, key: str):
 def _imagenet(report, measure: str = "per-pass", *, era: bool) -> tuple[Fit, float, tuple[float, float]]:
     """ImageNet's polynomial fit (paper-era or all data), its exponent and the exponent's CI."""
     b = _bench(report, "imagenet")
-    f = _poly(b.reference_fits if era else b.fits, measure) if b is not None else None
+    f = polynomial_fit(b.reference_fits if era else b.fits, measure) if b is not None else None
     if f is None or f.exponent is None or f.exponent_ci is None:
         raise LookupError(f"no ImageNet {measure} polynomial fit ({'paper-era' if era else 'all data'})")
     return f, f.exponent, f.exponent_ci
@@ -262,7 +258,7 @@ def other_exponents(report, low: float = 7.7, high: float = 50.0) -> Claim:
         if b.benchmark == "imagenet":
             continue
         for m in ("per-pass", "training"):
-            f = _poly(b.reference_fits or b.fits, m)
+            f = polynomial_fit(b.reference_fits or b.fits, m)
             if f is None or f.exponent is None:
                 continue
             if f.slope_ci[1] < 0:  # only a significant slope pins an exponent down
@@ -290,7 +286,7 @@ def r2_range(report, low: float = 0.29, high: float = 0.68) -> Claim:
         if b.benchmark == "wmt14_en_de":
             continue
         for m in ("per-pass", "training"):
-            f = _poly(b.reference_fits or b.fits, m)
+            f = polynomial_fit(b.reference_fits or b.fits, m)
             if f is not None:
                 r2[f"{b.benchmark} {m}"] = f.r2
     inside = [k for k, v in r2.items() if low <= v <= high]
@@ -436,7 +432,7 @@ def lower_bound(report) -> Claim:
     unsure: list[str] = []
     for b in report.benchmarks:
         for m in ("per-pass", "training"):
-            f = _poly(b.fits, m)
+            f = polynomial_fit(b.fits, m)
             if f is None or f.exponent is None:
                 continue
             name = f"{b.benchmark} {m}"
