@@ -14,6 +14,27 @@ BYTES_PER_GIB = 1024**3
 # int8); TF32 is a tensor-core compute mode over fp32 storage (NVIDIA A100 architecture whitepaper), so 4.
 BYTES_PER_VALUE = MappingProxyType({"fp64": 8, "fp32": 4, "tf32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1})
 
+#: Other spellings of the formats above -> their short name; the package's one table (the catalogue's precisions
+#: and a count's dtypes both read it). Keys are lower-case letters and digits only (``flopcast._names.normalize``
+#: of what a user types; torch's ``"torch.bfloat16"`` reads as ``"bfloat16"``). FP8 has two encodings, E4M3 and
+#: E5M2 (Micikevicius et al. 2022, arXiv:2209.05433); the catalogue lists one fp8 rate for both.
+PRECISION_SPELLINGS = MappingProxyType(
+    {
+        "float64": "fp64",
+        "double": "fp64",
+        "float32": "fp32",
+        "float": "fp32",
+        "single": "fp32",
+        "tensorfloat32": "tf32",
+        "bfloat16": "bf16",
+        "float16": "fp16",
+        "half": "fp16",
+        "float8": "fp8",
+        "fp8e4m3": "fp8",
+        "fp8e5m2": "fp8",
+    }
+)
+
 _SI = [(1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")]
 
 

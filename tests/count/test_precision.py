@@ -113,3 +113,21 @@ def test_count_and_hf_resolve_every_spelling_alike():
     for spelling in ("fp32", "float32", "float", "bf16", "bfloat16", "fp16", "float16", "half"):
         name = P.dtype_name(spelling)
         assert api.parse_dtype(spelling) is hf.torch_dtype(spelling) is expected[name]
+
+
+def test_one_spelling_table_for_counts_and_the_catalogue():
+    """A count's dtype names and the catalogue's precisions read one table (units.PRECISION_SPELLINGS): every
+    spelling of a count dtype means the same format to both, and the two modules keep no table of their own."""
+    from collections.abc import Mapping
+
+    from flopcast.hardware import spec
+    from flopcast.units import PRECISION_SPELLINGS
+
+    for spelling, short in PRECISION_SPELLINGS.items():
+        assert spec.normalize_precision(spelling) == short
+        assert P.dtype_name(spelling) == (short if short in P.DTYPES else None)
+        assert P.dtype_name(f"torch.{spelling}") == P.dtype_name(spelling)
+    assert P.dtype_name("fp64") is None  # the catalogue knows fp64; a count does not run in it
+    for module in (P, spec):  # no second table: no other module-level mapping knows a spelling such as "half"
+        tables = [v for k, v in vars(module).items() if isinstance(v, Mapping) and k != "PRECISION_SPELLINGS"]
+        assert not any("half" in t for t in tables)

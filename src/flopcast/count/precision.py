@@ -2,7 +2,8 @@
 
 One owner for three facts the count and the memory fit share (:mod:`flopcast.estimate.memory` imports them):
 
-- the dtype names a count accepts and their spellings (``"bf16"``, ``"bfloat16"``, ``"torch.bfloat16"``);
+- the dtype names a count accepts (``"bf16"``, ``"bfloat16"``, ``"torch.bfloat16"``), read through the package's
+  one spelling table, :data:`flopcast.units.PRECISION_SPELLINGS` (the catalogue's precisions use it too);
 - bytes per value: :data:`flopcast.units.BYTES_PER_VALUE`, the package's one table;
 - the optimizer state per parameter (Rajbhandari et al. 2020, ZeRO, arXiv:1910.02054, sec. 3.1). With
   16-bit (mixed-precision) weights the optimizer keeps an fp32 master copy of the weights and its states in
@@ -22,23 +23,12 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from flopcast.units import BYTES_PER_VALUE
+from flopcast._names import normalize
+from flopcast.units import BYTES_PER_VALUE, PRECISION_SPELLINGS
 
 #: The dtypes a count builds and runs models in.
 DTYPES = ("fp32", "bf16", "fp16")
 
-_SPELLINGS = MappingProxyType(
-    {
-        "fp32": "fp32",
-        "float32": "fp32",
-        "float": "fp32",
-        "bf16": "bf16",
-        "bfloat16": "bf16",
-        "fp16": "fp16",
-        "float16": "fp16",
-        "half": "fp16",
-    }
-)
 _TORCH_NAMES = MappingProxyType({"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"})
 
 ZERO_SOURCE = "Rajbhandari et al. 2020, ZeRO: Memory Optimizations Toward Training Trillion Parameter Models, §3.1"
@@ -51,7 +41,9 @@ MASTER_BYTES = BYTES_PER_VALUE["fp32"]
 
 def dtype_name(name: object) -> str | None:
     """``"bfloat16"``, ``"torch.bfloat16"``, ``"BF16"`` -> ``"bf16"``; ``None`` for a name not in :data:`DTYPES`."""
-    return _SPELLINGS.get(str(name).lower().replace("torch.", ""))
+    key = normalize(str(name).lower().replace("torch.", ""))
+    key = PRECISION_SPELLINGS.get(key, key)
+    return key if key in DTYPES else None
 
 
 def torch_dtype_of(name: str) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 from flopcast._names import normalize
 from flopcast.errors import InputError
 from flopcast.units import BYTES_PER_VALUE as BYTES_PER_VALUE  # one owner (units); count reads it too
+from flopcast.units import PRECISION_SPELLINGS
 
 PRECISIONS = ("fp64", "fp32", "tf32", "bf16", "fp16", "fp8", "int8")
 
@@ -97,19 +98,6 @@ class Accelerator:
         }
 
 
-_PRECISION_ALIASES = {
-    "float64": "fp64",
-    "double": "fp64",
-    "float32": "fp32",
-    "single": "fp32",
-    "float16": "fp16",
-    "half": "fp16",
-    "bfloat16": "bf16",
-    "tensorfloat32": "tf32",
-    "float8": "fp8",
-    "fp8e4m3": "fp8",
-    "fp8e5m2": "fp8",
-}
 #: Spellings of mixed precision (fp16/bf16 compute, fp32 master weights; Micikevicius et al. 2018,
 #: arXiv:1710.03740): not one format but the chip's 16-bit tensor rate, resolved by :func:`mixed_precision`.
 MIXED_NAMES = frozenset({"mixed", "amp", "mixedprecision"})
@@ -121,7 +109,7 @@ def normalize_precision(precision: str, acc: Accelerator | None = None) -> str:
     key = normalize(precision)
     if key in MIXED_NAMES:
         return mixed_precision(acc) if acc is not None else "fp16"
-    key = _PRECISION_ALIASES.get(key, key)
+    key = PRECISION_SPELLINGS.get(key, key)
     if key not in PRECISIONS:
         raise InputError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
     return key
