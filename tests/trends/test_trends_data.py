@@ -177,8 +177,22 @@ def test_row_annotations_are_explicit_columns():
                     found.setdefault((column, value), set()).add((key, r.get("model")))
                     counts[value] = counts.get(value, 0) + 1
     assert {k: v for k, v in found.items() if k[0] != "flags" and k[1] != "counted"} == ANNOTATED
-    assert counts["ensemble"] == 3 and counts["extra-data"] == 20 and counts["secondary"] == 4
+    assert counts["ensemble"] == 3 and counts["extra-data"] == 22 and counts["secondary"] == 4
     assert all(value in VOCABULARIES[column] for column, value in found)
+
+
+EDUNOV = "Transformer Big + BT (Edunov et al., 2018)"
+
+
+def test_back_translation_rows_are_extra_data_and_leave_the_fit_on_request(rows):
+    # Edunov et al. 2018 train on the parallel data plus back-translated monolingual text (ACL Anthology D18-1045
+    # abstract; fairseq@3d262bb2 examples/backtranslation/README.md step 3, "combined parallel + BT data")
+    for bench in ("wmt14_en_de", "wmt14_en_fr"):
+        r = _row(rows, bench, EDUNOV)
+        assert r.flags == ("extra data",) and r.train_precision == "mixed", bench
+        kept, dropped = select(rows[bench], "training"), select(rows[bench], "training", exclude_flagged=True)
+        assert r in kept.used and r not in dropped.used
+        assert len(dropped.used) == len(kept.used) - 1 - sum("ensemble" in u.flags for u in kept.used)
 
 
 def test_an_unknown_annotation_is_a_one_line_error_naming_file_line_and_column(tmp_path):
