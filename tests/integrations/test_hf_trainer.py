@@ -18,8 +18,9 @@ N_PARAMS = 15_328
 FLOP_PER_STEP = 6 * 4 * 16 * 12_768  # 4,902,912
 
 
-def _trainer(tmp, callbacks):
-    """A tiny GPT-2 Trainer on 16 random 16-token sequences: 4 steps of batch 4, a log every step, eval every 2."""
+def _trainer(tmp, callbacks, **arguments):
+    """A tiny GPT-2 Trainer on 16 random 16-token sequences: 4 steps of batch 4, a log every step, eval every 2
+    (``arguments`` override those TrainingArguments)."""
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     pytest.importorskip("accelerate")
@@ -32,19 +33,20 @@ def _trainer(tmp, callbacks):
     for _ in range(16):
         ids = torch.randint(0, 64, (16,))
         data.append({"input_ids": ids, "labels": ids.clone()})
-    args = transformers.TrainingArguments(
-        output_dir=str(tmp / "out"),
-        report_to=[],
-        max_steps=4,
-        per_device_train_batch_size=4,
-        logging_steps=1,
-        use_cpu=True,
-        save_strategy="no",
-        eval_strategy="steps",
-        eval_steps=2,
-        disable_tqdm=True,
-        seed=0,
-    )
+    settings = {
+        "output_dir": str(tmp / "out"),
+        "report_to": [],
+        "max_steps": 4,
+        "per_device_train_batch_size": 4,
+        "logging_steps": 1,
+        "use_cpu": True,
+        "save_strategy": "no",
+        "eval_strategy": "steps",
+        "eval_steps": 2,
+        "disable_tqdm": True,
+        "seed": 0,
+    }
+    args = transformers.TrainingArguments(**{**settings, **arguments})
     return transformers.Trainer(model=model, args=args, train_dataset=data, eval_dataset=data[:4], callbacks=callbacks)
 
 

@@ -202,3 +202,16 @@ def test_two_concurrent_writers_lose_nothing(url):
             assert len(led.samples(res["run_id"])) == res["samples"]
             assert rows[res["run_id"]]["steps"] == res["steps"] and rows[res["run_id"]]["status"] == "completed"
             assert len(led.steps(res["run_id"])) == res["steps"]
+
+
+def test_an_evaluation_after_the_run_stopped_amends_the_stored_run(url):
+    """``run.amend(metrics=...)`` (what the trainer callbacks do for an evaluate() after train()): the step row and
+    the updated record in one transaction on the server, read back."""
+    with track(ledger=url, interval=0.02, name="pg-amend") as run:
+        run.step(2, loss=4.0)
+    rec = run.amend(metrics={"eval_loss": 2.5})
+    with Ledger(url, readonly=True) as led:
+        stored = RunRecord.from_dict(json.loads(led.run(run.run_id)["record"]))
+        steps = led.steps(run.run_id)
+    assert stored == rec and stored.final_eval_loss == 2.5 and stored.final_loss == 4.0
+    assert [(s["step"], s["loss"], s["metrics"]) for s in steps] == [(2, 4.0, None), (2, None, {"eval_loss": 2.5})]

@@ -3,6 +3,7 @@ ledger schema 2 migrates a version-1 file in place and reads one read-only as be
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sqlite3
@@ -204,3 +205,44 @@ def test_epochs_and_dataset_size_reach_the_record_and_ledger(tmp_path):
 def test_bad_dataset_examples_are_one_line_errors(bad):
     with pytest.raises(InputError, match="dataset_examples must be a whole number"):
         track(dataset_examples=bad)
+
+
+def test_amend_adds_an_evaluation_after_the_run_stopped(tmp_path):
+    """``run.amend(metrics=...)`` after the ``with`` block: a step row at the last step and the record's
+    ``final_eval_loss`` / ``final_loss`` updated in ``result`` and in the ledger; the rest of the record unchanged."""
+    path = tmp_path / "runs.sqlite"
+    with track(ledger=path, interval=0.05, name="a1") as run:
+        with pytest.raises(RuntimeError, match="use observe"):
+            run.amend(metrics={"eval_loss": 9.0})
+        run.step(3, loss=4.0, tokens=96)
+    before = run.result
+    assert run.amend(metrics={"eval_loss": 2.5, "eval_accuracy": 0.75}) is run.result
+    run.amend(loss=3.5, metrics={"eval_loss": 2.25})
+    rec = run.result
+    assert (rec.final_eval_loss, rec.final_loss) == (2.25, 3.5)
+    assert rec == dataclasses.replace(before, final_eval_loss=2.25, final_loss=3.5)
+    with Ledger(path, readonly=True) as led:
+        stored = RunRecord.from_dict(json.loads(led.run(run.run_id)["record"]))
+        rows = led.steps(run.run_id)
+    assert stored == rec
+    assert [(r["step"], r["loss"], r["metrics"]) for r in rows] == [
+        (3, 4.0, None),
+        (3, None, {"eval_loss": 2.5, "eval_accuracy": 0.75}),
+        (3, 3.5, {"eval_loss": 2.25}),
+    ]
+
+
+def test_amend_without_a_ledger_updates_the_result_only(tmp_path):
+    with track(ledger=False, interval=0.05) as run:
+        run.step()
+    assert run.amend(metrics={"eval_loss": 1.5}).final_eval_loss == 1.5 == run.result.final_eval_loss
+
+
+def test_amend_a_ledger_that_refuses_is_one_line_in_errors(tmp_path):
+    path = tmp_path / "runs.sqlite"
+    with track(ledger=path, interval=0.05) as run:
+        run.step()
+    path.unlink()  # the ledger is gone: opening it again makes a fresh one without this run
+    rec = run.amend(metrics={"eval_loss": 1.5})
+    assert rec.final_eval_loss == 1.5
+    assert rec.errors[-1].startswith("metrics logged after the run stopped are not in the ledger: ")

@@ -188,7 +188,8 @@ class LightningHooks:
     step, the last micro-batch's), tokens of dict batches with ``input_ids`` (x world size), validation metrics
     (``trainer.callback_metrics`` after each validation), the model's parameter count, the epochs completed
     (``current_epoch`` + the batch's fraction of ``num_training_batches``) and the train loader's dataset size
-    (``len(trainer.train_dataloader.dataset)`` when it has one); and, every
+    (``len(trainer.train_dataloader.dataset)`` when it has one); the metrics of a ``validate()`` or ``test()`` after
+    ``fit`` are added to the finished run (:meth:`~flopcast.measure.Run.amend`); and, every
     ``log_every_n_steps``, logs flopcast's figures (``flopcast/energy_kwh`` ...) to ``trainer.loggers``.
     FLOP per optimizer step, unless given: ``training_step`` on the first batch counted on a meta copy of the
     module × ``accumulate_grad_batches`` × ``world_size`` (``count_flop=False``: not counted).
@@ -251,17 +252,28 @@ class LightningHooks:
             logger.log_metrics(figures, step=step)
 
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
-        if self.run is None or getattr(trainer, "sanity_checking", False):
-            return
+        if not getattr(trainer, "sanity_checking", False):
+            self._note_metrics(trainer, "val")
+
+    def on_test_end(self, trainer: Any, pl_module: Any) -> None:
+        self._note_metrics(trainer, "test")
+
+    def _note_metrics(self, trainer: Any, kind: str) -> None:
+        """The ``trainer.callback_metrics`` whose names hold ``kind`` (``val_loss`` stored as ``eval_loss``): noted
+        in the run while it goes, added to the finished run after ``fit`` (a ``validate()`` or ``test()`` then)."""
+        run = self.run
+        found = dict(getattr(trainer, "callback_metrics", {}) or {}).items()
         metrics = {
-            k: v
-            for k, v in dict(getattr(trainer, "callback_metrics", {}) or {}).items()
-            if "val" in k and as_float(v) is not None
+            ("eval_loss" if k in ("val_loss", "val/loss") else k): as_float(v)
+            for k, v in found
+            if kind in k and as_float(v) is not None
         }
-        if metrics:
-            self.run.observe(
-                metrics={("eval_loss" if k in ("val_loss", "val/loss") else k): as_float(v) for k, v in metrics.items()}
-            )
+        if run is None or not metrics:
+            return
+        if run.stopped:
+            run.amend(metrics=metrics)
+        else:
+            run.observe(metrics=metrics)
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         self.stepper.stop()
@@ -300,6 +312,8 @@ class HFHooks:
       A model without ``floating_point_ops`` (not a ``PreTrainedModel``: the trainer's ``total_flos`` stays 0) is
       counted instead on a meta copy with the first batch (built from the train dataset's first items and the
       loader's collate function, so the loader is not iterated) × ``gradient_accumulation_steps`` × world size.
+    * an ``evaluate()`` after ``train()``: the run closed at ``on_train_end``; the eval metrics are added to the
+      finished run (:meth:`~flopcast.measure.Run.amend`: a ledger row and the record's ``final_eval_loss``).
     """
 
     def __init__(
@@ -367,8 +381,14 @@ class HFHooks:
         if run is None:
             return
         logs = logs or {}
-        self.stepper.advance(int(state.global_step))
         metrics = {k: v for k, v in logs.items() if k.startswith("eval_") and isinstance(v, (int, float))}
+        if run.stopped:  # an evaluate() after train(): its metrics join the finished run
+            if metrics:
+                run.amend(metrics=metrics)
+            if self.log_figures:
+                self._add_figures(state, logs)
+            return
+        self.stepper.advance(int(state.global_step))
         per_step = self._flop_per_step(state)
         if per_step is not None or "loss" in logs or metrics:
             step0, flos0 = self._flos_start

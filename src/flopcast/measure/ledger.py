@@ -359,13 +359,11 @@ class Ledger:
         cols = ["run_id", "seq", *SAMPLE_COLUMNS]
         vals = [run_id, seq, *(column_value(sample.get(c)) for c in SAMPLE_COLUMNS)]
         ins = (f"INSERT INTO samples ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})", tuple(vals))
-        scols = ["run_id", *STEP_COLUMNS]
-        step_sql = f"INSERT INTO steps ({', '.join(scols)}) VALUES ({', '.join('?' for _ in scols)})"
-        rows = [(step_sql, (run_id, *(column_value(r.get(c)) for c in STEP_COLUMNS))) for r in steps]
-        self._transaction([ins, *rows, self._update(run_id, summary)])
+        self._transaction([ins, *_step_inserts(run_id, steps), self._update(run_id, summary)])
 
-    def finish_run(self, run_id: str, summary: dict[str, Any]) -> None:
-        """Write the final summary and record durably, then read them back from the file.
+    def finish_run(self, run_id: str, summary: dict[str, Any], steps: Iterable[dict[str, Any]] = ()) -> None:
+        """Write the final summary and record durably (with per-step rows ``steps``, e.g. the metrics of an
+        ``evaluate()`` after the run stopped), then read them back from the file.
 
         The commit is ``synchronous=FULL`` (the WAL is synced, so it survives a power cut, not only a
         killed process); the read-back goes through a fresh read-only connection, so a row that is not
@@ -373,7 +371,7 @@ class Ledger:
         """
         self._retry(lambda: self._conn.execute("PRAGMA synchronous=FULL"))
         try:
-            self._transaction([self._update(run_id, summary)])
+            self._transaction([*_step_inserts(run_id, steps), self._update(run_id, summary)])
         finally:
             with contextlib.suppress(Exception):
                 self._retry(lambda: self._conn.execute(f"PRAGMA synchronous={self._synchronous}"))
@@ -481,6 +479,13 @@ class Ledger:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _step_inserts(run_id: str, steps: Iterable[dict[str, Any]]) -> list[tuple[str, tuple]]:
+    """One ``INSERT INTO steps`` per row (``STEP_COLUMNS``) of run ``run_id``."""
+    cols = ["run_id", *STEP_COLUMNS]
+    sql = f"INSERT INTO steps ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    return [(sql, (run_id, *(column_value(r.get(c)) for c in STEP_COLUMNS))) for r in steps]
 
 
 def pick_run(rows: list[dict[str, Any]], run_id: str, all_runs: Any, path: Any) -> dict[str, Any]:

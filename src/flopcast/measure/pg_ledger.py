@@ -239,23 +239,33 @@ class PgLedger:
         """One transaction: the sample, the per-step rows since the last one, the run's running summary."""
         from sqlalchemy import insert
 
-        rows = [{"run_id": run_id, **{c: column_value(r.get(c)) for c in STEP_COLUMNS}} for r in steps]
-
         def run(conn: Any) -> None:
             conn.execute(
                 insert(self._t["samples"]).values(
                     run_id=run_id, seq=seq, **{c: column_value(sample.get(c)) for c in SAMPLE_COLUMNS}
                 )
             )
-            if rows:
-                conn.execute(insert(self._t["steps"]), rows)
+            self._insert_steps(conn, run_id, steps)
             conn.execute(self._update(run_id, summary))
 
         self._write(run)
 
-    def finish_run(self, run_id: str, summary: dict[str, Any]) -> None:
-        """Commit the final summary, then read it back through a new connection (it must match)."""
-        self._write(lambda c: c.execute(self._update(run_id, summary)))
+    def _insert_steps(self, conn: Any, run_id: str, steps: Iterable[dict[str, Any]]) -> None:
+        from sqlalchemy import insert
+
+        rows = [{"run_id": run_id, **{c: column_value(r.get(c)) for c in STEP_COLUMNS}} for r in steps]
+        if rows:
+            conn.execute(insert(self._t["steps"]), rows)
+
+    def finish_run(self, run_id: str, summary: dict[str, Any], steps: Iterable[dict[str, Any]] = ()) -> None:
+        """Commit the final summary (with per-step rows ``steps``, e.g. an ``evaluate()`` after the run stopped) in
+        one transaction, then read it back through a new connection (it must match)."""
+
+        def run(conn: Any) -> None:
+            self._insert_steps(conn, run_id, steps)
+            conn.execute(self._update(run_id, summary))
+
+        self._write(run)
         self.verify_row(run_id, summary)
 
     def verify_row(self, run_id: str, summary: dict[str, Any]) -> None:

@@ -99,6 +99,11 @@ class PassiveRole:
     ) -> RunRecord | None:
         return None
 
+    def amend(self, run: Counter, final: RunRecord | None) -> RunRecord | None:
+        """Figures noted after the run stopped: this rank records none (the log is emptied)."""
+        run.log.drain()
+        return final
+
     def close(self, run: Counter) -> None:
         pass
 
@@ -133,6 +138,12 @@ class ReporterRole(PassiveRole):
     ) -> RunRecord | None:
         self.tick(run)
         return None
+
+    def amend(self, run: Counter, final: RunRecord | None) -> RunRecord | None:
+        """Figures noted after the run stopped go to the parent like any others (it is still measuring the
+        command, which has not exited)."""
+        self.tick(run)
+        return final
 
 
 def open_ledger(arg: Any) -> Ledger | None:
@@ -352,6 +363,33 @@ class SamplerRole:
         if self.ledger is not None:
             rec = self.persist(run, rec)
         self.close(run)
+        return rec
+
+    def amend(self, run: Counter, final: RunRecord | None) -> RunRecord | None:
+        """The final record with the losses noted since the run stopped (``final_loss``, ``final_eval_loss``),
+        rewritten in the ledger's run row together with those notes' step rows (one transaction, read back; the
+        ledger is opened again when the run had closed it). Time, energy and status stay the stopped run's. A
+        ledger that refuses is one line in the returned record's errors (the stored record stays as it was)."""
+        rows = run.log.drain()
+        if final is None:
+            return None
+        losses = {k: v for k, v in self._figures(run).items() if k in ("final_loss", "final_eval_loss")}
+        rec = dataclasses.replace(final, **losses)
+        if self.ledger is None or final.ledger is None:  # no ledger, or the record went to a fallback file
+            return rec
+        try:
+            ledger = self.ledger if is_open_ledger(self.options.ledger) else open_ledger(self.options.ledger)
+            assert ledger is not None  # the run had one, so its option is not False
+            try:
+                ledger.finish_run(run.run_id, summary_of(rec), rows)
+            finally:
+                if ledger is not self.ledger:
+                    ledger.close()
+        except Exception as exc:
+            problem = str(exc) if isinstance(exc, LedgerError) else one_line(exc)
+            return dataclasses.replace(
+                rec, errors=(*rec.errors, f"metrics logged after the run stopped are not in the ledger: {problem}")
+            )
         return rec
 
     def _note_child_steps(self, run: Counter) -> None:

@@ -175,6 +175,23 @@ class Run:
             metrics=metrics,
         )
 
+    def amend(self, *, loss: Any = None, metrics: dict[str, Any] | None = None) -> RunRecord | None:
+        """Add figures logged after the run stopped -- a trainer's ``evaluate()`` after ``train()`` -- to the
+        finished run: one per-step row at its last step in the ledger, and ``final_loss`` / ``final_eval_loss``
+        (an ``eval_loss`` metric) in :attr:`result` and the ledger's record. The run's time, energy and status stay
+        those of the run as it stopped (the evaluation itself is not measured). Returns the amended record
+        (``None`` on a rank that records none). Only for a stopped run; use :meth:`observe` while it runs."""
+        if self._state != "stopped":
+            raise RuntimeError("amend() adds to a stopped run; use observe() while the run is going")
+        self.log.add(self.steps_done, time.perf_counter() - self.t0, loss=loss, metrics=metrics)
+        self._final = self._role.amend(self, self._final)
+        return self._final
+
+    @property
+    def stopped(self) -> bool:
+        """Whether the run has stopped (its record is final; later figures go through :meth:`amend`)."""
+        return self._state == "stopped"
+
     def counted(self, flop_per_step: float, note: Assumption, source: str = COUNTED_SOURCE) -> None:
         """Take a FLOP per step counted during the run (a callback's meta count), unless one was given."""
         if self.options.flop_per_step is None:
