@@ -15,7 +15,7 @@ from flopcast.errors import InputError
 from flopcast.report.document_inputs import load_estimate
 from flopcast.report.document_project import load_project_plan
 from flopcast.report.document_render import FORMATS, TRAINING_TYPES, check_options, render
-from flopcast.report.documents import Report, _actual_of_job, card_report
+from flopcast.report.documents import Report, actual_of_job, card_report
 
 from .helpers import cli
 
@@ -89,7 +89,7 @@ def test_a_job_is_compared_on_the_figures_a_run_is() -> None:
         "flop_per_step": 1e9,
         "steps": 4.0,
     }
-    assert _actual_of_job(job) == {
+    assert actual_of_job(job) == {
         "wall_seconds": 10.0,
         "chip_hours": 2.0,
         "energy_kwh": 3.0,
@@ -98,4 +98,4 @@ def test_a_job_is_compared_on_the_figures_a_run_is() -> None:
         "utilization": 0.4,
         "training_flop": 4e9,
     }
-    assert _actual_of_job({**job, "steps": 0})["training_flop"] is None
+    assert actual_of_job({**job, "steps": 0})["training_flop"] is None

@@ -1,4 +1,4 @@
-"""Render a :class:`~flopcast.report.documents.Report`: Markdown, one self-contained HTML page, JSON, a model card.
+"""Render a :class:`~flopcast.report.document_model.Report`: Markdown, one self-contained HTML page, JSON, a model card.
 
 Templates are Jinja2 (``report/templates/*.j2``). HTML autoescapes every value (a run named
 ``<script>alert(1)</script>`` is shown as text); Markdown escapes every value through ``finalize`` (``|``, ``<``,
@@ -16,7 +16,7 @@ from typing import Any
 
 from flopcast import __version__
 from flopcast.errors import InputError
-from flopcast.report.documents import Figure, PowerSample, Report
+from flopcast.report.document_model import Figure, PowerSample, Report
 from flopcast.report.jsonout import dumps
 from flopcast.units import BYTES_PER_GIB, SECONDS_PER_HOUR
 
