@@ -1,7 +1,7 @@
 """One owner per fact in the report documents: a plan file is read once, the format options are checked by the
 library (the CLI calls the same check before reading anything), the unused ``totals`` slot is gone from
-:class:`Report` while ``flopcast.report/1`` keeps its (always empty) key, and a job and a run are compared with
-the plan on the same figures."""
+:class:`Report` and from its JSON (``flopcast.report/2``; /1 kept an always empty key), and a job and a run
+are compared with the plan on the same figures."""
 
 from __future__ import annotations
 
@@ -70,12 +70,13 @@ def test_the_library_refuses_an_unknown_format_as_the_cli_does(project_estimate:
     assert code == 2 and out == "" and "unknown --format 'pdf'" in err
 
 
-def test_totals_is_not_a_report_field_and_the_json_key_stays_empty(project_estimate: dict, tmp_path: Path) -> None:
+def test_totals_is_neither_a_report_field_nor_a_json_key(project_estimate: dict, tmp_path: Path) -> None:
     path = tmp_path / "est.json"
     path.write_text(json.dumps({k: v for k, v in project_estimate.items() if k != "project"}))
     report = card_report(None, load_estimate(path))
     assert "totals" not in {f.name for f in dataclasses.fields(Report)}
-    assert report.to_dict()["totals"] == []  # required by flopcast.report/1; a project's totals are total_* figures
+    doc = report.to_dict()
+    assert doc["schema"] == "flopcast.report/2" and "totals" not in doc  # a project's totals are total_* figures
 
 
 def test_a_job_is_compared_on_the_figures_a_run_is() -> None:

@@ -35,7 +35,7 @@ def test_run_report_figures_are_the_ledgers(recorded: Recorded) -> None:
     others = [r["run_id"] for r in recorded.records.values() if r["run_id"] != rec["run_id"]]
     n = next(n for n in range(8, len(rec["run_id"])) if not any(o.startswith(rec["run_id"][:n]) for o in others))
     doc = report_json(recorded, rec["run_id"][:n])  # the shortest unique prefix (two runs may share a second)
-    assert doc["schema"] == "flopcast.report/1" and doc["kind"] == "run" and doc["subject"] == rec["run_id"]
+    assert doc["schema"] == "flopcast.report/2" and doc["kind"] == "run" and doc["subject"] == rec["run_id"]
     held = runs_show(recorded, rec["run_id"])["record"]
     f = figures(doc)
     for key in (

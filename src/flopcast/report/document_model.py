@@ -20,7 +20,7 @@ from flopcast.provenance import Assumption, Basis
 from flopcast.report.document_plans import Comparison
 from flopcast.report.document_project import ProjectComparison
 
-REPORT_SCHEMA = "flopcast.report/1"
+REPORT_SCHEMA = "flopcast.report/2"
 GRAMS_PER_KG = 1000.0
 
 
@@ -107,9 +107,6 @@ class Report:
             "subject": self.subject,
             "title": self.title,
             "figures": [f.to_dict() for f in self.figures],
-            # flopcast.report/1 requires the key; no report ever filled it (a project's totals are the
-            # ``total_*`` figures), so it stays an empty list until a /2 drops it.
-            "totals": [],
             "runs": [dict(r.__dict__) for r in self.runs],
             "final_run_id": self.final_run_id,
             "final_share": dict(self.final_share),
