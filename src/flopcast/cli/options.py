@@ -45,8 +45,9 @@ Law = Annotated[
     str | None,
     typer.Option(
         "--law",
-        help="chinchilla (needs N and D), compute, power or kaplan; "
-        "default chinchilla when N and D are known, else compute.",
+        help="chinchilla (needs N and D), compute, power, kaplan, or auto (the form that best forecasts the "
+        "largest-compute quarter of the runs from the others); default chinchilla when N and D are known, "
+        "else compute.",
     ),
 ]
 Bootstrap = Annotated[

@@ -50,7 +50,7 @@ def _fit_from_csv(
     ledger=None,
     run_col=None,
 ):
-    from flopcast.scaling import fit_runs, read_runs
+    from flopcast.scaling import fit_or_select, read_runs
 
     runs = read_runs(
         runs_csv,
@@ -62,14 +62,14 @@ def _fit_from_csv(
         ledger=ledger,
         run_col=run_col,
     )
-    return runs, fit_runs(runs, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
+    return runs, fit_or_select(runs, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
 
 
 def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_highest_loss, columns, loss="final"):
     """``fit --ledger L`` with no CSV: the ledger's runs, a one-line warning for those skipped, the fit."""
     from flopcast.errors import InputError
     from flopcast.report.console import stderr
-    from flopcast.scaling import fit_ledger_runs, ledger_runs
+    from flopcast.scaling import fit_or_select, ledger_runs
 
     if ledger is None:
         raise InputError(
@@ -81,7 +81,7 @@ def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_high
             "--tokens-col, --flop-col and --run-col (or give the CSV)"
         )
     found = ledger_runs(ledger, tag=tag, drop_highest_loss=drop_highest_loss, loss=loss)
-    result = fit_ledger_runs(found, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
+    result = fit_or_select(found, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
     warning = found.warning()
     if warning:
         stderr.print(f"warning: {warning}", style="yellow", markup=False, highlight=False, soft_wrap=True)
@@ -194,6 +194,10 @@ def fit(
 
     warn_unidentified(result)
     render_fit(result, written)
+    from flopcast.scaling import selection_line
+
+    if (line := selection_line(result)) is not None:
+        typer.echo(line)
 
 
 def plan(

@@ -19,6 +19,7 @@ from flopcast.scaling.laws_runs import (
     make_runs,
     read_runs,
 )
+from flopcast.scaling.laws_select import fit_or_select, select_form, selection_line
 
 __all__ = [
     "FLOP_PER_PARAM_TOKEN",
@@ -33,6 +34,7 @@ __all__ = [
     "drop_highest",
     "fit_law",
     "fit_ledger_runs",
+    "fit_or_select",
     "fit_runs",
     "get_law",
     "ledger_runs",
@@ -40,4 +42,6 @@ __all__ = [
     "plan",
     "read_fit",
     "read_runs",
+    "select_form",
+    "selection_line",
 ]

@@ -78,6 +78,9 @@ class LawFit(Displayable):
     bootstrap_samples: tuple[tuple[float, ...], ...] = field(default=(), repr=False)
     unidentified: tuple[str, ...] = ()  # parameters the runs do not pin down (never printed as estimates)
     warnings: tuple[str, ...] = ()  # one line per unidentified parameter: why, and which runs would pin it
+    #: how the form was chosen, when it was (:func:`flopcast.scaling.laws_select.select_form`): every
+    #: candidate's held-out error in a backtest; ``None`` for a law the caller named
+    selection: Mapping[str, Any] | None = field(default=None, repr=False)
 
     _headline = ("law", "n", "params", "confidence", "identified")
 
@@ -133,7 +136,7 @@ class LawFit(Displayable):
             "delta": self.delta,
             "param_names": list(self.param_names),
             "bootstrap_samples": [list(r) for r in self.bootstrap_samples],
-        }
+        } | ({"selection": dict(self.selection)} if self.selection is not None else {})
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, label: str = "fit") -> LawFit:
@@ -168,6 +171,7 @@ class LawFit(Displayable):
                 bootstrap_samples=samples,
                 unidentified=unidentified,
                 warnings=warnings,
+                selection=d.get("selection"),
             )
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise InputError(
