@@ -3,8 +3,8 @@
 Fills ``gflops_forward`` (GFLOPs = flopcast ``forward_flop`` / 1e9), ``flops_unit_note``, ``flop_flag``
 (``counted``) and a citation in ``compute_source`` of the rows listed in :data:`ROWS`, in
 ``src/flopcast/data/benchmarks/*.csv``. Models are built by transformers (BERT, XLNet, LUKE; FSMT for the
-Transformers) or, for ConvS2S, from torch.nn modules as fairseq's ``fconv`` builds it. Every hyperparameter and
-input length below is cited where it is set; the convention is documented in
+Transformers) or, for ConvS2S, DynamicConv and TaLK, from torch.nn modules as their code builds them. Every
+hyperparameter and input length below is cited where it is set; the convention is documented in
 ``src/flopcast/data/benchmarks/README.md`` ("Per-pass FLOP of NLP rows").
 
     python scripts/count_nlp_rows.py            # print the counts and what would change
@@ -145,6 +145,56 @@ CONVS2S_EN_FR = {
 VOCAB_CONVS2S = 40000
 VOCAB_CONVS2S_CITE = (
     "fairseq@3d262bb2 examples/translation/prepare-wmt14en2de.sh / prepare-wmt14en2fr.sh: BPE_TOKENS=40000 merges"
+)
+
+# DynamicConv (Wu et al. 2019, arXiv:1901.10430), the paper's code: fairseq@3d262bb2 fairseq/models/lightconv.py
+#   lightconv_wmt_en_de_big: encoder/decoder embed 1024, ffn 4096, 16 heads (the "heads" of the convolution: its
+#   kernels are shared across the 64 channels of a head), on base_architecture: 7 encoder layers with kernel sizes
+#   [3, 7, 15, 31, 31, 31, 31], 6 decoder layers with [3, 7, 15, 31, 31, 31], conv_dim = embed_dim, encoder_glu and
+#   decoder_glu True (linear1: embed -> 2 x conv_dim, then GLU), linear2 conv_dim -> embed, post-LN, ReLU FFN;
+#   each decoder layer also has encoder attention (fairseq MultiheadAttention, 16 heads). fairseq/modules/
+#   dynamic_convolution.py DynamicConv1dTBC: weight_linear = Linear(input_size, num_heads * kernel_size, bias=False)
+#   predicts each position's kernels from that position's input; softmax over the kernel (--weight-softmax default
+#   True); the decoder's convolution is causal (padding_l = kernel_size - 1), the encoder's centred (kernel // 2).
+#   examples/pay_less_attention_paper/README.md, "WMT16 En-De": fairseq-train data-bin/wmt16_en_de_bpe32k
+#   --share-all-embeddings --arch lightconv_wmt_en_de_big --encoder-glu 1 --decoder-glu 1; that data directory is
+#   examples/scaling_nmt/README.md's (--nwordssrc 32768 --nwordstgt 32768 --joined-dictionary: VOCAB_OTT_EN_DE).
+#   Counted as the convolution's algorithm, DynamicConv1dTBC._forward_unfolded: K multiply-adds per channel and
+#   position (fairseq runs it for sequences over 512 and in incremental decoding; for shorter training batches it
+#   runs _forward_expanded, the same result through a T x T band matrix per head, more arithmetic for speed).
+DYNAMICCONV_SOURCE = (
+    "facebookresearch/fairseq@3d262bb2 fairseq/models/lightconv.py lightconv_wmt_en_de_big, "
+    "fairseq/modules/dynamic_convolution.py DynamicConv1dTBC; examples/pay_less_attention_paper/README.md"
+)
+DYNAMICCONV_BIG = {
+    "d_model": 1024,
+    "ffn_dim": 4096,
+    "heads": 16,
+    "encoder_kernels": (3, 7, 15, 31, 31, 31, 31),
+    "decoder_kernels": (3, 7, 15, 31, 31, 31),
+}
+VOCAB_DYNAMICCONV_CITE = (
+    "fairseq@3d262bb2 examples/pay_less_attention_paper/README.md: data-bin/wmt16_en_de_bpe32k, built in "
+    "examples/scaling_nmt/README.md with --nwordssrc 32768 --nwordstgt 32768 --joined-dictionary"
+)
+
+# TaLK Convolutions (Lioutas & Guo 2020, arXiv:2002.03184), the paper's code: lioutasb/TaLKConvolutions@4c1f985
+#   talkconv/talkconv_fairseq/talkconv.py talkconv_wmt_en_de_big: 7 encoder layers (kernel sizes, here the minimum
+#   window half-widths, [3, 7, 15, 31, 31, 31, 31]), 6 decoder layers ([3, 7, 15, 31, 31, 31]), embed 1024, ffn 4096,
+#   16 heads, GLU (base_architecture: encoder_glu, decoder_glu True; linear1 embed -> 2 x conv_dim), linear2, post-LN,
+#   swish FFN, decoder encoder-attention (fairseq MultiheadAttention), output by the shared embedding
+#   (--share-all-embeddings sets share_decoder_input_output_embed); talkconv_module.py TaLKConv: offsets =
+#   Linear(hid_dim, 2 x heads) (encoder) / Linear(hid_dim, heads) (decoder). README.md@501a457, "WMT16 En-De":
+#   fairseq-train data-bin/wmt16_en_de_bpe32k --share-all-embeddings --arch talkconv_wmt_en_de_big (fairseq's
+#   scaling_nmt data: 32768 joined dictionary, VOCAB_OTT_EN_DE).
+TALK_SOURCE = (
+    "lioutasb/TaLKConvolutions@4c1f985 talkconv/talkconv_fairseq/talkconv.py talkconv_wmt_en_de_big, "
+    "talkconv_module.py TaLKConv; README.md@501a457 (WMT16 En-De command)"
+)
+TALK_BIG = {**DYNAMICCONV_BIG, "conv": "talk"}
+VOCAB_TALK_CITE = (
+    "lioutasb/TaLKConvolutions@501a457 README.md: data-bin/wmt16_en_de_bpe32k, built in fairseq@3d262bb2 "
+    "examples/scaling_nmt/README.md with --nwordssrc 32768 --nwordstgt 32768 --joined-dictionary"
 )
 
 # --- Input lengths (the per-pass convention) ----------------------------------------------------------------------
@@ -330,6 +380,99 @@ def count_convs2s(sizes: dict, vocab: int, tokens: int) -> Counted:
     return _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
 
 
+class _DynamicConv(torch.nn.Module):
+    """fairseq DynamicConv1dTBC (_forward_unfolded) from torch.nn: per-position kernels, softmax, one bmm."""
+
+    def __init__(self, dim: int, heads: int, kernel: int, *, causal: bool):
+        super().__init__()
+        self.heads, self.kernel = heads, kernel
+        self.pad = (kernel - 1, 0) if causal else (kernel // 2, kernel // 2)
+        self.weight_linear = torch.nn.Linear(dim, heads * kernel, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, c = x.shape
+        h, k = self.heads, self.kernel
+        weight = torch.softmax(self.weight_linear(x).view(b * t * h, k, 1), dim=1)
+        unfold = torch.nn.functional.pad(x.transpose(1, 2), self.pad).unfold(2, k, 1)  # b, c, t, k (a view)
+        unfold = unfold.reshape(b, h, c // h, t, k).permute(0, 3, 1, 2, 4).reshape(b * t * h, c // h, k)
+        return torch.bmm(unfold, weight).view(b, t, c)
+
+
+class _TaLKConv(torch.nn.Module):
+    """TaLKConv (lioutasb/TaLKConvolutions@4c1f985 talkconv/talkconv_fairseq/talkconv_module.py) from torch.nn.
+
+    Its matmul-class work is the offsets Linear (hidden -> 2 x heads in the encoder, heads in the causal decoder).
+    The rest is a cumulative sum over time and, in a CUDA kernel (talkconv_cuda), a per-position read of a window
+    of that sum between the predicted offsets: elementwise, 0 FLOP in flopcast's convention; the cumsum stands in
+    for it (same shape, no product).
+    """
+
+    def __init__(self, dim: int, heads: int, kernel: int, *, causal: bool):
+        super().__init__()
+        self.window = kernel + 1 if causal else 2 * kernel + 1  # min_len_left + min_len_right + 1
+        self.offsets = torch.nn.Linear(dim, heads if causal else 2 * heads)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        torch.sigmoid(self.offsets(x))  # the relative offsets the kernel reads the window with
+        return torch.cumsum(x * (1 / self.window), dim=1)
+
+
+class _DynamicConvLayer(torch.nn.Module):
+    """fairseq LightConvEncoderLayer / LightConvDecoderLayer (conv type dynamic, GLU, post-LN), or TaLK's
+    TaLKConvEncoderLayer / TaLKConvDecoderLayer (the same block with a TaLK convolution; swish FFN, elementwise)."""
+
+    def __init__(self, sizes: dict, kernel: int, *, decoder: bool):
+        super().__init__()
+        nn, d, heads = torch.nn, sizes["d_model"], sizes["heads"]
+        self.heads = heads
+        self.linear1, self.linear2 = nn.Linear(d, 2 * d), nn.Linear(d, d)
+        conv = _DynamicConv if sizes.get("conv", "dynamic") == "dynamic" else _TaLKConv
+        self.conv = conv(d, heads, kernel, causal=decoder)
+        self.attn = nn.ModuleList(nn.Linear(d, d) for _ in range(4)) if decoder else None  # q, k, v, out
+        self.fc1, self.fc2 = nn.Linear(d, sizes["ffn_dim"]), nn.Linear(sizes["ffn_dim"], d)
+        self.norms = nn.ModuleList(nn.LayerNorm(d) for _ in range(3 if decoder else 2))
+
+    def _attend(self, x: torch.Tensor, enc: torch.Tensor) -> torch.Tensor:
+        q, k, v, out = self.attn
+        b, t, d = x.shape
+        split = lambda y: y.view(b, y.shape[1], self.heads, d // self.heads).transpose(1, 2)  # noqa: E731
+        scores = torch.softmax(torch.matmul(split(q(x)), split(k(enc)).transpose(-1, -2)), dim=-1)
+        return out(torch.matmul(scores, split(v(enc))).transpose(1, 2).reshape(b, t, d))
+
+    def forward(self, x: torch.Tensor, enc: torch.Tensor | None = None) -> torch.Tensor:
+        x = self.norms[0](x + self.linear2(self.conv(torch.nn.functional.glu(self.linear1(x), dim=-1))))
+        if enc is not None:
+            x = self.norms[1](x + self._attend(x, enc))
+        return self.norms[-1](x + self.fc2(torch.relu(self.fc1(x))))
+
+
+class DynamicConvModel(torch.nn.Module):
+    """fairseq LightConvModel (lightconv_wmt_en_de_big, dynamic): one shared embedding matrix, sinusoidal positions
+    (0 FLOP, left out), the pre-softmax projection by that matrix (--share-all-embeddings)."""
+
+    def __init__(self, sizes: dict, vocab: int):
+        super().__init__()
+        nn = torch.nn
+        self.embed = nn.Embedding(vocab, sizes["d_model"])
+        self.encoder = nn.ModuleList(_DynamicConvLayer(sizes, k, decoder=False) for k in sizes["encoder_kernels"])
+        self.decoder = nn.ModuleList(_DynamicConvLayer(sizes, k, decoder=True) for k in sizes["decoder_kernels"])
+
+    def forward(self, input_ids: torch.Tensor, decoder_input_ids: torch.Tensor) -> torch.Tensor:
+        enc = self.embed(input_ids)
+        for layer in self.encoder:
+            enc = layer(enc)
+        x = self.embed(decoder_input_ids)
+        for layer in self.decoder:
+            x = layer(x, enc)
+        return torch.nn.functional.linear(x, self.embed.weight)
+
+
+def count_dynamicconv(sizes: dict, vocab: int, tokens: int) -> Counted:
+    """DynamicConv or TaLK over one sentence pair; ``paper_params`` is every parameter (one shared embedding)."""
+    model = _meta(lambda: DynamicConvModel(sizes, vocab))
+    return _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
+
+
 @dataclass(frozen=True)
 class Arch:
     """One architecture at one input: how to count it, what was read, and the paper's parameter total."""
@@ -473,6 +616,22 @@ ARCHS = {
             ADMIN_SOURCE,
         ),
         wmt_arch(
+            "dynamicconv-big-en-de",
+            lambda: count_dynamicconv(DYNAMICCONV_BIG, VOCAB_OTT_EN_DE, WMT_TOKENS),
+            "modules as fairseq lightconv_wmt_en_de_big, dynamic convolutions (Linear, GLU, bmm, attention by matmul)",
+            (VOCAB_OTT_EN_DE, VOCAB_DYNAMICCONV_CITE),
+            DYNAMICCONV_SOURCE,
+            library="torch.nn",
+        ),
+        wmt_arch(
+            "talk-big-en-de",
+            lambda: count_dynamicconv(TALK_BIG, VOCAB_OTT_EN_DE, WMT_TOKENS),
+            "modules as TaLK talkconv_wmt_en_de_big (Linear, GLU, offsets Linear, cumsum, attention by matmul)",
+            (VOCAB_OTT_EN_DE, VOCAB_TALK_CITE),
+            TALK_SOURCE,
+            library="torch.nn",
+        ),
+        wmt_arch(
             "convs2s-en-de",
             lambda: count_convs2s(CONVS2S_EN_DE, VOCAB_CONVS2S, WMT_TOKENS),
             "modules as fairseq fconv_wmt_en_de (Conv1d, GLU, Linear, attention by bmm)",
@@ -492,9 +651,9 @@ ARCHS = {
 }
 
 # (benchmark file, model cell, architecture): the rows filled. Rows of other models stay empty: their architecture
-# is not built here (LSTMs, BiDAF, CNNs, the sparse MoE, DynamicConv, MUSE, TaLK) or a size was not read (KT-NET, ANNA,
-# XLNet-GCN; GNMT's vocabulary; Ott et al.'s and Edunov et al.'s En-Fr vocabulary; AdvSoft's model; the fairseq
-# wmt14.v2.en-fr ConvS2S checkpoint's dictionary).
+# is not built here (LSTMs, BiDAF, CNNs, the sparse MoE; MUSE, whose code was not found) or a size was not read
+# (KT-NET, ANNA, XLNet-GCN; GNMT's widths and vocabulary; the En-Fr joined dictionary of Ott et al., Edunov et al.,
+# DynamicConv and TaLK; AdvSoft's model; the fairseq wmt14.v2.en-fr ConvS2S checkpoint's dictionary).
 ROWS = (
     ("squad11.csv", "BERT-Large single", "bert-large-squad"),
     ("squad11.csv", "XLNet single", "xlnet-large-squad"),
@@ -514,6 +673,8 @@ ROWS = (
     ("wmt14_en_de.csv", "Admin (Liu et al., 2020)", "admin-60-12-en-de"),
     ("wmt14_en_fr.csv", "Admin (Liu et al., 2020)", "admin-60-12-en-fr"),
     ("wmt14_en_de.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-de"),
+    ("wmt14_en_de.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-de"),
+    ("wmt14_en_de.csv", "TaLK Convolutions (Lioutas et al., 2020)", "talk-big-en-de"),
     ("wmt14_en_fr.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-fr"),
 )
 SCRIPT = "scripts/count_nlp_rows.py"

@@ -132,6 +132,29 @@ def test_convs2s_counts_match_the_closed_form(script, key, layers):
     assert script.ARCHS[key].count().flop == _convs2s_flop(layers, 768, 512, 40000)
 
 
+def _conv_block_flop(offsets: tuple, d: int = 1024, ff: int = 4096, n: int = 256, vocab: int = 32768) -> int:
+    """fairseq lightconv-style big model over n + n tokens: 7 encoder, 6 decoder layers (kernels 3, 7, 15, 31...).
+
+    Per layer linear1 (d -> 2d, GLU), the convolution's products (``offsets``: encoder and decoder functions of the
+    kernel size), linear2, FFN; decoder encoder-attention (4 projections, two n x n x d products); the pre-softmax.
+    """
+    enc_k, dec_k = (3, 7, 15, 31, 31, 31, 31), (3, 7, 15, 31, 31, 31)
+    block = 2 * n * (2 * d * d + d * d + 2 * d * ff)
+    flop = sum(block + offsets[0](k) for k in enc_k) + 2 * n * d * vocab
+    return flop + sum(block + offsets[1](k) + 2 * n * 4 * d * d + 4 * n * n * d for k in dec_k)
+
+
+def test_dynamicconv_and_talk_count_match_the_closed_form(script):
+    # DynamicConv: per position, a kernel of 16 x k weights predicted by a (d -> 16k) Linear, then k multiply-adds per
+    # channel (fairseq@3d262bb2 DynamicConv1dTBC._forward_unfolded); TaLK: only its offsets Linear (d -> 2 x 16
+    # encoder, 16 decoder) is a product, its windowed sum is elementwise (lioutasb/TaLKConvolutions@4c1f985)
+    n, d, h = 256, 1024, 16
+    dynamic = (lambda k: 2 * n * d * h * k + 2 * n * d * k,) * 2
+    assert script.ARCHS["dynamicconv-big-en-de"].count().flop == _conv_block_flop(dynamic)
+    talk = (lambda k: 2 * n * d * 2 * h, lambda k: 2 * n * d * h)
+    assert script.ARCHS["talk-big-en-de"].count().flop == _conv_block_flop(talk)
+
+
 @pytest.mark.parametrize(("key", "paper"), [("ott-big-en-de", 210e6), ("admin-60-12-en-de", 256e6)])
 def test_fairseq_transformer_parameters_match_the_stated_totals(script, key, paper):
     # one matrix for both embeddings and the pre-softmax projection (--share-all-embeddings); Admin's depth (60 + 12
@@ -159,6 +182,8 @@ def test_per_pass_fits_use_the_counted_rows():
         "ConvS2S (Gehring et al., 2017)",
         "Transformer Big (Ott et al., 2018)",
         "Transformer Big + BT (Edunov et al., 2018)",
+        "DynamicConv (Wu et al., 2019)",
+        "TaLK Convolutions (Lioutas et al., 2020)",
         "Admin (Liu et al., 2020)",
     }
 
