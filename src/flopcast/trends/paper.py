@@ -101,6 +101,10 @@ PASSAGES: dict[str, tuple[str, str, str]] = {
 
 #: Claims whose passage was not found, each with why: they keep issue 13's wording and are marked unverified.
 #: Searched (pages corpus): the figures themselves, "dollars", "CO2", "New York City", "per year", "7.7", "50".
+#: Searched again 2026-12-04 (pages and docs corpora): the Spectrum article's NYC-month sentence, the paper's
+#: per-area exponents and Figure 4 costs, "tenfold per year 2012-2019": every copy found (spectrum.ieee.org and
+#: mirrors, ar5iv.org/html/2007.05558, arxiv-vanity, docslib, fdocuments, deepai, gradientflow.com's Figure 4 post)
+#: came back as its opening only.
 UNVERIFIED: dict[str, str] = {
     "other_exponents": "no page read gives the other areas' exponents: the paper's copies in the corpus hold only "
     "their abstract and sec. 1, and the notes and coverage read name no such range",
