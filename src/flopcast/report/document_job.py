@@ -8,6 +8,7 @@ from typing import Any
 from flopcast.measure.record import RunRecord
 from flopcast.measure.runs import LedgerRun
 from flopcast.provenance import Basis
+from flopcast.report.document_compute import ComputeInputs, compute_bounds
 from flopcast.report.document_inputs import Planned
 from flopcast.report.document_model import (
     GRAMS_PER_KG,
@@ -20,7 +21,7 @@ from flopcast.report.document_model import (
     unique_assumptions,
 )
 from flopcast.report.document_plans import compare
-from flopcast.report.document_run import actual_of_job
+from flopcast.report.document_run import actual_of_job, peak_source
 
 
 def _job_figures(job: Mapping[str, Any], first: RunRecord | None) -> list[Figure]:
@@ -81,6 +82,25 @@ def _job_figures(job: Mapping[str, Any], first: RunRecord | None) -> list[Figure
     ]
 
 
+def job_compute(job: Mapping[str, Any], first: RunRecord | None) -> tuple[Figure, ...]:
+    """The job's training compute by operation counting (global steps × node 0's FLOP per step) and by hardware
+    burden (chip-hours summed over nodes × the peak in node 0's record), and their ratio."""
+    lacking = (job.get("missing") or {}).get("chip_hours")
+    return compute_bounds(
+        ComputeInputs(
+            steps=job.get("steps"),
+            flop_per_step=job.get("flop_per_step"),
+            flop_per_step_source="node 0's record",
+            chip_hours=job.get("chip_hours"),
+            chip_hours_source=f"summed over nodes; nodes {lacking} lack it" if lacking else "summed over nodes",
+            hardware=first.hardware if first else None,
+            precision=first.precision if first else None,
+            peak_flop_per_s_per_chip=first.peak_flop_per_s_per_chip if first else None,
+            peak_source=peak_source(first, "node 0's record's") if first else "no node record",
+        )
+    )
+
+
 def job_report(job: Mapping[str, Any], nodes: Sequence[LedgerRun], planned: Planned | None = None) -> Report:
     """The report of a distributed job: the node aggregate (:func:`~flopcast.measure.aggregate_job`) and its nodes."""
     first = next((n.record for n in nodes if n.record is not None), None)
@@ -96,6 +116,7 @@ def job_report(job: Mapping[str, Any], nodes: Sequence[LedgerRun], planned: Plan
         subject=str(job.get("job_id")),
         title=f"Compute report: job {job.get('job_id')}",
         figures=tuple(_job_figures(job, first)),
+        compute=job_compute(job, first),
         assumptions=assumptions,
         card=card,
         runs=tuple(run_row(n) for n in nodes),

@@ -86,6 +86,7 @@ class Report:
     figures: tuple[Figure, ...]
     assumptions: tuple[Assumption, ...]
     card: CardFacts
+    compute: tuple[Figure, ...] = ()  # a run's or job's training compute two ways (document_compute)
     runs: tuple[RunRow, ...] = ()
     final_run_id: str | None = None
     final_share: Mapping[str, float | None] = field(default_factory=dict)
@@ -107,6 +108,7 @@ class Report:
             "subject": self.subject,
             "title": self.title,
             "figures": [f.to_dict() for f in self.figures],
+            "compute": [f.to_dict() for f in self.compute],
             "runs": [dict(r.__dict__) for r in self.runs],
             "final_run_id": self.final_run_id,
             "final_share": dict(self.final_share),

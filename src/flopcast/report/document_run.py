@@ -15,6 +15,7 @@ from flopcast.measure.host import CPU_MODEL_SOURCE, OS_SOURCE, PYTHON_SOURCE, RA
 from flopcast.measure.record import ENERGY_COMPONENTS, RunRecord
 from flopcast.measure.runs import LedgerRun
 from flopcast.provenance import Basis
+from flopcast.report.document_compute import ComputeInputs, compute_bounds
 from flopcast.report.document_inputs import Planned
 from flopcast.report.document_model import (
     GRAMS_PER_KG,
@@ -243,6 +244,31 @@ def _flop_figures(rec: RunRecord) -> list[Figure]:
     ]
 
 
+def peak_source(rec: RunRecord, whose: str) -> str:
+    """Where a record's peak FLOP/s came from, in short (the full source is among the assumptions)."""
+    known = any(a.name == "peak_flop_per_s_per_chip" for a in rec.assumptions)
+    return f"{whose} peak, from the catalogue: see peak_flop_per_s_per_chip below" if known else f"{whose} peak"
+
+
+def run_compute(rec: RunRecord) -> tuple[Figure, ...]:
+    """The run's training compute by operation counting and by hardware burden, and their ratio."""
+    _, given = _assumed(rec, "flop_per_step", "given (--flop-per-step)")
+    how = given if rec.flop_per_step_source in (None, "given") else str(rec.flop_per_step_source)
+    return compute_bounds(
+        ComputeInputs(
+            steps=rec.steps,
+            flop_per_step=rec.flop_per_step,
+            flop_per_step_source=how,
+            chip_hours=rec.chip_hours,
+            chip_hours_source="chips × wall time",
+            hardware=rec.hardware,
+            precision=rec.precision,
+            peak_flop_per_s_per_chip=rec.peak_flop_per_s_per_chip,
+            peak_source=peak_source(rec, "the record's"),
+        )
+    )
+
+
 def _samples(rows: Sequence[Mapping[str, Any]]) -> tuple[PowerSample, ...]:
     out = []
     for r in rows:
@@ -279,6 +305,7 @@ def run_report(run: LedgerRun, samples: Sequence[Mapping[str, Any]] = (), planne
         subject=run.run_id,
         title=f"Compute report: run {run.run_id} ({run.label})",
         figures=tuple(_record_figures(rec)),
+        compute=run_compute(rec),
         assumptions=rec.assumptions,
         card=run_card(rec, run.run_id),
         comparison=compare(planned, actual_of_record(rec)) if planned else None,
