@@ -15,6 +15,7 @@ import pytest
 pytestmark = pytest.mark.torch
 
 N_PARAMS = 15_328
+N_NON_EMBEDDING = N_PARAMS - 64 * 32 - 16 * 32  # without wte (vocab x width) and wpe (positions x width): 12,768
 FLOP_PER_STEP = 6 * 4 * 16 * 12_768  # 4,902,912
 
 
@@ -75,6 +76,9 @@ def test_record_has_flop_per_step_from_total_flos(trained):
     assert rec.flop_per_step_source == "state.total_flos"
     assert rec.flop_per_step == trainer.state.total_flos / 4 == FLOP_PER_STEP
     assert rec.model_params == N_PARAMS == trainer.model.num_parameters()
+    # the trainer's total_flos counts 6 x tokens x the non-embedding parameters: the record holds that N too
+    assert rec.model_params_non_embedding == N_NON_EMBEDDING == 12_768
+    assert rec.flop_per_step == 6 * rec.tokens_seen / rec.steps * rec.model_params_non_embedding
     assert rec.tokens_seen == 4 * 4 * 16 == trainer.state.num_input_tokens_seen
 
 

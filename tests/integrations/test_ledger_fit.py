@@ -13,6 +13,7 @@ import json
 import pytest
 
 from flopcast.cli import main
+from flopcast.errors import InputError
 from flopcast.measure import track
 from flopcast.scaling.laws_runs import ledger_runs
 
@@ -147,3 +148,29 @@ def test_fit_can_use_the_final_eval_loss_instead_of_the_training_loss(tmp_path):
     assert code == 0, err
     code, _, err = _fit(["scaling", "fit", "--ledger", str(path), "--loss", "best"])
     assert code == 2 and "unknown --loss 'best'" in err
+
+
+def test_ledger_runs_can_take_n_without_the_embeddings(tmp_path):
+    """``params="non-embedding"``: N is each run's model_params_non_embedding (runs without it are skipped, named);
+    the default stays every parameter."""
+    path = tmp_path / "ne.sqlite"
+    sizes = {"a": (1_000_000, 800_000), "b": (3_000_000, 2_600_000), "c": (9_000_000, None)}
+    for name, (n, ne) in sizes.items():
+        run = track(
+            ledger=path,
+            interval=0.05,
+            name=name,
+            model_params=n,
+            model_params_non_embedding=ne,
+            install_signal_handlers=False,
+        )
+        with run:
+            run.step(loss=3.0, tokens=20 * n)
+    every = ledger_runs(path)
+    inner = ledger_runs(path, params="non-embedding")
+    assert list(every.runs.params) == [1e6, 3e6, 9e6] and every.skipped == ()
+    assert list(inner.runs.params) == [8e5, 2.6e6]
+    assert list(inner.runs.flop) == [6 * 8e5 * 2e7, 6 * 2.6e6 * 6e7]  # C = 6ND with that N (no FLOP measured)
+    assert len(inner.skipped) == 1 and inner.skipped[0].endswith("(no non-embedding parameter count)")
+    with pytest.raises(InputError, match="unknown --params 'embedding'; choose all"):
+        ledger_runs(path, params="embedding")

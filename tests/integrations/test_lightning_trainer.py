@@ -74,6 +74,7 @@ def test_lightning_fit_records_losses_and_logs_figures(tmp_path):
     trainer.fit(model, loader, loader)
     rec = cb.run.result
     assert (rec.status, rec.steps, rec.total_steps, rec.model_params) == ("completed", 4, 4, 512 + 576)
+    assert rec.model_params_non_embedding == 576  # the Embedding(64, 8) table left out
     assert rec.tokens_seen == 4 * 4 * 16 and rec.final_loss == pytest.approx(model.seen[-1], rel=1e-6)
     assert rec.final_eval_loss == pytest.approx(float(trainer.callback_metrics["val_loss"]), rel=1e-6)
     # one whole epoch of the 16 examples (4 batches of 4): the trainer's own epoch count and the dataset's length

@@ -172,7 +172,8 @@ def test_a_record_with_every_figure_validates_against_the_shipped_schema(tmp_pat
     schema = json.loads((resources.files("flopcast") / "data" / "schemas" / "run.1.json").read_text())
     child = (
         "import flopcast\n"
-        "with flopcast.track(total_steps=4, flop_per_step=1e9, model_params=10, dataset_examples=8) as run:\n"
+        "with flopcast.track(total_steps=4, flop_per_step=1e9, model_params=10, dataset_examples=8,\n"
+        "                    model_params_non_embedding=6) as run:\n"
         "    for i in range(4):\n"
         "        run.step(loss=2.0 - i / 4, tokens=16, epoch=(i + 1) / 2)\n"
     )
@@ -181,8 +182,10 @@ def test_a_record_with_every_figure_validates_against_the_shipped_schema(tmp_pat
     assert main([*args, "--", PY, "-c", child]) == 0
     rec = json.loads(capsys.readouterr().out)
     assert (rec["epochs"], rec["dataset_examples"], rec["model_params"], rec["tokens_seen"]) == (2.0, 8, 10, 64)
+    assert rec["model_params_non_embedding"] == 6  # reported by the child, like model_params
     assert rec["region"] == "FRA" and rec["forecast"] is not None and rec["final_loss"] == 1.25
     jsonschema.validate(rec, schema)
-    for bad in ({"epochs": -0.5}, {"dataset_examples": 0}, {"dataset_examples": 1.5}, {"tokens_seen": -1}):
+    bads = ({"epochs": -0.5}, {"dataset_examples": 0}, {"dataset_examples": 1.5}, {"tokens_seen": -1})
+    for bad in (*bads, {"model_params_non_embedding": 0}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({**rec, **bad}, schema)

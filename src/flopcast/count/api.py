@@ -362,19 +362,26 @@ def count(
     )
 
 
-def _param_counts(model: torch.nn.Module, params: Sequence[torch.Tensor], trainable: Sequence[torch.Tensor]) -> dict:
-    """Parameter counts of a result: all, trainable, embedding tables (shared tables once) and the rest."""
-    embedding = {
+def embedding_params(model: torch.nn.Module) -> int:
+    """Parameters in ``model``'s embedding tables: the weights of its ``nn.Embedding`` / ``nn.EmbeddingBag``
+    modules, a table shared by several modules (an LM head tied to the token embedding) counted once."""
+    tables = {
         id(m.weight): m.weight.numel()
         for m in model.modules()
         if isinstance(m, (torch.nn.Embedding, torch.nn.EmbeddingBag))
     }
+    return sum(tables.values())
+
+
+def _param_counts(model: torch.nn.Module, params: Sequence[torch.Tensor], trainable: Sequence[torch.Tensor]) -> dict:
+    """Parameter counts of a result: all, trainable, embedding tables (shared tables once) and the rest."""
+    embedding = embedding_params(model)
     n_params = sum(p.numel() for p in params)
     return {
         "params": n_params,
         "trainable_params": sum(p.numel() for p in trainable),
-        "embedding_params": sum(embedding.values()),
-        "non_embedding_params": n_params - sum(embedding.values()),
+        "embedding_params": embedding,
+        "non_embedding_params": n_params - embedding,
     }
 
 

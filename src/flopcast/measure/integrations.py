@@ -16,6 +16,7 @@ the tracker's own role logic makes local rank 0 the node's only sampler.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import math
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from flopcast.errors import InputError, one_line
 from flopcast.measure.logto import record_figures
 from flopcast.measure.options import TrackOptions, make_options
+from flopcast.measure.params import parameter_counts
 from flopcast.measure.steplog import as_float
 from flopcast.measure.tracker import Run
 
@@ -65,13 +67,18 @@ class _Stepper:
         self.run: Run | None = None
         self.seen = 0  # the trainer's optimizer-step counter at the last step counted
 
-    def start(self, total_steps: Any, *, model_params: int | None = None, dataset_examples: int | None = None) -> None:
+    def start(self, total_steps: Any, *, model: Any = None, dataset_examples: int | None = None) -> None:
+        """Start a run of ``total_steps`` (the trainer's plan), sized from ``model`` (its parameter counts, unless
+        given)."""
         opts = self.options
         total = trainer_total_steps(total_steps)
         if opts.steps_in_run is None and total is not None:
             opts = opts.replace(total_steps=total)
-        if opts.model_params is None and model_params:
-            opts = opts.replace(model_params=model_params)
+        counts = dict(zip(("model_params", "model_params_non_embedding"), parameter_counts(model), strict=True))
+        found = {k: v for k, v in counts.items() if getattr(opts, k) is None and v}
+        if found:
+            with contextlib.suppress(InputError):  # a given count the model's contradicts: keep what was given
+                opts = opts.replace(**found)
         if opts.dataset_examples is None and dataset_examples:
             opts = opts.replace(dataset_examples=dataset_examples)
         self.run = Run(opts).start()
@@ -130,19 +137,6 @@ def trainer_total_steps(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return int(total) if math.isfinite(total) and total >= 1 else None
-
-
-def parameter_count(model: Any) -> int | None:
-    """The model's parameter count (``num_parameters()`` of a Hugging Face model, else the sum of
-    ``numel()`` over ``parameters()``); ``None`` when the object has neither."""
-    if model is None:
-        return None
-    try:
-        if hasattr(model, "num_parameters"):
-            return int(model.num_parameters())
-        return int(sum(p.numel() for p in model.parameters()))
-    except (AttributeError, TypeError):
-        return None
 
 
 def dataset_length(loader: Any) -> int | None:
@@ -217,7 +211,7 @@ class LightningHooks:
         self._tokens = 0
         self.stepper.start(
             getattr(trainer, "estimated_stepping_batches", None),
-            model_params=parameter_count(pl_module),
+            model=pl_module,
             dataset_examples=dataset_length(getattr(trainer, "train_dataloader", None)),
         )
 
@@ -343,7 +337,7 @@ class HFHooks:
         model = kwargs.get("model")
         self.stepper.start(
             getattr(state, "max_steps", None),
-            model_params=parameter_count(model),
+            model=model,
             dataset_examples=dataset_length(kwargs.get("train_dataloader")),
         )
         if self.count_flop and model is not None and not hasattr(model, "floating_point_ops"):

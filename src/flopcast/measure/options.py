@@ -46,6 +46,10 @@ class TrackOptions:
     model_params : int, optional
         The model's parameter count N, recorded with the run (what ``scaling fit --ledger`` reads); the
         trainer callbacks fill it from the model, and a given ``model`` fills it too.
+    model_params_non_embedding : int, optional
+        The same without the embedding tables (Kaplan et al. 2020's N; the count the Hugging Face trainer's
+        ``total_flos`` uses), filled like ``model_params`` (see :mod:`flopcast.measure.params`);
+        ``scaling fit --ledger --params non-embedding`` reads it.
     dataset_examples : int, optional
         Examples in the training dataset (Epoch AI's "Training dataset size"), recorded with the run; the trainer
         callbacks fill it from the train loader's dataset when it has a length.
@@ -81,6 +85,7 @@ class TrackOptions:
     model: Any = None
     batch: Any = None
     model_params: int | None = None
+    model_params_non_embedding: int | None = None
     dataset_examples: int | None = None
     progress_file: str | Path | None = None
     steps_file: str | Path | None = None
@@ -98,8 +103,14 @@ class TrackOptions:
         for k, v in nums.items():
             object.__setattr__(self, k, v)
         total_steps_of(self.total_steps, self.epochs, self.steps_per_epoch)  # refuses a lone/contradicting pair
-        if self.model_params is not None:
-            object.__setattr__(self, "model_params", check_model_params(self.model_params))
+        for key in ("model_params", "model_params_non_embedding"):
+            if getattr(self, key) is not None:
+                object.__setattr__(self, key, check_model_params(getattr(self, key), key))
+        if (self.model_params or 0) < (self.model_params_non_embedding or 0):
+            raise InputError(
+                f"model_params_non_embedding ({self.model_params_non_embedding}) is more than model_params "
+                f"({self.model_params}); the non-embedding count leaves the embedding tables out of model_params"
+            )
         if self.dataset_examples is not None:
             object.__setattr__(self, "dataset_examples", check_dataset_examples(self.dataset_examples))
         object.__setattr__(self, "log_to", check_log_to(self.log_to, self.log_dir))
@@ -129,13 +140,11 @@ class TrackOptions:
         return dataclasses.replace(self, **overrides)
 
 
-def check_model_params(value: Any) -> int:
-    """A parameter count as an int >= 1, else a one-line :class:`InputError`."""
+def check_model_params(value: Any, name: str = "model_params") -> int:
+    """A parameter count (option ``name``) as an int >= 1, else a one-line :class:`InputError`."""
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(float(value))
     if not ok or float(value) < 1 or not float(value).is_integer():
-        raise InputError(
-            f"model_params must be a whole number of parameters >= 1 (got {value!r}); e.g. model_params=125_000_000"
-        )
+        raise InputError(f"{name} must be a whole number of parameters >= 1 (got {value!r}); e.g. {name}=125_000_000")
     return int(value)
 
 
@@ -172,6 +181,7 @@ class TrackOverrides(TypedDict, total=False):
     model: Any
     batch: Any
     model_params: int | None
+    model_params_non_embedding: int | None
     dataset_examples: int | None
     progress_file: str | Path | None
     steps_file: str | Path | None

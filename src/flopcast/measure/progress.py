@@ -3,7 +3,8 @@ its steps.
 
 The parent names the progress file in ``FLOPCAST_PROGRESS_FILE``; the child's sampling thread (never
 ``step()``) replaces it atomically once per interval with ``{"steps", "total_steps", "flop_per_step"}`` and
-the run's ``figures`` so far (``final_loss``, ``final_eval_loss``, ``tokens_seen``, ``model_params``, ``epochs``,
+the run's ``figures`` so far (``final_loss``, ``final_eval_loss``, ``tokens_seen``, ``model_params``,
+``model_params_non_embedding``, ``epochs``,
 ``dataset_examples``).
 
 The parent names the steps file in ``FLOPCAST_STEPS_FILE``; the child's sampling thread appends the per-step rows
@@ -24,8 +25,17 @@ from typing import Any
 
 from flopcast.measure.steplog import STEP_COLUMNS
 
-FIGURES = ("final_loss", "final_eval_loss", "tokens_seen", "model_params", "epochs", "dataset_examples")
-WHOLE_FIGURES = {"tokens_seen": 0, "model_params": 1, "dataset_examples": 1}  # whole-number figures: their minimum
+FIGURES = (
+    "final_loss",
+    "final_eval_loss",
+    "tokens_seen",
+    "model_params",
+    "model_params_non_embedding",
+    "epochs",
+    "dataset_examples",
+)
+# whole-number figures: their minimum
+WHOLE_FIGURES = {"tokens_seen": 0, "model_params": 1, "model_params_non_embedding": 1, "dataset_examples": 1}
 
 
 def write_progress(

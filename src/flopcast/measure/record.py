@@ -77,6 +77,7 @@ class RunRecord(Displayable):
     final_eval_loss: float | None = None  # the last ``eval_loss`` metric a trainer logged
     tokens_seen: int | None = None  # tokens given to run.step(tokens=) (the trainer's num_input_tokens_seen)
     model_params: int | None = None  # the model's parameter count N, when known
+    model_params_non_embedding: int | None = None  # N without the embedding tables (Kaplan et al. 2020's N)
     flop_per_step_source: str | None = None  # given | counted from model and batch | state.total_flos | reported
     epochs: float | None = None  # fractional epochs completed (run.step(epoch=), HF state.epoch, Lightning's)
     dataset_examples: int | None = None  # examples in the training dataset (given, or len of the train loader's)
@@ -265,6 +266,7 @@ class RunState:
     final_eval_loss: float | None = None
     tokens_seen: int | None = None
     model_params: int | None = None
+    model_params_non_embedding: int | None = None
     flop_per_step_source: str | None = None
     epochs: float | None = None
     dataset_examples: int | None = None
@@ -351,6 +353,7 @@ def _state_fields(state: RunState) -> dict[str, Any]:
         "final_eval_loss": state.final_eval_loss,
         "tokens_seen": state.tokens_seen,
         "model_params": state.model_params,
+        "model_params_non_embedding": state.model_params_non_embedding,
         "flop_per_step_source": state.flop_per_step_source if state.flop_per_step else None,
         "epochs": state.epochs,
         "dataset_examples": state.dataset_examples,

@@ -61,6 +61,7 @@ class Counter(Protocol):
     extra: list[Assumption]
     log: StepLog
     model_params: int | None
+    model_params_non_embedding: int | None
     dataset_examples: int | None
     epochs_done: Any
     flop_per_step_source: str | None
@@ -74,6 +75,7 @@ def run_figures(run: Counter) -> dict[str, Any]:
         "final_eval_loss": run.log.final_eval_loss,
         "tokens_seen": run.log.tokens_seen,
         "model_params": run.model_params,
+        "model_params_non_embedding": run.model_params_non_embedding,
         "epochs": epochs if epochs is not None and epochs >= 0 else None,
         "dataset_examples": run.dataset_examples,
     }

@@ -26,6 +26,7 @@ from flopcast.measure import distributed as dist
 from flopcast.measure.clock import new_run_id, now_iso
 from flopcast.measure.meta_count import COUNTED_SOURCE
 from flopcast.measure.options import DEFAULT_INTERVAL_SECONDS, TrackOptions, make_options
+from flopcast.measure.params import parameter_counts
 from flopcast.measure.record import RunRecord
 from flopcast.measure.roles import MAX_POINTS, PassiveRole, ReporterRole, SamplerRole, counted_flop_per_step
 from flopcast.measure.steplog import StepLog
@@ -116,7 +117,11 @@ class Run:
         self.tracker_cpu = 0.0
         self.errors: list[str] = []
         self.extra: list[Assumption] = []
-        self.model_params: int | None = o.model_params if o.model_params is not None else _param_count(o.model)
+        counted, counted_non_embedding = parameter_counts(o.model) if o.model is not None else (None, None)
+        self.model_params: int | None = o.model_params if o.model_params is not None else counted
+        self.model_params_non_embedding: int | None = (
+            o.model_params_non_embedding if o.model_params_non_embedding is not None else counted_non_embedding
+        )
         self.dataset_examples: int | None = o.dataset_examples
         self.epochs_done: Any = None  # fractional epochs completed (run.step(epoch=...), a trainer's epoch)
         self.flop_per_step_source: str | None = "given" if o.flop_per_step is not None else None
@@ -346,14 +351,6 @@ class Run:
         if not isinstance(self._role, SamplerRole):
             raise RuntimeError("record() needs a started sampler run")
         return self._role.record(self, status=status, exit_code=exit_code, ended_at=ended_at, at=at)
-
-
-def _param_count(model: Any) -> int | None:
-    """Parameters of a ``torch.nn.Module`` (sum of ``numel()``), ``None`` for no model or another object."""
-    try:
-        return int(sum(p.numel() for p in model.parameters())) if model is not None else None
-    except (AttributeError, TypeError):
-        return None
 
 
 def exit_of(etype: Any, exc: Any) -> dict[str, Any]:

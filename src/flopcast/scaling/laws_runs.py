@@ -201,10 +201,16 @@ class LedgerRuns:
 
 #: Which recorded loss a ledger fit uses: the last logged training loss, or the final evaluation loss.
 LEDGER_LOSSES = {"final": ("final_loss", "final loss"), "eval": ("final_eval_loss", "final eval loss")}
+#: Which recorded parameter count is N: every parameter, or those outside the embedding tables (Kaplan et al.
+#: 2020's N, and the count of the Hugging Face trainer's total_flos; see flopcast.measure.params).
+LEDGER_PARAMS = {
+    "all": ("model_params", "parameter count"),
+    "non-embedding": ("model_params_non_embedding", "non-embedding parameter count"),
+}
 
 
 def _ledger_point(
-    row: dict[str, Any], loss: str = "final"
+    row: dict[str, Any], loss: str = "final", params: str = "all"
 ) -> tuple[tuple[float, float, float, float | None] | None, str]:
     """(loss, params, tokens, measured flop or None) of one decoded run row, or ``None`` and what it lacks."""
     raw = row.get("record")
@@ -212,11 +218,8 @@ def _ledger_point(
     if row.get("status") != "completed":
         return None, f"status {row.get('status')}"
     key, label = LEDGER_LOSSES[loss]
-    values: dict[str, Any] = {
-        label: rec.get(key),
-        "parameter count": rec.get("model_params"),
-        "tokens": rec.get("tokens_seen"),
-    }
+    n_key, n_label = LEDGER_PARAMS[params]
+    values: dict[str, Any] = {label: rec.get(key), n_label: rec.get(n_key), "tokens": rec.get("tokens_seen")}
     lacking = [k for k, v in values.items() if not (isinstance(v, (int, float)) and np.isfinite(v) and v > 0)]
     if lacking:
         return None, "no " + " or ".join(lacking)
@@ -226,15 +229,18 @@ def _ledger_point(
         if isinstance(per_step, (int, float)) and isinstance(steps, int) and per_step > 0 and steps > 0
         else None
     )
-    return (float(values[label]), float(values["parameter count"]), float(values["tokens"]), flop), ""
+    return (float(values[label]), float(values[n_label]), float(values["tokens"]), flop), ""
 
 
 def ledger_runs(
-    ledger: str | Path, *, tag: str | None = None, drop_highest_loss: int = 0, loss: str = "final"
+    ledger: str | Path, *, tag: str | None = None, drop_highest_loss: int = 0, loss: str = "final", params: str = "all"
 ) -> LedgerRuns:
     """Runs straight from a ``flopcast track`` ledger: completed runs (whose name matches the glob ``tag``)
     with a recorded parameter count, tokens seen and loss (``loss``: ``"final"``, the last logged training
-    loss, or ``"eval"``, the final evaluation loss); the rest are listed as skipped. The
+    loss, or ``"eval"``, the final evaluation loss); the rest are listed as skipped. N is the recorded
+    ``model_params`` (``params="all"``) or ``model_params_non_embedding`` (``params="non-embedding"``: the
+    parameters outside the embedding tables, Kaplan et al. 2020's N, which the Hugging Face trainer's
+    ``total_flos`` counts; runs recorded before flopcast kept that count are skipped). The
     ``drop_highest_loss`` runs of highest loss are left out as outliers (:func:`drop_highest`, as in :func:`read_runs`).
 
     Compute is the measured steps x FLOP per step when every run has it, else C = 6ND. O(runs) time.
@@ -255,6 +261,10 @@ def ledger_runs(
         raise InputError(
             f"unknown --loss {loss!r}; choose final (the last training loss) or eval (the final eval loss)"
         )
+    if params not in LEDGER_PARAMS:
+        raise InputError(
+            f"unknown --params {params!r}; choose all (every parameter) or non-embedding (without the embedding tables)"
+        )
     points, where, skipped, matched = [], [], [], 0
     with Ledger(ledger, readonly=True) as book:
         rows = [decode(r) for r in book.runs()]
@@ -262,7 +272,7 @@ def ledger_runs(
         if tag is not None and not fnmatchcase(row.get("name") or "", tag):
             continue
         matched += 1
-        point, why = _ledger_point(row, loss)
+        point, why = _ledger_point(row, loss, params)
         if point is None:
             skipped.append(f"{row['run_id']} ({why})")
         else:
@@ -280,15 +290,16 @@ def ledger_runs(
         )
     if not points:
         raise InputError(
-            f"{label}: none of its {matched} run(s) has a parameter count, tokens and a {LEDGER_LOSSES[loss][1]}; "
+            f"{label}: none of its {matched} run(s) has a {LEDGER_PARAMS[params][1]}, tokens and a "
+            f"{LEDGER_LOSSES[loss][1]}; "
             "track them with flopcast.integrations.HFCallback or run.step(loss=..., tokens=...) "
             "and model_params=..."
         )
-    losses, params, tokens, flop = (np.array(col) for col in zip(*points, strict=True))
+    losses, sizes, tokens, flop = (np.array(col) for col in zip(*points, strict=True))
     measured = flop if all(f is not None for f in flop) else None
     runs = make_runs(
         loss=losses,
-        params=params,
+        params=sizes,
         tokens=tokens,
         flop=None if measured is None else measured.astype(float),
         source=label,
