@@ -174,3 +174,34 @@ def test_ledger_runs_can_take_n_without_the_embeddings(tmp_path):
     assert len(inner.skipped) == 1 and inner.skipped[0].endswith("(no non-embedding parameter count)")
     with pytest.raises(InputError, match="unknown --params 'embedding'; choose all"):
         ledger_runs(path, params="embedding")
+
+
+def test_fit_params_non_embedding_recovers_a_law_in_the_non_embedding_n(tmp_path):
+    """Losses on Hoffmann et al.'s law in the non-embedding N, with embedding tables of 2^20 parameters on top:
+    ``--params non-embedding`` gives the constants back; the default (every parameter) cannot."""
+    path = tmp_path / "ne.sqlite"
+    embedding = 2**20
+    for n in (1e7, 3e7, 1e8, 3e8):
+        for ratio in (5, 20, 80):
+            run = track(
+                ledger=path,
+                interval=0.05,
+                name=f"ne-{n:g}-{ratio}",
+                model_params=int(n) + embedding,
+                model_params_non_embedding=int(n),
+                install_signal_handlers=False,
+            )
+            with run:
+                run.step(loss=chinchilla(n, ratio * n), tokens=int(ratio * n))
+    args = ["scaling", "fit", "--ledger", str(path), "--bootstrap", "0", "--json"]
+    code, out, err = _fit([*args, "--params", "non-embedding"])
+    assert code == 0, err
+    got = json.loads(out)["params"]
+    assert got["E"] == pytest.approx(E, rel=1e-3) and got["alpha"] == pytest.approx(ALPHA, rel=1e-3)
+    code, out, err = _fit(args)
+    assert code == 0, err
+    assert json.loads(out)["params"]["alpha"] != pytest.approx(ALPHA, rel=1e-2)
+    code, _, err = _fit([*args, "--params", "half"])
+    assert code == 2 and "unknown --params 'half'" in err and err.count("\n") == 1
+    code, _, err = _fit(["scaling", "fit", str(tmp_path / "runs.csv"), "--params", "non-embedding"])
+    assert code == 2 and "--params picks the ledger's recorded parameter count" in err

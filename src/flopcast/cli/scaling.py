@@ -65,7 +65,9 @@ def _fit_from_csv(
     return runs, fit_or_select(runs, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
 
 
-def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_highest_loss, columns, loss="final"):
+def _fit_from_ledger(
+    ledger, *, tag, law, bootstrap, seed, confidence, drop_highest_loss, columns, loss="final", params="all"
+):
     """``fit --ledger L`` with no CSV: the ledger's runs, a one-line warning for those skipped, the fit."""
     from flopcast.errors import InputError
     from flopcast.report.console import stderr
@@ -80,7 +82,7 @@ def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_high
             "with --ledger and no RUNS.csv, N, D and loss come from the ledger: drop --params-col, "
             "--tokens-col, --flop-col and --run-col (or give the CSV)"
         )
-    found = ledger_runs(ledger, tag=tag, drop_highest_loss=drop_highest_loss, loss=loss)
+    found = ledger_runs(ledger, tag=tag, drop_highest_loss=drop_highest_loss, loss=loss, params=params)
     result = fit_or_select(found, law, bootstrap=bootstrap, seed=seed, confidence=confidence)
     warning = found.warning()
     if warning:
@@ -88,13 +90,18 @@ def _fit_from_ledger(ledger, *, tag, law, bootstrap, seed, confidence, drop_high
     return found.runs, result
 
 
-def _refuse_tag(tag) -> None:
+def _refuse_ledger_only(tag, loss, params) -> None:
+    """With RUNS.csv: ``--tag``, ``--loss`` and ``--params`` (which pick from the ledger's runs) are refused."""
     from flopcast.errors import InputError
 
     if tag is not None:
         raise InputError(
             "--tag selects runs of --ledger; use it without RUNS.csv (flopcast scaling fit --ledger L --tag PATTERN)"
         )
+    if loss != "final":
+        raise InputError("--loss picks the ledger's recorded loss; with RUNS.csv use --loss-col")
+    if params != "all":
+        raise InputError("--params picks the ledger's recorded parameter count; with RUNS.csv use --params-col")
 
 
 def _check_plot(plot: Path | None) -> None:
@@ -132,6 +139,12 @@ def fit(
         "--loss",
         help="With --ledger alone: fit the runs' final training loss (final) or final eval loss (eval).",
     ),
+    params: str = typer.Option(
+        "all",
+        "--params",
+        help="With --ledger alone: N is every parameter (all) or those outside the embedding tables "
+        "(non-embedding: Kaplan et al. 2020's N, the count of the HF trainer's total_flos).",
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the fit as JSON (what 'plan --fit' reads)."),
     plot: Path | None = typer.Option(
         None,
@@ -157,13 +170,10 @@ def fit(
             drop_highest_loss=drop_highest_loss,
             columns=(params_col, tokens_col, flop_col, run_col),
             loss=loss,
+            params=params,
         )
     else:
-        _refuse_tag(tag)
-        if loss != "final":
-            from flopcast.errors import InputError
-
-            raise InputError("--loss picks the ledger's recorded loss; with RUNS.csv use --loss-col")
+        _refuse_ledger_only(tag, loss, params)
         runs_, result = _fit_from_csv(
             runs,
             params_col=params_col,
