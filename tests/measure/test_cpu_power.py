@@ -137,3 +137,28 @@ def test_the_cpu_table_is_sourced_and_sane():
         assert r.get("source") and ("ark.intel.com" in r.get("source") or "amd.com" in r.get("source"))
         assert 35 <= r.number("tdp_watts", required=True) <= 500 and r.number("cores", required=True) >= 4
         assert match_cpu(r.get("name")).name == r.get("name")  # every row finds itself by its own name
+
+
+class CountingCpuinfo:
+    """Stands where ``/proc/cpuinfo`` is read: counts the reads."""
+
+    def __init__(self, text: str):
+        self.text, self.reads = text, 0
+
+    def read_text(self, errors: str | None = None) -> str:
+        self.reads += 1
+        return self.text
+
+
+def test_cpuinfo_is_read_once_for_the_cpu_model_and_the_power_table(tmp_path, monkeypatch):
+    """Both the record's cpu_model (measure.host) and the CPU TDP lookup need the processor: one read serves them,
+    and a second run in the same process reads nothing more (before: two reads per run)."""
+    fake = CountingCpuinfo(XEON_8380)
+    monkeypatch.setattr(cpu_power, "CPUINFO", fake)
+    for _ in range(2):
+        with track(ledger=False, interval=0.02, rapl_root=tmp_path / "no-rapl") as run:
+            run.step()
+        rec = run.result
+        assert rec.cpu_model == "Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz"
+        assert {a.name: a.value for a in rec.assumptions}["cpu_tdp_watts"] == 270.0  # the 8380's row
+    assert fake.reads == 1

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,13 +106,30 @@ def match_cpu(model_name: str) -> CpuPower | None:
 
 def host_cpu(cpuinfo: Path | str | None = None) -> HostCpu | None:
     """This machine's processor from ``/proc/cpuinfo`` (or the text given; a path is read); ``None``
-    when it cannot be read or names no model."""
-    if cpuinfo is None or isinstance(cpuinfo, Path):
-        try:
-            cpuinfo = (cpuinfo or CPUINFO).read_text(errors="replace")
-        except OSError:
-            return None
+    when it cannot be read or names no model.
+
+    The one reader of ``/proc/cpuinfo``: the run's ``cpu_model`` (:mod:`flopcast.measure.host`) and the CPU power
+    table's lookup (:func:`flopcast.measure.samplers.cpu_energy_sampler`) both ask here, and the file is read once
+    per process (the processor does not change under a running process; a path given is read each time)."""
+    if cpuinfo is None:
+        return _this_host_cpu(CPUINFO)
+    if isinstance(cpuinfo, Path):
+        return _read_host_cpu(cpuinfo)
     return read_cpuinfo(cpuinfo)
+
+
+@functools.cache
+def _this_host_cpu(path: Path) -> HostCpu | None:
+    """:func:`_read_host_cpu` of this machine's cpuinfo, once per process (per path, so a test can point
+    :data:`CPUINFO` elsewhere)."""
+    return _read_host_cpu(path)
+
+
+def _read_host_cpu(path: Path) -> HostCpu | None:
+    try:
+        return read_cpuinfo(path.read_text(errors="replace"))
+    except OSError:
+        return None
 
 
 def ram_watts_per_gb() -> tuple[float, str]:

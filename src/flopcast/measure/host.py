@@ -1,7 +1,8 @@
 """The machine a run ran on, read once at run start: CPU model, total RAM, OS and Python version.
 
 These are codecarbon's ``cpu_model``, ``ram_total_size``, ``os`` and ``python_version`` columns (issue 14). Each
-is cheap (one read of ``/proc/cpuinfo``, one ``psutil.virtual_memory()``, :mod:`platform`'s cached strings, about
+is cheap (``/proc/cpuinfo`` through :func:`flopcast.measure.cpu_power.host_cpu`, which reads it once per process
+for this and the CPU power table alike, one ``psutil.virtual_memory()``, :mod:`platform`'s cached strings, about
 2 ms in all) and needs no new dependency; one that cannot be read is ``None`` (unavailable), never guessed.
 """
 
@@ -43,7 +44,7 @@ def _ram_total_bytes() -> int | None:
 
 
 def host_facts() -> HostFacts:
-    """This machine, now. O(size of /proc/cpuinfo)."""
+    """This machine, now (the processor as first read in this process). O(size of /proc/cpuinfo) the first time."""
     cpu = host_cpu()
     return HostFacts(
         cpu_model=cpu.model_name if cpu is not None else None,
