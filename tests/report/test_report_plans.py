@@ -307,3 +307,95 @@ def test_card_location_is_the_estimates_region_field(counted, tmp_path: Path) ->
         code, out, err = cli(["report", "--count", str(count_path), "--estimate", str(est), "--format", "json"])
         assert code == 0, err
         assert json.loads(out)["co2_eq_emissions"]["geographical_location"] == location
+
+
+def card_text(counted, fmt: str, *extra: str) -> str:
+    count_path, _, est_path, _ = counted
+    code, text, err = cli(["report", "--count", str(count_path), "--estimate", str(est_path), "--format", fmt, *extra])
+    assert code == 0, err
+    return text
+
+
+def test_card_states_the_dataset_size_given_and_the_epochs_it_implies(counted) -> None:
+    # the estimate was made with --tokens 2e9; a 5e8-token dataset read 2e9 / 5e8 = 4 times
+    f = {x["key"]: x for x in json.loads(card_text(counted, "json", "--dataset-tokens", "500M"))["figures"]}
+    assert f["training_tokens"]["value"] == 2e9 and f["training_tokens"]["basis"] == "given"
+    assert f["dataset_tokens"]["value"] == 5e8 and f["dataset_tokens"]["basis"] == "given"
+    assert f["dataset_tokens"]["source"] == "given (--dataset-tokens)"
+    assert f["epochs"]["value"] == pytest.approx(4.0) and f["epochs"]["basis"] == "estimated"
+    for fmt in ("md", "model-card"):
+        text = card_text(counted, fmt, "--dataset-tokens", "5e8")
+        assert "| training dataset size | 5e+08 tokens | given | given (--dataset-tokens) |" in text
+        assert "| epochs | 4 epochs | estimated | training tokens / training dataset size (given) |" in text
+    html = card_text(counted, "html", "--dataset-tokens", "5e8")
+    assert '<td>epochs</td><td class="n">4 epochs</td>' in html and "5e+08 tokens" in html
+
+
+def test_card_without_a_dataset_size_says_not_given(counted) -> None:
+    f = {x["key"]: x for x in json.loads(card_text(counted, "json"))["figures"]}
+    assert f["dataset_tokens"]["value"] is None and f["dataset_tokens"]["basis"] == "unavailable"
+    assert f["dataset_tokens"]["source"].startswith("not given")
+    assert f["epochs"]["value"] is None and f["epochs"]["source"] == "needs training dataset size"
+    md = card_text(counted, "md")
+    assert "| training dataset size | n/a | unavailable | not given: pass --dataset-tokens N" in md
+
+
+def test_card_of_an_estimate_without_tokens_has_no_epochs(counted, plan: tuple[Path, dict]) -> None:
+    count_path = counted[0]
+    args = ["--count", str(count_path), "--estimate", str(plan[0]), "--dataset-tokens", "1e6", "--format", "json"]
+    code, out, err = cli(["report", *args])
+    assert code == 0, err
+    f = {x["key"]: x for x in json.loads(out)["figures"]}  # plan: an estimate made from --flop
+    assert f["training_tokens"]["value"] is None and f["dataset_tokens"]["value"] == 1e6
+    assert f["epochs"]["value"] is None and f["epochs"]["source"] == "needs training tokens"
+
+
+@pytest.mark.parametrize(
+    "value, says",
+    [
+        ("0", "--dataset-tokens must be a number of tokens above 0 (got 0.0)"),
+        ("-3B", "--dataset-tokens must be a number of tokens above 0 (got -3000000000.0)"),
+        ("1e400", "--dataset-tokens must be a number of tokens above 0 (got inf)"),
+        ("lots", "--dataset-tokens: 'lots' is not a number"),
+        ("nan", "--dataset-tokens: 'nan' is not a number"),
+    ],
+)
+def test_a_bad_dataset_size_is_one_line_exit_2(counted, value: str, says: str) -> None:
+    count_path, _, est_path, _ = counted
+    args = ["--count", str(count_path), "--estimate", str(est_path), f"--dataset-tokens={value}"]
+    code, out, err = cli(["report", *args])
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1 and says in err, err
+
+
+def test_a_dataset_size_is_for_a_card_only(recorded: Recorded) -> None:
+    rec = recorded.records["sweep-1"]
+    code, out, err = cli(["report", rec["run_id"], "--ledger", str(recorded.ledger), "--dataset-tokens", "1e9"])
+    assert code == 2 and out == "" and "--dataset-tokens is for a card" in err
+
+
+def test_the_library_refuses_a_bad_dataset_size(counted) -> None:
+    from flopcast.errors import InputError
+    from flopcast.report.document_card import check_dataset_tokens
+    from flopcast.report.document_inputs import load_estimate
+    from flopcast.report.documents import card_report
+
+    planned = load_estimate(counted[2])
+    for bad in (0.0, -1.0, math.inf, math.nan, True):
+        with pytest.raises(InputError, match="--dataset-tokens must be a number of tokens above 0"):
+            card_report(None, planned, dataset_tokens=bad)
+    assert check_dataset_tokens(None) is None and check_dataset_tokens(3) == 3.0
+
+
+def test_card_of_a_per_example_estimate_states_its_examples_and_epochs(counted, tmp_path: Path) -> None:
+    count_path = counted[0]
+    config = count_path.parent / "config.json"
+    args = ["--model", str(config), "--seq-len", "16", "--examples", "1000", "--epochs", "3", "--hardware", "h100"]
+    write_cli_json(tmp_path / "est.json", ["estimate", *args, "--json"])
+    code, out, err = cli(
+        ["report", "--count", str(count_path), "--estimate", str(tmp_path / "est.json"), "--format", "json"]
+    )
+    assert code == 0, err
+    f = {x["key"]: x for x in json.loads(out)["figures"]}
+    size = f["dataset_examples"]
+    assert (size["value"], size["unit"], size["basis"]) == (1000, "examples", "given")
+    assert f["epochs"]["value"] == 3 and f["epochs"]["basis"] == "given" and "dataset_tokens" not in f

@@ -27,6 +27,8 @@ Examples:
   flopcast report --project 'llm-*' --estimate project-est.json --format html -o project.html
 
   flopcast report --count count.json --estimate est.json --format model-card -o README.md
+
+  flopcast report --count count.json --estimate est.json --dataset-tokens 300B
 """
 
 
@@ -41,12 +43,19 @@ def report_cmd(
     ),
     fmt: str = typer.Option("md", "--format", help="md, html, json or model-card."),
     training_type: str = typer.Option(None, "--training-type", help="pre-training or fine-tuning (model card)."),
+    dataset_tokens: str = typer.Option(
+        None,
+        "--dataset-tokens",
+        help="A card's training dataset size in tokens (e.g. 300B): the card states it and epochs = tokens / size.",
+    ),
     output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
     ledger: str = typer.Option(
         None, "--ledger", help="Run ledger (SQLite). Default: $FLOPCAST_LEDGER, else runs.sqlite in the user data dir."
     ),
 ) -> None:
+    from flopcast.cli.estimate import parse_number
     from flopcast.errors import InputError
+    from flopcast.report.document_card import check_dataset_tokens
     from flopcast.report.document_inputs import load_count, load_estimate
     from flopcast.report.document_project import load_project_plan
     from flopcast.report.document_render import check_options, render
@@ -54,6 +63,7 @@ def report_cmd(
     from flopcast.report.paths import check_output_file, write_output
 
     check_options(fmt, training_type)
+    size = check_dataset_tokens(parse_number("dataset-tokens", dataset_tokens))
     if project is not None and (target is not None or count is not None):
         raise InputError("--project PATTERN names the runs itself; give it without a TARGET or --count")
     if project is not None and estimate is None:
@@ -67,6 +77,8 @@ def report_cmd(
         raise InputError("--count makes a card without a run; give a run TARGET or --count, not both")
     if count is not None and estimate is None:
         raise InputError("--count needs --estimate (the plan's time, energy and cost)")
+    if size is not None and count is None:
+        raise InputError("--dataset-tokens is for a card (--count with --estimate); a run reports its own dataset size")
     if output is not None:
         output = check_output_file(output, option="-o", suffixes=None)
     if project is not None:
@@ -74,7 +86,7 @@ def report_cmd(
     elif target is not None:
         report = report_from_ledger(ledger, target, load_estimate(estimate) if estimate is not None else None)
     else:
-        report = card_report(load_count(count), load_estimate(estimate))
+        report = card_report(load_count(count), load_estimate(estimate), dataset_tokens=size)
     text = render(report, fmt, training_type=training_type)
     if output is None:
         typer.echo(text, nl=False)

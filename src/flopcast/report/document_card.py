@@ -39,11 +39,27 @@ def _card_mismatch(counted: Counted | None, planned: Planned) -> tuple[str, ...]
     )
 
 
-def card_report(counted: Counted | None, planned: Planned) -> Report:
+def check_dataset_tokens(dataset_tokens: float | None) -> float | None:
+    """The training dataset's size in tokens as given (``None``: not given); a value that is not a finite number
+    above 0 is a one-line :class:`InputError`. ``flopcast report`` calls it before reading any file."""
+    if dataset_tokens is None:
+        return None
+    ok = isinstance(dataset_tokens, (int, float)) and not isinstance(dataset_tokens, bool)
+    if not ok or not math.isfinite(dataset_tokens) or dataset_tokens <= 0:
+        raise InputError(
+            f"--dataset-tokens must be a number of tokens above 0 (got {dataset_tokens!r}); give the training "
+            "dataset's size, e.g. 300B"
+        )
+    return float(dataset_tokens)
+
+
+def card_report(counted: Counted | None, planned: Planned, dataset_tokens: float | None = None) -> Report:
     """A paper-appendix card from a count and an estimate: per-pass FLOP, training compute by operation counting
-    and by hardware burden (chips × peak × hours, Thompson et al. 2020), time, energy, CO2e, cost."""
+    and by hardware burden (chips × peak × hours, Thompson et al. 2020), the dataset's size and epochs (training
+    tokens / ``dataset_tokens``, the size given in tokens), time, energy, CO2e, cost."""
+    dataset = _dataset_figures(planned, check_dataset_tokens(dataset_tokens))
     counts = _count_figures(counted) if counted is not None else []
-    figs = (*counts, *_compute_figures(planned), *_planned_figures(planned))
+    figs = (*counts, *_compute_figures(planned), *dataset, *_planned_figures(planned))
     return Report(
         kind="card",
         subject=counted.model if counted else planned.path,
@@ -55,6 +71,52 @@ def card_report(counted: Counted | None, planned: Planned) -> Report:
         estimate=planned.data,
         count=counted.data if counted else None,
     )
+
+
+def _dataset_figures(planned: Planned, dataset_tokens: float | None) -> list[Figure]:
+    """Training tokens (the estimate's), the dataset's size (given) and epochs = training tokens / dataset size.
+
+    An estimate counted per example (``--model --examples --epochs``) knows its dataset and epochs; one made from
+    tokens knows the tokens, not the dataset, so without ``dataset_tokens`` the size is "not given"."""
+    examples, epochs = planned.assumption("examples"), planned.assumption("epochs")
+    if dataset_tokens is None and examples is not None and epochs is not None:
+        return [
+            Figure(
+                "dataset_examples",
+                _SIZE,
+                examples.value,
+                "examples",
+                "given",
+                f"the estimate's examples per epoch ({planned.path})",
+            ),
+            Figure("epochs", "epochs", epochs.value, "epochs", "given", f"the estimate's epochs ({planned.path})"),
+        ]
+    tokens = _tokens_figure(planned)
+    size = (
+        Figure("dataset_tokens", _SIZE, dataset_tokens, "tokens", Basis.GIVEN.value, "given (--dataset-tokens)")
+        if dataset_tokens is not None
+        else Figure("dataset_tokens", _SIZE, None, "tokens", Basis.UNAVAILABLE.value, _NOT_GIVEN)
+    )
+    if isinstance(tokens.value, float) and dataset_tokens is not None:
+        ratio = tokens.value / dataset_tokens
+        return [tokens, size, Figure("epochs", "epochs", ratio, "epochs", Basis.ESTIMATED.value, _EPOCHS)]
+    needs = " and ".join(f.label for f in (tokens, size) if f.value is None)
+    return [tokens, size, Figure("epochs", "epochs", None, "epochs", Basis.UNAVAILABLE.value, f"needs {needs}")]
+
+
+_SIZE = "training dataset size"
+_NOT_GIVEN = "not given: pass --dataset-tokens N (an estimate knows the training tokens, not the dataset)"
+_EPOCHS = "training tokens / training dataset size (given)"
+
+
+def _tokens_figure(planned: Planned) -> Figure:
+    """The training tokens the estimate was made with (``--tokens``); unavailable when it has none."""
+    a = planned.assumption("tokens")
+    if a is None or not isinstance(a.value, (int, float)) or isinstance(a.value, bool):
+        why = "the estimate has none (made without --tokens)"
+        return Figure("training_tokens", "training tokens", None, "tokens", Basis.UNAVAILABLE.value, why)
+    source = f"the estimate ({a.source})"
+    return Figure("training_tokens", "training tokens", float(a.value), "tokens", a.basis.value, source)
 
 
 def _count_figures(counted: Counted) -> list[Figure]:
