@@ -18,6 +18,7 @@ from flopcast.cli import main
 from flopcast.errors import InputError
 from flopcast.trends import analyze
 from flopcast.trends.afford import afford, affordability, default_trends, log10_flop_draws
+from flopcast.trends.data import BENCHMARKS, load_rows, select
 from flopcast.trends.fit import invert
 from flopcast.trends.levers import parse_lever, parse_levers
 from flopcast.trends.price_performance import PUBLISHED, price_performance_trend
@@ -178,7 +179,8 @@ def test_insignificant_slope_refused_unless_allowed(capsys):
     argv = ["project", "wmt14_en_de", "--target", "60", "--budget-usd", "1e6", "--json"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "not significant" in err and "--allow-insignificant" in err and "n = 8" in err
+    n = select(load_rows(BENCHMARKS["wmt14_en_de"]), "training").n_used  # the rows the refused fit used
+    assert "not significant" in err and "--allow-insignificant" in err and f"n = {n}" in err
     assert main([*argv, "--allow-insignificant"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert all(not a["slope_significant"] for a in out["affordability"])
@@ -186,8 +188,9 @@ def test_insignificant_slope_refused_unless_allowed(capsys):
 
 def test_insignificant_projection_not_priced_but_shows_n_r2_and_significance():
     report = analyze(["wmt14_en_de"], measures=["training"], targets=[60.0])
+    n = select(load_rows(BENCHMARKS["wmt14_en_de"]), "training").n_used
     for p in report.projections:
-        assert p.n == 8 and p.r2 is not None and p.slope_significant is False
+        assert p.n == n and p.r2 is not None and p.slope_significant is False
         assert p.usd is None and "not significant" in p.note
     allowed = analyze(["wmt14_en_de"], targets=[60.0], allow_insignificant=True)
     assert any(p.usd is not None for p in allowed.projections)

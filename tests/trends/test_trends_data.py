@@ -195,6 +195,21 @@ def test_back_translation_rows_are_extra_data_and_leave_the_fit_on_request(rows)
         assert len(dropped.used) == len(kept.used) - 1 - sum("ensemble" in u.flags for u in kept.used)
 
 
+def test_every_epoch_training_flop_equals_the_bundled_epoch_row_it_names():
+    # a row's train_compute_flop comes from the Epoch row its compute_source names ("[row 'NAME'"): the bundled
+    # snapshot (data/epoch/ml_systems.csv) must hold the same value, so a typed or stale figure fails here
+    epoch = {r.get("Model"): r.get("Training compute (FLOP)") for r in fdata.bundled("epoch/ml_systems.csv")}
+    checked = 0
+    for b in BENCHMARKS.values():
+        for r in fdata.bundled(b.file):
+            if not r.get("train_compute_flop"):
+                continue
+            name = r.get("compute_source").split("[row '", 1)[1].split("'", 1)[0]
+            assert float(r.get("train_compute_flop")) == pytest.approx(float(epoch[name]), rel=1e-12), r.get("model")
+            checked += 1
+    assert checked >= 37  # 36 before the Transformer + SRU row (WMT En-De) was added
+
+
 def test_an_unknown_annotation_is_a_one_line_error_naming_file_line_and_column(tmp_path):
     text = "model,score,flags\na,50,ensemble\nb,60,extra-data;ensembel\n"
     with pytest.raises(DataFormatError, match=r"mine.csv:3 column 'flags': unknown value 'ensembel'") as err:
