@@ -128,3 +128,29 @@ def test_a_project_has_no_compute_block(recorded: Recorded) -> None:
     assert json.loads(out)["compute"] == []
     code, md, _ = cli(["report", "sweep-*", "--ledger", str(recorded.ledger)])
     assert "Training compute" not in md
+
+
+@pytest.mark.parametrize(
+    "source, basis, says",
+    [
+        ("state.total_flos", "estimated", "state.total_flos"),
+        ("reported", "given", "reported by the tracked program"),
+        ("given", "given", "given (--flop-per-step)"),
+    ],
+)
+def test_flop_per_step_says_where_it_came_from(
+    recorded: Recorded, tmp_path: Path, source: str, basis: str, says: str
+) -> None:
+    # a run whose FLOP per step came from the HF Trainer's total_flos (or run.observe()) was labelled "given
+    # (--flop-per-step)": the report read only an assumption such runs do not have
+    ledger = tmp_path / "runs.sqlite"
+    template = {**recorded.records["sweep-1"], "flop_per_step_source": source}
+    template["assumptions"] = [a for a in template["assumptions"] if a["name"] != "flop_per_step"]
+    add_row(ledger, template, "fps-run", "fps-run", "completed", "2099-01-01T00:00:00+00:00", **SYNTHETIC)
+    code, out, err = cli(["report", "fps-run", "--ledger", str(ledger), "--format", "json"])
+    assert code == 0, err
+    doc = json.loads(out)
+    fps = next(f for f in doc["figures"] if f["key"] == "flop_per_step")
+    assert fps["basis"] == basis and says in fps["source"], fps
+    counting = next(f for f in doc["compute"] if f["key"] == "training_flop_counting")
+    assert says in counting["source"] and counting["value"] == pytest.approx(1e17)

@@ -218,13 +218,29 @@ def _cost_figure(rec: RunRecord) -> Figure:
     return Figure("cost_usd", "cost", rec.cost_usd, "USD", Basis.UNAVAILABLE.value, source)
 
 
+# A record's ``flop_per_step_source`` -> (basis, source) when no ``flop_per_step`` assumption says more.
+_FLOP_PER_STEP_SOURCES = {
+    "given": (Basis.GIVEN.value, "given (--flop-per-step)"),
+    "reported": (Basis.GIVEN.value, "reported by the tracked program (run.observe(flop_per_step=))"),
+    "state.total_flos": (Basis.ESTIMATED.value, "the Hugging Face Trainer's state.total_flos per step (HFCallback)"),
+}
+
+
+def flop_per_step_basis(rec: RunRecord) -> tuple[str, str]:
+    """(basis, source) of the record's FLOP per step: its ``flop_per_step`` assumption (a count made during the
+    run), else what its ``flop_per_step_source`` names (given, reported, the HF Trainer's total_flos)."""
+    if not rec.flop_per_step:
+        return Basis.UNAVAILABLE.value, "needs --flop-per-step"
+    a = next((a for a in rec.assumptions if a.name == "flop_per_step"), None)
+    if a is not None:
+        return a.basis.value, a.source
+    src = rec.flop_per_step_source or "given"
+    return _FLOP_PER_STEP_SOURCES.get(src, (Basis.GIVEN.value, src))
+
+
 def _flop_figures(rec: RunRecord) -> list[Figure]:
     """FLOP per step, achieved FLOP/s and MFU."""
-    per_step = (
-        _assumed(rec, "flop_per_step", "given (--flop-per-step)")
-        if rec.flop_per_step
-        else (Basis.UNAVAILABLE.value, "needs --flop-per-step")
-    )
+    per_step = flop_per_step_basis(rec)
     mfu_formula = (
         f"achieved / (chips × {rec.precision} peak {rec.peak_flop_per_s_per_chip or 0:.4g} FLOP/s)"
         if rec.mfu is not None
@@ -252,8 +268,8 @@ def peak_source(rec: RunRecord, whose: str) -> str:
 
 def run_compute(rec: RunRecord) -> tuple[Figure, ...]:
     """The run's training compute by operation counting and by hardware burden, and their ratio."""
-    _, given = _assumed(rec, "flop_per_step", "given (--flop-per-step)")
-    how = given if rec.flop_per_step_source in (None, "given") else str(rec.flop_per_step_source)
+    basis, source = flop_per_step_basis(rec)
+    how = f"{basis}: {source}"
     return compute_bounds(
         ComputeInputs(
             steps=rec.steps,
