@@ -269,7 +269,7 @@ def peak_source(rec: RunRecord, whose: str) -> str:
 def run_compute(rec: RunRecord) -> tuple[Figure, ...]:
     """The run's training compute by operation counting and by hardware burden, and their ratio."""
     basis, source = flop_per_step_basis(rec)
-    how = f"{basis}: {source}"
+    how = source if source.startswith(basis) else f"{basis}: {source}"  # not "given: given (--flop-per-step)"
     return compute_bounds(
         ComputeInputs(
             steps=rec.steps,
