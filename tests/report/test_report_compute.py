@@ -154,3 +154,14 @@ def test_flop_per_step_says_where_it_came_from(
     assert fps["basis"] == basis and says in fps["source"], fps
     counting = next(f for f in doc["compute"] if f["key"] == "training_flop_counting")
     assert says in counting["source"] and counting["value"] == pytest.approx(1e17)
+
+
+def test_a_job_missing_a_nodes_chip_hours_has_no_burden_and_says_which(recorded: Recorded) -> None:
+    from flopcast.measure.record import RunRecord
+    from flopcast.report.document_job import job_compute
+
+    first = RunRecord.from_dict(recorded.job_records[0])
+    job = {"steps": 1000, "flop_per_step": 4e12, "chip_hours": None, "missing": {"chip_hours": [1]}}
+    counting, burden, implied = job_compute(job, first)
+    assert counting.value == pytest.approx(4e15) and burden.value is None and implied.value is None
+    assert burden.basis == "unavailable" and "nodes [1] lack it" in burden.source

@@ -66,7 +66,7 @@ def _burden(c: ComputeInputs) -> Figure:
     elif not c.peak_flop_per_s_per_chip:
         why = f"no catalogue peak for {c.hardware} at {c.precision or 'the run precision'} in the record"
     else:
-        why = "no chip-hours"
+        why = f"no chip-hours ({c.chip_hours_source})"
     return Figure(BURDEN, label, None, "FLOP", Basis.UNAVAILABLE.value, why)
 
 
