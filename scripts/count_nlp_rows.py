@@ -197,6 +197,37 @@ VOCAB_TALK_CITE = (
     "examples/scaling_nmt/README.md with --nwordssrc 32768 --nwordstgt 32768 --joined-dictionary"
 )
 
+# WMT En-Fr joined dictionary of fairseq's released Ott et al. model: fairseq@3d262bb2 examples/scaling_nmt/README.md
+#   and examples/translation/README.md list `transformer.wmt14.en-fr` (Ott et al., 2018), model
+#   wmt14.en-fr.joined-dict.transformer.tar.bz2 with newstest2014 wmt14.en-fr.joined-dict.newstest2014.tar.bz2;
+#   github.com/facebookresearch/fairseq/issues/3207 (2021-02-03), loading that checkpoint: "copying a param with
+#   shape torch.Size([44512, 1024]) from checkpoint" for encoder.embed_tokens.weight, decoder.embed_tokens.weight and
+#   decoder.output_projection.weight: a joined dictionary of 44512 entries (specials included) at d = 1024.
+#   Architecture: transformer_vaswani_wmt_en_fr_big = transformer_vaswani_wmt_en_de_big with dropout 0.1
+#   (transformer_legacy.py), and issues/233 (Ott's En-Fr training log, 2018-07-30): arch
+#   'transformer_vaswani_wmt_en_de_big', encoder/decoder_embed_dim 1024, ffn 4096, 16 heads, 6 layers.
+#   DynamicConv En-Fr: examples/pay_less_attention_paper/README.md, `dynamicconv.glu.wmt14.en-fr` is evaluated on the
+#   same binarized newstest2014 (wmt14.en-fr.joined-dict.newstest2014.tar.bz2), whose dictionary its shared
+#   embedding must match: 44512 as well; lightconv_wmt_en_fr_big = lightconv_wmt_en_de_big with dropout 0.1.
+VOCAB_EN_FR_JOINED = 44512
+VOCAB_EN_FR_JOINED_CITE = (
+    "github.com/facebookresearch/fairseq/issues/3207: fairseq's wmt14.en-fr.joined-dict.transformer checkpoint "
+    "(Ott et al.) has embed_tokens of shape [44512, 1024]"
+)
+VOCAB_DYNAMICCONV_EN_FR_CITE = (
+    f"{VOCAB_EN_FR_JOINED_CITE}; fairseq@3d262bb2 examples/pay_less_attention_paper/README.md evaluates "
+    "dynamicconv.glu.wmt14.en-fr on the same wmt14.en-fr.joined-dict.newstest2014 data"
+)
+OTT_EN_FR_SOURCE = (
+    f"{FAIRSEQ_SOURCE} transformer_vaswani_wmt_en_fr_big (= en_de_big sizes); fairseq@3d262bb2 "
+    "examples/scaling_nmt/README.md (transformer.wmt14.en-fr); github.com/facebookresearch/fairseq/issues/233 (Ott's "
+    "En-Fr training log: transformer_vaswani_wmt_en_de_big, 1024, 4096, 16 heads, 6 layers)"
+)
+DYNAMICCONV_EN_FR_SOURCE = (
+    "facebookresearch/fairseq@3d262bb2 fairseq/models/lightconv.py lightconv_wmt_en_fr_big (= en_de_big sizes), "
+    "fairseq/modules/dynamic_convolution.py DynamicConv1dTBC; examples/pay_less_attention_paper/README.md (WMT14 En-Fr)"
+)
+
 # --- Input lengths (the per-pass convention) ----------------------------------------------------------------------
 # One forward pass over the longest input the row's own fine-tuning code feeds (its max_seq_length):
 SQUAD_BERT = 384  # google-research/bert@eedf571 README.md, SQuAD 1.1: run_squad.py --max_seq_length=384
@@ -632,6 +663,21 @@ ARCHS = {
             library="torch.nn",
         ),
         wmt_arch(
+            "ott-big-en-fr",
+            lambda: count_transformer(TRANSFORMER_BIG, VOCAB_EN_FR_JOINED, WMT_TOKENS),
+            "FSMTModel (fairseq transformer_vaswani_wmt_en_fr_big)",
+            (VOCAB_EN_FR_JOINED, VOCAB_EN_FR_JOINED_CITE),
+            OTT_EN_FR_SOURCE,
+        ),
+        wmt_arch(
+            "dynamicconv-big-en-fr",
+            lambda: count_dynamicconv(DYNAMICCONV_BIG, VOCAB_EN_FR_JOINED, WMT_TOKENS),
+            "modules as fairseq lightconv_wmt_en_fr_big, dynamic convolutions (Linear, GLU, bmm, attention by matmul)",
+            (VOCAB_EN_FR_JOINED, VOCAB_DYNAMICCONV_EN_FR_CITE),
+            DYNAMICCONV_EN_FR_SOURCE,
+            library="torch.nn",
+        ),
+        wmt_arch(
             "convs2s-en-de",
             lambda: count_convs2s(CONVS2S_EN_DE, VOCAB_CONVS2S, WMT_TOKENS),
             "modules as fairseq fconv_wmt_en_de (Conv1d, GLU, Linear, attention by bmm)",
@@ -652,8 +698,8 @@ ARCHS = {
 
 # (benchmark file, model cell, architecture): the rows filled. Rows of other models stay empty: their architecture
 # is not built here (LSTMs, BiDAF, CNNs, the sparse MoE; MUSE, whose code was not found) or a size was not read
-# (KT-NET, ANNA, XLNet-GCN; GNMT's widths and vocabulary; the En-Fr joined dictionary of Ott et al., Edunov et al.,
-# DynamicConv and TaLK; AdvSoft's model; the fairseq wmt14.v2.en-fr ConvS2S checkpoint's dictionary).
+# (KT-NET, ANNA, XLNet-GCN; GNMT's widths and vocabulary; the En-Fr dictionary of Edunov et al. and TaLK; AdvSoft's
+# model; the fairseq wmt14.v2.en-fr ConvS2S checkpoint's dictionary).
 ROWS = (
     ("squad11.csv", "BERT-Large single", "bert-large-squad"),
     ("squad11.csv", "XLNet single", "xlnet-large-squad"),
@@ -675,6 +721,8 @@ ROWS = (
     ("wmt14_en_de.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-de"),
     ("wmt14_en_de.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-de"),
     ("wmt14_en_de.csv", "TaLK Convolutions (Lioutas et al., 2020)", "talk-big-en-de"),
+    ("wmt14_en_fr.csv", "Transformer Big (Ott et al., 2018)", "ott-big-en-fr"),
+    ("wmt14_en_fr.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-fr"),
     ("wmt14_en_fr.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-fr"),
 )
 SCRIPT = "scripts/count_nlp_rows.py"

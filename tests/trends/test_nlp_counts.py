@@ -101,6 +101,7 @@ def _transformer_flop(d: int, ff: int, enc: int, dec: int, vocab: int, n: int = 
         ("ott-big-en-de", 1024, 4096, 6, 6, 32768),
         ("admin-60-12-en-de", 512, 2048, 60, 12, 32768),
         ("admin-60-12-en-fr", 512, 2048, 60, 12, 40000),
+        ("ott-big-en-fr", 1024, 4096, 6, 6, 44512),  # the released checkpoint's joined dictionary (fairseq #3207)
     ],
 )
 def test_transformer_counts_match_the_closed_form(script, key, d, ff, enc, dec, vocab):
@@ -151,6 +152,7 @@ def test_dynamicconv_and_talk_count_match_the_closed_form(script):
     n, d, h = 256, 1024, 16
     dynamic = (lambda k: 2 * n * d * h * k + 2 * n * d * k,) * 2
     assert script.ARCHS["dynamicconv-big-en-de"].count().flop == _conv_block_flop(dynamic)
+    assert script.ARCHS["dynamicconv-big-en-fr"].count().flop == _conv_block_flop(dynamic, vocab=44512)
     talk = (lambda k: 2 * n * d * 2 * h, lambda k: 2 * n * d * h)
     assert script.ARCHS["talk-big-en-de"].count().flop == _conv_block_flop(talk)
 
@@ -172,6 +174,8 @@ def test_per_pass_fits_use_the_counted_rows():
         "Transformer Base (Vaswani et al., 2017)",
         "Transformer Big (Vaswani et al., 2017)",
         "ConvS2S (Gehring et al., 2017)",
+        "Transformer Big (Ott et al., 2018)",
+        "DynamicConv (Wu et al., 2019)",
         "Admin (Liu et al., 2020)",
     }
     de = select(load_rows(BENCHMARKS["wmt14_en_de"]), "per-pass")
