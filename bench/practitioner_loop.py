@@ -12,11 +12,13 @@ What a practitioner does before a big run, end to end, with no number carried by
    matched to each run's length by ``max_steps``. The callback records the FLOP per step (the trainer's
    ``total_flos``: 6 x tokens x non-embedding parameters), tokens, the logged losses (a log every tenth of the run),
    the final held-out ``eval_loss`` and the parameter count; nothing is passed to it but the ledger and the name.
-3. Fit: the Chinchilla law from the ledger through ``flopcast.scaling.ledger_runs`` + ``fit_ledger_runs`` (the
-   path of ``flopcast scaling fit --ledger L --tag 'sweep-*'``: N = recorded parameters, D = tokens seen, loss =
-   the last logged training loss, C = measured steps x FLOP per step), and the same law on the same ledger runs'
-   final ``eval_loss`` (``fit_runs``), since the ledger path always fits the training loss.
-4. Plan: ``flopcast.scaling.plan(fit, flop=--factor x the largest sweep run's measured FLOP)``. If ``plan``
+3. Fit: the law from the ledger through ``flopcast.scaling.ledger_runs`` + ``fit_or_select(..., "auto")`` (the
+   path of ``flopcast scaling fit --ledger L --tag 'sweep-*' --law auto``: N = recorded parameters, D = tokens
+   seen, loss = the last logged training loss, C = measured steps x FLOP per step), its form chosen by backtest:
+   Chinchilla's additive form and Kaplan et al. 2020's L(N, D) (eq. 1.5) each fitted on the sweep runs below the
+   largest-compute quarter and scored by their error on that quarter (``flopcast.scaling.select_form``); the
+   better one refitted on all. The same on the runs' final ``eval_loss`` (``ledger_runs(..., loss="eval")``).
+4. Plan: ``flopcast.scaling.plan(fit, flop=factor x the largest sweep run's measured FLOP)`` (training-loss fit). If ``plan``
    refuses (a fit whose parameters the runs do not pin down), the refusal is recorded and N, D come from the same
    closed form (``optimal_allocation``, Hoffmann et al. 2022 eq. 4) without the check. The planned N is realised
    as the width of the family nearest it in log N (kept within half to twice the sweep's widest), D as whole
@@ -79,21 +81,24 @@ def grid(*rows: tuple[int, tuple[int, ...]]) -> tuple[tuple[int, int], ...]:
 
 
 # N and D varied independently (Hoffmann et al. 2022, approach 3 fits such a grid): 6 widths (1.7 decades of N), 1-3
-# lengths each; the larger widths only at >= 400 steps (in a trial at 200 steps, width 96 sat above widths 32 and 64:
-# still in the optimisation transient, which no (N, D) law describes). ~8 min on 2 idle cores.
+# lengths each, every width but the widest at 500 steps or more (in a trial at 200 steps, width 96 sat above widths
+# 32 and 64: still in the optimisation transient, which no (N, D) law describes). Four widths run 2,000 steps, as
+# long as the target of the earlier 400-1,600-step sweep (2,030 steps, 4.2M bytes), so the sweep reaches the regime
+# where that target's loss fell far below both laws' forecasts (+15% and +21%); the budget for sweep + target is ~12
+# min of 2 idle cores, so the widest runs stay short (the target is >= 5x the largest sweep run's compute).
 FULL = Mode(
     layers=2,
     context=128,
     batch=16,
     sweep=grid(
-        (8, (800, 1600)),
-        (16, (400, 800, 1600)),
-        (32, (400, 800, 1600)),
-        (48, (400, 1200)),
-        (64, (400, 800)),
-        (96, (400,)),
+        (8, (2000,)),
+        (16, (500, 1000, 2000)),
+        (32, (500, 1000, 2000)),
+        (48, (500, 2000)),
+        (64, (500, 1000)),
+        (96, (500,)),
     ),
-    factor=6.0,
+    factor=5.0,  # the issue's ">= 5x"; realise() rounds the steps up, so the measured ratio stays >= 5
     learning_rate=3e-3,
     eval_windows=256,
     corpus_bytes=8_000_000,
@@ -103,7 +108,7 @@ QUICK = Mode(
     layers=2,
     context=64,
     batch=8,
-    sweep=grid((16, (100, 200, 400)), (32, (100, 200)), (48, (100,))),
+    sweep=grid((16, (100, 200, 400)), (32, (100, 200, 400)), (48, (100, 200))),  # 8: the backtest fits 6
     factor=6.0,
     learning_rate=3e-3,
     eval_windows=32,
@@ -322,26 +327,17 @@ def pct(forecast: float | None, actual: float | None) -> float | None:
 
 
 def fit_from_ledger(ledger: Path, mode: Mode) -> tuple[Any, Any, Any]:
-    """The law fitted from the ledger two ways, both through flopcast's library: on the final training loss
-    (``ledger_runs`` + ``fit_ledger_runs``, the path of ``flopcast scaling fit --ledger L --tag 'sweep-*'``) and
-    on the final held-out ``eval_loss`` of the same ledger runs (the ledger path has no choice of loss)."""
-    from flopcast.measure import Ledger
-    from flopcast.measure.ledger import decode
-    from flopcast.scaling import fit_ledger_runs, fit_runs, ledger_runs, make_runs
+    """The law fitted from the ledger two ways, both through flopcast's library, its form chosen by backtest
+    (``fit_or_select(..., "auto")``: Chinchilla's and Kaplan's forms each fitted on the smaller-compute sweep runs
+    and scored on the largest-compute quarter; the better one refitted on all): on the final training loss
+    (``ledger_runs`` + ``fit_or_select``, the path of ``flopcast scaling fit --ledger L --tag 'sweep-*' --law auto``)
+    and on the final held-out ``eval_loss`` (``ledger_runs(..., loss="eval")``, ``--loss eval``)."""
+    from flopcast.scaling import fit_or_select, ledger_runs
 
     found = ledger_runs(ledger, tag="sweep-*")
-    fit = fit_ledger_runs(found, "chinchilla", bootstrap=mode.bootstrap, seed=0)
-    with Ledger(ledger, readonly=True) as book:
-        records = {r["run_id"]: r["record"] for r in (decode(row) for row in book.runs())}
-    ids = [w.split()[1] for w in found.runs.where]  # "run <id> (<name>)"
-    eval_runs = make_runs(
-        loss=[records[i]["final_eval_loss"] for i in ids],
-        params=found.runs.params,
-        tokens=found.runs.tokens,
-        flop=found.runs.flop,
-        source=f"{found.runs.source}, final eval_loss",
-    )
-    return found, fit, fit_runs(eval_runs, "chinchilla", bootstrap=mode.bootstrap, seed=0)
+    fit = fit_or_select(found, "auto", bootstrap=mode.bootstrap, seed=0)
+    found_eval = ledger_runs(ledger, tag="sweep-*", loss="eval")
+    return found, fit, fit_or_select(found_eval, "auto", bootstrap=mode.bootstrap, seed=0)
 
 
 def plan_target(fit, budget: float) -> dict:
@@ -430,6 +426,8 @@ def run(mode: Mode, out: Path, *, ledger: Path | None = None, threads: int = 1, 
     import torch
     import transformers
 
+    from flopcast.scaling import selection_line
+
     log = log or (lambda msg: print(msg, flush=True))
     t0 = time.perf_counter()
     torch.set_num_threads(threads)  # 1: threaded kernels on tiny matrices are slower on a shared box
@@ -447,7 +445,9 @@ def run(mode: Mode, out: Path, *, ledger: Path | None = None, threads: int = 1, 
                 f"loss={r['final_loss']:.4f} eval={r['final_eval_loss']:.4f} {r['wall_seconds']:.1f}s"
             )
         found, fit, fit_eval = fit_from_ledger(ledger, mode)
-        log(f"fit ({fit.n} runs, train loss): {', '.join(f'{k}={v:.4g}' for k, v in fit.params.items())}")
+        for label, f in (("train loss", fit), ("eval loss", fit_eval)):
+            log(f"fit ({f.n} runs, {label}, {f.law}): {', '.join(f'{k}={v:.4g}' for k, v in f.params.items())}")
+            log(f"  {selection_line(f)}")
         planned = plan_target(fit, mode.factor * max(r["flop"] for r in runs))
         if planned["refused"]:
             log(f"plan refused: {planned['refused']}")
@@ -483,6 +483,13 @@ def run(mode: Mode, out: Path, *, ledger: Path | None = None, threads: int = 1, 
     return record
 
 
+def _scores(fit: dict) -> str:
+    """``kaplan (chinchilla 6.44%, kaplan 4.76%)``: the chosen form and each candidate's held-out error."""
+    sel = fit["selection"]
+    scores = ", ".join(f"{s['law']} {s['held_out_mean_abs_pct_error']:.2f}%" for s in sel["scores"])
+    return f"{sel['chosen']} ({scores} on the {sel['held_out']} largest-compute runs)"
+
+
 def report(record: dict) -> str:
     f, a, c = record["forecast"], record["actual"], record["comparison"]
     fmt = lambda v, spec: "n/a" if v is None else format(v, spec)  # noqa: E731
@@ -506,6 +513,7 @@ def report(record: dict) -> str:
         f"target {a['name']}: N={a['model_params']:,}, D={a['tokens_seen']:,}, "
         f"{c['measured_extrapolation_x']:.1f}x the largest sweep run's measured compute",
         f"95% bands (the laws' confidence bands): eval {band('eval_loss')}, train {band('train_loss')}",
+        f"forms chosen by backtest: train {_scores(record['fit'])}; eval {_scores(record['fit_eval_loss'])}",
         f"{'':28} {'forecast':>10} {'actual':>10} {'error':>8}",
     ]
     lines += [f"{n:28} {fc_:>10} {ac:>10} {fmt(c[k], '+.2f'):>7}%" for n, fc_, ac, k in rows]

@@ -75,7 +75,10 @@ def test_sweep_runs_carry_flop_per_step_losses_and_size_in_the_ledger(loop):
 
 def test_fit_from_the_ledger_plan_and_the_tracked_target(loop):
     bench, record, tmp = loop
-    assert record["fit"]["law"] == "chinchilla" and record["fit"]["n"] == len(bench.QUICK.sweep)
+    assert record["fit"]["n"] == len(bench.QUICK.sweep)
+    for fit in (record["fit"], record["fit_eval_loss"]):  # the form chosen by backtest, among the (N, D) laws
+        assert fit["law"] == fit["selection"]["chosen"] and fit["law"] in ("chinchilla", "kaplan")
+        assert [s["law"] for s in fit["selection"]["scores"]] == ["chinchilla", "kaplan"]
     assert record["fit_source"].endswith("--tag sweep-*")
     plan = record["plan"]
     assert plan["params"] > 0 and plan["tokens"] > 0 and plan["flop"] > 0
@@ -103,17 +106,20 @@ def test_results_json_has_the_forecasts_actuals_and_errors(loop):
 
 
 def test_the_fit_is_what_the_cli_fits_from_the_same_ledger(loop):
-    """The bench's fit is ``flopcast scaling fit --ledger L --tag 'sweep-*'`` on its ledger, to the last digit."""
+    """The bench's fits are ``flopcast scaling fit --ledger L --tag 'sweep-*' --law auto [--loss eval]`` on its
+    ledger, to the last digit."""
     import contextlib
     import io
 
     from flopcast.cli import main
 
     bench, record, tmp = loop
-    out = io.StringIO()
-    argv = ["scaling", "fit", "--ledger", str(tmp / "runs.sqlite"), "--tag", "sweep-*", "--json"]
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-        code = main([*argv, "--bootstrap", str(bench.QUICK.bootstrap)])
-    assert code == 0
-    cli = json.loads(out.getvalue())
-    assert cli["params"] == record["fit"]["params"] and cli["n"] == record["fit"]["n"]
+    argv = ["scaling", "fit", "--ledger", str(tmp / "runs.sqlite"), "--tag", "sweep-*", "--law", "auto", "--json"]
+    for loss, key in (("final", "fit"), ("eval", "fit_eval_loss")):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            code = main([*argv, "--loss", loss, "--bootstrap", str(bench.QUICK.bootstrap)])
+        assert code == 0
+        cli = json.loads(out.getvalue())
+        assert cli["params"] == record[key]["params"] and cli["n"] == record[key]["n"]
+        assert cli["selection"] == record[key]["selection"]
