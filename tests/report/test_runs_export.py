@@ -34,7 +34,16 @@ NUMBERS = (
     "final_eval_loss",
     "epochs",
 )
-WHOLE = ("exit_code", "steps", "chips", "tokens_seen", "model_params", "dataset_examples", "ram_total_bytes")
+WHOLE = (
+    "exit_code",
+    "steps",
+    "chips",
+    "tokens_seen",
+    "model_params",
+    "model_params_non_embedding",
+    "dataset_examples",
+    "ram_total_bytes",
+)
 TEXT = (
     "run_id",
     "job_id",

@@ -51,6 +51,7 @@ _TAIL_COLUMNS = (
     ("final_eval_loss", "final_eval_loss"),
     ("tokens_seen", "tokens_seen"),
     ("model_params", "model_params"),
+    ("model_params_non_embedding", "model_params_non_embedding"),  # Kaplan et al. 2020's N (measure.params)
     ("epochs", "epochs"),
     ("dataset_examples", "dataset_examples"),
     ("cpu_model", "cpu_model"),  # the machine, read once at run start (measure.host)
@@ -176,7 +177,16 @@ def write_parquet(rows: Sequence[dict[str, Any]], path: Path) -> None:
         "python_version",
         *(f"{c}_energy_basis" for c in COMPONENTS),
     }
-    ints = {"exit_code", "steps", "chips", "tokens_seen", "model_params", "dataset_examples", "ram_total_bytes"}
+    ints = {
+        "exit_code",
+        "steps",
+        "chips",
+        "tokens_seen",
+        "model_params",
+        "model_params_non_embedding",
+        "dataset_examples",
+        "ram_total_bytes",
+    }
     schema = pa.schema(
         [(c, pa.string() if c in strings else pa.int64() if c in ints else pa.float64()) for c in COLUMNS]
     )
