@@ -31,7 +31,7 @@ def _row(rows, bench, model):
 def test_every_bundled_row_loads_with_its_source(rows):
     for key, rs in rows.items():
         raw = fdata.read_csv(fdata.path(BENCHMARKS[key].file))
-        assert len(rs) == len(raw) > 10
+        assert len(rs) == len(raw) > (4 if key == "librispeech" else 10)  # LibriSpeech: 5 rows with Epoch compute
         for r in rs:
             assert r.score_source.strip(), (key, r.model)
             assert 0 < r.error_pct < 100
@@ -177,7 +177,8 @@ def test_row_annotations_are_explicit_columns():
                     found.setdefault((column, value), set()).add((key, r.get("model")))
                     counts[value] = counts.get(value, 0) + 1
     assert {k: v for k, v in found.items() if k[0] != "flags" and k[1] != "counted"} == ANNOTATED
-    assert counts["ensemble"] == 3 and counts["extra-data"] == 22 and counts["secondary"] == 4
+    # LibriSpeech adds 5 extra-data rows (all but none train on LibriSpeech alone) and 2 secondary scores
+    assert counts["ensemble"] == 3 and counts["extra-data"] == 22 + 5 and counts["secondary"] == 4 + 2
     assert all(value in VOCABULARIES[column] for column, value in found)
 
 

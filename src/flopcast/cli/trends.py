@@ -26,7 +26,9 @@ from flopcast.cli.options import (
 
 DEFAULT_PLOTS = Path("flopcast-plots")
 
-_BENCH_HELP = "Bundled benchmark (repeatable): imagenet, coco, squad11, conll2003, wmt14_en_fr, wmt14_en_de."
+_BENCH_HELP = (
+    "Bundled benchmark (repeatable): imagenet, coco, squad11, conll2003, wmt14_en_fr, wmt14_en_de, librispeech."
+)
 
 
 def _destinations(*, benchmarks, data, plots, no_plots, with_trend: bool, report_file):

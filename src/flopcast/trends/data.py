@@ -101,6 +101,14 @@ BENCHMARKS: dict[str, Benchmark] = {
         Benchmark("conll2003", "CoNLL-2003 NER F1", "benchmarks/conll2003.csv", "100 - F1", False, (5.0, 2.0)),
         Benchmark("wmt14_en_fr", "WMT'14 En-Fr BLEU", "benchmarks/wmt14_en_fr.csv", "100 - BLEU", False, (50.0, 30.0)),
         Benchmark("wmt14_en_de", "WMT'14 En-De BLEU", "benchmarks/wmt14_en_de.csv", "100 - BLEU", False, (60.0, 50.0)),
+        Benchmark(  # score = 100 - WER in the CSV, so the error flopcast fits is the WER itself
+            "librispeech",
+            "LibriSpeech test-other WER",
+            "benchmarks/librispeech_test_other.csv",
+            "WER (%)",
+            False,
+            (2.0, 1.0),
+        ),
     )
 }
 _ALIASES = {
@@ -115,6 +123,8 @@ _ALIASES = {
     "wmtende": "wmt14_en_de",
     "enfr": "wmt14_en_fr",
     "ende": "wmt14_en_de",
+    "asr": "librispeech",
+    "speech": "librispeech",
 }
 
 

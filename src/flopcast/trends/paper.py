@@ -255,6 +255,13 @@ def halve_error(report) -> Claim:
     )
 
 
+def _era_fits(b) -> tuple:
+    """A benchmark's paper-era fits where the report has that window, else its fits; () where the era is too thin."""
+    if b.reference_fits:
+        return tuple(b.reference_fits)
+    return () if getattr(b, "reference_selections", ()) else tuple(b.fits)
+
+
 def other_exponents(report, low: float = 7.7, high: float = 50.0) -> Claim:
     ks: dict[str, float] = {}
     undetermined: list[str] = []
@@ -262,7 +269,7 @@ def other_exponents(report, low: float = 7.7, high: float = 50.0) -> Claim:
         if b.benchmark == "imagenet":
             continue
         for m in ("per-pass", "training"):
-            f = polynomial_fit(b.reference_fits or b.fits, m)
+            f = polynomial_fit(_era_fits(b), m)
             if f is None or f.exponent is None:
                 continue
             if f.slope_ci[1] < 0:  # only a significant slope pins an exponent down
@@ -290,7 +297,7 @@ def r2_range(report, low: float = 0.29, high: float = 0.68) -> Claim:
         if b.benchmark == "wmt14_en_de":
             continue
         for m in ("per-pass", "training"):
-            f = polynomial_fit(b.reference_fits or b.fits, m)
+            f = polynomial_fit(_era_fits(b), m)
             if f is not None:
                 r2[f"{b.benchmark} {m}"] = f.r2
     inside = [k for k, v in r2.items() if low <= v <= high]
