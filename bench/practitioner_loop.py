@@ -32,7 +32,7 @@ Time and energy forecasts come from the sweep's ledger records: each run's wall 
 per-step cost per width); the per-step cost at the target's FLOP per step is interpolated piecewise-linearly in
 log-log between the sweep's widths (along the end segment outside them).
 
-Run:  python bench/practitioner_loop.py            (full: ~8 min on 2 idle cores, 1 torch thread)
+Run:  python bench/practitioner_loop.py            (full: ~11 min on 2 cores, 1 torch thread)
       python bench/practitioner_loop.py --quick    (the plumbing, ~30 s idle; what the test runs)
 Writes results.json under --out (default bench/results/practitioner_loop, git-ignored); the ledger goes to a
 temporary directory unless --ledger (a new file) is given.
