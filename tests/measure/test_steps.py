@@ -246,3 +246,25 @@ def test_amend_a_ledger_that_refuses_is_one_line_in_errors(tmp_path):
     rec = run.amend(metrics={"eval_loss": 1.5})
     assert rec.final_eval_loss == 1.5
     assert rec.errors[-1].startswith("metrics logged after the run stopped are not in the ledger: ")
+
+
+def test_figures_after_the_run_stopped_are_amended_or_refused_never_dropped(tmp_path):
+    """``observe()`` on a stopped run used to drop its loss and metrics without a word, and ``step()`` to count a
+    step no record would hold: now observe goes through ``amend`` and step (or a FLOP per step) raises."""
+    path = tmp_path / "runs.sqlite"
+    with track(ledger=path, interval=0.05, name="late") as run:
+        run.step(2, loss=4.0)
+    run.observe(loss=3.0, learning_rate=1e-4, metrics={"eval_loss": 2.0})
+    assert (run.result.final_loss, run.result.final_eval_loss) == (3.0, 2.0)
+    with Ledger(path, readonly=True) as led:
+        rows = led.steps(run.run_id)
+    assert [(r["step"], r["loss"], r["metrics"]) for r in rows][-1] == (
+        2,
+        3.0,
+        {"eval_loss": 2.0, "learning_rate": 1e-4},
+    )
+    with pytest.raises(RuntimeError, match="after the run stopped"):
+        run.step()
+    with pytest.raises(RuntimeError, match="compute is final"):
+        run.observe(flop_per_step=1e9)
+    assert run.steps == 2

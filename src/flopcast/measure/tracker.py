@@ -144,8 +144,11 @@ class Run:
         a one-element tensor (converted off the training thread: no device sync here), go to the ledger's
         ``steps`` table and the record (``final_loss``, ``tokens_seen``): a ``deque.append``, no I/O.
         ``epoch``: epochs completed so far, fractional (e.g. ``1.5`` halfway through the second); the last one given
-        is the record's ``epochs``.
+        is the record's ``epochs``. After the run stopped: :class:`RuntimeError` (its time, energy and steps are
+        final; a step counted then would be lost without a word).
         """
+        if self._state == "stopped":
+            raise RuntimeError("run.step() after the run stopped: count steps inside the run (the with block)")
         self.steps_done += n
         self.last_step_t = time.perf_counter()
         if epoch is not None:
@@ -166,7 +169,11 @@ class Run:
         """Note figures at the current step without counting one (what a trainer logs: loss, learning rate,
         eval metrics, FLOP per step of the steps since the last note). ``run_flop_per_step`` (default
         ``flop_per_step``; e.g. the mean over the run so far) becomes the run's FLOP per step, with its
-        ``flop_per_step_source``, unless one was given."""
+        ``flop_per_step_source``, unless one was given. After the run stopped, the loss, learning rate and metrics
+        go to :meth:`amend` (never dropped); a FLOP per step then is a :class:`RuntimeError`."""
+        if self._state == "stopped":
+            self._observe_after_stop(loss, learning_rate, flop_per_step, run_flop_per_step, metrics)
+            return
         run_fps = run_flop_per_step if run_flop_per_step is not None else flop_per_step
         if run_fps is not None and self.options.flop_per_step is None:
             self.flop_per_step = float(run_fps)
@@ -179,6 +186,19 @@ class Run:
             flop_per_step=flop_per_step,
             metrics=metrics,
         )
+
+    def _observe_after_stop(
+        self, loss: Any, learning_rate: Any, flop: float | None, run_flop: float | None, metrics: dict[str, Any] | None
+    ) -> None:
+        if flop is not None or run_flop is not None:
+            raise RuntimeError(
+                "observe(flop_per_step=...) after the run stopped: its compute is final; note it while it runs"
+            )
+        extra = dict(metrics or {})
+        if learning_rate is not None:
+            extra["learning_rate"] = learning_rate
+        if loss is not None or extra:
+            self.amend(loss=loss, metrics=extra or None)
 
     def amend(self, *, loss: Any = None, metrics: dict[str, Any] | None = None) -> RunRecord | None:
         """Add figures logged after the run stopped -- a trainer's ``evaluate()`` after ``train()`` -- to the
