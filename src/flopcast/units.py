@@ -7,6 +7,7 @@ from types import MappingProxyType
 
 SECONDS_PER_HOUR = 3600.0
 JOULES_PER_KWH = 3.6e6  # 1 kWh = 1000 W x 3600 s (SI definition)
+GRAMS_PER_KG = 1000.0  # SI prefix kilo-
 LBS_PER_KG = 2.2046226218487757  # exact by definition of the avoirdupois pound (0.45359237 kg)
 BYTES_PER_GIB = 1024**3
 

@@ -19,9 +19,9 @@ from flopcast.measure.runs import LedgerRun
 from flopcast.provenance import Assumption, Basis
 from flopcast.report.document_plans import Comparison
 from flopcast.report.document_project import ProjectComparison
+from flopcast.units import GRAMS_PER_KG as GRAMS_PER_KG  # one owner (units); the card modules read it here
 
 REPORT_SCHEMA = "flopcast.report/2"
-GRAMS_PER_KG = 1000.0
 
 
 @dataclass(frozen=True)

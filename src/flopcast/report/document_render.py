@@ -16,7 +16,7 @@ from typing import Any
 
 from flopcast import __version__
 from flopcast.errors import InputError
-from flopcast.report.document_model import Figure, PowerSample, Report
+from flopcast.report.document_model import PowerSample, Report
 from flopcast.report.jsonout import dumps
 from flopcast.units import BYTES_PER_GIB, SECONDS_PER_HOUR
 
@@ -177,19 +177,10 @@ def render(report: Report, fmt: str, *, training_type: str | None = None) -> str
     check_options(fmt, training_type)
     if fmt == "json":
         return dumps(report) + "\n"
-    ctx = {
-        "r": report,
-        "version": __version__,
-        "missing": [f for f in report.figures if _unavailable(f)],
-        "training_type": training_type,
-    }
+    ctx = {"r": report, "version": __version__, "training_type": training_type}
     if fmt == "html":
         ctx["svg"] = power_svg(report.samples)
         ctx["plotted"], ctx["unplotted"] = plotted_components(report.samples)
         return str(environment(False).get_template("report.html.j2").render(**ctx))
     body = environment(True).get_template("report.md.j2").render(**ctx, card=fmt == "model-card")
     return front_matter(report, training_type) + "\n" + body if fmt == "model-card" else body
-
-
-def _unavailable(f: Figure) -> bool:
-    return f.value is None
