@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from flopcast.trends.fit import Fit, fit_xy, polynomial_fit
+from flopcast.trends.project import BenchmarkResult
 from flopcast.trends.time import load_systems
 from flopcast.trends.window import PAPER_ERA_UNTIL
 
@@ -255,11 +256,11 @@ def halve_error(report) -> Claim:
     )
 
 
-def _era_fits(b) -> tuple:
+def _era_fits(b: BenchmarkResult) -> tuple[Fit, ...]:
     """A benchmark's paper-era fits where the report has that window, else its fits; () where the era is too thin."""
     if b.reference_fits:
         return tuple(b.reference_fits)
-    return () if getattr(b, "reference_selections", ()) else tuple(b.fits)
+    return () if b.reference_selections else tuple(b.fits)
 
 
 def other_exponents(report, low: float = 7.7, high: float = 50.0) -> Claim:
