@@ -99,3 +99,11 @@ def test_objects_without_torch_parameters_have_no_counts():
     assert parameter_counts(object()) == (None, None)
     assert parameter_counts(Params(0)) == (None, None)  # nothing to count
     assert parameter_counts(Params(2)) == (12, None)  # not a torch module: its embeddings are unknown
+
+
+def test_non_embedding_count_alone_is_accepted():
+    """Only the non-embedding count known (no model, no model_params): it is recorded, not refused as 'more than
+    model_params (None)' (the old check compared it with 0)."""
+    with track(model_params_non_embedding=800, ledger=False, interval=0.05) as run:
+        run.step()
+    assert (run.result.model_params, run.result.model_params_non_embedding) == (None, 800)

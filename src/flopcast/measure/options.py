@@ -106,7 +106,8 @@ class TrackOptions:
         for key in ("model_params", "model_params_non_embedding"):
             if getattr(self, key) is not None:
                 object.__setattr__(self, key, check_model_params(getattr(self, key), key))
-        if (self.model_params or 0) < (self.model_params_non_embedding or 0):
+        total, non_embedding = self.model_params, self.model_params_non_embedding
+        if total is not None and non_embedding is not None and total < non_embedding:  # either may be given alone
             raise InputError(
                 f"model_params_non_embedding ({self.model_params_non_embedding}) is more than model_params "
                 f"({self.model_params}); the non-embedding count leaves the embedding tables out of model_params"
