@@ -123,3 +123,13 @@ def test_the_fit_is_what_the_cli_fits_from_the_same_ledger(loop):
         cli = json.loads(out.getvalue())
         assert cli["params"] == record[key]["params"] and cli["n"] == record[key]["n"]
         assert cli["selection"] == record[key]["selection"]
+
+
+def test_factor_below_five_is_refused_with_exit_code_2():
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--factor", "2", "--out", "/nonexistent"], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert "--factor 2.0: give 5 or more" in done.stderr.splitlines()[-1]
