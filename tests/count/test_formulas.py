@@ -102,6 +102,17 @@ def test_recurrent_forward_fused_cpu_equals_meta_equals_formula(cls, gates):
     assert counts == [_rnn_formula(gates, t, b, i, h, layers)] * 2
 
 
+@pytest.mark.parametrize("device", ["cpu", "meta"])
+def test_projected_lstm_counts_gates_from_the_projection_and_the_projection(device):
+    """ELMo's biLM cell (``proj_size``; torch falls back from oneDNN): per step 4H x (in + P) for the gates, whose
+    recurrent input is the P-wide projection, plus H x P for the projection (torch.nn.LSTM docs, h_t = W_hr h_t)."""
+    t, b, i, h, p, layers = 5, 2, 6, 8, 3, 2
+    m = nn.LSTM(i, h, num_layers=layers, proj_size=p).to(device)
+    r = count(m, torch.randn(t, b, i, device=device))
+    per_step = 4 * h * (i + p) + h * p + (layers - 1) * (4 * h * (p + p) + h * p)
+    assert r.forward_flop == 2 * t * b * per_step
+
+
 def test_cpu_lstm_uses_the_fused_kernel_and_counts_it():
     m = nn.LSTM(5, 7, batch_first=True)
     r = count(m, torch.randn(2, 4, 5))
