@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -118,6 +119,28 @@ def _check_plot(plot: Path | None) -> None:
     check_output_file(plot, option="--plot")
 
 
+def _emit(result, json_out: bool, render: Callable[[], None]) -> None:
+    """Warn when the law is not identified, then print ``result`` as JSON or through ``render``."""
+    from flopcast.report.scaling_render import warn_unidentified
+
+    warn_unidentified(result)
+    if json_out:
+        from flopcast.report.jsonout import dumps
+
+        typer.echo(dumps(result))
+        return
+    render()
+
+
+def _render_fit(result, written: list) -> None:
+    from flopcast.report.scaling_render import render_fit
+    from flopcast.scaling import selection_line
+
+    render_fit(result, written)
+    if (line := selection_line(result)) is not None:
+        typer.echo(line)
+
+
 def fit(
     runs: Path | None = typer.Argument(None, help="CSV of runs, one row per training run (or --ledger alone)."),
     params_col: ParamsCol = None,
@@ -193,21 +216,7 @@ def fit(
         from flopcast.report.scaling_plots import plot_fit
 
         written = plot_fit(result, runs_, plot)
-    if json_out:
-        from flopcast.report.jsonout import dumps
-        from flopcast.report.scaling_render import warn_unidentified
-
-        warn_unidentified(result)
-        typer.echo(dumps(result))
-        return
-    from flopcast.report.scaling_render import render_fit, warn_unidentified
-
-    warn_unidentified(result)
-    render_fit(result, written)
-    from flopcast.scaling import selection_line
-
-    if (line := selection_line(result)) is not None:
-        typer.echo(line)
+    _emit(result, json_out, lambda: _render_fit(result, written))
 
 
 def plan(
@@ -285,17 +294,9 @@ def plan(
         from flopcast.report.scaling_plots import plot_fit
 
         written = plot_fit(result, runs_, plot, plan=p)
-    if json_out:
-        from flopcast.report.jsonout import dumps
-        from flopcast.report.scaling_render import warn_unidentified
+    from flopcast.report.scaling_render import render_plan
 
-        warn_unidentified(p)
-        typer.echo(dumps(p))
-        return
-    from flopcast.report.scaling_render import render_plan, warn_unidentified
-
-    warn_unidentified(p)
-    render_plan(p, written)
+    _emit(p, json_out, lambda: render_plan(p, written))
 
 
 def register(app: typer.Typer) -> None:
