@@ -23,6 +23,7 @@ minimum; ``patience=None`` walks the whole grid.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -286,6 +287,211 @@ class _Batch:
         self.just_dropped[ev] = j
 
 
+@dataclass
+class _Walk:
+    """The batch's arrays while the paths are walked: entry e is (simulation sim_of[e], fold fold_of[e]), flattened
+    sim-major, fold == k the full-data fit; per-entry rows follow ``st.ids`` (the entries still walked)."""
+
+    k: int
+    b: int
+    p: int
+    grid: np.ndarray  # (B, L) penalties per simulation
+    egrid: np.ndarray  # (entries total, L) each entry's grid
+    sim_of: np.ndarray
+    validated: np.ndarray  # entry is a fold fit (scored on its held-out fold)
+    vyty: np.ndarray  # y'y of the entry's validation fold
+    st: _Batch
+    lam: np.ndarray  # each entry's current λ
+    val_err: np.ndarray  # (entries total, L)
+    beta_grid: np.ndarray  # (B, L, p) the full-data path at the grid
+    passed: np.ndarray  # grid points passed per entry
+    flop: np.ndarray
+    knots: np.ndarray
+
+    @property
+    def entries(self) -> int:
+        return self.k + 1
+
+
+class _Segment(NamedTuple):
+    """One homotopy segment of every walked entry: its length ``t`` and the event that ends it."""
+
+    a: np.ndarray  # Q_{:,A} w: the correlations' direction
+    lam: np.ndarray  # λ at the segment's start
+    t: np.ndarray
+    t_join: np.ndarray
+    t_drop: np.ndarray
+    t_stop: np.ndarray
+    j_join: np.ndarray
+    i_drop: np.ndarray
+
+
+def _start(folds_gram, folds_xty, folds_yty, fold_n, grid_size: int, eps: float) -> _Walk:
+    """The grid, every entry's statistics and its state at its own λ_max (β = 0 above it; first variable in)."""
+    k = len(folds_gram)
+    b, p, _ = folds_gram[0].shape
+    n = int(sum(fold_n))
+    folds_aug = np.empty((k + 1, b, p, p))  # the K folds' Grams and zeros for the full-data fit
+    for f in range(k):
+        folds_aug[f] = folds_gram[f]
+    folds_aug[k] = 0.0
+    full_xty = np.sum(folds_xty, axis=0)
+    lam_top = np.abs(full_xty).max(axis=1) / n
+    grid = lam_top[:, None] * eps ** (np.arange(grid_size) / (grid_size - 1))[None, :]  # (B, L)
+    entries = k + 1
+    total = b * entries
+    sim_of = np.repeat(np.arange(b), entries)
+    fold_of = np.tile(np.arange(entries), b)
+    validated = fold_of < k
+    fold_n_all = np.array([*fold_n, 0], dtype=float)
+    ntrain = n - fold_n_all
+    xty_aug = np.zeros((entries, b, p))
+    yty_aug = np.zeros((entries, b))
+    for f in range(k):
+        xty_aug[f], yty_aug[f] = folds_xty[f], folds_yty[f]
+    val_xty = xty_aug[fold_of, sim_of]
+    q_xty = (full_xty[sim_of] - val_xty) / ntrain[fold_of][:, None]
+    cap = np.minimum(ntrain[fold_of], p).astype(np.int64)
+    nval = np.where(validated, fold_n_all[fold_of], 1.0)
+    st = _Batch(folds_aug[:k].sum(axis=0), folds_aug, sim_of, fold_of, ntrain[fold_of], q_xty, val_xty, nval, cap)
+    walk = _Walk(
+        k,
+        b,
+        p,
+        grid,
+        grid[sim_of],
+        sim_of,
+        validated,
+        yty_aug[fold_of, sim_of],
+        st,
+        lam=np.abs(st.q).max(axis=1),
+        val_err=np.full((total, grid_size), np.nan),
+        beta_grid=np.zeros((b, grid_size, p)),
+        passed=np.zeros(total, dtype=np.int64),
+        flop=np.zeros(total),
+        knots=np.zeros(total, dtype=np.int64),
+    )
+    above = walk.egrid >= walk.lam[:, None]  # grid points above the entry's own λ_max: β = 0
+    walk.passed[:] = above.sum(axis=1)
+    scored = above & validated[:, None]
+    walk.val_err[scored] = np.broadcast_to((walk.vyty / st.nval)[:, None], above.shape)[scored]
+    st.add(np.arange(total), np.abs(st.q).argmax(axis=1))
+    return walk
+
+
+def _segment(walk: _Walk, w: np.ndarray, mm: int) -> _Segment:
+    """Each walked entry's step to its next knot (a variable joins or leaves) or to the grid's floor."""
+    st, ids = walk.st, walk.st.ids
+    a = np.matmul(w[:, None, :], st.QR[:, :mm])[:, 0]  # direction of the correlations, Q_{:,A} w
+    r = st.r
+    lam_e = walk.lam[ids]
+    lim = _TINY * lam_e[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):  # in place: (λ ∓ r_j) / (1 ∓ a_j)
+        t1 = lam_e[:, None] - r
+        t1 /= 1.0 - a
+        t2 = lam_e[:, None] + r
+        t2 /= 1.0 + a
+        np.putmask(t1, ~(t1 > lim), np.inf)  # also NaN -> inf
+        np.putmask(t2, ~(t2 > lim), np.inf)
+    cand = np.minimum(t1, t2, out=t1)
+    np.putmask(cand, st.active | (st.m >= st.cap)[:, None], np.inf)
+    jd = st.just_dropped
+    has_jd = jd >= 0
+    # A variable that just left sits at |r_j| = λ: ignore its spurious zero-length rejoin only.
+    rj, cj = np.nonzero(has_jd)[0], jd[has_jd]
+    cand[rj, cj] = np.where(cand[rj, cj] > 1e-9 * lam_e[rj], cand[rj, cj], np.inf)
+    j_join = cand.argmin(axis=1)
+    t_join = cand[np.arange(len(ids)), j_join]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        td = -st.bs[:, :mm] / w
+    live_slot = np.arange(mm)[None, :] < st.m[:, None]
+    td = np.where(live_slot & (td > _TINY * lam_e[:, None]) & np.isfinite(td), td, np.inf)
+    i_drop = td.argmin(axis=1)
+    t_drop = td[np.arange(len(ids)), i_drop]
+    t_stop = np.maximum(lam_e - walk.egrid[ids, -1], 0.0)
+    t = np.where(st.frozen, 0.0, np.minimum(np.minimum(t_join, t_drop), t_stop))
+    return _Segment(a, lam_e, t, t_join, t_drop, t_stop, j_join, i_drop)
+
+
+def _read_grid(walk: _Walk, seg: _Segment, w: np.ndarray, mm: int) -> None:
+    """The path at the grid points crossed in this segment: validation MSE for fold fits, β for full fits."""
+    st, ids, lam_e, t = walk.st, walk.st.ids, seg.lam, seg.t
+    grid_size = walk.egrid.shape[1]
+    gsel = (
+        (np.arange(grid_size)[None, :] >= walk.passed[ids][:, None])
+        & (walk.egrid[ids] >= (lam_e - t)[:, None] * (1 - 1e-12))
+        & ~st.frozen[:, None]
+    )
+    rows, gcols = np.nonzero(gsel)
+    if not len(rows):
+        return
+    tg = lam_e[rows] - walk.egrid[ids[rows], gcols]
+    val_rows = walk.validated[ids[rows]]
+    if val_rows.any():
+        r_v, g_v, t_v = rows[val_rows], gcols[val_rows], tg[val_rows]
+        bsv, wv = st.bs[r_v, :mm], w[r_v]
+        ga = st.GA[r_v, :mm, :mm]  # only the entries crossing a grid point
+        gb = np.einsum("eij,ej->ei", ga, bsv)
+        gw = np.einsum("eij,ej->ei", ga, wv)
+        ca = st.cA[r_v, :mm]
+        quad = (
+            np.einsum("ei,ei->e", bsv, gb)
+            + 2 * t_v * np.einsum("ei,ei->e", wv, gb)
+            + t_v**2 * np.einsum("ei,ei->e", wv, gw)
+        )
+        lin = np.einsum("ei,ei->e", bsv, ca) + t_v * np.einsum("ei,ei->e", wv, ca)
+        walk.val_err[ids[r_v], g_v] = (walk.vyty[ids[r_v]] - 2 * lin + quad) / st.nval[r_v]
+    full_rows = ~val_rows
+    if full_rows.any():
+        r_f, g_f, t_f = rows[full_rows], gcols[full_rows], tg[full_rows]
+        coef = st.bs[r_f, :mm] + t_f[:, None] * w[r_f]
+        sims = walk.sim_of[ids[r_f]]
+        rr, ss = np.nonzero(np.arange(mm)[None, :] < st.m[r_f][:, None])
+        walk.beta_grid[sims[rr], g_f[rr], st.idx[r_f[rr], ss]] = coef[rr, ss]
+    np.add.at(walk.passed, ids[rows], 1)
+
+
+def _advance(walk: _Walk, seg: _Segment, w: np.ndarray, mm: int) -> np.ndarray:
+    """Move every walked entry along its segment and apply the event that ends it; returns the entries that
+    reached the grid's floor."""
+    st, ids, t = walk.st, walk.st.ids, seg.t
+    moving = ~st.frozen
+    walk.flop[ids] += np.where(moving, step_flop(st.m, walk.p, walk.validated[ids]), 0.0)
+    walk.knots[ids] += moving
+    st.bs[:, :mm] += t[:, None] * w
+    st.r -= t[:, None] * seg.a  # r is linear along the segment: exact up to rounding
+    walk.lam[ids] = seg.lam - t
+    st.just_dropped[:] = -1
+    stop = (t >= seg.t_stop) & moving
+    dropping = moving & ~stop & (seg.t_drop <= seg.t_join)
+    joining = moving & ~stop & ~dropping
+    ev = np.nonzero(dropping)[0]
+    st.drop(ev, seg.i_drop[ev])
+    ev = np.nonzero(joining)[0]
+    st.add(ev, seg.j_join[ev])
+    return stop
+
+
+def _result(walk: _Walk) -> LassoCVResult:
+    """The penalty with the least mean validation error over the grid points every fold and the full fit reached,
+    and the full-data coefficients there."""
+    b, k, entries = walk.b, walk.k, walk.entries
+    grid_size = walk.grid.shape[1]
+    cv_error = walk.val_err.reshape(b, entries, grid_size)[:, :k].mean(axis=1)
+    reached = walk.passed.reshape(b, entries)[:, :k].min(axis=1)
+    reached = np.minimum(reached, walk.passed.reshape(b, entries)[:, k])
+    within = np.arange(grid_size)[None, :] < reached[:, None]
+    best = np.where(within, cv_error, np.inf).argmin(axis=1)
+    return LassoCVResult(
+        coef=walk.beta_grid[np.arange(b), best],
+        alpha=walk.grid[np.arange(b), best],
+        alpha_index=best,
+        cv_error=np.where(within, cv_error, np.nan),
+        path_flop=walk.flop.reshape(b, entries).sum(axis=1),
+        knots=walk.knots.reshape(b, entries).sum(axis=1),
+    )
+
+
 def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-3, patience=10):
     """Lasso with K-fold cross-validation for B data sets, from their per-fold sufficient statistics.
 
@@ -308,171 +514,27 @@ def lasso_cv(folds_gram, folds_xty, folds_yty, fold_n, *, grid_size=100, eps=1e-
     -------
     LassoCVResult
     """
-    k = len(folds_gram)
-    b, p, _ = folds_gram[0].shape
-    n = int(sum(fold_n))
-    folds_aug = np.empty((k + 1, b, p, p))  # the K folds' Grams and zeros for the full-data fit
-    for f in range(k):
-        folds_aug[f] = folds_gram[f]
-    folds_aug[k] = 0.0
-    full_gram = folds_aug[:k].sum(axis=0)
-    full_xty = np.sum(folds_xty, axis=0)
-    lam_top = np.abs(full_xty).max(axis=1) / n
-    grid = lam_top[:, None] * eps ** (np.arange(grid_size) / (grid_size - 1))[None, :]  # (B, L)
-
-    # Entries: (sim, fold) with fold == k the full-data fit; flattened sim-major.
-    entries = k + 1
-    total = b * entries
-    sim_of = np.repeat(np.arange(b), entries)
-    fold_of = np.tile(np.arange(entries), b)
-    validated_all = fold_of < k
-    fold_n_all = np.array([*fold_n, 0], dtype=float)
-    ntrain = n - fold_n_all
-    xty_aug = np.zeros((entries, b, p))
-    yty_aug = np.zeros((entries, b))
-    for f in range(k):
-        xty_aug[f], yty_aug[f] = folds_xty[f], folds_yty[f]
-    val_xty = xty_aug[fold_of, sim_of]
-    q_xty = (full_xty[sim_of] - val_xty) / ntrain[fold_of][:, None]
-    cap = np.minimum(ntrain[fold_of], p).astype(np.int64)
-    st = _Batch(
-        full_gram,
-        folds_aug,
-        sim_of,
-        fold_of,
-        ntrain[fold_of],
-        q_xty,
-        val_xty,
-        np.where(validated_all, fold_n_all[fold_of], 1.0),
-        cap,
-    )
-    vyty = yty_aug[fold_of, sim_of]
-
-    val_err = np.full((total, grid_size), np.nan)
-    beta_grid = np.zeros((b, grid_size, p))
-    passed = np.zeros(total, dtype=np.int64)
-    flop = np.zeros(total)
-    knots = np.zeros(total, dtype=np.int64)
-    lam = np.abs(st.q).max(axis=1)
-    egrid = grid[sim_of]
-    # Grid points above the entry's own λ_max: β = 0.
-    above = egrid >= lam[:, None]
-    passed[:] = above.sum(axis=1)
-    val_err[above & validated_all[:, None]] = np.broadcast_to((vyty / st.nval)[:, None], above.shape)[
-        above & validated_all[:, None]
-    ]
-    st.add(np.arange(total), np.abs(st.q).argmax(axis=1))
-    sim_done = np.zeros(b, dtype=bool)
+    walk = _start(folds_gram, folds_xty, folds_yty, fold_n, grid_size, eps)
+    st = walk.st
+    sim_done = np.zeros(walk.b, dtype=bool)
     step = 0
     while len(st.ids):
-        ids = st.ids
         mm = int(st.m.max())
         if step % _REFRESH == _REFRESH - 1:  # exact re-inversion now and then: no drift over long paths
             st.refresh(mm)
             mf = st.m.astype(float)
-            flop[st.ids] += np.where(st.frozen, 0.0, 2.0 * mf**3 + 2.0 * mf**2 + 2.0 * p * mf)
+            walk.flop[st.ids] += np.where(st.frozen, 0.0, 2.0 * mf**3 + 2.0 * mf**2 + 2.0 * walk.p * mf)
         w = st.w[:, :mm]  # a view: read before this step's drop and join update it
-        a = np.matmul(w[:, None, :], st.QR[:, :mm])[:, 0]  # direction of the correlations, Q_{:,A} w
-        r = st.r
-        lam_e = lam[ids]
-        lim = _TINY * lam_e[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):  # in place: (λ ∓ r_j) / (1 ∓ a_j)
-            t1 = lam_e[:, None] - r
-            t1 /= 1.0 - a
-            t2 = lam_e[:, None] + r
-            t2 /= 1.0 + a
-            np.putmask(t1, ~(t1 > lim), np.inf)  # also NaN -> inf
-            np.putmask(t2, ~(t2 > lim), np.inf)
-        cand = np.minimum(t1, t2, out=t1)
-        np.putmask(cand, st.active | (st.m >= st.cap)[:, None], np.inf)
-        jd = st.just_dropped
-        has_jd = jd >= 0
-        # A variable that just left sits at |r_j| = λ: ignore its spurious zero-length rejoin only.
-        rj, cj = np.nonzero(has_jd)[0], jd[has_jd]
-        cand[rj, cj] = np.where(cand[rj, cj] > 1e-9 * lam_e[rj], cand[rj, cj], np.inf)
-        j_join = cand.argmin(axis=1)
-        t_join = cand[np.arange(len(ids)), j_join]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            td = -st.bs[:, :mm] / w
-        live_slot = np.arange(mm)[None, :] < st.m[:, None]
-        td = np.where(live_slot & (td > _TINY * lam_e[:, None]) & np.isfinite(td), td, np.inf)
-        i_drop = td.argmin(axis=1)
-        t_drop = td[np.arange(len(ids)), i_drop]
-        floor = egrid[ids, -1]
-        t_stop = np.maximum(lam_e - floor, 0.0)
-        t = np.where(st.frozen, 0.0, np.minimum(np.minimum(t_join, t_drop), t_stop))
-
-        # Read the path at the grid points crossed in this segment.
-        gsel = (
-            (np.arange(grid_size)[None, :] >= passed[ids][:, None])
-            & (egrid[ids] >= (lam_e - t)[:, None] * (1 - 1e-12))
-            & ~st.frozen[:, None]
-        )
-        rows, gcols = np.nonzero(gsel)
-        if len(rows):
-            tg = lam_e[rows] - egrid[ids[rows], gcols]
-            val_rows = validated_all[ids[rows]]
-            if val_rows.any():
-                r_v, g_v, t_v = rows[val_rows], gcols[val_rows], tg[val_rows]
-                bsv, wv = st.bs[r_v, :mm], w[r_v]
-                ga = st.GA[r_v, :mm, :mm]  # only the entries crossing a grid point
-                gb = np.einsum("eij,ej->ei", ga, bsv)
-                gw = np.einsum("eij,ej->ei", ga, wv)
-                ca = st.cA[r_v, :mm]
-                quad = (
-                    np.einsum("ei,ei->e", bsv, gb)
-                    + 2 * t_v * np.einsum("ei,ei->e", wv, gb)
-                    + t_v**2 * np.einsum("ei,ei->e", wv, gw)
-                )
-                lin = np.einsum("ei,ei->e", bsv, ca) + t_v * np.einsum("ei,ei->e", wv, ca)
-                val_err[ids[r_v], g_v] = (vyty[ids[r_v]] - 2 * lin + quad) / st.nval[r_v]
-            full_rows = ~val_rows
-            if full_rows.any():
-                r_f, g_f, t_f = rows[full_rows], gcols[full_rows], tg[full_rows]
-                coef = st.bs[r_f, :mm] + t_f[:, None] * w[r_f]
-                sims = sim_of[ids[r_f]]
-                rr, ss = np.nonzero(np.arange(mm)[None, :] < st.m[r_f][:, None])
-                beta_grid[sims[rr], g_f[rr], st.idx[r_f[rr], ss]] = coef[rr, ss]
-            np.add.at(passed, ids[rows], 1)
-
-        moving = ~st.frozen
-        flop[ids] += np.where(moving, step_flop(st.m, p, validated_all[ids]), 0.0)
-        knots[ids] += moving
-        st.bs[:, :mm] += t[:, None] * w
-        st.r -= t[:, None] * a  # r is linear along the segment: exact up to rounding
-        lam[ids] = lam_e - t
-        st.just_dropped[:] = -1
-        stop = (t >= t_stop) & moving
-        dropping = moving & ~stop & (t_drop <= t_join)
-        joining = moving & ~stop & ~dropping
-        ev = np.nonzero(dropping)[0]
-        st.drop(ev, i_drop[ev])
-        ev = np.nonzero(joining)[0]
-        st.add(ev, j_join[ev])
-        done_e = stop.copy()
-
+        seg = _segment(walk, w, mm)
+        _read_grid(walk, seg, w, mm)
+        stop = _advance(walk, seg, w, mm)
         step += 1
         if patience is not None and step % 4 == 0:
-            sim_done |= _early_stop(val_err, passed, b, entries, k, patience)
-        st.frozen |= done_e | sim_done[sim_of[st.ids]]
+            sim_done |= _early_stop(walk.val_err, walk.passed, walk.b, walk.entries, walk.k, patience)
+        st.frozen |= stop | sim_done[walk.sim_of[st.ids]]
         if st.frozen.all() or st.frozen.mean() > 0.3:
             st.take(~st.frozen)
-
-    cv_error = val_err.reshape(b, entries, grid_size)[:, :k].mean(axis=1)
-    reached = passed.reshape(b, entries)[:, :k].min(axis=1)
-    reached = np.minimum(reached, passed.reshape(b, entries)[:, k])
-    masked = np.where(np.arange(grid_size)[None, :] < reached[:, None], cv_error, np.inf)
-    best = masked.argmin(axis=1)
-    coef = beta_grid[np.arange(b), best]
-    cv_error = np.where(np.arange(grid_size)[None, :] < reached[:, None], cv_error, np.nan)
-    return LassoCVResult(
-        coef=coef,
-        alpha=grid[np.arange(b), best],
-        alpha_index=best,
-        cv_error=cv_error,
-        path_flop=flop.reshape(b, entries).sum(axis=1),
-        knots=knots.reshape(b, entries).sum(axis=1),
-    )
+    return _result(walk)
 
 
 def _early_stop(val_err, passed, b, entries, k, patience):
