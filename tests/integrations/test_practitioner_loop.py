@@ -91,6 +91,21 @@ def test_fit_from_the_ledger_plan_and_the_tracked_target(loop):
     assert record["forecast"]["flop"] == record["actual"]["flop"]  # the trainer counts what the bench planned
 
 
+def test_the_fit_counts_n_as_the_trainer_counts_compute(loop):
+    """The plan splits C = 6ND, so the fit's N must be the N the trainer's FLOP counts (non-embedding): for every
+    sweep run 6 x N x D equals its measured FLOP. With every parameter as N this fails by N_all / N_non-embedding."""
+    from flopcast.scaling import ledger_runs
+
+    bench, record, tmp = loop
+    found = ledger_runs(tmp / "runs.sqlite", tag="sweep-*", params=bench.FIT_PARAMS)
+    by_run = {(r["non_embedding_params"], r["tokens_seen"]): r["flop"] for r in record["sweep"]}
+    pairs = list(zip(found.runs.params, found.runs.tokens, strict=True))
+    assert len(pairs) == len(record["sweep"])
+    for n, d in pairs:
+        assert 6.0 * n * d == pytest.approx(by_run[(int(n), int(d))], rel=1e-12)
+    assert record["forecast"]["params_non_embedding"] == record["actual"]["non_embedding_params"]
+
+
 def test_results_json_has_the_forecasts_actuals_and_errors(loop):
     _, record, tmp = loop
     saved = json.loads((tmp / "out" / "results.json").read_text())
@@ -115,6 +130,7 @@ def test_the_fit_is_what_the_cli_fits_from_the_same_ledger(loop):
 
     bench, record, tmp = loop
     argv = ["scaling", "fit", "--ledger", str(tmp / "runs.sqlite"), "--tag", "sweep-*", "--law", "auto", "--json"]
+    argv += ["--params", bench.FIT_PARAMS]
     for loss, key in (("final", "fit"), ("eval", "fit_eval_loss")):
         out = io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
