@@ -13,7 +13,8 @@ What a practitioner does before a big run, end to end, with no number carried by
    ``total_flos``: 6 x tokens x non-embedding parameters), tokens, the logged losses (a log every tenth of the run),
    the final held-out ``eval_loss`` and the parameter count; nothing is passed to it but the ledger and the name.
 3. Fit: the law from the ledger through ``flopcast.scaling.ledger_runs`` + ``fit_or_select(..., "auto")`` (the
-   path of ``flopcast scaling fit --ledger L --tag 'sweep-*' --law auto``: N = recorded parameters, D = tokens
+   path of ``flopcast scaling fit --ledger L --tag 'sweep-*' --law auto --params non-embedding``: N = recorded
+   non-embedding parameters (the N the trainer's FLOP counts, so the plan's C = 6ND is the measured compute), D = tokens
    seen, loss = the last logged training loss, C = measured steps x FLOP per step), its form chosen by backtest:
    Chinchilla's additive form and Kaplan et al. 2020's L(N, D) (eq. 1.5) each fitted on the sweep runs below the
    largest-compute quarter and scored by their error on that quarter (``flopcast.scaling.select_form``); the
@@ -32,7 +33,7 @@ Time and energy forecasts come from the sweep's ledger records: each run's wall 
 per-step cost per width); the per-step cost at the target's FLOP per step is interpolated piecewise-linearly in
 log-log between the sweep's widths (along the end segment outside them).
 
-Run:  python bench/practitioner_loop.py            (full: ~10 min on 2 cores, 1 torch thread)
+Run:  python bench/practitioner_loop.py            (full: ~13 min on 2 cores, 1 torch thread)
       python bench/practitioner_loop.py --factor 8  (out of sample: a target the design was not tuned on)
       python bench/practitioner_loop.py --quick    (the plumbing, ~30 s idle; what the test runs)
 Writes results.json under --out (default bench/results/practitioner_loop, git-ignored); the ledger goes to a
@@ -92,7 +93,7 @@ def grid(*rows: tuple[int, tuple[int, ...]]) -> tuple[tuple[int, int], ...]:
 # steps: cheap in compute (below the largest sweep run's), they reach the planned D (~10M bytes, ~4,900 steps) along
 # the D axis, which the 2,000-step runs left to extrapolation (added 2026-12-06 with the peak rate 1e-2; the trial
 # is in docs/scaling.md). Peak learning rate 1e-2: at 3e-3 the sweep's losses still accelerated in log D
-# (optimisation-limited) and every (N, D) form over-predicted the target by 7-12%. Sweep + target: ~10 min of 2 cores.
+# (optimisation-limited) and every (N, D) form over-predicted the target by 7-12%. Sweep + target: ~13 min of 2 cores.
 FULL = Mode(
     layers=2,
     context=128,
