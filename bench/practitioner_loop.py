@@ -60,6 +60,7 @@ BLOCK_BYTES = 4096  # hold-out granularity: every 10th block of the byte stream 
 HEAD_WIDTH = 16
 FALLBACK_SOURCE = "flopcast.scaling.laws_plan.optimal_allocation (plan() refused: not identified)"
 MIN_EXTRAPOLATION = 5.0  # the target run's measured compute over the largest sweep run's (issue 15)
+LOSS_TARGET_PCT, WALL_TARGET_PCT = 2.0, 15.0  # the issue's targets: loss within 2%, wall time within 15%
 # N in the fits: the trainer's FLOP per step (``total_flos``) is 6 x tokens x NON-embedding parameters, so the fit's N
 # must be non-embedding for the plan's C = 6ND to be the compute the ledger measures (Kaplan et al. 2020's N). With
 # every parameter as N (until 2026-12-06) a planned (N, D) came out at N_non-embedding / N_all of the budget (0.80
@@ -427,9 +428,9 @@ def compare(fc: dict, actual: dict) -> dict:
         "train_loss_in_band": band("train_loss", actual["final_loss"]),
         "measured_extrapolation_x": actual["flop"] / fc["sweep_max_flop"],
         "targets": {
-            "eval_loss_within_2pct": within(errors["eval_loss_pct"], 2.0),
-            "train_loss_within_2pct": within(errors["train_loss_pct"], 2.0),
-            "wall_time_within_15pct": within(errors["wall_time_pct"], 15.0),
+            "eval_loss_within_2pct": within(errors["eval_loss_pct"], LOSS_TARGET_PCT),
+            "train_loss_within_2pct": within(errors["train_loss_pct"], LOSS_TARGET_PCT),
+            "wall_time_within_15pct": within(errors["wall_time_pct"], WALL_TARGET_PCT),
         },
     }
 
