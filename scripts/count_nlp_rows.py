@@ -228,6 +228,42 @@ DYNAMICCONV_EN_FR_SOURCE = (
     "fairseq/modules/dynamic_convolution.py DynamicConv1dTBC; examples/pay_less_attention_paper/README.md (WMT14 En-Fr)"
 )
 
+# ELMo (Peters et al. 2018, arXiv:1802.05365) on CoNLL-2003: the biLM, allenai/bilm-tf@1ffa076 bin/train_elmo.py
+#   (the README: "The hyperparameters used to train the ELMo model can be found in bin/train_elmo.py"): char_cnn
+#   embedding dim 16, filters [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
+#   max_characters_per_token 50, n_characters 261, n_highway 2; lstm dim 4096, n_layers 2, projection_dim 512,
+#   use_skip_connections True; bidirectional. The released model's name says the same:
+#   elmo_2x4096_512_2048cnn_2xhighway (allennlp@10e5b21 training_config/ner_elmo.jsonnet). How allennlp runs it,
+#   allennlp@01291ee allennlp/modules/elmo.py: _ElmoCharacterEncoder adds <S> and </S> to every sentence
+#   ("returns (batch_size, sequence_length + 2, embedding_dim)"), Conv1d(char dim, num, width) over the 50
+#   characters of each token, max over positions, relu; Highway(n_filters, n_highway) (one Linear to 2 x n_filters
+#   per layer); Linear(n_filters, projection_dim); _ElmoBiLm: ElmoLstm(input 512, hidden 512, cell 4096, 2 layers),
+#   forward and backward stacks; allennlp/modules/lstm_cell_with_projection.py: input_linearity (in -> 4 x cell),
+#   state_linearity (hidden -> 4 x cell), state_projection (cell -> hidden): nn.LSTM(proj_size=512)'s products.
+ELMO_SOURCE = (
+    "allenai/bilm-tf@1ffa076 bin/train_elmo.py (char CNN, 2 highway, 2 x LSTM 4096 projected to 512); "
+    "allenai/allennlp@01291ee allennlp/modules/elmo.py and lstm_cell_with_projection.py; "
+    "allenai/allennlp@10e5b21 training_config/ner_elmo.jsonnet (the tagger)"
+)
+ELMO_BILM = {
+    "char_dim": 16,
+    "chars": 50,
+    "n_characters": 262,  # 261 + allennlp's padding id (elmo.py _load_char_embedding: shape[0] + 1)
+    "filters": ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256), (6, 512), (7, 1024)),
+    "highway": 2,
+    "cell": 4096,
+    "proj": 512,
+    "layers": 2,
+}
+# The NER tagger, allennlp@10e5b21 training_config/ner_elmo.jsonnet ("modified slightly from the version included
+#   in" Peters et al. 2018: 50d GloVe in place of Senna's 50d embeddings): crf_tagger; tokens 50d; ELMo (1024: the
+#   scalar mix of the biLM's layers, elementwise); token_characters: embedding 16, cnn num_filters 128,
+#   ngram_filter_sizes [3], min_padding_length 3; encoder lstm input_size 1202 (= 50 + 1024 + 128), hidden_size 200,
+#   num_layers 2, bidirectional. The label projection (400 -> tags) and the CRF are the task head, not counted.
+ELMO_TAGGER = {"word_dim": 50, "char_dim": 16, "char_filters": 128, "char_width": 3, "hidden": 200, "layers": 2}
+# Characters per token for the tagger's CNN: allennlp pads a batch to its longest token, at least
+#   min_padding_length 3; for one sentence that is its longest token (below).
+
 # --- Input lengths (the per-pass convention) ----------------------------------------------------------------------
 # One forward pass over the longest input the row's own fine-tuning code feeds (its max_seq_length):
 SQUAD_BERT = 384  # google-research/bert@eedf571 README.md, SQuAD 1.1: run_squad.py --max_seq_length=384
@@ -239,6 +275,13 @@ LUKE_WORDS, LUKE_ENTITIES = 512, 128
 # BERT on CoNLL-2003: the README gives no NER command; 512 is the longest input the released models were trained
 #   with (google-research/bert@eedf571 README.md: "trained with sequence lengths up to 512") and LUKE's NER length.
 CONLL_BERT = 512
+# CoNLL-2003 taggers that read whole sentences, untruncated (allennlp's conll2003 reader and crf_tagger): the longest
+#   sentence of the split the score is on, the test set: 124 tokens, whose longest token has 10 characters,
+#   counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt (CoNLL-2003 English test, 3,453 sentences between
+#   blank lines and -DOCSTART- lines, the count on the Hugging Face conll2003 card; 46,435 tokens). The training
+#   split's longest is 113 tokens (data/train.txt, 14,041 sentences), the development split's 109. Only the count
+#   is used; the Reuters text is not shipped.
+CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS = 124, 10
 # WMT: one sentence pair of 256 source and 256 target tokens, teacher-forced (the decoder over the whole target at
 #   once, with the pre-softmax projection at every target position): tensor2tensor@bafdc1b6 transformer_base_v1
 #   max_length = 256, and common_hparams.py: "During training, we drop sequences whose inputs or targets are longer
@@ -504,6 +547,91 @@ def count_dynamicconv(sizes: dict, vocab: int, tokens: int) -> Counted:
     return _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
 
 
+class ElmoCharEncoder(torch.nn.Module):
+    """allennlp _ElmoCharacterEncoder from torch.nn: char CNN over 50 characters, highway, projection."""
+
+    def __init__(self, sizes: dict):
+        super().__init__()
+        nn, n = torch.nn, sum(f for _, f in sizes["filters"])
+        self.chars = nn.Embedding(sizes["n_characters"], sizes["char_dim"])
+        self.convs = nn.ModuleList(nn.Conv1d(sizes["char_dim"], f, w) for w, f in sizes["filters"])
+        self.highway = nn.ModuleList(nn.Linear(n, 2 * n) for _ in range(sizes["highway"]))
+        self.projection = nn.Linear(n, sizes["proj"])
+
+    def forward(self, char_ids: torch.Tensor) -> torch.Tensor:
+        batch, tokens, chars = char_ids.shape
+        x = self.chars(char_ids.view(-1, chars)).transpose(1, 2)
+        x = torch.cat([torch.relu(conv(x).amax(dim=-1)) for conv in self.convs], dim=-1)
+        for layer in self.highway:  # allennlp Highway: g * x + (1 - g) * relu(f(x)), one Linear for both
+            f, g = layer(x).chunk(2, dim=-1)
+            gate = torch.sigmoid(g)
+            x = gate * x + (1 - gate) * torch.relu(f)
+        return self.projection(x).view(batch, tokens, -1)
+
+
+class ElmoBiLM(torch.nn.Module):
+    """The ELMo biLM (allennlp _ElmoBiLm): <S> and </S> added, forward and backward stacks of projected LSTMs."""
+
+    def __init__(self, sizes: dict):
+        super().__init__()
+        nn, cell, proj = torch.nn, sizes["cell"], sizes["proj"]
+        self.sizes, self.encoder = sizes, ElmoCharEncoder(sizes)
+        lstm = lambda: nn.LSTM(proj, cell, proj_size=proj, batch_first=True)  # noqa: E731
+        self.forward_lm = nn.ModuleList(lstm() for _ in range(sizes["layers"]))
+        self.backward_lm = nn.ModuleList(lstm() for _ in range(sizes["layers"]))
+
+    def forward(self, char_ids: torch.Tensor) -> torch.Tensor:
+        boundary = char_ids.new_ones(char_ids.shape[0], 1, char_ids.shape[2])  # <S>, </S> (their ids: no FLOP)
+        x = self.encoder(torch.cat([boundary, char_ids, boundary], dim=1))
+        layers = [torch.cat([x, x], dim=-1)]  # the context-free layer, duplicated (elmo.py)
+        fwd, bwd = x, x.flip(1)
+        for f_lstm, b_lstm in zip(self.forward_lm, self.backward_lm, strict=True):
+            fwd, bwd = f_lstm(fwd)[0] + fwd, b_lstm(bwd)[0] + bwd  # skip connections between layers
+            layers.append(torch.cat([fwd, bwd.flip(1)], dim=-1))
+        mixed = sum(layers) / len(layers)  # the scalar mix: elementwise, 0 FLOP
+        return mixed[:, 1:-1]  # <S> and </S> removed
+
+
+class ElmoTagger(torch.nn.Module):
+    """allennlp crf_tagger as ner_elmo.jsonnet configures it, up to the label projection: [GloVe; ELMo; char CNN]
+    into a 2-layer bidirectional LSTM. The GloVe vectors come in as input (a lookup, 0 FLOP; its table, the
+    training vocabulary, is not built)."""
+
+    def __init__(self, bilm: dict, tagger: dict):
+        super().__init__()
+        nn = torch.nn
+        self.elmo = ElmoBiLM(bilm)
+        self.chars = nn.Embedding(bilm["n_characters"], tagger["char_dim"])
+        self.char_cnn = nn.Conv1d(tagger["char_dim"], tagger["char_filters"], tagger["char_width"])
+        width = tagger["word_dim"] + 2 * bilm["proj"] + tagger["char_filters"]  # 1202
+        self.encoder = nn.LSTM(
+            width, tagger["hidden"], num_layers=tagger["layers"], bidirectional=True, batch_first=True
+        )
+
+    def forward(self, words: torch.Tensor, elmo_chars: torch.Tensor, token_chars: torch.Tensor) -> torch.Tensor:
+        batch, tokens, chars = token_chars.shape
+        c = self.chars(token_chars.view(-1, chars)).transpose(1, 2)
+        c = torch.relu(self.char_cnn(c)).amax(dim=-1).view(batch, tokens, -1)
+        return self.encoder(torch.cat([words, self.elmo(elmo_chars), c], dim=-1))[0]
+
+
+def count_elmo_tagger(tokens: int, token_chars: int) -> Counted:
+    """The ELMo NER tagger over one sentence of ``tokens`` tokens.
+
+    ``paper_params`` is the biLM's parameters (Epoch's row: 94M); ``params`` adds the tagger's (its GloVe table
+    excluded).
+    """
+    model = _meta(lambda: ElmoTagger(ELMO_BILM, ELMO_TAGGER))
+    inputs = {
+        "words": torch.zeros(1, tokens, ELMO_TAGGER["word_dim"], device="meta"),
+        "elmo_chars": _ids(1, tokens, ELMO_BILM["chars"]),
+        "token_chars": _ids(1, tokens, max(token_chars, ELMO_TAGGER["char_width"])),
+    }
+    counted = _count_meta(model, inputs)
+    bilm = sum(p.numel() for p in model.elmo.parameters())
+    return Counted(counted.flop, counted.params, bilm)
+
+
 @dataclass(frozen=True)
 class Arch:
     """One architecture at one input: how to count it, what was read, and the paper's parameter total."""
@@ -553,6 +681,17 @@ ARCHS = {
             f"{CONLL_BERT} tokens (the longest input BERT was trained with, google-research/bert@eedf571 README.md)",
             BERT_SOURCE,
             110e6,
+        ),
+        Arch(
+            "elmo-tagger-conll",
+            lambda: count_elmo_tagger(CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS),
+            "modules as allennlp crf_tagger with ELMo (char CNN, highway, projected LSTMs; Conv1d, Linear, LSTM)",
+            f"one sentence of {CONLL_LONGEST} tokens (the biLM adds <S> and </S>), the longest in the CoNLL-2003 "
+            f"test set, its longest token {CONLL_LONGEST_TOKEN_CHARS} characters (counted in "
+            "kyzhouhzau/BERT-NER@0f77e47 data/test.txt; allennlp reads whole sentences)",
+            ELMO_SOURCE,
+            94e6,
+            library="torch.nn",
         ),
         Arch(
             "xlnet-large-squad",
@@ -708,6 +847,7 @@ ROWS = (
     ("conll2003.csv", "BERT Large (Devlin et al., 2018)", "bert-large-conll"),
     ("conll2003.csv", "BERT Base (Devlin et al., 2018)", "bert-base-conll"),
     ("conll2003.csv", "LUKE (Yamada et al., 2020)", "luke-large"),
+    ("conll2003.csv", "BiLSTM-CRF+ELMo (Peters et al., 2018)", "elmo-tagger-conll"),
     ("wmt14_en_de.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-de"),
     ("wmt14_en_de.csv", "Transformer Base (Vaswani et al., 2017)", "transformer-base-en-de"),
     ("wmt14_en_fr.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-fr"),

@@ -165,7 +165,38 @@ def test_fairseq_transformer_parameters_match_the_stated_totals(script, key, pap
     assert script.ARCHS[key].count().paper_params == pytest.approx(paper, rel=0.01)
 
 
+def _elmo_tagger_flop(tokens: int, chars: int) -> int:
+    """The ELMo NER tagger over one sentence, from the sizes alone (bilm-tf@1ffa076 bin/train_elmo.py; allennlp
+    ner_elmo.jsonnet): the biLM over tokens + 2 (<S>, </S>) with its char CNN over 50 characters, 2 highway layers
+    (2048 -> 4096), the projection (2048 -> 512), 2 layers x 2 directions of an LSTM of 4096 cells projected to 512;
+    the tagger's char CNN (128 filters of width 3 over 16-d characters) and its 2-layer BiLSTM of 200 over 1202."""
+    filters = ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256), (6, 512), (7, 1024))
+    char_cnn = sum(2 * n * w * 16 * (50 - w + 1) for w, n in filters)
+    bilm = char_cnn + 2 * 2 * 2048 * 4096 + 2 * 2048 * 512 + 2 * 2 * 2 * (4 * 4096 * (512 + 512) + 4096 * 512)
+    tagger = 2 * 128 * 3 * 16 * (chars - 3 + 1) + 2 * 2 * 4 * 200 * ((1202 + 200) + (400 + 200))
+    return (tokens + 2) * bilm + tokens * tagger
+
+
+def test_elmo_tagger_count_matches_the_closed_form_and_the_biLM_size(script):
+    counted = script.ARCHS["elmo-tagger-conll"].count()
+    assert counted.flop == _elmo_tagger_flop(124, 10)  # the longest CoNLL-2003 test sentence, 10-character token
+    assert counted.flop == script.count_elmo_tagger(124, 10).flop
+    assert script.count_elmo_tagger(10, 5).flop == _elmo_tagger_flop(10, 5)
+    # the biLM's parameters against Epoch's 94M for ELMo (the row's params); nn.LSTM carries two bias vectors where
+    # allennlp's cell has one, 4 x 16384 more parameters, no FLOP
+    assert script.ARCHS["elmo-tagger-conll"].paper_params == 94e6
+    assert counted.paper_params == pytest.approx(94e6, rel=0.01)
+    assert _row("conll2003", "BiLSTM-CRF+ELMo (Peters et al., 2018)").forward_flop == counted.flop
+
+
 def test_per_pass_fits_use_the_counted_rows():
+    conll = select(load_rows(BENCHMARKS["conll2003"]), "per-pass")
+    assert {r.model for r in conll.used} == {
+        "BiLSTM-CRF+ELMo (Peters et al., 2018)",
+        "BERT Large (Devlin et al., 2018)",
+        "BERT Base (Devlin et al., 2018)",
+        "LUKE (Yamada et al., 2020)",
+    }
     squad = select(load_rows(BENCHMARKS["squad11"]), "per-pass")
     assert {r.model for r in squad.used} == {"BERT-Large single", "XLNet single", "SpanBERT single", "LUKE single"}
     fr = select(load_rows(BENCHMARKS["wmt14_en_fr"]), "per-pass")
