@@ -3,7 +3,8 @@
 Fills ``gflops_forward`` (GFLOPs = flopcast ``forward_flop`` / 1e9), ``flops_unit_note``, ``flop_flag``
 (``counted``) and a citation in ``compute_source`` of the rows listed in :data:`ROWS`, in
 ``src/flopcast/data/benchmarks/*.csv``. Models are built by transformers (BERT, XLNet, LUKE; FSMT for the
-Transformers) or, for ConvS2S, DynamicConv and TaLK, from torch.nn modules as their code builds them. Every
+Transformers) or, for ConvS2S, DynamicConv, TaLK and the CoNLL taggers (ELMo's, Lample et al.'s, Ma & Hovy's), from
+torch.nn modules as their code builds them. Every
 hyperparameter and input length below is cited where it is set; the convention is documented in
 ``src/flopcast/data/benchmarks/README.md`` ("Per-pass FLOP of NLP rows").
 
@@ -14,7 +15,8 @@ Counting: :func:`flopcast.count` over one forward pass, on the meta device (no w
 transformers forward reads mask values and so runs on real CPU tensors with its two embedding tables shrunk
 (a lookup costs 0 FLOP in flopcast's convention, so the table size does not change the count; its parameter
 count is taken from the full-size meta build). Task heads (SQuAD's span classifier, NER's label classifier:
-hidden size x 2 or x the label count per token, each under 0.01% of the pass) are not counted.
+hidden size x 2 or x the label count per token, each under 0.01% of the pass) are not counted; the CoNLL taggers'
+output layers are (a sizeable part of a small tagger's pass; their unit note says so).
 """
 
 from __future__ import annotations
@@ -259,10 +261,50 @@ ELMO_BILM = {
 #   in" Peters et al. 2018: 50d GloVe in place of Senna's 50d embeddings): crf_tagger; tokens 50d; ELMo (1024: the
 #   scalar mix of the biLM's layers, elementwise); token_characters: embedding 16, cnn num_filters 128,
 #   ngram_filter_sizes [3], min_padding_length 3; encoder lstm input_size 1202 (= 50 + 1024 + 128), hidden_size 200,
-#   num_layers 2, bidirectional. The label projection (400 -> tags) and the CRF are the task head, not counted.
-ELMO_TAGGER = {"word_dim": 50, "char_dim": 16, "char_filters": 128, "char_width": 3, "hidden": 200, "layers": 2}
+#   num_layers 2, bidirectional; label_encoding BIOUL: 4 entity types x (B, I, L, U) + O = 17 tags, the crf_tagger's
+#   tag_projection_layer (400 -> 17) counted. The CRF's Viterbi decoding (additions and maxima) is 0 FLOP.
+ELMO_TAGGER = {
+    "word_dim": 50,
+    "char_dim": 16,
+    "char_filters": 128,
+    "char_width": 3,
+    "hidden": 200,
+    "layers": 2,
+    "tags": 17,
+}
 # Characters per token for the tagger's CNN: allennlp pads a batch to its longest token, at least
 #   min_padding_length 3; for one sentence that is its longest token (below).
+
+# LSTM-CRF (Lample et al. 2016, arXiv:1603.01360), glample/tagger@1c96188: train.py defaults char_dim 25,
+#   char_lstm_dim 25, char_bidirect 1, word_dim 100, word_lstm_dim 100, word_bidirect 1, cap_dim 0, crf 1 (the
+#   English model the repository ships, models/english/parameters.pkl, has the same sizes); model.py: forward and
+#   reverse character LSTMs over each word's characters, padded to the sentence's longest word (utils.py
+#   pad_word_chars), each word taking the state at its last character (25 + 25); [word 100; chars 50] = 150 into a
+#   forward and a reverse word LSTM of 100; tanh_layer HiddenLayer(200, 100); final_layer HiddenLayer(100, n_tags),
+#   17 IOBES tags (the shipped model's final_layer weights are (100, 17)); CRF transitions (19, 19). nn.py's LSTM has
+#   no forget gate and full peephole matrices: w_xi, w_xo, w_xc (input x hidden), w_hi, w_ho, w_hc, w_ci (on
+#   c_{t-1}), w_co (on c_t) (hidden x hidden), c_t = (1 - i_t) * c_{t-1} + i_t * tanh(...). The paper (§2.4, §4.2):
+#   character LSTMs of 25 each, word LSTMs of 100, 100-d embeddings for English, a hidden layer before the CRF.
+LAMPLE_SOURCE = (
+    "glample/tagger@1c96188 train.py (defaults), model.py (char and word LSTMs, tanh_layer, final_layer), nn.py "
+    "(LSTM without forget gate, peephole matrices), utils.py (pad_word_chars)"
+)
+LAMPLE = {"char_dim": 25, "char_hidden": 25, "word_dim": 100, "word_hidden": 100, "tags": 17}
+# BiLSTM-CNN-CRF (Ma & Hovy 2016, arXiv:1603.01354), XuezheMax/LasagneNLP@c9a4776: lasagne_nlp/networks/networks.py
+#   build_BiLSTM_CNN_CRF: character embedding 30 (generate_character_data char_embedd_dim=30), Conv1DLayer
+#   num_filters filters, filter_size conv_window = 3, pad='full' (one less than the filter size on both sides),
+#   tanh, max-pooled over the whole length; [chars 30; GloVe 100] = 130 into forward and backward LSTMLayer of
+#   num_units, peepholes off (never passed); crf.py CRFLayer: one tensordot from 2 x num_units to
+#   (num_labels + 1) x (num_labels + 1) pair energies, W of shape (num_inputs, num_labels + 1, num_labels + 1).
+#   Sizes, the paper's Table 1, NER: window size 3, number of filters 30, state size 200, peepholes no (the released
+#   run script, run_bi-lstm-cnn-crf.sh, passes --num_units 200 --num_filters 30 too); "We use the BIOES tagging
+#   scheme": 17 labels, so 18 x 18 pair energies. lasagne_nlp/utils/data_processor.py pads every sentence to the
+#   longest in the data (MAX_LENGTH 130 caps it) and every word to min(MAX_CHAR_LENGTH = 45, the longest word).
+MA_HOVY_SOURCE = (
+    "XuezheMax/LasagneNLP@c9a4776 lasagne_nlp/networks/networks.py build_BiLSTM_CNN_CRF, networks/crf.py, "
+    "utils/data_processor.py; Ma & Hovy 2016 Table 1 (NER: window 3, 30 filters, state size 200, no peepholes)"
+)
+MA_HOVY = {"char_dim": 30, "filters": 30, "width": 3, "word_dim": 100, "hidden": 200, "labels": 17, "max_chars": 45}
 
 # --- Input lengths (the per-pass convention) ----------------------------------------------------------------------
 # One forward pass over the longest input the row's own fine-tuning code feeds (its max_seq_length):
@@ -282,6 +324,9 @@ CONLL_BERT = 512
 #   split's longest is 113 tokens (data/train.txt, 14,041 sentences), the development split's 109. Only the count
 #   is used; the Reuters text is not shipped.
 CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS = 124, 10
+# Ma & Hovy pad every word to min(45, the longest word in the data): the training split's longest token has 61
+#   characters (data/train.txt as above; test 37, development 27), so 45.
+CONLL_LONGEST_WORD_CHARS = 61
 # WMT: one sentence pair of 256 source and 256 target tokens, teacher-forced (the decoder over the whole target at
 #   once, with the pre-softmax projection at every target position): tensor2tensor@bafdc1b6 transformer_base_v1
 #   max_length = 256, and common_hparams.py: "During training, we drop sequences whose inputs or targets are longer
@@ -593,9 +638,9 @@ class ElmoBiLM(torch.nn.Module):
 
 
 class ElmoTagger(torch.nn.Module):
-    """allennlp crf_tagger as ner_elmo.jsonnet configures it, up to the label projection: [GloVe; ELMo; char CNN]
-    into a 2-layer bidirectional LSTM. The GloVe vectors come in as input (a lookup, 0 FLOP; its table, the
-    training vocabulary, is not built)."""
+    """allennlp crf_tagger as ner_elmo.jsonnet configures it: [GloVe; ELMo; char CNN] into a 2-layer bidirectional
+    LSTM, then the label projection. The GloVe vectors come in as input (a lookup, 0 FLOP; its table, the training
+    vocabulary, is not built)."""
 
     def __init__(self, bilm: dict, tagger: dict):
         super().__init__()
@@ -607,12 +652,13 @@ class ElmoTagger(torch.nn.Module):
         self.encoder = nn.LSTM(
             width, tagger["hidden"], num_layers=tagger["layers"], bidirectional=True, batch_first=True
         )
+        self.tags = nn.Linear(2 * tagger["hidden"], tagger["tags"])
 
     def forward(self, words: torch.Tensor, elmo_chars: torch.Tensor, token_chars: torch.Tensor) -> torch.Tensor:
         batch, tokens, chars = token_chars.shape
         c = self.chars(token_chars.view(-1, chars)).transpose(1, 2)
         c = torch.relu(self.char_cnn(c)).amax(dim=-1).view(batch, tokens, -1)
-        return self.encoder(torch.cat([words, self.elmo(elmo_chars), c], dim=-1))[0]
+        return self.tags(self.encoder(torch.cat([words, self.elmo(elmo_chars), c], dim=-1))[0])
 
 
 def count_elmo_tagger(tokens: int, token_chars: int) -> Counted:
@@ -632,6 +678,91 @@ def count_elmo_tagger(tokens: int, token_chars: int) -> Counted:
     return Counted(counted.flop, counted.params, bilm)
 
 
+class _LampleLSTM(torch.nn.Module):
+    """glample/tagger nn.py's LSTM from torch.nn: no forget gate, peephole matrices on c_{t-1} (input gate) and c_t
+    (output gate); run over ``x`` of shape (batch, steps, input), returning every step's hidden state."""
+
+    def __init__(self, inputs: int, hidden: int):
+        super().__init__()
+        nn = torch.nn
+        self.x = nn.Linear(inputs, 3 * hidden)  # w_xi, w_xo, w_xc with b_i, b_o, b_c
+        self.h = nn.Linear(hidden, 3 * hidden, bias=False)  # w_hi, w_ho, w_hc
+        self.ci = nn.Linear(hidden, hidden, bias=False)
+        self.co = nn.Linear(hidden, hidden, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = c = x.new_zeros(x.shape[0], self.ci.in_features)  # nn.py learns c_0 and h_0: no products
+        xi, xo, xc = self.x(x).chunk(3, dim=-1)
+        states = []
+        for t in range(x.shape[1]):
+            hi, ho, hc = self.h(h).chunk(3, dim=-1)
+            i = torch.sigmoid(xi[:, t] + hi + self.ci(c))
+            c = (1 - i) * c + i * torch.tanh(xc[:, t] + hc)
+            h = torch.sigmoid(xo[:, t] + ho + self.co(c)) * torch.tanh(c)
+            states.append(h)
+        return torch.stack(states, dim=1)
+
+
+class LampleTagger(torch.nn.Module):
+    """glample/tagger's LSTM-CRF (model.py) from torch.nn, up to the CRF: character LSTMs, word LSTMs, tanh layer,
+    final layer. Word vectors come in as input (a lookup, 0 FLOP)."""
+
+    def __init__(self, sizes: dict):
+        super().__init__()
+        nn, ch, wh = torch.nn, sizes["char_hidden"], sizes["word_hidden"]
+        self.chars = nn.Embedding(128, sizes["char_dim"])  # the training data's characters (a lookup)
+        self.char_fwd, self.char_rev = _LampleLSTM(sizes["char_dim"], ch), _LampleLSTM(sizes["char_dim"], ch)
+        width = sizes["word_dim"] + 2 * ch
+        self.word_fwd, self.word_rev = _LampleLSTM(width, wh), _LampleLSTM(width, wh)
+        self.tanh_layer = nn.Linear(2 * wh, wh)
+        self.final_layer = nn.Linear(wh, sizes["tags"])
+
+    def forward(self, words: torch.Tensor, token_chars: torch.Tensor) -> torch.Tensor:
+        c = self.chars(token_chars[0])  # (tokens, chars, dim): the words are the character LSTMs' batch
+        # the state at each word's last character (an index, 0 FLOP): here every word's last position
+        chars = torch.cat([self.char_fwd(c)[:, -1], self.char_rev(c.flip(1))[:, -1]], dim=-1)
+        x = torch.cat([words, chars.unsqueeze(0)], dim=-1)
+        h = torch.cat([self.word_fwd(x), self.word_rev(x.flip(1)).flip(1)], dim=-1)
+        return self.final_layer(torch.tanh(self.tanh_layer(h)))
+
+
+class MaHovyTagger(torch.nn.Module):
+    """LasagneNLP's BiLSTM-CNN-CRF (build_BiLSTM_CNN_CRF) from torch.nn: char CNN, BiLSTM, the CRF's pair energies."""
+
+    def __init__(self, sizes: dict):
+        super().__init__()
+        nn, pairs = torch.nn, (sizes["labels"] + 1) ** 2
+        self.chars = nn.Embedding(128, sizes["char_dim"])  # the data's characters (a lookup)
+        self.cnn = nn.Conv1d(sizes["char_dim"], sizes["filters"], sizes["width"], padding=sizes["width"] - 1)
+        self.lstm = nn.LSTM(sizes["filters"] + sizes["word_dim"], sizes["hidden"], bidirectional=True, batch_first=True)
+        self.crf = nn.Linear(2 * sizes["hidden"], pairs)  # crf.py: tensordot with W (inputs, L + 1, L + 1), + b
+
+    def forward(self, words: torch.Tensor, token_chars: torch.Tensor) -> torch.Tensor:
+        batch, tokens, chars = token_chars.shape
+        c = self.chars(token_chars.view(-1, chars)).transpose(1, 2)
+        c = torch.tanh(self.cnn(c)).amax(dim=-1).view(batch, tokens, -1)
+        return self.crf(self.lstm(torch.cat([c, words], dim=-1))[0])
+
+
+def count_lample(tokens: int, token_chars: int) -> Counted:
+    """Lample et al.'s tagger over one sentence, its characters padded to its longest word (``token_chars``)."""
+    model = _meta(lambda: LampleTagger(LAMPLE))
+    words = torch.zeros(1, tokens, LAMPLE["word_dim"], device="meta")
+    return _count_meta(model, {"words": words, "token_chars": _ids(1, tokens, token_chars)})
+
+
+def count_ma_hovy(tokens: int, longest_word: int) -> Counted:
+    """Ma & Hovy's tagger over one sentence, every word padded to min(45, ``longest_word`` in the data)."""
+    model = _meta(lambda: MaHovyTagger(MA_HOVY))
+    words = torch.zeros(1, tokens, MA_HOVY["word_dim"], device="meta")
+    chars = min(MA_HOVY["max_chars"], longest_word)
+    return _count_meta(model, {"words": words, "token_chars": _ids(1, tokens, chars)})
+
+
+PRE_SOFTMAX = "pre-softmax projection counted"  # a translation model's projection over its vocabulary
+LABELS = "label projection counted"  # a small tagger's output layer, a sizeable part of its pass
+
+
 @dataclass(frozen=True)
 class Arch:
     """One architecture at one input: how to count it, what was read, and the paper's parameter total."""
@@ -643,7 +774,7 @@ class Arch:
     source: str
     paper_params: float | None = None  # the total the paper or README states (tests/trends checks it)
     library: str = "transformers"  # what built the model, as the unit note names it
-    pre_softmax: bool = False  # a translation model: its pre-softmax projection over the vocabulary is counted
+    head: str = "task head not counted"  # what the output layer is, and whether it is counted (the unit note says)
 
 
 def wmt_arch(key: str, count, model_class: str, vocab: tuple[int, str], source: str, **kw) -> Arch:
@@ -652,7 +783,7 @@ def wmt_arch(key: str, count, model_class: str, vocab: tuple[int, str], source: 
         f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {vocab[0]} ({vocab[1]}; "
         "length: tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)"
     )
-    return Arch(key, count, model_class, desc, source, pre_softmax=True, **kw)
+    return Arch(key, count, model_class, desc, source, head=PRE_SOFTMAX, **kw)
 
 
 ARCHS = {
@@ -692,6 +823,28 @@ ARCHS = {
             ELMO_SOURCE,
             94e6,
             library="torch.nn",
+            head=LABELS,
+        ),
+        Arch(
+            "lample-lstm-crf-conll",
+            lambda: count_lample(CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS),
+            "modules as glample/tagger's LSTM-CRF (character and word LSTMs without forget gate, tanh layer; Linear)",
+            f"one sentence of {CONLL_LONGEST} tokens, the longest in the CoNLL-2003 test set, characters padded to "
+            f"its longest token, {CONLL_LONGEST_TOKEN_CHARS} (counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            LAMPLE_SOURCE,
+            library="torch.nn",
+            head=LABELS,
+        ),
+        Arch(
+            "ma-hovy-bilstm-cnn-crf-conll",
+            lambda: count_ma_hovy(CONLL_LONGEST, CONLL_LONGEST_WORD_CHARS),
+            "modules as LasagneNLP's BiLSTM-CNN-CRF (Conv1d, LSTM, the CRF's Linear to 18 x 18 pair energies)",
+            f"one sentence of {CONLL_LONGEST} tokens, the longest in the CoNLL-2003 data (every sentence is padded to "
+            f"it), words padded to {MA_HOVY['max_chars']} characters (MAX_CHAR_LENGTH; the longest word has "
+            f"{CONLL_LONGEST_WORD_CHARS}; counted in kyzhouhzau/BERT-NER@0f77e47 data/)",
+            MA_HOVY_SOURCE,
+            library="torch.nn",
+            head=LABELS,
         ),
         Arch(
             "xlnet-large-squad",
@@ -725,7 +878,7 @@ ARCHS = {
             "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
             TRANSFORMER_SOURCE,
             65e6,
-            pre_softmax=True,
+            head=PRE_SOFTMAX,
         ),
         Arch(
             "transformer-big-en-de",
@@ -735,7 +888,7 @@ ARCHS = {
             "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
             TRANSFORMER_SOURCE,
             213e6,
-            pre_softmax=True,
+            head=PRE_SOFTMAX,
         ),
         Arch(
             "transformer-base-en-fr",
@@ -744,7 +897,7 @@ ARCHS = {
             f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {VOCAB_EN_FR} "
             "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
             TRANSFORMER_SOURCE,
-            pre_softmax=True,
+            head=PRE_SOFTMAX,
         ),
         Arch(
             "transformer-big-en-fr",
@@ -753,7 +906,7 @@ ARCHS = {
             f"one sentence pair, {WMT_TOKENS} source + {WMT_TOKENS} target tokens, vocabulary {VOCAB_EN_FR} "
             "(tensor2tensor@bafdc1b6 transformer_base_v1 max_length = 256)",
             TRANSFORMER_SOURCE,
-            pre_softmax=True,
+            head=PRE_SOFTMAX,
         ),
         wmt_arch(
             "ott-big-en-de",
@@ -836,9 +989,9 @@ ARCHS = {
 }
 
 # (benchmark file, model cell, architecture): the rows filled. Rows of other models stay empty: their architecture
-# is not built here (LSTMs, BiDAF, CNNs, the sparse MoE; MUSE, whose code was not found) or a size was not read
-# (KT-NET, ANNA, XLNet-GCN; GNMT's widths and vocabulary; the En-Fr dictionary of Edunov et al. and TaLK; AdvSoft's
-# model; the fairseq wmt14.v2.en-fr ConvS2S checkpoint's dictionary).
+# is not built here (the other LSTM taggers, BiDAF, CNNs, the sparse MoE; MUSE, whose code was not found) or a size
+# was not read (KT-NET, ANNA, XLNet-GCN; GNMT's widths and vocabulary; the En-Fr dictionary of Edunov et al. and
+# TaLK; AdvSoft's model; the fairseq wmt14.v2.en-fr ConvS2S checkpoint's dictionary).
 ROWS = (
     ("squad11.csv", "BERT-Large single", "bert-large-squad"),
     ("squad11.csv", "XLNet single", "xlnet-large-squad"),
@@ -848,6 +1001,8 @@ ROWS = (
     ("conll2003.csv", "BERT Base (Devlin et al., 2018)", "bert-base-conll"),
     ("conll2003.csv", "LUKE (Yamada et al., 2020)", "luke-large"),
     ("conll2003.csv", "BiLSTM-CRF+ELMo (Peters et al., 2018)", "elmo-tagger-conll"),
+    ("conll2003.csv", "LSTM-CRF (Lample et al., 2016)", "lample-lstm-crf-conll"),
+    ("conll2003.csv", "Ma and Hovy (2016)", "ma-hovy-bilstm-cnn-crf-conll"),
     ("wmt14_en_de.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-de"),
     ("wmt14_en_de.csv", "Transformer Base (Vaswani et al., 2017)", "transformer-base-en-de"),
     ("wmt14_en_fr.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-fr"),
@@ -875,10 +1030,10 @@ def gflops_cell(flop: int) -> str:
 
 
 def unit_note(arch: Arch) -> str:
-    head = "pre-softmax projection counted" if arch.pre_softmax else "task head not counted"
     return (
         f"GFLOPs counted by flopcast ({SCRIPT}): forward_flop / 1e9 of one forward pass of {arch.library} "
-        f"{arch.model_class} over {arch.input_desc}; matmul-class FLOP, bias adds excluded, {head}; NOT a paper value"
+        f"{arch.model_class} over {arch.input_desc}; matmul-class FLOP, bias adds excluded, {arch.head}; "
+        "NOT a paper value"
     )
 
 

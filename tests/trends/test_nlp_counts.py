@@ -173,8 +173,8 @@ def _elmo_tagger_flop(tokens: int, chars: int) -> int:
     filters = ((1, 32), (2, 32), (3, 64), (4, 128), (5, 256), (6, 512), (7, 1024))
     char_cnn = sum(2 * n * w * 16 * (50 - w + 1) for w, n in filters)
     bilm = char_cnn + 2 * 2 * 2048 * 4096 + 2 * 2048 * 512 + 2 * 2 * 2 * (4 * 4096 * (512 + 512) + 4096 * 512)
-    tagger = 2 * 128 * 3 * 16 * (chars - 3 + 1) + 2 * 2 * 4 * 200 * ((1202 + 200) + (400 + 200))
-    return (tokens + 2) * bilm + tokens * tagger
+    tagger = 2 * 128 * 3 * 16 * (chars - 3 + 1) + 2 * 2 * 4 * 200 * ((1202 + 200) + (400 + 200)) + 2 * 400 * 17
+    return (tokens + 2) * bilm + tokens * tagger  # 17 BIOUL tags: the label projection
 
 
 def test_elmo_tagger_count_matches_the_closed_form_and_the_biLM_size(script):
@@ -189,9 +189,28 @@ def test_elmo_tagger_count_matches_the_closed_form_and_the_biLM_size(script):
     assert _row("conll2003", "BiLSTM-CRF+ELMo (Peters et al., 2018)").forward_flop == counted.flop
 
 
+def test_lample_and_ma_hovy_counts_match_the_closed_form(script):
+    # Lample et al. (glample/tagger nn.py): per step 3 input x hidden matrices and 5 hidden x hidden ones (no forget
+    # gate; peepholes w_ci, w_co are full matrices); character LSTMs of 25 over 25-d characters, forward and reverse,
+    # every word padded to the sentence's longest (10); word LSTMs of 100 over 150, tanh layer 200 -> 100, 17 tags
+    n, chars = 124, 10
+    lstm = lambda inputs, hidden: 3 * inputs * hidden + 5 * hidden * hidden  # noqa: E731
+    lample = 2 * 2 * n * chars * lstm(25, 25) + 2 * 2 * n * lstm(150, 100) + 2 * n * (200 * 100 + 100 * 17)
+    assert script.ARCHS["lample-lstm-crf-conll"].count().flop == lample
+    # Ma & Hovy (LasagneNLP): 30 filters of width 3 over 30-d characters, 'full' padding over 45 characters (47
+    # positions); a BiLSTM of 200 over 130 (no peepholes); the CRF layer's 400 -> 18 x 18 pair energies
+    ma_hovy = 2 * n * 47 * 3 * 30 * 30 + 2 * 2 * n * 4 * 200 * (130 + 200) + 2 * n * 400 * 18 * 18
+    assert script.ARCHS["ma-hovy-bilstm-cnn-crf-conll"].count().flop == ma_hovy
+    assert script.count_lample(7, 4).flop == 2 * 2 * 7 * 4 * lstm(25, 25) + 2 * 2 * 7 * lstm(150, 100) + 2 * 7 * (
+        200 * 100 + 100 * 17
+    )
+
+
 def test_per_pass_fits_use_the_counted_rows():
     conll = select(load_rows(BENCHMARKS["conll2003"]), "per-pass")
     assert {r.model for r in conll.used} == {
+        "LSTM-CRF (Lample et al., 2016)",
+        "Ma and Hovy (2016)",
         "BiLSTM-CRF+ELMo (Peters et al., 2018)",
         "BERT Large (Devlin et al., 2018)",
         "BERT Base (Devlin et al., 2018)",
