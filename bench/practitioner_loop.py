@@ -566,7 +566,7 @@ def main() -> None:
             ap.error(f"--factor {args.factor}: give {MIN_EXTRAPOLATION:g} or more (the issue's >= 5x)")
         mode = replace(mode, factor=args.factor)
     if args.ledger is not None and args.ledger.exists():
-        raise SystemExit(f"--ledger {args.ledger} exists: give a new path (its 'sweep-*' runs would join the fit)")
+        ap.error(f"--ledger {args.ledger} exists: give a new path (its 'sweep-*' runs would join the fit)")
     record = run(mode, args.out, ledger=args.ledger, threads=args.threads)
     print(report(record))
     print(f"total {record['total_seconds']:.0f}s; results in {args.out}/results.json")

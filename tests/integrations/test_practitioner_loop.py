@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -142,10 +143,22 @@ def test_the_fit_is_what_the_cli_fits_from_the_same_ledger(loop):
 
 
 def test_factor_below_five_is_refused_with_exit_code_2():
-    import subprocess
-
     done = subprocess.run(
         [sys.executable, str(BENCH), "--factor", "2", "--out", "/nonexistent"], capture_output=True, text=True
     )
     assert done.returncode == 2
     assert "--factor 2.0: give 5 or more" in done.stderr.splitlines()[-1]
+
+
+def test_an_existing_ledger_is_refused_with_exit_code_2(tmp_path):
+    # its 'sweep-*' runs would join the fit; the file is left as it was
+    ledger = tmp_path / "runs.sqlite"
+    ledger.write_bytes(b"kept")
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--ledger", str(ledger), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "exists: give a new path" in done.stderr.splitlines()[-1]
+    assert ledger.read_bytes() == b"kept" and not (tmp_path / "out").exists()
