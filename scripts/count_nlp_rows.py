@@ -630,8 +630,10 @@ class ElmoBiLM(torch.nn.Module):
         x = self.encoder(torch.cat([boundary, char_ids, boundary], dim=1))
         layers = [torch.cat([x, x], dim=-1)]  # the context-free layer, duplicated (elmo.py)
         fwd, bwd = x, x.flip(1)
-        for f_lstm, b_lstm in zip(self.forward_lm, self.backward_lm, strict=True):
-            fwd, bwd = f_lstm(fwd)[0] + fwd, b_lstm(bwd)[0] + bwd  # skip connections between layers
+        for i, (f_lstm, b_lstm) in enumerate(zip(self.forward_lm, self.backward_lm, strict=True)):
+            f_out, b_out = f_lstm(fwd)[0], b_lstm(bwd)[0]
+            # skip connections from the second layer on (allennlp elmo_lstm.py: `if layer_index != 0`)
+            fwd, bwd = (f_out + fwd, b_out + bwd) if i else (f_out, b_out)
             layers.append(torch.cat([fwd, bwd.flip(1)], dim=-1))
         mixed = sum(layers) / len(layers)  # the scalar mix: elementwise, 0 FLOP
         return mixed[:, 1:-1]  # <S> and </S> removed
