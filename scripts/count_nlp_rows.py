@@ -230,6 +230,31 @@ DYNAMICCONV_EN_FR_SOURCE = (
     "fairseq/modules/dynamic_convolution.py DynamicConv1dTBC; examples/pay_less_attention_paper/README.md (WMT14 En-Fr)"
 )
 
+# RNMT+ (Chen et al. 2018, arXiv:1804.09849), WMT En-De: tensorflow/lingvo@e0be5dc, whose README lists the paper with
+#   the model mt.wmt14_en_de.WmtEnDeRNMT: lingvo/tasks/mt/params/wmt14_en_de.py (VOCAB_SIZE = 32000, one wordpiece
+#   vocabulary 'wpm-ende.voc' for both languages; embedding_dim 1024, hidden_dim 1024, num_heads 4,
+#   num_encoder_layers 6, num_decoder_layers 8), lingvo/tasks/mt/base_config.py SetupRNMTParams
+#   (LayerNormalizedLSTMCellSimple of 1024, no output nonlinearity; MTEncoderBiRNN encoder_out_dim 1024;
+#   MultiHeadedAttention over AdditiveAttention, use_source_vec_as_attention_value, enable_query_proj,
+#   feed_attention_context_vec_to_softmax), lingvo/tasks/mt/encoder.py (6 bidirectional layers, forward and backward
+#   concatenated, 2048 into layers 2-6, residual from the third layer, a 2048 -> 1024 projection of the output),
+#   lingvo/tasks/mt/decoder.py MTDecoderV1 (the bottom layer over [embedding; previous context] is the attention
+#   query; layers 2-8 over [layer below; context]; the softmax over [top layer; context]), lingvo/core/attention.py
+#   (source and query projections 1024 -> 1024; per head of 256: source_var and query_var 256 x 256, shared by the
+#   heads, logits = matmul(tanh(...), v); values: the projected source), lingvo/core/rnn_cell.py (one fused
+#   [x; h] x W of 4 x 1024 gates, per-gate layer norm: elementwise). The paper's text: "6 bidirectional LSTM layers in
+#   the encoder", "8 unidirectional LSTM layers", "Residual connections are added to the third layer and above",
+#   "Multi-head additive attention", the context fed "to all decoder LSTM layers" and to the softmax. Parameters:
+#   Epoch's row 'RNMT+' 378.9M ("from Table 3").
+RNMT_SOURCE = (
+    "tensorflow/lingvo@e0be5dc lingvo/tasks/mt/params/wmt14_en_de.py WmtEnDeRNMT (the model lingvo's README lists for "
+    "Chen et al. 2018), base_config.py SetupRNMTParams, encoder.py MTEncoderBiRNN, decoder.py MTDecoderV1, "
+    "core/attention.py MultiHeadedAttention + AdditiveAttention"
+)
+RNMT_PLUS = {"dim": 1024, "heads": 4, "encoder_layers": 6, "decoder_layers": 8, "residual_from": 2}
+VOCAB_RNMT = 32000
+VOCAB_RNMT_CITE = "tensorflow/lingvo@e0be5dc lingvo/tasks/mt/params/wmt14_en_de.py: VOCAB_SIZE = 32000, wpm-ende.voc"
+
 # ELMo (Peters et al. 2018, arXiv:1802.05365) on CoNLL-2003: the biLM, allenai/bilm-tf@1ffa076 bin/train_elmo.py
 #   (the README: "The hyperparameters used to train the ELMo model can be found in bin/train_elmo.py"): char_cnn
 #   embedding dim 16, filters [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
@@ -592,6 +617,79 @@ def count_dynamicconv(sizes: dict, vocab: int, tokens: int) -> Counted:
     return _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
 
 
+class _AdditiveHeads(torch.nn.Module):
+    """lingvo MultiHeadedAttention over AdditiveAttention from torch.nn: projections, one additive scorer shared by
+    the heads (source_var, query_var, v), the projected source as the values."""
+
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        nn, att = torch.nn, dim // heads
+        self.heads, self.att = heads, att
+        self.source_proj, self.query_proj = nn.Linear(dim, dim), nn.Linear(dim, dim)
+        self.source_var, self.query_var = nn.Linear(att, att, bias=False), nn.Linear(att, att, bias=False)
+        self.v = nn.Linear(att, 1, bias=False)
+
+    def pack(self, source: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Once per sentence: the values (batch, heads, S, att) and the scorer's source term."""
+        values = self.source_proj(source).view(source.shape[0], -1, self.heads, self.att).transpose(1, 2)
+        return self.source_var(values), values
+
+    def forward(self, query: torch.Tensor, keys: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+        q = self.query_var(self.query_proj(query).view(query.shape[0], self.heads, 1, self.att))
+        probs = torch.softmax(self.v(torch.tanh(keys + q)).squeeze(-1), dim=-1)  # (batch, heads, S)
+        return torch.matmul(probs.unsqueeze(2), values).reshape(query.shape[0], -1)
+
+
+class RNMTPlus(torch.nn.Module):
+    """RNMT+ (lingvo RNMTModel as SetupRNMTParams builds it) from torch.nn, teacher-forced over one sentence pair."""
+
+    def __init__(self, sizes: dict, vocab: int):
+        super().__init__()
+        nn, d = torch.nn, sizes["dim"]
+        self.residual_from = sizes["residual_from"]
+        self.src_embed, self.tgt_embed = nn.Embedding(vocab, d), nn.Embedding(vocab, d)
+        self.encoder = nn.ModuleList(
+            nn.LSTM(d if i == 0 else 2 * d, d, bidirectional=True, batch_first=True)
+            for i in range(sizes["encoder_layers"])
+        )
+        self.encoder_proj = nn.Linear(2 * d, d)
+        self.attention = _AdditiveHeads(d, sizes["heads"])
+        self.bottom = nn.LSTMCell(2 * d, d)  # [embedding; previous context] -> the attention query
+        self.decoder = nn.ModuleList(nn.LSTM(2 * d, d, batch_first=True) for _ in range(sizes["decoder_layers"] - 1))
+        self.softmax = nn.Linear(2 * d, vocab)  # the pre-softmax projection over [top layer; context]
+
+    def encode(self, input_ids: torch.Tensor) -> torch.Tensor:
+        x = self.src_embed(input_ids)
+        for i, lstm in enumerate(self.encoder):
+            y = lstm(x)[0]
+            x = y + x if i >= self.residual_from else y
+        return self.encoder_proj(x)
+
+    def forward(self, input_ids: torch.Tensor, decoder_input_ids: torch.Tensor) -> torch.Tensor:
+        keys, values = self.attention.pack(self.encode(input_ids))
+        emb = self.tgt_embed(decoder_input_ids)
+        batch, steps, d = emb.shape
+        h = c = ctx = emb.new_zeros(batch, d)
+        states, contexts = [], []
+        for t in range(steps):  # the bottom layer is fed the previous step's context: one step at a time
+            h, c = self.bottom(torch.cat([emb[:, t], ctx], dim=-1), (h, c))
+            ctx = self.attention(h, keys, values)
+            states.append(h)
+            contexts.append(ctx)
+        x, ctxs = torch.stack(states, dim=1), torch.stack(contexts, dim=1)
+        for i, lstm in enumerate(self.decoder, start=1):
+            y = lstm(torch.cat([x, ctxs], dim=-1))[0]
+            x = y + x if i >= self.residual_from else y
+        return self.softmax(torch.cat([x, ctxs], dim=-1))
+
+
+def count_rnmt(sizes: dict, vocab: int, tokens: int) -> Counted:
+    """RNMT+ over one sentence pair. Its parameters equal lingvo's: nn.LSTM's second bias vector (4 x 1024 per cell)
+    stands in for the per-gate layer-norm scales lingvo's cells carry (ln_scale, 4 x 1024), which compute no FLOP."""
+    model = _meta(lambda: RNMTPlus(sizes, vocab))
+    return _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
+
+
 class ElmoCharEncoder(torch.nn.Module):
     """allennlp _ElmoCharacterEncoder from torch.nn: char CNN over 50 characters, highway, projection."""
 
@@ -949,6 +1047,15 @@ ARCHS = {
             library="torch.nn",
         ),
         wmt_arch(
+            "rnmt-plus-en-de",
+            lambda: count_rnmt(RNMT_PLUS, VOCAB_RNMT, WMT_TOKENS),
+            "modules as lingvo's RNMT+ (LSTM, LSTMCell, multi-head additive attention; Linear)",
+            (VOCAB_RNMT, VOCAB_RNMT_CITE),
+            RNMT_SOURCE,
+            paper_params=378.9e6,
+            library="torch.nn",
+        ),
+        wmt_arch(
             "talk-big-en-de",
             lambda: count_dynamicconv(TALK_BIG, VOCAB_OTT_EN_DE, WMT_TOKENS),
             "modules as TaLK talkconv_wmt_en_de_big (Linear, GLU, offsets Linear, cumsum, attention by matmul)",
@@ -1018,6 +1125,7 @@ ROWS = (
     ("wmt14_en_de.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-de"),
     ("wmt14_en_de.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-de"),
     ("wmt14_en_de.csv", "TaLK Convolutions (Lioutas et al., 2020)", "talk-big-en-de"),
+    ("wmt14_en_de.csv", "RNMT+ (Chen et al., 2018)", "rnmt-plus-en-de"),
     ("wmt14_en_fr.csv", "Transformer Big (Ott et al., 2018)", "ott-big-en-fr"),
     ("wmt14_en_fr.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-fr"),
     ("wmt14_en_fr.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-fr"),

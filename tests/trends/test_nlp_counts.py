@@ -189,6 +189,27 @@ def test_elmo_tagger_count_matches_the_closed_form_and_the_biLM_size(script):
     assert _row("conll2003", "BiLSTM-CRF+ELMo (Peters et al., 2018)").forward_flop == counted.flop
 
 
+def _rnmt_flop(n: int = 256, d: int = 1024, heads: int = 4, vocab: int = 32000) -> int:
+    """RNMT+ over n + n tokens from the sizes alone (lingvo WmtEnDeRNMT): 6 bidirectional encoder layers of d (the
+    first over the embedding, the rest over 2d), a 2d -> d projection; the attention's source and query projections
+    (d x d) and per-head additive scorer (d/heads square, shared by the heads), logits and context over n sources per
+    head; 8 decoder layers of d over 2d inputs (the bottom one [embedding; context]); the softmax over 2d."""
+    a = d // heads
+    lstm = lambda inputs: 4 * d * (inputs + d)  # noqa: E731 (multiply-adds per token and direction)
+    encoder = 2 * lstm(d) + 5 * 2 * lstm(2 * d) + 2 * d * d + d * d + heads * a * a
+    decoder = 8 * lstm(2 * d) + d * d + heads * a * a + 2 * n * heads * a + 2 * d * vocab
+    return 2 * n * (encoder + decoder)
+
+
+def test_rnmt_plus_count_matches_the_closed_form_and_the_paper_size(script):
+    counted = script.ARCHS["rnmt-plus-en-de"].count()
+    assert counted.flop == _rnmt_flop()
+    # Epoch's row 'RNMT+': 378.9M parameters "from Table 3" (the CSV row's params)
+    assert script.ARCHS["rnmt-plus-en-de"].paper_params == 378.9e6
+    assert counted.paper_params == pytest.approx(378.9e6, rel=1e-3)
+    assert _row("wmt14_en_de", "RNMT+ (Chen et al., 2018)").forward_flop == counted.flop
+
+
 def test_lample_and_ma_hovy_counts_match_the_closed_form(script):
     # Lample et al. (glample/tagger nn.py): per step 3 input x hidden matrices and 5 hidden x hidden ones (no forget
     # gate; peepholes w_ci, w_co are full matrices); character LSTMs of 25 over 25-d characters, forward and reverse,
@@ -238,6 +259,7 @@ def test_per_pass_fits_use_the_counted_rows():
         "Transformer Big + BT (Edunov et al., 2018)",
         "DynamicConv (Wu et al., 2019)",
         "TaLK Convolutions (Lioutas et al., 2020)",
+        "RNMT+ (Chen et al., 2018)",
         "Admin (Liu et al., 2020)",
     }
 
