@@ -255,6 +255,33 @@ RNMT_PLUS = {"dim": 1024, "heads": 4, "encoder_layers": 6, "decoder_layers": 8, 
 VOCAB_RNMT = 32000
 VOCAB_RNMT_CITE = "tensorflow/lingvo@e0be5dc lingvo/tasks/mt/params/wmt14_en_de.py: VOCAB_SIZE = 32000, wpm-ende.voc"
 
+# GNMT (Wu et al. 2016, arXiv:1609.08144), WMT'14: the paper's sections past its abstract were not read. Its sizes as
+#   google/seq2seq@17f00eb docs/results.md gives them for Wu et al.'s WMT En-De model: "8 encoder/decoder layers, 1024
+#   LSTM units, 32k shared wordpieces (similar to BPE); residual between layers connections". The abstract: "a deep
+#   LSTM network with 8 encoder and 8 decoder layers using attention and residual connections ... our attention
+#   mechanism connects the bottom layer of the decoder to the top layer of the encoder". The wiring, from
+#   tensorflow/nmt@0be8642 (its README: "replicating Google's NMT (GNMT) system"), nmt/gnmt_model.py: the encoder's
+#   bottom layer bidirectional (num_bi_layers = 1, outputs concatenated), then num_encoder_layers - 1 unidirectional
+#   ones; the decoder's bottom layer wrapped in the attention (AttentionWrapper: its input [embedding; previous
+#   attention], attention_layer_size None, so the attention is the context), GNMTAttentionMultiCell gnmt_v2 feeding
+#   [layer below; the current step's attention] to every upper layer; the output layer over the top layer alone;
+#   standard_hparams/wmt16_gnmt_8_layer.json: num_units 1024, attention normed_bahdanau (query and memory layers of
+#   num_units, a scoring vector: counted as the product it is). Check: Shazeer et al. 2017 (arXiv:1701.06538) Tables 2
+#   and 3 give GNMT 278M total parameters in both; this build has 280.9M (+1.0%), three 32000 x 1024 tables included
+#   (a single shared table would give 248M; a softmax over [top; context] 313M). En-Fr's vocabulary was not read:
+#   the same 278M in both tables fixes it to within about 1000 entries of En-De's (each 1000 entries are 3.1M
+#   parameters), so 32000 is used for both (each 1000 entries move the pass by 0.52 GFLOP).
+GNMT_SOURCE = (
+    "sizes: google/seq2seq@17f00eb docs/results.md (Wu et al. 2016: 8 encoder/decoder layers, 1024 LSTM units, 32k "
+    "shared wordpieces); wiring: tensorflow/nmt@0be8642 nmt/gnmt_model.py (a reimplementation: bidirectional bottom "
+    "encoder layer, gnmt_v2 attention fed to every decoder layer); checked against Shazeer et al. 2017's 278M"
+)
+GNMT = {"dim": 1024, "encoder_layers": 8, "decoder_layers": 8}
+VOCAB_GNMT = 32000
+VOCAB_GNMT_CITE = (
+    "google/seq2seq@17f00eb docs/results.md: 32k shared wordpieces (En-De; En-Fr inferred, see the script)"
+)
+
 # ELMo (Peters et al. 2018, arXiv:1802.05365) on CoNLL-2003: the biLM, allenai/bilm-tf@1ffa076 bin/train_elmo.py
 #   (the README: "The hyperparameters used to train the ELMo model can be found in bin/train_elmo.py"): char_cnn
 #   embedding dim 16, filters [[1, 32], [2, 32], [3, 64], [4, 128], [5, 256], [6, 512], [7, 1024]],
@@ -690,6 +717,58 @@ def count_rnmt(sizes: dict, vocab: int, tokens: int) -> Counted:
     return _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
 
 
+class GNMTModel(torch.nn.Module):
+    """GNMT as tensorflow/nmt's gnmt_model.py wires it, from torch.nn, teacher-forced over one sentence pair."""
+
+    def __init__(self, sizes: dict, vocab: int):
+        super().__init__()
+        nn, d = torch.nn, sizes["dim"]
+        self.src_embed, self.tgt_embed = nn.Embedding(vocab, d), nn.Embedding(vocab, d)
+        self.bi = nn.LSTM(d, d, bidirectional=True, batch_first=True)
+        self.uni = nn.ModuleList(
+            nn.LSTM(2 * d if i == 0 else d, d, batch_first=True) for i in range(sizes["encoder_layers"] - 1)
+        )
+        self.memory_layer, self.query_layer = nn.Linear(d, d, bias=False), nn.Linear(d, d, bias=False)
+        self.v = nn.Linear(d, 1, bias=False)  # normed_bahdanau's scoring vector (its norm: elementwise)
+        self.bottom = nn.LSTMCell(2 * d, d)  # [embedding; previous attention]
+        self.decoder = nn.ModuleList(nn.LSTM(2 * d, d, batch_first=True) for _ in range(sizes["decoder_layers"] - 1))
+        self.output_layer = nn.Linear(d, vocab)  # the pre-softmax projection over the top layer
+
+    def encode(self, input_ids: torch.Tensor) -> torch.Tensor:
+        x = self.bi(self.src_embed(input_ids))[0]
+        for i, lstm in enumerate(self.uni):
+            y = lstm(x)[0]
+            x = y + x if i >= 1 else y  # residual from the third layer (num_encoder_layers - 2 residual layers)
+        return x
+
+    def forward(self, input_ids: torch.Tensor, decoder_input_ids: torch.Tensor) -> torch.Tensor:
+        memory = self.encode(input_ids)
+        keys = self.memory_layer(memory)
+        emb = self.tgt_embed(decoder_input_ids)
+        batch, steps, d = emb.shape
+        h = c = ctx = emb.new_zeros(batch, d)
+        states, contexts = [], []
+        for t in range(steps):
+            h, c = self.bottom(torch.cat([emb[:, t], ctx], dim=-1), (h, c))
+            scores = self.v(torch.tanh(keys + self.query_layer(h).unsqueeze(1))).squeeze(-1)
+            ctx = torch.matmul(torch.softmax(scores, dim=-1).unsqueeze(1), memory).squeeze(1)
+            states.append(h)
+            contexts.append(ctx)
+        x, ctxs = torch.stack(states, dim=1), torch.stack(contexts, dim=1)
+        for i, lstm in enumerate(self.decoder):
+            y = lstm(torch.cat([x, ctxs], dim=-1))[0]
+            x = y + x if i >= 1 else y
+        return self.output_layer(x)
+
+
+def count_gnmt(sizes: dict, vocab: int, tokens: int) -> Counted:
+    """GNMT over one sentence pair; ``paper_params`` less nn.LSTM's second bias vector (TF's cells have one)."""
+    model = _meta(lambda: GNMTModel(sizes, vocab))
+    counted = _count_meta(model, {"input_ids": _ids(1, tokens), "decoder_input_ids": _ids(1, tokens)})
+    extra = sum(p.numel() for n, p in model.named_parameters() if n.split(".")[-1].startswith("bias_hh"))
+    return Counted(counted.flop, counted.params, counted.params - extra)
+
+
 class ElmoCharEncoder(torch.nn.Module):
     """allennlp _ElmoCharacterEncoder from torch.nn: char CNN over 50 characters, highway, projection."""
 
@@ -1047,6 +1126,24 @@ ARCHS = {
             library="torch.nn",
         ),
         wmt_arch(
+            "gnmt-en-de",
+            lambda: count_gnmt(GNMT, VOCAB_GNMT, WMT_TOKENS),
+            "modules as tensorflow/nmt's GNMT wiring at Wu et al.'s sizes (LSTM, LSTMCell, Bahdanau attention; Linear)",
+            (VOCAB_GNMT, VOCAB_GNMT_CITE),
+            GNMT_SOURCE,
+            paper_params=278e6,
+            library="torch.nn",
+        ),
+        wmt_arch(
+            "gnmt-en-fr",
+            lambda: count_gnmt(GNMT, VOCAB_GNMT, WMT_TOKENS),
+            "modules as tensorflow/nmt's GNMT wiring at Wu et al.'s sizes (LSTM, LSTMCell, Bahdanau attention; Linear)",
+            (VOCAB_GNMT, VOCAB_GNMT_CITE),
+            GNMT_SOURCE,
+            paper_params=278e6,
+            library="torch.nn",
+        ),
+        wmt_arch(
             "rnmt-plus-en-de",
             lambda: count_rnmt(RNMT_PLUS, VOCAB_RNMT, WMT_TOKENS),
             "modules as lingvo's RNMT+ (LSTM, LSTMCell, multi-head additive attention; Linear)",
@@ -1099,7 +1196,7 @@ ARCHS = {
 
 # (benchmark file, model cell, architecture): the rows filled. Rows of other models stay empty: their architecture
 # is not built here (the other LSTM taggers, BiDAF, CNNs, the sparse MoE; MUSE, whose code was not found) or a size
-# was not read (KT-NET, ANNA, XLNet-GCN; GNMT's widths and vocabulary; the En-Fr dictionary of Edunov et al. and
+# was not read (KT-NET, ANNA, XLNet-GCN; the En-Fr dictionary of Edunov et al. and
 # TaLK; AdvSoft's model; the fairseq wmt14.v2.en-fr ConvS2S checkpoint's dictionary).
 ROWS = (
     ("squad11.csv", "BERT-Large single", "bert-large-squad"),
@@ -1126,6 +1223,8 @@ ROWS = (
     ("wmt14_en_de.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-de"),
     ("wmt14_en_de.csv", "TaLK Convolutions (Lioutas et al., 2020)", "talk-big-en-de"),
     ("wmt14_en_de.csv", "RNMT+ (Chen et al., 2018)", "rnmt-plus-en-de"),
+    ("wmt14_en_de.csv", "GNMT (Wu et al., 2016), as reported by Shazeer et al. 2017", "gnmt-en-de"),
+    ("wmt14_en_fr.csv", "GNMT (Wu et al., 2016), as reported by Shazeer et al. 2017", "gnmt-en-fr"),
     ("wmt14_en_fr.csv", "Transformer Big (Ott et al., 2018)", "ott-big-en-fr"),
     ("wmt14_en_fr.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-fr"),
     ("wmt14_en_fr.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-fr"),
