@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from flopcast.errors import InputError
 from flopcast.scaling.laws import chinchilla_loss, kaplan_loss
-from flopcast.scaling.laws_fit import LawFit, TooFewRunsError
+from flopcast.scaling.laws_fit import LawFit, TooFewRunsError, fit_law
 from flopcast.scaling.laws_select import default_candidates, holdout_mask, select_form, selection_line
 
 N = np.repeat(np.geomspace(1e6, 1e9, 7), 4)
@@ -75,6 +75,25 @@ def test_the_held_out_runs_are_the_largest_compute_quarter_and_the_chosen_form_i
         errors = score["held_out_errors_pct"]
         assert len(errors) == 9 and score["held_out_mean_abs_pct_error"] == pytest.approx(np.mean(np.abs(errors)))
     assert "kaplan" in selection_line(fit) and "the 9 largest-compute runs" in selection_line(fit)
+
+
+def test_the_backtest_uses_the_final_fits_estimator_options():
+    # one run off by 30%: a tight Huber threshold down-weights it, the default does not; the backtest must score
+    # each form under the threshold the final fit uses, so its held-out errors are those of fit_law with that delta
+    loss = noisy(chinchilla_runs([0.4, 0.5, 0.5, 0.5, 0.5]), 3)
+    loss[2] *= 1.3
+    tight = select_form(loss=loss, params=N, tokens=D, delta=1e-4)
+    default = select_form(loss=loss, params=N, tokens=D)
+    held = holdout_mask(6 * N * D)
+    for fit, delta in ((tight, 1e-4), (default, None)):
+        options = {} if delta is None else {"delta": delta}
+        for score in fit.selection["scores"]:
+            direct = fit_law(score["law"], loss=loss[~held], params=N[~held], tokens=D[~held], **options)
+            expected = 100 * (direct.predict(params=N[held], tokens=D[held]) / loss[held] - 1)
+            assert score["held_out_errors_pct"] == pytest.approx(list(expected), rel=1e-9)
+    assert tight.selection["scores"][0]["held_out_errors_pct"] != pytest.approx(
+        default.selection["scores"][0]["held_out_errors_pct"], rel=1e-3
+    )
 
 
 def test_holdout_mask_keeps_ties_at_the_cut_and_holds_out_at_least_one():

@@ -9,8 +9,10 @@ percentage error on the held-out largest-compute runs. This is the evaluation of
 it did not see. The form with the smallest held-out error is then fitted on every run (with the bootstrap); the
 scores are kept in the fit (:attr:`flopcast.scaling.laws_fit.LawFit.selection`), so a reader sees why it won.
 
-The backtest reuses :func:`flopcast.scaling.laws_fit.fit_law` (point estimates, no bootstrap); compute is the
-runs' FLOP when given, else C = 6ND.
+The backtest reuses :func:`flopcast.scaling.laws_fit.fit_law` (point estimates, no bootstrap) with the estimator
+options the final fit gets (``delta``, ``refine``: they change the point estimate; ``bootstrap``, ``seed``,
+``confidence`` and ``n_jobs`` only shape the final fit's intervals); compute is the runs' FLOP when given, else
+C = 6ND.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from flopcast.scaling.laws_runs import LedgerRuns, Runs, fit_ledger_runs, fit_ru
 
 #: Default share of the runs held out for the backtest: the largest-compute quarter (at least one run).
 HOLDOUT_SHARE = 0.25
+#: The options of :func:`~flopcast.scaling.laws_fit.fit_law` that change a point estimate: the backtest uses them too.
+ESTIMATOR_OPTIONS = ("delta", "refine")
 SELECTION_METHOD = (
     "backtest: each form fitted on the runs below the largest-compute share held out, scored by its mean absolute "
     "percentage error in loss on the held-out runs (Choshen, Zhang & Andreas 2025); the best refitted on all runs"
@@ -83,12 +87,17 @@ def _compute(params, tokens, flop) -> np.ndarray:
     return FLOP_PER_PARAM_TOKEN * np.asarray(params, float).ravel() * np.asarray(tokens, float).ravel()
 
 
-def backtest(law: str, inputs: Mapping[str, np.ndarray | None], loss: np.ndarray, held: np.ndarray) -> FormScore:
-    """``law`` fitted (point estimate) on the runs not in ``held``, scored on those in ``held``."""
+def backtest(
+    law: str, inputs: Mapping[str, np.ndarray | None], loss: np.ndarray, held: np.ndarray, **estimator: Any
+) -> FormScore:
+    """``law`` fitted (point estimate, ``estimator`` options of ``fit_law``) on the runs not in ``held``, scored on
+    those in ``held``."""
     spec = get_law(law)
     train = {k: None if v is None else v[~held] for k, v in inputs.items()}
     try:
-        fit = fit_law(spec, loss=loss[~held], params=train["params"], tokens=train["tokens"], flop=train["flop"])
+        fit = fit_law(
+            spec, loss=loss[~held], params=train["params"], tokens=train["tokens"], flop=train["flop"], **estimator
+        )
     except TooFewRunsError as exc:
         raise TooFewRunsError(
             f"{int((~held).sum())} runs below the held-out largest-compute ones are too few to backtest the "
@@ -120,7 +129,9 @@ def select_form(
     holdout : float
         Share of the runs, by largest training compute, held out to score the forms.
     options
-        Passed to the final :func:`~flopcast.scaling.laws_fit.fit_law` on all runs (``bootstrap``, ``seed``...).
+        Passed to the final :func:`~flopcast.scaling.laws_fit.fit_law` on all runs (``bootstrap``, ``seed``...);
+        those that change a point estimate (:data:`ESTIMATOR_OPTIONS`: ``delta``, ``refine``) to the backtest too,
+        so a form is chosen under the estimator it is then fitted with.
 
     Returns the chosen law's fit with :attr:`LawFit.selection` recording every candidate's score. Ties keep the
     earlier candidate. Raises :class:`TooFewRunsError` when the runs below the held-out share cannot fit a candidate.
@@ -135,7 +146,8 @@ def select_form(
     held = holdout_mask(_compute(params, tokens, flop), holdout)
     if held.all():
         raise TooFewRunsError("every run ties for the largest compute: nothing is left to fit the backtest on")
-    scores = [backtest(name, inputs, loss, held) for name in names]
+    estimator = {k: options[k] for k in ESTIMATOR_OPTIONS if k in options}
+    scores = [backtest(name, inputs, loss, held, **estimator) for name in names]
     best = min(scores, key=lambda s: s.mean_abs_pct_error)  # min keeps the first of equal scores
     fit = fit_law(best.law, loss=loss, params=inputs["params"], tokens=inputs["tokens"], flop=inputs["flop"], **options)
     selection = {
