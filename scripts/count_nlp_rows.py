@@ -266,9 +266,11 @@ VOCAB_RNMT_CITE = "tensorflow/lingvo@e0be5dc lingvo/tasks/mt/params/wmt14_en_de.
 #   attention], attention_layer_size None, so the attention is the context), GNMTAttentionMultiCell gnmt_v2 feeding
 #   [layer below; the current step's attention] to every upper layer; the output layer over the top layer alone;
 #   standard_hparams/wmt16_gnmt_8_layer.json: num_units 1024, attention normed_bahdanau (query and memory layers of
-#   num_units, a scoring vector: counted as the product it is). Check: Shazeer et al. 2017 (arXiv:1701.06538) Tables 2
-#   and 3 give GNMT 278M total parameters in both; this build has 280.9M (+1.0%), three 32000 x 1024 tables included
-#   (a single shared table would give 248M; a softmax over [top; context] 313M). En-Fr's vocabulary was not read:
+#   num_units; TF's _bahdanau_score takes reduce_sum(normed_v * tanh(keys + query + b)), elementwise: 0 FLOP); the
+#   output layer has no bias (model.py: Dense(tgt_vocab_size, use_bias=False)). Check: Shazeer et al. 2017
+#   (arXiv:1701.06538) Tables 2 and 3 give GNMT 278M total parameters in both; this build has 280.8M (+1.0%), three
+#   32000 x 1024 tables included (source and target embeddings shared would give 248M; a softmax over [top;
+#   context] 313M). En-Fr's vocabulary was not read:
 #   the same 278M in both tables fixes it to within about 1000 entries of En-De's (each 1000 entries are 3.1M
 #   parameters), so 32000 is used for both (each 1000 entries move the pass by 0.52 GFLOP).
 GNMT_SOURCE = (
@@ -348,10 +350,11 @@ LAMPLE = {"char_dim": 25, "char_hidden": 25, "word_dim": 100, "word_hidden": 100
 #   tanh, max-pooled over the whole length; [chars 30; GloVe 100] = 130 into forward and backward LSTMLayer of
 #   num_units, peepholes off (never passed); crf.py CRFLayer: one tensordot from 2 x num_units to
 #   (num_labels + 1) x (num_labels + 1) pair energies, W of shape (num_inputs, num_labels + 1, num_labels + 1).
-#   Sizes, the paper's Table 1, NER: window size 3, number of filters 30, state size 200, peepholes no (the released
-#   run script, run_bi-lstm-cnn-crf.sh, passes --num_units 200 --num_filters 30 too); "We use the BIOES tagging
-#   scheme": 17 labels, so 18 x 18 pair energies. lasagne_nlp/utils/data_processor.py pads every sentence to the
-#   longest in the data (MAX_LENGTH 130 caps it) and every word to min(MAX_CHAR_LENGTH = 45, the longest word).
+#   Sizes, the paper's Table 1, NER: window size 3, number of filters 30, state size 200, peepholes no (the one run
+#   script released, run_bi-lstm-cnn-crf.sh, passes --num_units 200 --num_filters 30 too, for POS on WSJ); "We use
+#   the BIOES tagging scheme": 17 labels, so 18 x 18 pair energies. lasagne_nlp/utils/data_processor.py pads every
+#   sentence to the longest in the data (sentences over MAX_LENGTH = 130 are dropped) and every word to
+#   min(MAX_CHAR_LENGTH = 45, the longest word).
 MA_HOVY_SOURCE = (
     "XuezheMax/LasagneNLP@c9a4776 lasagne_nlp/networks/networks.py build_BiLSTM_CNN_CRF, networks/crf.py, "
     "utils/data_processor.py; Ma & Hovy 2016 Table 1 (NER: window 3, 30 filters, state size 200, no peepholes)"
@@ -696,7 +699,8 @@ class RNMTPlus(torch.nn.Module):
         keys, values = self.attention.pack(self.encode(input_ids))
         emb = self.tgt_embed(decoder_input_ids)
         batch, steps, d = emb.shape
-        h = c = ctx = emb.new_zeros(batch, d)
+        h = c = emb.new_zeros(batch, d)
+        ctx = self.attention(h, keys, values)  # lingvo FRNNWithAttention.zero_state: the context of a zero query
         states, contexts = [], []
         for t in range(steps):  # the bottom layer is fed the previous step's context: one step at a time
             h, c = self.bottom(torch.cat([emb[:, t], ctx], dim=-1), (h, c))
@@ -729,10 +733,12 @@ class GNMTModel(torch.nn.Module):
             nn.LSTM(2 * d if i == 0 else d, d, batch_first=True) for i in range(sizes["encoder_layers"] - 1)
         )
         self.memory_layer, self.query_layer = nn.Linear(d, d, bias=False), nn.Linear(d, d, bias=False)
-        self.v = nn.Linear(d, 1, bias=False)  # normed_bahdanau's scoring vector (its norm: elementwise)
+        # normed_bahdanau: score = reduce_sum(g * v / |v| * tanh(keys + query + b)), elementwise (0 FLOP) in TF
+        self.v, self.b = nn.Parameter(torch.empty(d)), nn.Parameter(torch.empty(d))
+        self.g = nn.Parameter(torch.empty(1))
         self.bottom = nn.LSTMCell(2 * d, d)  # [embedding; previous attention]
         self.decoder = nn.ModuleList(nn.LSTM(2 * d, d, batch_first=True) for _ in range(sizes["decoder_layers"] - 1))
-        self.output_layer = nn.Linear(d, vocab)  # the pre-softmax projection over the top layer
+        self.output_layer = nn.Linear(d, vocab, bias=False)  # the pre-softmax projection over the top layer
 
     def encode(self, input_ids: torch.Tensor) -> torch.Tensor:
         x = self.bi(self.src_embed(input_ids))[0]
@@ -750,7 +756,7 @@ class GNMTModel(torch.nn.Module):
         states, contexts = [], []
         for t in range(steps):
             h, c = self.bottom(torch.cat([emb[:, t], ctx], dim=-1), (h, c))
-            scores = self.v(torch.tanh(keys + self.query_layer(h).unsqueeze(1))).squeeze(-1)
+            scores = (self.g * self.v * torch.tanh(keys + self.query_layer(h).unsqueeze(1) + self.b)).sum(-1)
             ctx = torch.matmul(torch.softmax(scores, dim=-1).unsqueeze(1), memory).squeeze(1)
             states.append(h)
             contexts.append(ctx)

@@ -211,7 +211,8 @@ def _rnmt_flop(n: int = 256, d: int = 1024, heads: int = 4, vocab: int = 32000) 
     lstm = lambda inputs: 4 * d * (inputs + d)  # noqa: E731 (multiply-adds per token and direction)
     encoder = 2 * lstm(d) + 5 * 2 * lstm(2 * d) + 2 * d * d + d * d + heads * a * a
     decoder = 8 * lstm(2 * d) + d * d + heads * a * a + 2 * n * heads * a + 2 * d * vocab
-    return 2 * n * (encoder + decoder)
+    first = d * d + heads * a * a + 2 * n * heads * a  # lingvo's zero_state: one context for a zero query
+    return 2 * n * (encoder + decoder) + 2 * first
 
 
 def test_rnmt_plus_count_matches_the_closed_form_and_the_paper_size(script, count_of):
@@ -226,12 +227,12 @@ def test_rnmt_plus_count_matches_the_closed_form_and_the_paper_size(script, coun
 def test_gnmt_count_matches_the_closed_form_and_shazeer_et_al_size(script, count_of):
     # 8 + 8 LSTM layers of 1024 (google/seq2seq docs/results.md), wired as tensorflow/nmt's GNMT: a bidirectional
     # bottom encoder layer (the next one reads 2048), Bahdanau attention from the bottom decoder layer (query and
-    # memory layers d x d, a scoring vector and the context over n sources), every decoder layer over 2d, the output
-    # layer over the top layer's d, 32000 wordpieces
+    # memory layers d x d, the context over n sources; TF's score is a reduce_sum, elementwise), every decoder layer
+    # over 2d, the output layer over the top layer's d, 32000 wordpieces
     n, d, vocab = 256, 1024, 32000
     lstm = lambda inputs: 4 * d * (inputs + d)  # noqa: E731
     encoder = 2 * lstm(d) + lstm(2 * d) + 6 * lstm(d) + d * d
-    decoder = 8 * lstm(2 * d) + d * d + 2 * n * d + d * vocab
+    decoder = 8 * lstm(2 * d) + d * d + n * d + d * vocab
     for key in ("gnmt-en-de", "gnmt-en-fr"):
         counted = count_of(key)
         assert counted.flop == 2 * n * (encoder + decoder)
