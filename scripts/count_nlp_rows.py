@@ -361,6 +361,61 @@ MA_HOVY_SOURCE = (
 )
 MA_HOVY = {"char_dim": 30, "filters": 30, "width": 3, "word_dim": 100, "hidden": 200, "labels": 17, "max_chars": 45}
 
+# LM-LSTM-CRF (Liu et al. 2018, arXiv:1709.04109), LiyuanLucasLiu/LM-LSTM-CRF@b03ecf3: README.md's NER command
+#   (`python train_wc.py ... --caseless --fine_tune --high_way --co_train --least_iters 100`) sets no size, so
+#   train_wc.py's defaults: char_hidden 300, word_hidden 300, char_dim 30, word_dim 100, char_layers 1,
+#   word_layers 1, highway_layers 1, and --small_crf not given: CRF_L. model/lm_lstm_crf.py: forward and backward
+#   character LSTMs (nn.LSTM(char_dim, char_hidden_dim), one-way each) over the sentence's whole character string,
+#   gathered at the word boundaries, concatenated (600), fb2char = highway.hw(2 * char_hidden_dim) (model/highway.py:
+#   per layer Linear(size, size) twice, gate and transform), [word 100; 600] into nn.LSTM(700, word_hidden_dim // 2,
+#   bidirectional=True); model/crf.py CRF_L: nn.Linear(hidden_dim, tagset_size * tagset_size). The language-model
+#   heads run only in training (co_train). Tags: the .iobes files' 17 labels + '<start>' + '<pad>' (model/utils.py)
+#   = 19. model/predictor.py feeds one sentence of W words and C characters as C + W + 2 characters (concatChar: a
+#   leading space, the words joined by spaces, a trailing '\n', one more pad) and W + 1 words (one pad word).
+LM_LSTM_CRF_SOURCE = (
+    "LiyuanLucasLiu/LM-LSTM-CRF@b03ecf3 README.md (NER command), train_wc.py (defaults), model/lm_lstm_crf.py, "
+    "model/highway.py, model/crf.py (CRF_L), model/predictor.py (the character and word layout)"
+)
+LM_LSTM_CRF = {"char_dim": 30, "char_hidden": 300, "word_dim": 100, "word_hidden": 300, "highway": 1, "tags": 19}
+# NCRF++ (Yang & Zhang 2018), jiesutd/NCRFpp@105a53a: README.md, "CharCNN+WordLSTM+CRF: 91.35", and "The default
+#   configuration file describes the `Char CNN + Word LSTM + CRF` model ... The parameters in this demo configuration
+#   file are the same in our paper"; demo.train.config: word_emb_dim 50, char_emb_dim 30, char_seq_feature CNN,
+#   char_hidden_dim 50, word_seq_feature LSTM, hidden_dim 200, lstm_layer 1, bilstm True, use_crf True.
+#   model/charcnn.py: nn.Conv1d(30, 50, kernel_size=3, padding=1), max-pooled over the word (padded to the batch's
+#   longest word, main.py); model/wordsequence.py: nn.LSTM(50 + 50, hidden_dim // 2, bidirectional=True), hidden2tag
+#   nn.Linear(200, label_alphabet_size) with label_alphabet_size = labels + 1 (Alphabet's index 0) + 2
+#   (seqlabel.py). The tag scheme of the 91.35 run is not stated (README: "supports both BIO and BIOES"): BIOES's 17
+#   labels are taken, so 20 outputs (BIO's 9, 12 outputs, would make the pass 0.3% smaller).
+NCRFPP_SOURCE = (
+    "jiesutd/NCRFpp@105a53a README.md (91.35; the demo configuration is the paper's), demo.train.config, "
+    "model/charcnn.py, model/wordsequence.py, model/seqlabel.py"
+)
+NCRFPP = {"char_dim": 30, "char_hidden": 50, "word_dim": 50, "hidden": 200, "tags": 17 + 1 + 2}
+
+# Flair embeddings (Akbik, Blythe & Vollgraf 2018, COLING), flairNLP/flair@446c183 (v0.2.0, 2018-08-03):
+#   resources/docs/EXPERIMENTS.md, CoNLL-03 English: WordEmbeddings('glove') + CharLMEmbeddings('news-forward') +
+#   CharLMEmbeddings('news-backward'), SequenceTagger(hidden_size=256, ..., use_crf=True);
+#   flair/embeddings.py CharLMEmbeddings: each LM reads '\n' + the sentence's tokens joined by spaces + ' ', whole,
+#   its state taken at each word's boundary; flair/models/language_model.py: nn.Embedding(len(dictionary),
+#   embedding_size) -> nn.LSTM(embedding_size, hidden_size, nlayers) -> self.decoder = nn.Linear(hidden_size,
+#   len(dictionary)), and get_representation calls self.forward, which runs the decoder ("decoded =
+#   self.decoder(...)", computed and discarded; v0.12 stopped running it); flair/models/sequence_tagger_model.py:
+#   embedding2nn = nn.Linear(rnn_input_dim, rnn_input_dim) (relearn_embeddings True), nn.LSTM(rnn_input_dim,
+#   hidden_size, bidirectional=True), self.linear = nn.Linear(hidden_size * 2, len(tag_dictionary)); tags IOBES.
+#   The LM sizes: 2048 hidden states, 1 layer, no down-projection (the author, github.com/flairNLP/flair/issues/55,
+#   2018-08-10: "2048 hidden states", "1 layer", "nout = None"); GloVe 100-d (flair's TUTORIAL_WORD_EMBEDDING).
+#   Not read for the paper's checkpoints (lm-news-english-forward/backward-v0.2rc.pt): the character dictionary and
+#   the character embedding size; a later news-forward (0.4.1) prints as Embedding(300, 100), LSTM(100, 2048),
+#   Linear(2048, 300) (blog.paperspace.com/text2emoji, as copied in a public repository), which are used: each 100
+#   dictionary entries move the pass by about 0.4 GFLOP (1%), each 100 embedding dimensions by 1.6 GFLOP (4%).
+#   Tags: 16 IOBES entity tags + O + <START> + <STOP>, and <unk> (Dictionary's add_unk): 20.
+FLAIR_SOURCE = (
+    "flairNLP/flair@446c183 (v0.2.0) resources/docs/EXPERIMENTS.md (CoNLL-03 recipe), flair/embeddings.py "
+    "CharLMEmbeddings, flair/models/language_model.py, flair/models/sequence_tagger_model.py; LM sizes: "
+    "github.com/flairNLP/flair/issues/55 (2048 hidden, 1 layer); dictionary 300, embedding 100: a later checkpoint"
+)
+FLAIR = {"lm_dict": 300, "lm_embed": 100, "lm_hidden": 2048, "word_dim": 100, "hidden": 256, "tags": 20}
+
 # --- Input lengths (the per-pass convention) ----------------------------------------------------------------------
 # One forward pass over the longest input the row's own fine-tuning code feeds (its max_seq_length):
 SQUAD_BERT = 384  # google-research/bert@eedf571 README.md, SQuAD 1.1: run_squad.py --max_seq_length=384
@@ -382,6 +437,9 @@ CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS = 124, 10
 # Ma & Hovy pad every word to min(45, the longest word in the data): the training split's longest token has 61
 #   characters (data/train.txt as above; test 37, development 27), so 45.
 CONLL_LONGEST_WORD_CHARS = 61
+# Taggers that read a sentence as one character string: the longest test sentence has 370 characters in its 124
+#   tokens (493 with a space between tokens; it is also the test sentence with the most characters).
+CONLL_LONGEST_CHARS = 370
 # WMT: one sentence pair of 256 source and 256 target tokens, teacher-forced (the decoder over the whole target at
 #   once, with the pre-softmax projection at every target position): tensor2tensor@bafdc1b6 transformer_base_v1
 #   max_length = 256, and common_hparams.py: "During training, we drop sequences whose inputs or targets are longer
@@ -944,6 +1002,106 @@ def count_ma_hovy(tokens: int, longest_word: int) -> Counted:
     return _count_meta(model, {"words": words, "token_chars": _ids(1, tokens, chars)})
 
 
+class LMLSTMCRF(torch.nn.Module):
+    """LM-LSTM-CRF's inference path (model/lm_lstm_crf.py forward) from torch.nn: character LSTMs over the sentence,
+    the highway over the gathered word-boundary states, the word BiLSTM, CRF_L's pair scores."""
+
+    def __init__(self, sizes: dict):
+        super().__init__()
+        nn, ch = torch.nn, sizes["char_hidden"]
+        self.chars = nn.Embedding(128, sizes["char_dim"])  # the data's characters (a lookup)
+        self.forw, self.back = nn.LSTM(sizes["char_dim"], ch), nn.LSTM(sizes["char_dim"], ch)
+        self.highway = nn.ModuleList(nn.Linear(2 * ch, 2 * ch) for _ in range(2 * sizes["highway"]))
+        self.word_lstm = nn.LSTM(sizes["word_dim"] + 2 * ch, sizes["word_hidden"] // 2, bidirectional=True)
+        self.crf = nn.Linear(sizes["word_hidden"], sizes["tags"] ** 2)
+
+    def forward(self, chars: torch.Tensor, words: torch.Tensor) -> torch.Tensor:
+        # chars: (C + W + 2, 1) ids; words: (W + 1, 1, word_dim) vectors (a lookup)
+        c = self.chars(chars)
+        f, b = self.forw(c)[0], self.back(c.flip(0))[0]
+        n = words.shape[0]  # the gather at the word boundaries: an index, 0 FLOP
+        x = torch.cat([f[-n:], b[-n:]], dim=-1)
+        for gate, trans in zip(self.highway[0::2], self.highway[1::2], strict=True):
+            g = torch.sigmoid(gate(x))
+            x = g * torch.relu(trans(x)) + (1 - g) * x
+        return self.crf(self.word_lstm(torch.cat([words, x], dim=-1))[0])
+
+
+class NCRFpp(torch.nn.Module):
+    """NCRF++'s Char CNN + Word LSTM + CRF (model/charcnn.py, wordsequence.py) from torch.nn, up to the CRF."""
+
+    def __init__(self, sizes: dict):
+        super().__init__()
+        nn = torch.nn
+        self.chars = nn.Embedding(128, sizes["char_dim"])  # the data's characters (a lookup)
+        self.cnn = nn.Conv1d(sizes["char_dim"], sizes["char_hidden"], 3, padding=1)
+        width = sizes["word_dim"] + sizes["char_hidden"]
+        self.lstm = nn.LSTM(width, sizes["hidden"] // 2, bidirectional=True, batch_first=True)
+        self.hidden2tag = nn.Linear(sizes["hidden"], sizes["tags"])
+
+    def forward(self, words: torch.Tensor, token_chars: torch.Tensor) -> torch.Tensor:
+        batch, tokens, chars = token_chars.shape
+        c = self.cnn(self.chars(token_chars.view(-1, chars)).transpose(1, 2)).amax(dim=-1).view(batch, tokens, -1)
+        return self.hidden2tag(self.lstm(torch.cat([words, c], dim=-1))[0])
+
+
+def count_lm_lstm_crf(tokens: int, chars: int) -> Counted:
+    """LM-LSTM-CRF over one sentence of ``tokens`` words and ``chars`` characters, as model/predictor.py feeds it."""
+    model = _meta(lambda: LMLSTMCRF(LM_LSTM_CRF))
+    inputs = {
+        "chars": _ids(chars + tokens + 2, 1),
+        "words": torch.zeros(tokens + 1, 1, LM_LSTM_CRF["word_dim"], device="meta"),
+    }
+    return _count_meta(model, inputs)
+
+
+def count_ncrfpp(tokens: int, token_chars: int) -> Counted:
+    """NCRF++ over one sentence, every word padded to its longest (``token_chars``)."""
+    model = _meta(lambda: NCRFpp(NCRFPP))
+    words = torch.zeros(1, tokens, NCRFPP["word_dim"], device="meta")
+    return _count_meta(model, {"words": words, "token_chars": _ids(1, tokens, token_chars)})
+
+
+class FlairTagger(torch.nn.Module):
+    """flair v0.2.0's SequenceTagger over [GloVe; news-forward; news-backward] from torch.nn, up to the CRF: each
+    character LM over the whole sentence (its decoder run, as v0.2.0 runs it), embedding2nn, the BiLSTM, linear."""
+
+    def __init__(self, sizes: dict):
+        super().__init__()
+        nn, h = torch.nn, sizes["lm_hidden"]
+        self.chars = nn.ModuleList(nn.Embedding(sizes["lm_dict"], sizes["lm_embed"]) for _ in range(2))
+        self.lms = nn.ModuleList(nn.LSTM(sizes["lm_embed"], h) for _ in range(2))
+        self.decoders = nn.ModuleList(nn.Linear(h, sizes["lm_dict"]) for _ in range(2))
+        width = sizes["word_dim"] + 2 * h
+        self.embedding2nn = nn.Linear(width, width)
+        self.lstm = nn.LSTM(width, sizes["hidden"], bidirectional=True, batch_first=True)
+        self.linear = nn.Linear(2 * sizes["hidden"], sizes["tags"])
+
+    def forward(self, words: torch.Tensor, forward_chars: torch.Tensor, backward_chars: torch.Tensor) -> torch.Tensor:
+        states = []
+        for chars, emb, lm, decoder in zip(
+            (forward_chars, backward_chars), self.chars, self.lms, self.decoders, strict=True
+        ):
+            out = lm(emb(chars))[0]  # (characters, 1, hidden)
+            decoder(out)  # computed and discarded by flair v0.2.0's LanguageModel.forward
+            states.append(out[-words.shape[1] :].transpose(0, 1))  # the word-boundary states: an index, 0 FLOP
+        x = self.embedding2nn(torch.cat([words, *states], dim=-1))
+        return self.linear(self.lstm(x)[0])
+
+
+def count_flair(tokens: int, chars: int) -> Counted:
+    """Flair's tagger over one sentence of ``tokens`` tokens and ``chars`` characters (each LM reads chars + the
+    spaces between tokens + its two markers)."""
+    model = _meta(lambda: FlairTagger(FLAIR))
+    length = chars + tokens - 1 + 2
+    inputs = {
+        "words": torch.zeros(1, tokens, FLAIR["word_dim"], device="meta"),
+        "forward_chars": _ids(length, 1),
+        "backward_chars": _ids(length, 1),
+    }
+    return _count_meta(model, inputs)
+
+
 PRE_SOFTMAX = "pre-softmax projection counted"  # a translation model's projection over its vocabulary
 LABELS = "label projection counted"  # a small tagger's output layer, a sizeable part of its pass
 
@@ -1017,6 +1175,38 @@ ARCHS = {
             f"one sentence of {CONLL_LONGEST} tokens, the longest in the CoNLL-2003 test set, characters padded to "
             f"its longest token, {CONLL_LONGEST_TOKEN_CHARS} (counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
             LAMPLE_SOURCE,
+            library="torch.nn",
+            head=LABELS,
+        ),
+        Arch(
+            "lm-lstm-crf-conll",
+            lambda: count_lm_lstm_crf(CONLL_LONGEST, CONLL_LONGEST_CHARS),
+            "modules as LM-LSTM-CRF's inference path (character LSTMs, highway, word BiLSTM, CRF_L; LSTM, Linear)",
+            f"one sentence of {CONLL_LONGEST} tokens and {CONLL_LONGEST_CHARS} characters, the longest in the "
+            f"CoNLL-2003 test set, as model/predictor.py feeds it ({CONLL_LONGEST_CHARS + CONLL_LONGEST + 2} "
+            f"characters, {CONLL_LONGEST + 1} words; counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            LM_LSTM_CRF_SOURCE,
+            library="torch.nn",
+            head=LABELS,
+        ),
+        Arch(
+            "flair-conll",
+            lambda: count_flair(CONLL_LONGEST, CONLL_LONGEST_CHARS),
+            "modules as flair v0.2.0's SequenceTagger with two Flair character LMs (LSTM, Linear)",
+            f"one sentence of {CONLL_LONGEST} tokens and {CONLL_LONGEST_CHARS} characters, the longest in the "
+            f"CoNLL-2003 test set, each LM over {CONLL_LONGEST_CHARS + CONLL_LONGEST + 1} characters (the tokens, "
+            "the spaces between them, two markers; counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            FLAIR_SOURCE,
+            library="torch.nn",
+            head=LABELS,
+        ),
+        Arch(
+            "ncrfpp-conll",
+            lambda: count_ncrfpp(CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS),
+            "modules as NCRF++'s Char CNN + Word LSTM + CRF (Conv1d, LSTM, Linear)",
+            f"one sentence of {CONLL_LONGEST} tokens, the longest in the CoNLL-2003 test set, characters padded to its "
+            f"longest token, {CONLL_LONGEST_TOKEN_CHARS} (counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            NCRFPP_SOURCE,
             library="torch.nn",
             head=LABELS,
         ),
@@ -1215,6 +1405,9 @@ ROWS = (
     ("conll2003.csv", "BiLSTM-CRF+ELMo (Peters et al., 2018)", "elmo-tagger-conll"),
     ("conll2003.csv", "LSTM-CRF (Lample et al., 2016)", "lample-lstm-crf-conll"),
     ("conll2003.csv", "Ma and Hovy (2016)", "ma-hovy-bilstm-cnn-crf-conll"),
+    ("conll2003.csv", "LM-LSTM-CRF (Liu et al., 2018)", "lm-lstm-crf-conll"),
+    ("conll2003.csv", "NCRF++ (Yang and Zhang, 2018)", "ncrfpp-conll"),
+    ("conll2003.csv", "Flair embeddings (Akbik et al., 2018)", "flair-conll"),
     ("wmt14_en_de.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-de"),
     ("wmt14_en_de.csv", "Transformer Base (Vaswani et al., 2017)", "transformer-base-en-de"),
     ("wmt14_en_fr.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-fr"),

@@ -257,11 +257,33 @@ def test_lample_and_ma_hovy_counts_match_the_closed_form(script, count_of):
     )
 
 
+def test_character_level_taggers_match_the_closed_form(count_of):
+    # the longest CoNLL-2003 test sentence: W = 124 tokens, C = 370 characters, its longest token 10 characters
+    w, c = 124, 370
+    lstm = lambda inputs, hidden: 4 * hidden * (inputs + hidden)  # noqa: E731 (multiply-adds per step)
+    # LM-LSTM-CRF (train_wc.py defaults): two one-way character LSTMs of 300 over C + W + 2 characters, a highway
+    # (two 600 x 600) and a BiLSTM of 150 per direction over 700 at W + 1 words, CRF_L 300 -> 19 x 19
+    lm = 2 * (c + w + 2) * lstm(30, 300) + (w + 1) * (2 * 600 * 600 + 2 * lstm(700, 150) + 300 * 19 * 19)
+    assert count_of("lm-lstm-crf-conll").flop == 2 * lm
+    # NCRF++ (demo.train.config): 50 filters of width 3 over 30-d characters (padding 1: 10 positions), a BiLSTM of
+    # 100 per direction over [50-d words; 50], hidden2tag 200 -> 20
+    ncrf = w * (10 * 3 * 30 * 50 + 2 * lstm(100, 100) + 200 * 20)
+    assert count_of("ncrfpp-conll").flop == 2 * ncrf
+    # Flair (v0.2.0): two character LMs of 2048 over C + W + 1 characters with their 300-way decoders, embedding2nn
+    # over [100; 2048; 2048] = 4196, a BiLSTM of 256, linear 512 -> 20
+    chars = c + w + 1
+    flair = 2 * chars * (lstm(100, 2048) + 2048 * 300) + w * (4196 * 4196 + 2 * lstm(4196, 256) + 512 * 20)
+    assert count_of("flair-conll").flop == 2 * flair
+
+
 def test_per_pass_fits_use_the_counted_rows():
     conll = select(load_rows(BENCHMARKS["conll2003"]), "per-pass")
     assert {r.model for r in conll.used} == {
         "LSTM-CRF (Lample et al., 2016)",
         "Ma and Hovy (2016)",
+        "LM-LSTM-CRF (Liu et al., 2018)",
+        "NCRF++ (Yang and Zhang, 2018)",
+        "Flair embeddings (Akbik et al., 2018)",
         "BiLSTM-CRF+ELMo (Peters et al., 2018)",
         "BERT Large (Devlin et al., 2018)",
         "BERT Base (Devlin et al., 2018)",
