@@ -1322,16 +1322,7 @@ ARCHS = {
             library="torch.nn",
         ),
         wmt_arch(
-            "gnmt-en-de",
-            lambda: count_gnmt(GNMT, VOCAB_GNMT, WMT_TOKENS),
-            "modules as tensorflow/nmt's GNMT wiring at Wu et al.'s sizes (LSTM, LSTMCell, Bahdanau attention; Linear)",
-            (VOCAB_GNMT, VOCAB_GNMT_CITE),
-            GNMT_SOURCE,
-            paper_params=278e6,
-            library="torch.nn",
-        ),
-        wmt_arch(
-            "gnmt-en-fr",
+            "gnmt",  # En-De and En-Fr: the same sizes and vocabulary
             lambda: count_gnmt(GNMT, VOCAB_GNMT, WMT_TOKENS),
             "modules as tensorflow/nmt's GNMT wiring at Wu et al.'s sizes (LSTM, LSTMCell, Bahdanau attention; Linear)",
             (VOCAB_GNMT, VOCAB_GNMT_CITE),
@@ -1422,8 +1413,8 @@ ROWS = (
     ("wmt14_en_de.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-de"),
     ("wmt14_en_de.csv", "TaLK Convolutions (Lioutas et al., 2020)", "talk-big-en-de"),
     ("wmt14_en_de.csv", "RNMT+ (Chen et al., 2018)", "rnmt-plus-en-de"),
-    ("wmt14_en_de.csv", "GNMT (Wu et al., 2016), as reported by Shazeer et al. 2017", "gnmt-en-de"),
-    ("wmt14_en_fr.csv", "GNMT (Wu et al., 2016), as reported by Shazeer et al. 2017", "gnmt-en-fr"),
+    ("wmt14_en_de.csv", "GNMT (Wu et al., 2016), as reported by Shazeer et al. 2017", "gnmt"),
+    ("wmt14_en_fr.csv", "GNMT (Wu et al., 2016), as reported by Shazeer et al. 2017", "gnmt"),
     ("wmt14_en_fr.csv", "Transformer Big (Ott et al., 2018)", "ott-big-en-fr"),
     ("wmt14_en_fr.csv", "DynamicConv (Wu et al., 2019)", "dynamicconv-big-en-fr"),
     ("wmt14_en_fr.csv", "ConvS2S (Gehring et al., 2017)", "convs2s-en-fr"),
