@@ -420,6 +420,17 @@ FLAIR_SOURCE = (
     "github.com/flairNLP/flair/issues/55 (2048 hidden, 1 layer); dictionary 300, embedding 100: a later checkpoint"
 )
 FLAIR = {"lm_dict": 300, "lm_embed": 100, "lm_hidden": 2048, "word_dim": 100, "hidden": 256, "tags": 20}
+# CrossWeigh + Flair (Wang et al. 2019): ZihanWangKi/CrossWeigh@6a727cd flair_scripts/flair_ner.py trains the same
+#   tagger, WordEmbeddings('glove') + FlairEmbeddings('news-forward') + FlairEmbeddings('news-backward'),
+#   SequenceTagger(hidden_size=256) (use_crf and reproject_embeddings at their defaults, True), with requirements.txt
+#   flair==0.7.0: flairNLP/flair@69b6692 (v0.7) maps 'news-forward' to news-forward-0.4.1.pt, the checkpoint the
+#   300 x 100 character table and 2048 -> 300 decoder above were printed from; its LanguageModel.forward still runs
+#   the decoder; its chars_per_chunk 512 leaves the 495-character sentence in one chunk; Dictionary() adds <unk>.
+CROSSWEIGH_SOURCE = (
+    "ZihanWangKi/CrossWeigh@6a727cd flair_scripts/flair_ner.py (glove + news-forward + news-backward, "
+    "SequenceTagger(hidden_size=256)), requirements.txt (flair==0.7.0); flairNLP/flair@69b6692 (v0.7) "
+    "flair/embeddings/token.py, flair/models/language_model.py, flair/models/sequence_tagger_model.py"
+)
 
 # --- Input lengths (the per-pass convention) ----------------------------------------------------------------------
 # One forward pass over the longest input the row's own fine-tuning code feeds (its max_seq_length):
@@ -1206,6 +1217,17 @@ ARCHS = {
             head=LABELS,
         ),
         Arch(
+            "crossweigh-flair-conll",
+            lambda: count_flair(CONLL_LONGEST, CONLL_LONGEST_CHARS),
+            "modules as flair v0.7's SequenceTagger with two Flair character LMs (LSTM, Linear)",
+            f"one sentence of {CONLL_LONGEST} tokens and {CONLL_LONGEST_CHARS} characters, the longest in the "
+            f"CoNLL-2003 test set, each LM over {CONLL_LONGEST_CHARS + CONLL_LONGEST + 1} characters (the tokens, "
+            "the spaces between them, two markers; counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            CROSSWEIGH_SOURCE,
+            library="torch.nn",
+            head=LABELS,
+        ),
+        Arch(
             "ncrfpp-conll",
             lambda: count_ncrfpp(CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS),
             "modules as NCRF++'s Char CNN + Word LSTM + CRF (Conv1d, LSTM, Linear)",
@@ -1404,6 +1426,7 @@ ROWS = (
     ("conll2003.csv", "LM-LSTM-CRF (Liu et al., 2018)", "lm-lstm-crf-conll"),
     ("conll2003.csv", "NCRF++ (Yang and Zhang, 2018)", "ncrfpp-conll"),
     ("conll2003.csv", "Flair embeddings (Akbik et al., 2018)", "flair-conll"),
+    ("conll2003.csv", "CrossWeigh + Flair (Wang et al., 2019)", "crossweigh-flair-conll"),
     ("wmt14_en_de.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-de"),
     ("wmt14_en_de.csv", "Transformer Base (Vaswani et al., 2017)", "transformer-base-en-de"),
     ("wmt14_en_fr.csv", "Transformer Big (Vaswani et al., 2017)", "transformer-big-en-fr"),

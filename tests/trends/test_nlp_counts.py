@@ -275,6 +275,7 @@ def test_character_level_taggers_match_the_closed_form(count_of):
     chars = c + w + 1
     flair = 2 * chars * (lstm(100, 2048) + 2048 * 300) + w * (4196 * 4196 + 2 * lstm(4196, 256) + 512 * 20)
     assert count_of("flair-conll").flop == 2 * flair
+    assert count_of("crossweigh-flair-conll").flop == 2 * flair  # the same tagger, trained by CrossWeigh
 
 
 def test_per_pass_fits_use_the_counted_rows():
@@ -285,6 +286,7 @@ def test_per_pass_fits_use_the_counted_rows():
         "LM-LSTM-CRF (Liu et al., 2018)",
         "NCRF++ (Yang and Zhang, 2018)",
         "Flair embeddings (Akbik et al., 2018)",
+        "CrossWeigh + Flair (Wang et al., 2019)",
         "BiLSTM-CRF+ELMo (Peters et al., 2018)",
         "BERT Large (Devlin et al., 2018)",
         "BERT Base (Devlin et al., 2018)",
