@@ -207,3 +207,17 @@ def test_theory_bound_has_slope_4_through_todays_best(report):
 def test_theory_bound_on_imagenet():
     rep = analyze(["imagenet"], targets=[5.0])
     assert _check_bound(rep.benchmarks[0]) == 2
+
+
+@pytest.mark.parametrize("bench", ["conll2003", "imagenet"])
+def test_the_legend_sits_below_each_panel_and_covers_no_row(bench):
+    # inside the panel the legend's long labels covered rows at low computation and high error (CoNLL's taggers)
+    rep = analyze([bench], targets=[5.0])
+    fig = benchmark_figure(rep.benchmarks[0])
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        legend, panel = ax.get_legend().get_window_extent(renderer), ax.get_window_extent(renderer)
+        assert legend.y1 < panel.y0  # entirely below the axes
+        assert legend.y0 >= 0 and fig.bbox.x0 <= legend.x0 and legend.x1 <= fig.bbox.x1  # and inside the figure
+    plt.close(fig)

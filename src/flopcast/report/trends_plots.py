@@ -98,7 +98,8 @@ def _panel(ax, result, measure: str, fits, projections, selection) -> None:
     ax.set_ylabel("error (%, log scale)")
     ax.set_title(f"{result.name}: {measure} (split: {selection.split})", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
+    # below the panel: inside it, the legend's long labels covered the rows at low computation and high error
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False)
 
 
 def _scatter_rows(ax, used, x: np.ndarray, e: np.ndarray) -> None:
@@ -248,13 +249,14 @@ def benchmark_figure(result):
     if not measures:
         return None
     plt = _plt()
-    fig, axes = plt.subplots(1, len(measures), figsize=(7.0 * len(measures), 5.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(measures), figsize=(7.0 * len(measures), 7.0), squeeze=False)
     for ax, m in zip(axes[0], measures, strict=True):
         sel = next(s for s in result.selections if s.measure == m)
         _panel(ax, result, m, [f for f in result.fits if f.measure == m], result.projections, sel)
     fig.suptitle(f"{result.name}: error vs computation, both fits extrapolated to the targets", fontsize=11)
     w, h = fig.get_size_inches()  # fixed margins in inches (tight_layout costs as much as drawing twice)
-    fig.subplots_adjust(left=0.75 / w, right=1 - 0.2 / w, bottom=0.65 / h, top=1 - 0.75 / h, wspace=1.0 / 7.0)
+    # the bottom margin holds the x label and the legend (up to 9 entries)
+    fig.subplots_adjust(left=0.75 / w, right=1 - 0.2 / w, bottom=2.25 / h, top=1 - 0.75 / h, wspace=1.0 / 7.0)
     return fig
 
 
