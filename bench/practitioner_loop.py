@@ -316,10 +316,9 @@ def forecast_cost(model: dict, flop_per_step: float, steps: int) -> float:
 
 def realise(planned: dict, runs: list[dict], mode: Mode) -> tuple[Spec, str | None]:
     """The family's model nearest the plan's N (non-embedding, in log N), its width kept within half (rounded up to a
-    head multiple) to twice the sweep's widest
-    (outside, the time forecast would extrapolate far, and a degenerate plan could blow the time budget);
-    whole steps for the plan's D (for a clamped width, the plan's C = 6ND), made at least 5x the largest sweep run's measured compute. Returns the spec
-    and, when the width was clamped, why."""
+    head multiple) to twice the sweep's widest (outside, the time forecast would extrapolate far, and a degenerate
+    plan could blow the time budget); whole steps for the plan's D (for a clamped width, the plan's C = 6ND), made at
+    least 5x the largest sweep run's measured compute. Returns the spec and, when the width was clamped, why."""
     widest = max(r["spec"]["d_model"] for r in runs)
     lo, hi = HEAD_WIDTH * math.ceil(widest / 2 / HEAD_WIDTH), 2 * widest
     n_of = lambda w: param_counts(w, mode.layers, mode.context)[1]  # noqa: E731  (the fit's N: non-embedding)

@@ -3,9 +3,8 @@
 Fills ``gflops_forward`` (GFLOPs = flopcast ``forward_flop`` / 1e9), ``flops_unit_note``, ``flop_flag``
 (``counted``) and a citation in ``compute_source`` of the rows listed in :data:`ROWS`, in
 ``src/flopcast/data/benchmarks/*.csv``. Models are built by transformers (BERT, XLNet, LUKE; FSMT for the
-Transformers) or, for ConvS2S, DynamicConv, TaLK and the CoNLL taggers (ELMo's, Lample et al.'s, Ma & Hovy's), from
-torch.nn modules as their code builds them. Every
-hyperparameter and input length below is cited where it is set; the convention is documented in
+Transformers) or, for ConvS2S, DynamicConv, TaLK, RNMT+, GNMT and the CoNLL taggers, from torch.nn modules as their
+code builds them. Every hyperparameter and input length below is cited where it is set; the convention is documented in
 ``src/flopcast/data/benchmarks/README.md`` ("Per-pass FLOP of NLP rows").
 
     python scripts/count_nlp_rows.py            # print the counts and what would change
@@ -278,7 +277,7 @@ GNMT_SOURCE = (
     "shared wordpieces); wiring: tensorflow/nmt@0be8642 nmt/gnmt_model.py (a reimplementation: bidirectional bottom "
     "encoder layer, gnmt_v2 attention fed to every decoder layer); checked against Shazeer et al. 2017's 278M"
 )
-GNMT = {"dim": 1024, "encoder_layers": 8, "decoder_layers": 8}
+GNMT = {"dim": 1024, "encoder_layers": 8, "decoder_layers": 8, "residual_from": 2}
 VOCAB_GNMT = 32000
 VOCAB_GNMT_CITE = (
     "google/seq2seq@17f00eb docs/results.md: 32k shared wordpieces (En-De; En-Fr inferred, see the script)"
@@ -450,6 +449,7 @@ CONLL_BERT = 512
 #   split's longest is 113 tokens (data/train.txt, 14,041 sentences), the development split's 109. Only the count
 #   is used; the Reuters text is not shipped.
 CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS = 124, 10
+CONLL_COUNTED_IN = "kyzhouhzau/BERT-NER@0f77e47 data/test.txt"
 # Ma & Hovy pad every word to min(45, the longest word in the data): the training split's longest token has 61
 #   characters (data/train.txt as above; test 37, development 27), so 45.
 CONLL_LONGEST_WORD_CHARS = 61
@@ -478,6 +478,44 @@ def _meta(build):
 
 def _ids(*shape: int, device: str = "meta") -> torch.Tensor:
     return torch.zeros(*shape, dtype=torch.long, device=device)
+
+
+def _vectors(*shape: int) -> torch.Tensor:
+    """Looked-up vectors (word embeddings) on meta: a lookup costs 0 FLOP, so the models take them as input."""
+    return torch.zeros(*shape, device="meta")
+
+
+#: Rows of a tagger's character table: a lookup (0 FLOP), so its size only moves the parameter count.
+CHAR_TABLE = 128
+
+
+def _word_char_features(embedding, conv, token_chars: torch.Tensor, activation=None) -> torch.Tensor:
+    """A character CNN over each word's padded characters, max-pooled: (batch, tokens, chars) -> (batch, tokens, F)."""
+    batch, tokens, chars = token_chars.shape
+    c = conv(embedding(token_chars.view(-1, chars)).transpose(1, 2))
+    return (c if activation is None else activation(c)).amax(dim=-1).view(batch, tokens, -1)
+
+
+def _residual_lstms(lstms, x: torch.Tensor, residual_from: int, *, first: int = 0, context=None) -> torch.Tensor:
+    """Stacked LSTMs numbered from ``first``, each over [x; context] when a context is given, adding its input to
+    its output from layer ``residual_from`` on (the add is elementwise: 0 FLOP)."""
+    for i, lstm in enumerate(lstms, start=first):
+        y = lstm(x if context is None else torch.cat([x, context], dim=-1))[0]
+        x = y + x if i >= residual_from else y
+    return x
+
+
+def _attend_each_step(bottom, attend, emb: torch.Tensor, context: torch.Tensor):
+    """A decoder's bottom LSTM cell run one step at a time over [embedding; previous context], its state the
+    attention's query: every step's state and context, stacked (batch, steps, d)."""
+    h = c = emb.new_zeros(emb.shape[0], bottom.hidden_size)
+    states, contexts = [], []
+    for t in range(emb.shape[1]):
+        h, c = bottom(torch.cat([emb[:, t], context], dim=-1), (h, c))
+        context = attend(h)
+        states.append(h)
+        contexts.append(context)
+    return torch.stack(states, dim=1), torch.stack(contexts, dim=1)
 
 
 def _count_meta(model, inputs: dict) -> Counted:
@@ -763,28 +801,15 @@ class RNMTPlus(torch.nn.Module):
         self.softmax = nn.Linear(2 * d, vocab)  # the pre-softmax projection over [top layer; context]
 
     def encode(self, input_ids: torch.Tensor) -> torch.Tensor:
-        x = self.src_embed(input_ids)
-        for i, lstm in enumerate(self.encoder):
-            y = lstm(x)[0]
-            x = y + x if i >= self.residual_from else y
-        return self.encoder_proj(x)
+        return self.encoder_proj(_residual_lstms(self.encoder, self.src_embed(input_ids), self.residual_from))
 
     def forward(self, input_ids: torch.Tensor, decoder_input_ids: torch.Tensor) -> torch.Tensor:
         keys, values = self.attention.pack(self.encode(input_ids))
         emb = self.tgt_embed(decoder_input_ids)
-        batch, steps, d = emb.shape
-        h = c = emb.new_zeros(batch, d)
-        ctx = self.attention(h, keys, values)  # lingvo FRNNWithAttention.zero_state: the context of a zero query
-        states, contexts = [], []
-        for t in range(steps):  # the bottom layer is fed the previous step's context: one step at a time
-            h, c = self.bottom(torch.cat([emb[:, t], ctx], dim=-1), (h, c))
-            ctx = self.attention(h, keys, values)
-            states.append(h)
-            contexts.append(ctx)
-        x, ctxs = torch.stack(states, dim=1), torch.stack(contexts, dim=1)
-        for i, lstm in enumerate(self.decoder, start=1):
-            y = lstm(torch.cat([x, ctxs], dim=-1))[0]
-            x = y + x if i >= self.residual_from else y
+        zero = emb.new_zeros(emb.shape[0], self.bottom.hidden_size)
+        first = self.attention(zero, keys, values)  # lingvo FRNNWithAttention.zero_state: a zero query's context
+        x, ctxs = _attend_each_step(self.bottom, lambda h: self.attention(h, keys, values), emb, first)
+        x = _residual_lstms(self.decoder, x, self.residual_from, first=1, context=ctxs)
         return self.softmax(torch.cat([x, ctxs], dim=-1))
 
 
@@ -801,6 +826,7 @@ class GNMTModel(torch.nn.Module):
     def __init__(self, sizes: dict, vocab: int):
         super().__init__()
         nn, d = torch.nn, sizes["dim"]
+        self.residual_from = sizes["residual_from"]
         self.src_embed, self.tgt_embed = nn.Embedding(vocab, d), nn.Embedding(vocab, d)
         self.bi = nn.LSTM(d, d, bidirectional=True, batch_first=True)
         self.uni = nn.ModuleList(
@@ -815,30 +841,20 @@ class GNMTModel(torch.nn.Module):
         self.output_layer = nn.Linear(d, vocab, bias=False)  # the pre-softmax projection over the top layer
 
     def encode(self, input_ids: torch.Tensor) -> torch.Tensor:
-        x = self.bi(self.src_embed(input_ids))[0]
-        for i, lstm in enumerate(self.uni):
-            y = lstm(x)[0]
-            x = y + x if i >= 1 else y  # residual from the third layer (num_encoder_layers - 2 residual layers)
-        return x
+        # layers numbered from the bidirectional one (0): residual from the third (num_encoder_layers - 2 of them)
+        return _residual_lstms(self.uni, self.bi(self.src_embed(input_ids))[0], self.residual_from, first=1)
+
+    def attend(self, h: torch.Tensor, memory: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        scores = (self.g * self.v * torch.tanh(keys + self.query_layer(h).unsqueeze(1) + self.b)).sum(-1)
+        return torch.matmul(torch.softmax(scores, dim=-1).unsqueeze(1), memory).squeeze(1)
 
     def forward(self, input_ids: torch.Tensor, decoder_input_ids: torch.Tensor) -> torch.Tensor:
         memory = self.encode(input_ids)
         keys = self.memory_layer(memory)
         emb = self.tgt_embed(decoder_input_ids)
-        batch, steps, d = emb.shape
-        h = c = ctx = emb.new_zeros(batch, d)
-        states, contexts = [], []
-        for t in range(steps):
-            h, c = self.bottom(torch.cat([emb[:, t], ctx], dim=-1), (h, c))
-            scores = (self.g * self.v * torch.tanh(keys + self.query_layer(h).unsqueeze(1) + self.b)).sum(-1)
-            ctx = torch.matmul(torch.softmax(scores, dim=-1).unsqueeze(1), memory).squeeze(1)
-            states.append(h)
-            contexts.append(ctx)
-        x, ctxs = torch.stack(states, dim=1), torch.stack(contexts, dim=1)
-        for i, lstm in enumerate(self.decoder):
-            y = lstm(torch.cat([x, ctxs], dim=-1))[0]
-            x = y + x if i >= 1 else y
-        return self.output_layer(x)
+        zero = emb.new_zeros(emb.shape[0], self.bottom.hidden_size)
+        x, ctxs = _attend_each_step(self.bottom, lambda h: self.attend(h, memory, keys), emb, zero)
+        return self.output_layer(_residual_lstms(self.decoder, x, self.residual_from, first=1, context=ctxs))
 
 
 def count_gnmt(sizes: dict, vocab: int, tokens: int) -> Counted:
@@ -914,9 +930,7 @@ class ElmoTagger(torch.nn.Module):
         self.tags = nn.Linear(2 * tagger["hidden"], tagger["tags"])
 
     def forward(self, words: torch.Tensor, elmo_chars: torch.Tensor, token_chars: torch.Tensor) -> torch.Tensor:
-        batch, tokens, chars = token_chars.shape
-        c = self.chars(token_chars.view(-1, chars)).transpose(1, 2)
-        c = torch.relu(self.char_cnn(c)).amax(dim=-1).view(batch, tokens, -1)
+        c = _word_char_features(self.chars, self.char_cnn, token_chars, torch.relu)
         return self.tags(self.encoder(torch.cat([words, self.elmo(elmo_chars), c], dim=-1))[0])
 
 
@@ -928,7 +942,7 @@ def count_elmo_tagger(tokens: int, token_chars: int) -> Counted:
     """
     model = _meta(lambda: ElmoTagger(ELMO_BILM, ELMO_TAGGER))
     inputs = {
-        "words": torch.zeros(1, tokens, ELMO_TAGGER["word_dim"], device="meta"),
+        "words": _vectors(1, tokens, ELMO_TAGGER["word_dim"]),
         "elmo_chars": _ids(1, tokens, ELMO_BILM["chars"]),
         "token_chars": _ids(1, tokens, max(token_chars, ELMO_TAGGER["char_width"])),
     }
@@ -969,7 +983,7 @@ class LampleTagger(torch.nn.Module):
     def __init__(self, sizes: dict):
         super().__init__()
         nn, ch, wh = torch.nn, sizes["char_hidden"], sizes["word_hidden"]
-        self.chars = nn.Embedding(128, sizes["char_dim"])  # the training data's characters (a lookup)
+        self.chars = nn.Embedding(CHAR_TABLE, sizes["char_dim"])
         self.char_fwd, self.char_rev = _LampleLSTM(sizes["char_dim"], ch), _LampleLSTM(sizes["char_dim"], ch)
         width = sizes["word_dim"] + 2 * ch
         self.word_fwd, self.word_rev = _LampleLSTM(width, wh), _LampleLSTM(width, wh)
@@ -991,29 +1005,27 @@ class MaHovyTagger(torch.nn.Module):
     def __init__(self, sizes: dict):
         super().__init__()
         nn, pairs = torch.nn, (sizes["labels"] + 1) ** 2
-        self.chars = nn.Embedding(128, sizes["char_dim"])  # the data's characters (a lookup)
+        self.chars = nn.Embedding(CHAR_TABLE, sizes["char_dim"])
         self.cnn = nn.Conv1d(sizes["char_dim"], sizes["filters"], sizes["width"], padding=sizes["width"] - 1)
         self.lstm = nn.LSTM(sizes["filters"] + sizes["word_dim"], sizes["hidden"], bidirectional=True, batch_first=True)
         self.crf = nn.Linear(2 * sizes["hidden"], pairs)  # crf.py: tensordot with W (inputs, L + 1, L + 1), + b
 
     def forward(self, words: torch.Tensor, token_chars: torch.Tensor) -> torch.Tensor:
-        batch, tokens, chars = token_chars.shape
-        c = self.chars(token_chars.view(-1, chars)).transpose(1, 2)
-        c = torch.tanh(self.cnn(c)).amax(dim=-1).view(batch, tokens, -1)
+        c = _word_char_features(self.chars, self.cnn, token_chars, torch.tanh)
         return self.crf(self.lstm(torch.cat([c, words], dim=-1))[0])
 
 
 def count_lample(tokens: int, token_chars: int) -> Counted:
     """Lample et al.'s tagger over one sentence, its characters padded to its longest word (``token_chars``)."""
     model = _meta(lambda: LampleTagger(LAMPLE))
-    words = torch.zeros(1, tokens, LAMPLE["word_dim"], device="meta")
+    words = _vectors(1, tokens, LAMPLE["word_dim"])
     return _count_meta(model, {"words": words, "token_chars": _ids(1, tokens, token_chars)})
 
 
 def count_ma_hovy(tokens: int, longest_word: int) -> Counted:
     """Ma & Hovy's tagger over one sentence, every word padded to min(45, ``longest_word`` in the data)."""
     model = _meta(lambda: MaHovyTagger(MA_HOVY))
-    words = torch.zeros(1, tokens, MA_HOVY["word_dim"], device="meta")
+    words = _vectors(1, tokens, MA_HOVY["word_dim"])
     chars = min(MA_HOVY["max_chars"], longest_word)
     return _count_meta(model, {"words": words, "token_chars": _ids(1, tokens, chars)})
 
@@ -1025,7 +1037,7 @@ class LMLSTMCRF(torch.nn.Module):
     def __init__(self, sizes: dict):
         super().__init__()
         nn, ch = torch.nn, sizes["char_hidden"]
-        self.chars = nn.Embedding(128, sizes["char_dim"])  # the data's characters (a lookup)
+        self.chars = nn.Embedding(CHAR_TABLE, sizes["char_dim"])
         self.forw, self.back = nn.LSTM(sizes["char_dim"], ch), nn.LSTM(sizes["char_dim"], ch)
         self.highway = nn.ModuleList(nn.Linear(2 * ch, 2 * ch) for _ in range(2 * sizes["highway"]))
         self.word_lstm = nn.LSTM(sizes["word_dim"] + 2 * ch, sizes["word_hidden"] // 2, bidirectional=True)
@@ -1049,32 +1061,28 @@ class NCRFpp(torch.nn.Module):
     def __init__(self, sizes: dict):
         super().__init__()
         nn = torch.nn
-        self.chars = nn.Embedding(128, sizes["char_dim"])  # the data's characters (a lookup)
+        self.chars = nn.Embedding(CHAR_TABLE, sizes["char_dim"])
         self.cnn = nn.Conv1d(sizes["char_dim"], sizes["char_hidden"], 3, padding=1)
         width = sizes["word_dim"] + sizes["char_hidden"]
         self.lstm = nn.LSTM(width, sizes["hidden"] // 2, bidirectional=True, batch_first=True)
         self.hidden2tag = nn.Linear(sizes["hidden"], sizes["tags"])
 
     def forward(self, words: torch.Tensor, token_chars: torch.Tensor) -> torch.Tensor:
-        batch, tokens, chars = token_chars.shape
-        c = self.cnn(self.chars(token_chars.view(-1, chars)).transpose(1, 2)).amax(dim=-1).view(batch, tokens, -1)
+        c = _word_char_features(self.chars, self.cnn, token_chars)  # no activation (charcnn.py)
         return self.hidden2tag(self.lstm(torch.cat([words, c], dim=-1))[0])
 
 
 def count_lm_lstm_crf(tokens: int, chars: int) -> Counted:
     """LM-LSTM-CRF over one sentence of ``tokens`` words and ``chars`` characters, as model/predictor.py feeds it."""
     model = _meta(lambda: LMLSTMCRF(LM_LSTM_CRF))
-    inputs = {
-        "chars": _ids(chars + tokens + 2, 1),
-        "words": torch.zeros(tokens + 1, 1, LM_LSTM_CRF["word_dim"], device="meta"),
-    }
+    inputs = {"chars": _ids(chars + tokens + 2, 1), "words": _vectors(tokens + 1, 1, LM_LSTM_CRF["word_dim"])}
     return _count_meta(model, inputs)
 
 
 def count_ncrfpp(tokens: int, token_chars: int) -> Counted:
     """NCRF++ over one sentence, every word padded to its longest (``token_chars``)."""
     model = _meta(lambda: NCRFpp(NCRFPP))
-    words = torch.zeros(1, tokens, NCRFPP["word_dim"], device="meta")
+    words = _vectors(1, tokens, NCRFPP["word_dim"])
     return _count_meta(model, {"words": words, "token_chars": _ids(1, tokens, token_chars)})
 
 
@@ -1111,7 +1119,7 @@ def count_flair(tokens: int, chars: int) -> Counted:
     model = _meta(lambda: FlairTagger(FLAIR))
     length = chars + tokens - 1 + 2
     inputs = {
-        "words": torch.zeros(1, tokens, FLAIR["word_dim"], device="meta"),
+        "words": _vectors(1, tokens, FLAIR["word_dim"]),
         "forward_chars": _ids(length, 1),
         "backward_chars": _ids(length, 1),
     }
@@ -1145,6 +1153,23 @@ def wmt_arch(key: str, count, model_class: str, vocab: tuple[int, str], source: 
     return Arch(key, count, model_class, desc, source, head=PRE_SOFTMAX, **kw)
 
 
+def conll_arch(key: str, count, model_class: str, input_desc: str, source: str, **kw) -> Arch:
+    """A CoNLL tagger, built from torch.nn modules, its label projection counted (the unit note says so)."""
+    return Arch(key, count, model_class, input_desc, source, library="torch.nn", head=LABELS, **kw)
+
+
+CONLL_SENTENCE = f"one sentence of {CONLL_LONGEST} tokens"
+CONLL_PADDED = (
+    f"{CONLL_SENTENCE}, the longest in the CoNLL-2003 test set, characters padded to its longest token, "
+    f"{CONLL_LONGEST_TOKEN_CHARS} (counted in {CONLL_COUNTED_IN})"
+)
+FLAIR_INPUT = (
+    f"{CONLL_SENTENCE} and {CONLL_LONGEST_CHARS} characters, the longest in the CoNLL-2003 test set, each LM over "
+    f"{CONLL_LONGEST_CHARS + CONLL_LONGEST + 1} characters (the tokens, the spaces between them, two markers; counted "
+    f"in {CONLL_COUNTED_IN})"
+)
+
+
 ARCHS = {
     a.key: a
     for a in (
@@ -1172,81 +1197,60 @@ ARCHS = {
             BERT_SOURCE,
             110e6,
         ),
-        Arch(
+        conll_arch(
             "elmo-tagger-conll",
             lambda: count_elmo_tagger(CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS),
             "modules as allennlp crf_tagger with ELMo (char CNN, highway, projected LSTMs; Conv1d, Linear, LSTM)",
-            f"one sentence of {CONLL_LONGEST} tokens (the biLM adds <S> and </S>), the longest in the CoNLL-2003 "
-            f"test set, its longest token {CONLL_LONGEST_TOKEN_CHARS} characters (counted in "
-            "kyzhouhzau/BERT-NER@0f77e47 data/test.txt; allennlp reads whole sentences)",
+            f"{CONLL_SENTENCE} (the biLM adds <S> and </S>), the longest in the CoNLL-2003 test set, its longest token "
+            f"{CONLL_LONGEST_TOKEN_CHARS} characters (counted in {CONLL_COUNTED_IN}; allennlp reads whole sentences)",
             ELMO_SOURCE,
-            94e6,
-            library="torch.nn",
-            head=LABELS,
+            paper_params=94e6,
         ),
-        Arch(
+        conll_arch(
             "lample-lstm-crf-conll",
             lambda: count_lample(CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS),
             "modules as glample/tagger's LSTM-CRF (character and word LSTMs without forget gate, tanh layer; Linear)",
-            f"one sentence of {CONLL_LONGEST} tokens, the longest in the CoNLL-2003 test set, characters padded to "
-            f"its longest token, {CONLL_LONGEST_TOKEN_CHARS} (counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            CONLL_PADDED,
             LAMPLE_SOURCE,
-            library="torch.nn",
-            head=LABELS,
         ),
-        Arch(
+        conll_arch(
             "lm-lstm-crf-conll",
             lambda: count_lm_lstm_crf(CONLL_LONGEST, CONLL_LONGEST_CHARS),
             "modules as LM-LSTM-CRF's inference path (character LSTMs, highway, word BiLSTM, CRF_L; LSTM, Linear)",
-            f"one sentence of {CONLL_LONGEST} tokens and {CONLL_LONGEST_CHARS} characters, the longest in the "
-            f"CoNLL-2003 test set, as model/predictor.py feeds it ({CONLL_LONGEST_CHARS + CONLL_LONGEST + 2} "
-            f"characters, {CONLL_LONGEST + 1} words; counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            f"{CONLL_SENTENCE} and {CONLL_LONGEST_CHARS} characters, the longest in the CoNLL-2003 test set, as "
+            f"model/predictor.py feeds it ({CONLL_LONGEST_CHARS + CONLL_LONGEST + 2} characters, {CONLL_LONGEST + 1} "
+            f"words; counted in {CONLL_COUNTED_IN})",
             LM_LSTM_CRF_SOURCE,
-            library="torch.nn",
-            head=LABELS,
         ),
-        Arch(
+        conll_arch(
             "flair-conll",
             lambda: count_flair(CONLL_LONGEST, CONLL_LONGEST_CHARS),
             "modules as flair v0.2.0's SequenceTagger with two Flair character LMs (LSTM, Linear)",
-            f"one sentence of {CONLL_LONGEST} tokens and {CONLL_LONGEST_CHARS} characters, the longest in the "
-            f"CoNLL-2003 test set, each LM over {CONLL_LONGEST_CHARS + CONLL_LONGEST + 1} characters (the tokens, "
-            "the spaces between them, two markers; counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            FLAIR_INPUT,
             FLAIR_SOURCE,
-            library="torch.nn",
-            head=LABELS,
         ),
-        Arch(
+        conll_arch(
             "crossweigh-flair-conll",
             lambda: count_flair(CONLL_LONGEST, CONLL_LONGEST_CHARS),
             "modules as flair v0.7's SequenceTagger with two Flair character LMs (LSTM, Linear)",
-            f"one sentence of {CONLL_LONGEST} tokens and {CONLL_LONGEST_CHARS} characters, the longest in the "
-            f"CoNLL-2003 test set, each LM over {CONLL_LONGEST_CHARS + CONLL_LONGEST + 1} characters (the tokens, "
-            "the spaces between them, two markers; counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            FLAIR_INPUT,
             CROSSWEIGH_SOURCE,
-            library="torch.nn",
-            head=LABELS,
         ),
-        Arch(
+        conll_arch(
             "ncrfpp-conll",
             lambda: count_ncrfpp(CONLL_LONGEST, CONLL_LONGEST_TOKEN_CHARS),
             "modules as NCRF++'s Char CNN + Word LSTM + CRF (Conv1d, LSTM, Linear)",
-            f"one sentence of {CONLL_LONGEST} tokens, the longest in the CoNLL-2003 test set, characters padded to its "
-            f"longest token, {CONLL_LONGEST_TOKEN_CHARS} (counted in kyzhouhzau/BERT-NER@0f77e47 data/test.txt)",
+            CONLL_PADDED,
             NCRFPP_SOURCE,
-            library="torch.nn",
-            head=LABELS,
         ),
-        Arch(
+        conll_arch(
             "ma-hovy-bilstm-cnn-crf-conll",
             lambda: count_ma_hovy(CONLL_LONGEST, CONLL_LONGEST_WORD_CHARS),
             "modules as LasagneNLP's BiLSTM-CNN-CRF (Conv1d, LSTM, the CRF's Linear to 18 x 18 pair energies)",
-            f"one sentence of {CONLL_LONGEST} tokens, the longest in the CoNLL-2003 data (every sentence is padded to "
-            f"it), words padded to {MA_HOVY['max_chars']} characters (MAX_CHAR_LENGTH; the longest word has "
-            f"{CONLL_LONGEST_WORD_CHARS}; counted in kyzhouhzau/BERT-NER@0f77e47 data/)",
+            f"{CONLL_SENTENCE}, the longest in the CoNLL-2003 data (every sentence is padded to it), words padded to "
+            f"{MA_HOVY['max_chars']} characters (MAX_CHAR_LENGTH; the longest word has {CONLL_LONGEST_WORD_CHARS}; "
+            f"counted in {CONLL_COUNTED_IN.removesuffix('test.txt')})",
             MA_HOVY_SOURCE,
-            library="torch.nn",
-            head=LABELS,
         ),
         Arch(
             "xlnet-large-squad",
