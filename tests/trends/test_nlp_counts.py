@@ -46,6 +46,11 @@ def count_of(script):
     return get
 
 
+def _lstm(inputs: int, hidden: int) -> int:
+    """Multiply-adds of one LSTM step in one direction: four gates over [x; h]."""
+    return 4 * hidden * (inputs + hidden)
+
+
 def _row(bench: str, model: str):
     return next(r for r in load_rows(BENCHMARKS[bench]) if r.model == model)
 
@@ -208,7 +213,7 @@ def _rnmt_flop(n: int = 256, d: int = 1024, heads: int = 4, vocab: int = 32000) 
     (d x d) and per-head additive scorer (d/heads square, shared by the heads), logits and context over n sources per
     head; 8 decoder layers of d over 2d inputs (the bottom one [embedding; context]); the softmax over 2d."""
     a = d // heads
-    lstm = lambda inputs: 4 * d * (inputs + d)  # noqa: E731 (multiply-adds per token and direction)
+    lstm = lambda inputs: _lstm(inputs, d)  # noqa: E731 (width d)
     encoder = 2 * lstm(d) + 5 * 2 * lstm(2 * d) + 2 * d * d + d * d + heads * a * a
     decoder = 8 * lstm(2 * d) + d * d + heads * a * a + 2 * n * heads * a + 2 * d * vocab
     first = d * d + heads * a * a + 2 * n * heads * a  # lingvo's zero_state: one context for a zero query
@@ -230,7 +235,7 @@ def test_gnmt_count_matches_the_closed_form_and_shazeer_et_al_size(script, count
     # memory layers d x d, the context over n sources; TF's score is a reduce_sum, elementwise), every decoder layer
     # over 2d, the output layer over the top layer's d, 32000 wordpieces
     n, d, vocab = 256, 1024, 32000
-    lstm = lambda inputs: 4 * d * (inputs + d)  # noqa: E731
+    lstm = lambda inputs: _lstm(inputs, d)  # noqa: E731 (width d)
     encoder = 2 * lstm(d) + lstm(2 * d) + 6 * lstm(d) + d * d
     decoder = 8 * lstm(2 * d) + d * d + n * d + d * vocab
     counted = count_of("gnmt")
@@ -261,19 +266,18 @@ def test_lample_and_ma_hovy_counts_match_the_closed_form(script, count_of):
 def test_character_level_taggers_match_the_closed_form(count_of):
     # the longest CoNLL-2003 test sentence: W = 124 tokens, C = 370 characters, its longest token 10 characters
     w, c = 124, 370
-    lstm = lambda inputs, hidden: 4 * hidden * (inputs + hidden)  # noqa: E731 (multiply-adds per step)
     # LM-LSTM-CRF (train_wc.py defaults): two one-way character LSTMs of 300 over C + W + 2 characters, a highway
     # (two 600 x 600) and a BiLSTM of 150 per direction over 700 at W + 1 words, CRF_L 300 -> 19 x 19
-    lm = 2 * (c + w + 2) * lstm(30, 300) + (w + 1) * (2 * 600 * 600 + 2 * lstm(700, 150) + 300 * 19 * 19)
+    lm = 2 * (c + w + 2) * _lstm(30, 300) + (w + 1) * (2 * 600 * 600 + 2 * _lstm(700, 150) + 300 * 19 * 19)
     assert count_of("lm-lstm-crf-conll").flop == 2 * lm
     # NCRF++ (demo.train.config): 50 filters of width 3 over 30-d characters (padding 1: 10 positions), a BiLSTM of
     # 100 per direction over [50-d words; 50], hidden2tag 200 -> 20
-    ncrf = w * (10 * 3 * 30 * 50 + 2 * lstm(100, 100) + 200 * 20)
+    ncrf = w * (10 * 3 * 30 * 50 + 2 * _lstm(100, 100) + 200 * 20)
     assert count_of("ncrfpp-conll").flop == 2 * ncrf
     # Flair (v0.2.0): two character LMs of 2048 over C + W + 1 characters with their 300-way decoders, embedding2nn
     # over [100; 2048; 2048] = 4196, a BiLSTM of 256, linear 512 -> 20
     chars = c + w + 1
-    flair = 2 * chars * (lstm(100, 2048) + 2048 * 300) + w * (4196 * 4196 + 2 * lstm(4196, 256) + 512 * 20)
+    flair = 2 * chars * (_lstm(100, 2048) + 2048 * 300) + w * (4196 * 4196 + 2 * _lstm(4196, 256) + 512 * 20)
     assert count_of("flair-conll").flop == 2 * flair
     assert count_of("crossweigh-flair-conll").flop == 2 * flair  # the same tagger, trained by CrossWeigh
 
